@@ -19,7 +19,9 @@ pub struct FacilityCode(String);
 
 /// Why a string is not a facility code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("facility code {value:?} is not valid: {reason} (expected exactly 10 ASCII digits, e.g. 0112345678)")]
+#[error(
+    "facility code {value:?} is not valid: {reason} (expected exactly 10 ASCII digits, e.g. 0112345678)"
+)]
 pub struct FacilityCodeError {
     /// The rejected input.
     pub value: String,
@@ -38,7 +40,10 @@ impl FacilityCode {
             None
         };
         match reason {
-            Some(reason) => Err(FacilityCodeError { value: value.to_owned(), reason }),
+            Some(reason) => Err(FacilityCodeError {
+                value: value.to_owned(),
+                reason,
+            }),
             None => Ok(Self(value.to_owned())),
         }
     }
@@ -56,7 +61,8 @@ impl FacilityCode {
 
     /// Reads a facility code back from a SAN URI written by [`FacilityCode::to_urn`].
     pub fn from_urn(urn: &str) -> Option<Self> {
-        urn.strip_prefix(FACILITY_URN_PREFIX).and_then(|code| Self::parse(code).ok())
+        urn.strip_prefix(FACILITY_URN_PREFIX)
+            .and_then(|code| Self::parse(code).ok())
     }
 }
 
@@ -99,8 +105,14 @@ mod tests {
 
     #[test]
     fn rejects_wrong_length_and_non_digits_with_the_reason() {
-        assert_eq!(FacilityCode::parse("12345").unwrap_err().reason, "it must be 10 characters long");
-        assert_eq!(FacilityCode::parse("01123456a8").unwrap_err().reason, "it must contain digits only");
+        assert_eq!(
+            FacilityCode::parse("12345").unwrap_err().reason,
+            "it must be 10 characters long"
+        );
+        assert_eq!(
+            FacilityCode::parse("01123456a8").unwrap_err().reason,
+            "it must contain digits only"
+        );
         assert!(FacilityCode::from_urn("urn:oid:1.2.392.100495.20.3.51.1012").is_none());
     }
 }

@@ -1,0 +1,61 @@
+//! Header names and media types of protocol `v1` (docs/protocol.md, `PROTO-UP-002/003/012`).
+//!
+//! Spelled once here so the client and the server cannot drift apart.
+
+/// The protocol version both sides speak; also the path prefix (`/v1/...`).
+pub const PROTOCOL_VERSION: &str = "v1";
+/// Response header naming the protocol version (`PROTO-CONN-002`).
+pub const PROTOCOL: &str = "idlink-protocol";
+/// Response header carrying the server's request ID, also written to its journal (`PROTO-CONN-002`).
+pub const REQUEST_ID: &str = "idlink-request-id";
+/// `hl7`, `nsips`, `pdf` or `text` (`PROTO-UP-003`).
+pub const DOCUMENT_KIND: &str = "idlink-document-kind";
+/// SS-MIX2 data kind for HL7 (`OMP-01`), extended-storage kind otherwise (`PROTO-UP-012`).
+pub const DATA_KIND: &str = "idlink-data-kind";
+/// The facility's 10-digit code (`PROTO-UP-005`).
+pub const FACILITY: &str = "idlink-facility";
+/// The facility's local patient ID (`PROTO-UP-006`).
+pub const PATIENT_ID: &str = "idlink-patient-id";
+/// `storage` or `appliance:<id>` (`PROTO-UP-007`).
+pub const DESTINATION: &str = "idlink-destination";
+/// Optional care date `YYYYMMDD` (`PROTO-UP-012`).
+pub const CARE_DATE: &str = "idlink-care-date";
+/// Optional original file name (`PROTO-UP-012`).
+pub const FILE_NAME: &str = "idlink-file-name";
+/// RFC 9530 digest of the body (`PROTO-UP-009`).
+pub const CONTENT_DIGEST: &str = "content-digest";
+/// One key per document, stable across retries and restarts (`PROTO-IDEM-001`).
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// `true` on a response that replays the first receipt (`PROTO-IDEM-002`).
+pub const IDEMPOTENCY_REPLAYED: &str = "idempotency-replayed";
+
+/// Media type of an HL7 v2 ER7 message.
+pub const MEDIA_HL7: &str = "application/hl7-v2";
+/// Media type of an NSIPS envelope.
+pub const MEDIA_NSIPS: &str = "text/csv";
+/// Media type of a PDF report.
+pub const MEDIA_PDF: &str = "application/pdf";
+/// Media type of a plain-text document.
+pub const MEDIA_TEXT: &str = "text/plain";
+/// Media type that is always refused (`PROTO-UP-004`).
+pub const MEDIA_DICOM: &str = "application/dicom";
+/// Media type of every error body (`PROTO-ERR-001`).
+pub const MEDIA_PROBLEM: &str = "application/problem+json";
+
+/// The upload endpoint.
+pub const PATH_DOCUMENTS: &str = "/v1/documents";
+/// The connectivity-check endpoint.
+pub const PATH_WHOAMI: &str = "/v1/whoami";
+/// Prefix of receipt lookups: `/v1/receipts/{receipt_id}`.
+pub const PATH_RECEIPTS: &str = "/v1/receipts";
+
+/// The media type that goes with a document kind (`hl7`, `nsips`, `pdf`, `text`).
+pub fn media_type_for(document_kind: &str) -> Option<&'static str> {
+    match document_kind {
+        "hl7" => Some(MEDIA_HL7),
+        "nsips" => Some(MEDIA_NSIPS),
+        "pdf" => Some(MEDIA_PDF),
+        "text" => Some(MEDIA_TEXT),
+        _ => None,
+    }
+}

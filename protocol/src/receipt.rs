@@ -1,0 +1,82 @@
+//! Bodies of successful responses: the upload receipt and the connectivity check.
+
+use serde::{Deserialize, Serialize};
+
+/// What the service center returns for a stored document (`PROTO-UP-013`, `PROTO-RCPT-001`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// Server-assigned ID, `rcpt-` + 26 characters.
+    pub receipt_id: String,
+    /// The key the client sent.
+    pub idempotency_key: String,
+    /// The account that uploaded.
+    pub account: String,
+    /// The account's facility code.
+    pub facility: String,
+    /// The declared (and validated) patient ID.
+    pub patient_id: String,
+    /// `hl7`, `nsips`, `pdf` or `text`.
+    pub document_kind: String,
+    /// SS-MIX2 or extended-storage data kind, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_kind: Option<String>,
+    /// `storage` or `appliance:<id>`.
+    pub destination: String,
+    /// Lowercase hex SHA-256 of the stored bytes.
+    pub sha256: String,
+    /// Bytes stored.
+    pub size: u64,
+    /// Path of the stored file relative to the storage root.
+    pub stored_path: String,
+    /// For an HL7 update: where the previous `_1` file went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_path: Option<String>,
+    /// RFC 3339 UTC.
+    pub received_at: String,
+    /// Validation findings that did not block (the formats crate's JSON shape).
+    #[serde(default)]
+    pub warnings: Vec<serde_json::Value>,
+}
+
+/// The answer of `GET /v1/whoami` (`PROTO-CONN-001`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhoAmI {
+    /// Always `v1` for this version.
+    pub protocol: String,
+    /// The authenticated account.
+    pub account: String,
+    /// The account's facility.
+    pub facility: String,
+    /// `mtls` or `vpn`.
+    pub listener: String,
+    /// The negotiated TLS parameters.
+    pub tls: TlsSummary,
+    /// The client certificate, on the mTLS listener.
+    pub client_certificate: Option<CertificateSummary>,
+    /// Server time, RFC 3339 UTC, to spot clock skew (certificate validity depends on it).
+    pub server_time: String,
+}
+
+/// TLS parameters of a connection, as the server saw them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TlsSummary {
+    /// `TLSv1.3` or `TLSv1.2`.
+    pub version: String,
+    /// IANA name of the cipher suite.
+    pub cipher_suite: String,
+    /// `h2` or `http/1.1`, when negotiated.
+    pub alpn: Option<String>,
+}
+
+/// The client certificate, as the server saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateSummary {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Serial number, hex.
+    pub serial: String,
+    /// Expiry, RFC 3339 UTC.
+    pub not_after: String,
+    /// Facility code found in the certificate, if any.
+    pub facility: Option<String>,
+}
