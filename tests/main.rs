@@ -1,1 +1,6 @@
-//! End-to-end tests.
+//! End-to-end tests across the workspace: the store client and the mock service center run in
+//! this process, through their library APIs, exactly as a vendor's CI would embed them.
+//!
+//! One test binary (ripgrep's layout); each module is a user story.
+
+mod requirements;
