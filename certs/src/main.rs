@@ -16,7 +16,7 @@ use idlink_protocol::FacilityCode;
 /// The idlink-harness test PKI: a root and an issuing CA, a server certificate for localhost, a
 /// facility's client certificate and every broken variant, as PEM and PKCS#12. TEST ONLY.
 #[derive(Debug, Parser)]
-#[command(name = "idlink-certs", version, max_term_width = 100)]
+#[command(name = "idlink-certs", version, term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
