@@ -1,1 +1,27 @@
-//! placeholder
+//! `storeclient`: the ID-Link store client, as a library and a CLI.
+//!
+//! How the parts fit: a [`ClientConfig`] is read from `storeclient.toml` ([`config`]); it names
+//! the TLS identity ([`identity`]) from which a [`Client`] is built ([`upload`]). Before a
+//! document is sent, [`preflight`] validates it offline and works out its [`Metadata`]
+//! ([`metadata`]). The client streams it with a stable idempotency key, retries what
+//! [`classify`] calls retryable under the [`retry`] policy, and records each attempt in a
+//! [`trace`]. The folder integration ([`spool`]) claims files atomically and survives being
+//! killed at any moment. [`doctor`] explains a broken setup in plain words; [`report`] and
+//! [`accesslog`] produce what people and auditors read; [`exit`] maps outcomes to the documented
+//! exit codes. The command line lives in [`cli`] (flags) and [`run`] (resolved plans executed).
+
+pub mod classify;
+pub mod config;
+pub mod exit;
+pub mod identity;
+pub mod metadata;
+pub mod preflight;
+pub mod retry;
+pub mod trace;
+pub mod upload;
+
+pub use classify::{ErrorClass, TransportFailure};
+pub use config::{ClientConfig, ConfigError};
+pub use exit::ExitStatus;
+pub use metadata::{DocumentKind, Metadata};
+pub use upload::{Client, ClientError, Delivery, DeliveryKind, UploadError};

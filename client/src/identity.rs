@@ -1,0 +1,138 @@
+//! Who this client is on the TLS layer, and whom it trusts: the rustls `ClientConfig`.
+//!
+//! Files are parsed by `idlink_certs::load` (PEM and PKCS#12 in one place for the whole
+//! workspace; its errors name the file). The resulting rustls configuration is handed to reqwest
+//! preconfigured, which means reqwest does not set ALPN on it: we do, or HTTP/2 is never
+//! negotiated (`PROTO-TLS-005`).
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use rustls::RootCertStore;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::config::{ClientConfig, IdentityConfig};
+
+/// Why the TLS configuration could not be built. Each variant names the file involved.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    /// The CA bundle could not be read or holds no usable certificate.
+    #[error("CA file {path}: {message}; check `service.ca`")]
+    Ca {
+        /// The CA file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The client certificate or key could not be loaded.
+    #[error("client identity: {message}")]
+    Load {
+        /// What went wrong, naming the file (from `idlink_certs::load`).
+        message: String,
+    },
+    /// rustls refused the certificate/key pair (for example the key does not match).
+    #[error("client identity {path}: rustls refused it: {source}")]
+    Rustls {
+        /// The certificate or PKCS#12 file.
+        path: PathBuf,
+        /// rustls's reason.
+        source: rustls::Error,
+    },
+}
+
+/// A loaded client identity: the chain (leaf first) and its private key.
+#[derive(Debug)]
+pub struct LoadedClientIdentity {
+    /// Certificate chain, leaf first.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The private key.
+    pub key: PrivateKeyDer<'static>,
+    /// The file named in messages (certificate or PKCS#12).
+    pub path: PathBuf,
+}
+
+/// Installs ring as the process-wide rustls provider, once.
+///
+/// reqwest is built with `rustls-no-provider` and panics without one; `install_default` errors
+/// on a second call (tests run many clients per process), hence the `OnceLock`.
+pub fn ensure_crypto_provider() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// Loads the CA bundle the server certificate must chain to (`PROTO-CLI-004`).
+pub fn load_ca(config: &ClientConfig) -> Result<Vec<CertificateDer<'static>>, IdentityError> {
+    let certs = idlink_certs::load::certificates_pem(&config.ca).map_err(|e| IdentityError::Ca {
+        path: config.ca.clone(),
+        message: e.to_string(),
+    })?;
+    if certs.is_empty() {
+        return Err(IdentityError::Ca {
+            path: config.ca.clone(),
+            message: "no certificate found".into(),
+        });
+    }
+    Ok(certs)
+}
+
+/// Loads the client identity; `None` in VPN mode.
+pub fn load_identity(config: &ClientConfig) -> Result<Option<LoadedClientIdentity>, IdentityError> {
+    let load_err = |e: &dyn std::fmt::Display| IdentityError::Load {
+        message: e.to_string(),
+    };
+    match &config.identity {
+        IdentityConfig::Vpn => Ok(None),
+        IdentityConfig::Pem { cert, key } => {
+            let id = idlink_certs::load::identity_pem(cert, key).map_err(|e| load_err(&e))?;
+            Ok(Some(LoadedClientIdentity {
+                chain: id.chain,
+                key: id.key,
+                path: cert.clone(),
+            }))
+        }
+        IdentityConfig::Pkcs12 { file, password } => {
+            let id = idlink_certs::load::identity_pkcs12(file, password.expose())
+                .map_err(|e| load_err(&e))?;
+            Ok(Some(LoadedClientIdentity {
+                chain: id.chain,
+                key: id.key,
+                path: file.clone(),
+            }))
+        }
+    }
+}
+
+/// Builds the rustls configuration: our CA only, our identity (unless VPN), ALPN h2 + http/1.1.
+pub fn tls_config(config: &ClientConfig) -> Result<rustls::ClientConfig, IdentityError> {
+    ensure_crypto_provider();
+    let mut roots = RootCertStore::empty();
+    let ca = load_ca(config)?;
+    let (added, _ignored) = roots.add_parsable_certificates(ca);
+    if added == 0 {
+        return Err(IdentityError::Ca {
+            path: config.ca.clone(),
+            message: "no certificate in it could be parsed".into(),
+        });
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|source| IdentityError::Rustls {
+            path: config.ca.clone(),
+            source,
+        })?
+        .with_root_certificates(roots);
+    let mut tls = match load_identity(config)? {
+        None => builder.with_no_client_auth(),
+        Some(id) => builder
+            .with_client_auth_cert(id.chain, id.key)
+            .map_err(|source| IdentityError::Rustls {
+                path: id.path,
+                source,
+            })?,
+    };
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tls)
+}
