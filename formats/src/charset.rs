@@ -1,0 +1,495 @@
+//! Character sets an upload may use, and strict decoding with byte offsets.
+//!
+//! encoding_rs is lenient where SS-MIX2 is strict: its ISO-2022-JP decoder accepts `ESC ( I`
+//! (half-width kana), `ESC ( J` (JIS X 0201 Roman) and `ESC $ @` (JIS C 6226-1978), and none of
+//! its decoders report *where* a malformed byte is. So ISO-2022-JP data is pre-scanned here
+//! ([`scan_iso2022jp`]) and strict decoding reports the offset of the first bad byte.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use encoding_rs::{DecoderResult, Encoding};
+use serde::Serialize;
+
+/// A character set a document may be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Charset {
+    /// 7-bit ASCII (HL7 default when MSH-18 is empty).
+    #[serde(rename = "ascii")]
+    Ascii,
+    /// ISO-2022-JP restricted to ASCII + JIS X 0208 (`ESC ( B`, `ESC $ B`): SS-MIX2's encoding,
+    /// MSH-18 `~ISO IR87`.
+    #[serde(rename = "iso-2022-jp")]
+    Iso2022Jp,
+    /// UTF-8, MSH-18 `UNICODE UTF-8`.
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// Shift_JIS as Windows-31J/CP932 (WHATWG). No HL7 table-0211 code exists, so HL7 messages
+    /// are only read as Shift_JIS through an explicit override.
+    #[serde(rename = "shift_jis")]
+    ShiftJis,
+}
+
+impl Charset {
+    /// The encoding_rs encoding used to decode and encode.
+    pub fn encoding(self) -> &'static Encoding {
+        match self {
+            // ASCII is decoded as UTF-8 after a byte check, so both give identical text.
+            Charset::Ascii | Charset::Utf8 => encoding_rs::UTF_8,
+            Charset::Iso2022Jp => encoding_rs::ISO_2022_JP,
+            Charset::ShiftJis => encoding_rs::SHIFT_JIS,
+        }
+    }
+
+    /// The stable name (`"iso-2022-jp"`), same as Display and serde.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Charset::Ascii => "ascii",
+            Charset::Iso2022Jp => "iso-2022-jp",
+            Charset::Utf8 => "utf-8",
+            Charset::ShiftJis => "shift_jis",
+        }
+    }
+
+    /// Strict decode: the first malformed byte is an error with its offset. ISO-2022-JP callers
+    /// should also run [`scan_iso2022jp`], which catches what encoding_rs tolerates.
+    pub fn decode_strict(self, bytes: &[u8]) -> Result<Cow<'_, str>, CharsetError> {
+        if self == Charset::Ascii {
+            if let Some(offset) = bytes.iter().position(|b| !b.is_ascii()) {
+                return Err(CharsetError::Malformed {
+                    charset: self,
+                    offset,
+                    len: 1,
+                });
+            }
+        }
+        let encoding = self.encoding();
+        if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(bytes) {
+            return Ok(text);
+        }
+        Err(first_malformed(encoding, bytes)
+            .map(|(offset, len)| CharsetError::Malformed {
+                charset: self,
+                offset,
+                len,
+            })
+            .unwrap_or(CharsetError::Malformed {
+                charset: self,
+                offset: 0,
+                len: 0,
+            }))
+    }
+
+    /// Lossy decode used to keep checking after an error was reported (U+FFFD for bad bytes).
+    pub fn decode_lossy(self, bytes: &[u8]) -> Cow<'_, str> {
+        self.encoding().decode_without_bom_handling(bytes).0
+    }
+
+    /// Encode text. Anything encoding_rs would silently alter is an error: unmappable
+    /// characters (it writes `&#NNN;`), half-width katakana in ISO-2022-JP (it widens them) and
+    /// `¥`/`‾` in ISO-2022-JP (it switches to `ESC ( J`, which SS-MIX2 forbids).
+    pub fn encode(self, text: &str) -> Result<Vec<u8>, CharsetError> {
+        let forbidden = |c: char| match self {
+            Charset::Ascii => !c.is_ascii(),
+            Charset::Iso2022Jp => {
+                ('\u{FF61}'..='\u{FF9F}').contains(&c) || c == '\u{A5}' || c == '\u{203E}'
+            }
+            Charset::Utf8 | Charset::ShiftJis => false,
+        };
+        if let Some((index, ch)) = text.char_indices().find(|(_, c)| forbidden(*c)) {
+            return Err(CharsetError::Unmappable {
+                charset: self,
+                ch,
+                text_offset: index,
+            });
+        }
+        if matches!(self, Charset::Ascii | Charset::Utf8) {
+            return Ok(text.as_bytes().to_vec());
+        }
+        let (bytes, _, had_unmappable) = self.encoding().encode(text);
+        if had_unmappable {
+            let (index, ch) = text
+                .char_indices()
+                .find(|(_, c)| {
+                    let mut buf = [0u8; 4];
+                    self.encoding().encode(c.encode_utf8(&mut buf)).2
+                })
+                .unwrap_or((0, '\u{FFFD}'));
+            return Err(CharsetError::Unmappable {
+                charset: self,
+                ch,
+                text_offset: index,
+            });
+        }
+        Ok(bytes.into_owned())
+    }
+}
+
+impl fmt::Display for Charset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Charset {
+    type Err = CharsetError;
+
+    /// Accepts the stable names and common spellings (`ISO-2022-JP`, `sjis`, `cp932`, `utf8`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.trim().to_ascii_lowercase().replace('_', "-");
+        Ok(match lower.as_str() {
+            "ascii" | "us-ascii" => Charset::Ascii,
+            "iso-2022-jp" | "iso2022jp" | "jis" => Charset::Iso2022Jp,
+            "utf-8" | "utf8" => Charset::Utf8,
+            "shift-jis" | "shiftjis" | "sjis" | "cp932" | "windows-31j" | "ms932" => {
+                Charset::ShiftJis
+            }
+            _ => return Err(CharsetError::UnknownName { name: s.to_owned() }),
+        })
+    }
+}
+
+/// Why text could not be decoded or encoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CharsetError {
+    /// Bytes that are not valid in the charset.
+    #[error("{len} byte(s) at offset {offset} are not valid {charset}")]
+    Malformed {
+        /// The charset decoded with.
+        charset: Charset,
+        /// 0-based byte offset of the first bad byte.
+        offset: usize,
+        /// Length of the bad sequence.
+        len: usize,
+    },
+    /// A character the charset cannot represent (or would silently change).
+    #[error("character {ch:?} (U+{:04X}) at text offset {text_offset} cannot be written as {charset}", u32::from(*ch))]
+    Unmappable {
+        /// The charset encoded to.
+        charset: Charset,
+        /// The character.
+        ch: char,
+        /// Byte offset in the UTF-8 text.
+        text_offset: usize,
+    },
+    /// An unknown charset name (CLI flag, profile).
+    #[error("unknown character set {name:?}; expected ascii, iso-2022-jp, utf-8 or shift_jis")]
+    UnknownName {
+        /// What was given.
+        name: String,
+    },
+}
+
+/// Offset and length of the first malformed sequence, found with the incremental decoder
+/// (only called after the fast path failed, so the cost does not matter).
+fn first_malformed(encoding: &'static Encoding, bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(
+        decoder
+            .max_utf8_buffer_length_without_replacement(bytes.len())
+            .unwrap_or(bytes.len() * 3),
+    );
+    let mut consumed = 0;
+    loop {
+        let (result, read) =
+            decoder.decode_to_string_without_replacement(&bytes[consumed..], &mut out, true);
+        consumed += read;
+        match result {
+            DecoderResult::InputEmpty => return None,
+            DecoderResult::OutputFull => {
+                out.reserve(bytes.len().max(16));
+            }
+            DecoderResult::Malformed(bad, extra) => {
+                let bad = usize::from(bad);
+                let start = consumed.saturating_sub(bad + usize::from(extra));
+                return Some((start, bad));
+            }
+        }
+    }
+}
+
+/// One defect found by [`scan_iso2022jp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Iso2022Issue {
+    /// A byte >= 0x80.
+    EightBit {
+        /// Offset of the byte.
+        offset: usize,
+        /// The byte.
+        byte: u8,
+    },
+    /// A recognised but forbidden escape sequence (`ESC ( I`, `ESC ( J`, `ESC $ @`).
+    ForbiddenEscape {
+        /// Offset of the ESC byte.
+        offset: usize,
+        /// The three bytes.
+        sequence: [u8; 3],
+    },
+    /// An ESC that does not start any ISO-2022-JP escape sequence.
+    UnknownEscape {
+        /// Offset of the ESC byte.
+        offset: usize,
+    },
+    /// An escape to the set already in use, or two escapes with nothing between them. Legal
+    /// ISO-2022 in the first case, but it cannot survive re-encoding byte for byte.
+    RedundantEscape {
+        /// Offset of the ESC byte.
+        offset: usize,
+    },
+    /// A control byte (CR, LF, ...) inside a JIS X 0208 run: a missing `ESC ( B`.
+    ControlInJis {
+        /// Offset of the byte.
+        offset: usize,
+        /// The byte.
+        byte: u8,
+    },
+    /// A JIS X 0208 run with an odd number of bytes.
+    OddJisRun {
+        /// Offset of the unpaired byte.
+        offset: usize,
+    },
+    /// The data ends inside a JIS X 0208 run (no final `ESC ( B`).
+    Unterminated {
+        /// Offset of the `ESC $ B` that opened the run.
+        offset: usize,
+    },
+}
+
+impl Iso2022Issue {
+    /// Byte offset of the defect.
+    pub fn offset(&self) -> usize {
+        match *self {
+            Iso2022Issue::EightBit { offset, .. }
+            | Iso2022Issue::ForbiddenEscape { offset, .. }
+            | Iso2022Issue::UnknownEscape { offset }
+            | Iso2022Issue::RedundantEscape { offset }
+            | Iso2022Issue::ControlInJis { offset, .. }
+            | Iso2022Issue::OddJisRun { offset }
+            | Iso2022Issue::Unterminated { offset } => offset,
+        }
+    }
+}
+
+impl fmt::Display for Iso2022Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Iso2022Issue::EightBit { byte, .. } => write!(
+                f,
+                "byte 0x{byte:02X} in 7-bit ISO-2022-JP data (Shift_JIS, EUC-JP or UTF-8 bytes \
+                 in an ISO IR87 message?)"
+            ),
+            Iso2022Issue::ForbiddenEscape { sequence, .. } => {
+                let what = match &sequence {
+                    b"\x1b(I" => "ESC ( I switches to JIS X 0201 half-width katakana",
+                    b"\x1b(J" => "ESC ( J switches to JIS X 0201 Roman",
+                    b"\x1b$@" => "ESC $ @ switches to JIS C 6226-1978",
+                    _ => "escape sequence",
+                };
+                write!(f, "{what}; SS-MIX2 allows only ESC $ B and ESC ( B")
+            }
+            Iso2022Issue::UnknownEscape { .. } => {
+                write!(f, "ESC does not start ESC $ B or ESC ( B")
+            }
+            Iso2022Issue::RedundantEscape { .. } => write!(
+                f,
+                "escape sequence selects the character set already in use (or follows another \
+                 escape directly)"
+            ),
+            Iso2022Issue::ControlInJis { byte, .. } => write!(
+                f,
+                "control byte 0x{byte:02X} inside a JIS X 0208 run (missing ESC ( B before it)"
+            ),
+            Iso2022Issue::OddJisRun { .. } => {
+                write!(f, "JIS X 0208 run has an odd number of bytes")
+            }
+            Iso2022Issue::Unterminated { .. } => {
+                write!(
+                    f,
+                    "data ends inside a JIS X 0208 run opened here (missing final ESC ( B)"
+                )
+            }
+        }
+    }
+}
+
+/// Scan ISO-2022-JP bytes for everything SS-MIX2 forbids but encoding_rs accepts. Issues are
+/// passed to `report` in byte order; returns the number reported.
+pub fn scan_iso2022jp(bytes: &[u8], mut report: impl FnMut(Iso2022Issue)) -> usize {
+    #[derive(PartialEq)]
+    enum Mode {
+        Ascii,
+        Jis,
+        /// After a forbidden escape: skip content until the next valid escape.
+        Other,
+    }
+    let mut count = 0;
+    let mut emit = |issue| {
+        count += 1;
+        report(issue);
+    };
+    let mut mode = Mode::Ascii;
+    let mut run_start = 0;
+    let mut last_escape_end = usize::MAX;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == 0x1B {
+            let seq = [
+                b,
+                *bytes.get(i + 1).unwrap_or(&0),
+                *bytes.get(i + 2).unwrap_or(&0),
+            ];
+            let target = match &seq[1..] {
+                b"$B" => Some(Mode::Jis),
+                b"(B" => Some(Mode::Ascii),
+                b"(I" | b"(J" | b"$@" => {
+                    emit(Iso2022Issue::ForbiddenEscape {
+                        offset: i,
+                        sequence: seq,
+                    });
+                    Some(Mode::Other)
+                }
+                _ => None,
+            };
+            match target {
+                Some(target) => {
+                    if mode == Mode::Jis && (i - run_start) % 2 == 1 {
+                        emit(Iso2022Issue::OddJisRun { offset: i - 1 });
+                    }
+                    if (target == mode && target != Mode::Other) || last_escape_end == i {
+                        emit(Iso2022Issue::RedundantEscape { offset: i });
+                    }
+                    if target == Mode::Jis {
+                        run_start = i + 3;
+                    }
+                    mode = target;
+                    i += 3;
+                    last_escape_end = i;
+                }
+                None => {
+                    emit(Iso2022Issue::UnknownEscape { offset: i });
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        if b >= 0x80 {
+            emit(Iso2022Issue::EightBit { offset: i, byte: b });
+        } else if mode == Mode::Jis && !(0x21..=0x7E).contains(&b) {
+            emit(Iso2022Issue::ControlInJis { offset: i, byte: b });
+            // Recover as if the run had been closed, so one missing ESC ( B is one finding.
+            mode = Mode::Ascii;
+        }
+        i += 1;
+    }
+    if mode == Mode::Jis {
+        if (bytes.len() - run_start) % 2 == 1 {
+            emit(Iso2022Issue::OddJisRun {
+                offset: bytes.len() - 1,
+            });
+        }
+        emit(Iso2022Issue::Unterminated {
+            offset: run_start.saturating_sub(3),
+        });
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issues(bytes: &[u8]) -> Vec<Iso2022Issue> {
+        let mut out = Vec::new();
+        scan_iso2022jp(bytes, |i| out.push(i));
+        out
+    }
+
+    #[test]
+    fn accepts_canonical_iso2022jp() {
+        assert!(issues(b"A\x1b$BFbI~!&\x1b(B|X\r").is_empty());
+    }
+
+    #[test]
+    fn reports_forbidden_escapes_with_offsets() {
+        assert_eq!(
+            issues(b"AB\x1b(I1\x1b(B"),
+            vec![Iso2022Issue::ForbiddenEscape {
+                offset: 2,
+                sequence: *b"\x1b(I"
+            }]
+        );
+        assert_eq!(
+            issues(b"\x1b$@0!\x1b(B"),
+            vec![Iso2022Issue::ForbiddenEscape {
+                offset: 0,
+                sequence: *b"\x1b$@"
+            }]
+        );
+    }
+
+    #[test]
+    fn reports_eight_bit_bytes_and_open_runs() {
+        assert_eq!(
+            issues(b"a\x82\xa0"),
+            vec![
+                Iso2022Issue::EightBit {
+                    offset: 1,
+                    byte: 0x82
+                },
+                Iso2022Issue::EightBit {
+                    offset: 2,
+                    byte: 0xA0
+                },
+            ]
+        );
+        assert_eq!(
+            issues(b"a\x1b$B0!"),
+            vec![Iso2022Issue::Unterminated { offset: 1 }]
+        );
+        assert_eq!(
+            issues(b"\x1b$B0!\r"),
+            vec![Iso2022Issue::ControlInJis {
+                offset: 5,
+                byte: 13
+            }]
+        );
+    }
+
+    #[test]
+    fn reports_redundant_escapes() {
+        assert_eq!(
+            issues(b"\x1b(BA"),
+            vec![Iso2022Issue::RedundantEscape { offset: 0 }]
+        );
+    }
+
+    #[test]
+    fn strict_decode_reports_the_offset() {
+        let err = Charset::Utf8.decode_strict(b"ab\xffc").unwrap_err();
+        assert_eq!(
+            err,
+            CharsetError::Malformed {
+                charset: Charset::Utf8,
+                offset: 2,
+                len: 1
+            }
+        );
+        let err = Charset::ShiftJis
+            .decode_strict(b"\x82\xa0\xff\x82")
+            .unwrap_err();
+        assert!(
+            matches!(err, CharsetError::Malformed { offset: 2, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn encoding_refuses_silent_changes() {
+        assert!(Charset::Iso2022Jp.encode("ｶ").is_err());
+        assert!(Charset::Iso2022Jp.encode("¥").is_err());
+        assert!(Charset::Iso2022Jp.encode("😀").is_err());
+        assert_eq!(Charset::Iso2022Jp.encode("内").unwrap(), b"\x1b$BFb\x1b(B");
+    }
+}

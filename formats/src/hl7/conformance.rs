@@ -1,0 +1,870 @@
+//! JAHIS / SS-MIX2 conformance of a parsed message, layer by layer.
+//!
+//! Layers, in report order: parse problems (framing, charset) → MSH rules → data kind ↔ MSH-9 →
+//! segment order → required fields → file-name cross-checks (patient ID, care date, order
+//! number) → strict JIS X 0208 characters. Required-field and care-date tables follow the
+//! SS-MIX2 standardized-storage specification as encoded in nhoHQ/SSMIX2DataTestingTool's
+//! definition files (Apache-2.0), re-expressed here; segment grammars follow the HL7 v2.5
+//! abstract message syntax with the JAHIS Z-segments.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::grammar::Grammar;
+use super::{Message, ParseOptions, Segment, parse_collect};
+use crate::finding::Findings;
+use crate::jis::{self, Class};
+use crate::ssmix2::{self, DataKind, FileName};
+use crate::{Charset, CheckOptions, Code, Finding, Hl7Summary, Location, Severity, Strictness};
+
+const ADT_A01: &str = "MSH SFT* EVN PID PD1? ROL* NK1* PV1 PV2? ROL* DB1* OBX* AL1* DG1* DRG? \
+                       (PR1 ROL*)* GT1* (IN1 IN2? IN3* ROL*)* ACC? UB1? UB2? PDA?";
+const ADT_A21: &str = "MSH SFT* EVN PID PD1? PV1 PV2? DB1* OBX*";
+const ADT_A52: &str = "MSH SFT* EVN PID PD1? PV1 PV2?";
+const ORDER_PATIENT: &str = "(PID PD1? NTE* NK1* (PV1 PV2?)? (IN1 IN2? IN3?)* GT1? AL1*)?";
+
+/// Segment grammar per `type^trigger`.
+fn grammar_source(message_type: &str) -> Option<String> {
+    Some(match message_type {
+        "ADT^A01" | "ADT^A04" | "ADT^A08" | "ADT^A13" => ADT_A01.to_owned(),
+        "ADT^A14" => "MSH SFT* EVN PID PD1? ROL* NK1* PV1 PV2? ROL* DB1* OBX* AL1* DG1* DRG? \
+                      (PR1 ROL*)* GT1* (IN1 IN2? IN3* ROL*)* ACC? UB1? UB2?"
+            .to_owned(),
+        "ADT^A21" | "ADT^A22" | "ADT^A23" | "ADT^A25" | "ADT^A26" | "ADT^A27" => ADT_A21.to_owned(),
+        "ADT^A52" | "ADT^A53" | "ADT^A55" => ADT_A52.to_owned(),
+        "ADT^A54" => "MSH SFT* EVN PID PD1? ROL* PV1 PV2? ROL*".to_owned(),
+        "ADT^A11" | "ADT^A12" => "MSH SFT* EVN PID PD1? PV1 PV2? DB1* OBX* DG1*".to_owned(),
+        "ADT^A15" => "MSH SFT* EVN PID PD1? ROL* PV1 PV2? ROL* DB1* OBX* DG1*".to_owned(),
+        "ADT^A02" => "MSH SFT* EVN PID PD1? ROL* PV1 PV2? ROL* DB1* OBX* PDA?".to_owned(),
+        "ADT^A16" => "MSH SFT* EVN PID PD1? ROL* NK1* PV1 PV2? ROL* DB1* OBX* AL1* DG1* DRG? \
+                      (PR1 ROL*)* GT1* (IN1 IN2? IN3* ROL*)* ACC?"
+            .to_owned(),
+        "ADT^A03" => "MSH SFT* EVN PID PD1? ROL* NK1* PV1 PV2? ROL* DB1* AL1* DG1* DRG? \
+                      (PR1 ROL*)* OBX* GT1* (IN1 IN2? IN3* ROL*)* ACC? PDA?"
+            .to_owned(),
+        "ADT^A60" => "MSH SFT* EVN PID PV1? PV2? IAM*".to_owned(),
+        "PPR^ZD1" => "MSH SFT* PID (PV1 PV2?)? (PRB ZPR? ZPD* NTE* VAR* (ROL VAR*)* (PTH VAR*)* \
+                      ZI1* (OBX NTE*)* (GOL NTE* VAR* (ROL VAR*)* (OBX NTE*)*)* \
+                      (ORC ((OBR|RXO) NTE* VAR* (OBX NTE* VAR*)*)?)*)+"
+            .to_owned(),
+        "OMD^O03" => format!(
+            "MSH SFT* NTE* {ORDER_PATIENT} (ORC (TQ1 TQ2*)* (ODS+ NTE* (OBX NTE*)*)?)+ \
+             (ORC (TQ1 TQ2*)* ODT+ NTE*)*"
+        ),
+        "RDE^O11" => format!(
+            "MSH SFT* NTE* {ORDER_PATIENT} (ORC (TQ1 TQ2*)* (RXO NTE* RXR+ (RXC NTE*)*)? \
+             RXE NTE* (TQ1 TQ2*)+ RXR+ RXC* (OBX NTE*)* FT1* BLG? CTI*)+"
+        ),
+        "RAS^O17" => "MSH SFT* NTE* (PID PD1? NTE* AL1* (PV1 PV2?)?)? (ORC (TQ1 TQ2*)* \
+                      (RXO NTE* RXR+ (RXC NTE*)*)? (RXE (TQ1 TQ2*)* RXR+ RXC*)? \
+                      (RXA+ RXR (OBX NTE*)*)+ CTI*)+"
+            .to_owned(),
+        "OML^O33" => format!(
+            "MSH SFT* NTE* {ORDER_PATIENT} (SPM OBX* SAC* (ORC (TQ1 TQ2*)* (OBR TCD? NTE* DG1* \
+             (OBX TCD? NTE*)* ((PID PD1?)? (PV1 PV2?)? AL1* (ORC? OBR NTE* (TQ1 TQ2*)* \
+             (OBX NTE*)+)+)*)? FT1* CTI* BLG?)+)+"
+        ),
+        "OUL^R22" => "MSH SFT* NTE? (PID PD1? NTE*)? (PV1 PV2?)? (SPM OBX* (SAC INV?)* \
+                      (OBR ORC? NTE* (TQ1 TQ2*)* (OBX TCD? SID* NTE*)* CTI*)+)+ DSC?"
+            .to_owned(),
+        "OMG^O19" => format!(
+            "MSH SFT* NTE* {ORDER_PATIENT} (ORC (TQ1 TQ2*)* OBR NTE* CTD? DG1* (OBX NTE*)* \
+             (SPM OBX* (SAC OBX*)*)* ((PID PD1?)? (PV1 PV2?)? AL1* (ORC? OBR (TQ1 TQ2*)* NTE* \
+             CTD? (OBX NTE*)+)+)* FT1* CTI* BLG?)+"
+        ),
+        "OMI^Z23" => format!(
+            "MSH SFT* NTE* {ORDER_PATIENT} (ORC (TQ1 TQ2*)* OBR NTE* CTD? DG1* (OBX NTE*)* \
+             (ZE1 OBX* ZE2*)* IPC+)+"
+        ),
+        "ORU^R01" => "MSH SFT* ((PID PD1? NTE* NK1* (PV1 PV2?)?)? (ORC? OBR NTE* (TQ1 TQ2*)* \
+                      CTD? (OBX NTE*)* FT1* CTI* (SPM OBX*)*)+)+ DSC?"
+            .to_owned(),
+        _ => return None,
+    })
+}
+
+/// The message types every data kind uses, mapped to compiled grammars (compiled once).
+fn grammar(message_type: &str) -> Option<&'static Grammar> {
+    static CACHE: OnceLock<HashMap<String, Grammar>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        let mut map = HashMap::new();
+        for kind in DataKind::ALL {
+            for event in kind.events() {
+                let key = format!("{}^{}", event.message_type, event.trigger);
+                if let Some(source) = grammar_source(&key) {
+                    // Built-in patterns are covered by a unit test; a typo must not panic here.
+                    if let Ok(g) = Grammar::compile(&source) {
+                        map.insert(key, g);
+                    }
+                }
+            }
+        }
+        map
+    });
+    cache.get(message_type)
+}
+
+use DataKind::*;
+
+/// Kinds an order rule applies to.
+const ORDER_KINDS: &[DataKind] = &[
+    Ppr01, Omd, Omp01, Omp11, Omp02, Omp12, Oml01, Oml11, Omg01, Omg11, Omg02, Omg12, Omg03, Omg13,
+];
+const OMP: &[DataKind] = &[Omp01, Omp11, Omp02, Omp12];
+const OMG: &[DataKind] = &[Omg01, Omg11, Omg02, Omg12, Omg03, Omg13];
+const INJECTION: &[DataKind] = &[Omp02, Omp12];
+const OBX_CODED: &[DataKind] = &[
+    Oml01, Oml11, Omp02, Omp12, Omg01, Omg11, Omg02, Omg12, Omg03, Omg13,
+];
+const OBX_TYPED: &[DataKind] = &[Omp02, Omp12, Omg01, Omg11, Omg02, Omg12, Omg03, Omg13];
+const LAB_AND_IMAGING: &[DataKind] = &[Oml01, Oml11, Omg01, Omg11, Omg02, Omg12, Omg03, Omg13];
+
+/// SS-MIX2 "R" fields: (segment, field, kinds it applies to; empty = every kind).
+const REQUIRED: &[(&str, usize, &[DataKind])] = &[
+    ("EVN", 2, &[]),
+    ("PID", 3, &[]),
+    ("PID", 5, &[]),
+    ("PID", 7, &[]),
+    ("PID", 8, &[]),
+    ("NK1", 1, &[]),
+    ("PV1", 2, &[]),
+    ("DB1", 1, &[]),
+    ("DB1", 2, &[]),
+    ("DB1", 4, &[]),
+    ("AL1", 1, &[]),
+    ("AL1", 3, &[]),
+    ("IN1", 1, &[]),
+    ("IN1", 2, &[]),
+    ("IAM", 1, &[]),
+    ("IAM", 3, &[]),
+    ("IAM", 6, &[]),
+    ("PRB", 1, &[]),
+    ("PRB", 2, &[]),
+    ("PRB", 3, &[]),
+    ("PRB", 4, &[]),
+    ("ZPR", 2, &[]),
+    ("ORC", 1, ORDER_KINDS),
+    ("ORC", 2, ORDER_KINDS),
+    ("ORC", 4, OMP),
+    ("ORC", 9, OMG),
+    ("ORC", 12, OMG),
+    ("ORC", 17, &[Omp02, Omp12, Omg03, Omg13]),
+    ("ORC", 29, INJECTION),
+    ("TQ1", 1, &[Oml01, Omg01, Omg11, Omg02, Omg12, Omg03, Omg13]),
+    ("TQ1", 9, OMG),
+    ("ODS", 1, &[]),
+    ("ODS", 3, &[]),
+    ("RXE", 2, OMP),
+    ("RXE", 3, OMP),
+    ("RXE", 5, OMP),
+    ("RXE", 10, &[Omp01, Omp11]),
+    ("RXE", 11, &[Omp01, Omp11]),
+    ("RXR", 1, OMP),
+    ("RXA", 1, &[]),
+    ("RXA", 2, &[]),
+    ("RXA", 3, &[]),
+    ("RXA", 4, &[]),
+    ("RXA", 5, &[]),
+    ("RXA", 6, &[]),
+    ("RXC", 1, &[]),
+    ("RXC", 2, &[]),
+    ("RXC", 3, &[]),
+    ("RXC", 4, &[]),
+    ("CTI", 1, &[]),
+    ("SPM", 4, &[]),
+    ("OBR", 1, &[Omg03, Omg13]),
+    ("OBR", 2, LAB_AND_IMAGING),
+    ("OBR", 4, LAB_AND_IMAGING),
+    ("OBX", 2, OBX_TYPED),
+    ("OBX", 3, OBX_CODED),
+    ("OBX", 5, &[Omg01, Omg11, Omg02, Omg12]),
+    ("OBX", 11, OBX_CODED),
+    ("IPC", 1, &[]),
+    ("IPC", 3, &[]),
+    ("IPC", 5, &[]),
+    ("ZE1", 1, &[Omg12]),
+    ("ZE1", 2, &[Omg11, Omg12]),
+    ("ZE1", 3, &[Omg11, Omg12]),
+];
+
+fn lenient_severity(strictness: Strictness) -> Severity {
+    match strictness {
+        Strictness::Strict => Severity::Error,
+        Strictness::Lenient => Severity::Warning,
+    }
+}
+
+/// `YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]`, with a real calendar date when the day
+/// is present.
+pub(crate) fn is_hl7_ts(value: &str) -> bool {
+    let (main, zone) = match value.find(['+', '-']) {
+        Some(i) => (&value[..i], Some(&value[i + 1..])),
+        None => (value, None),
+    };
+    if zone.is_some_and(|z| z.len() != 4 || !z.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let (digits, fraction) = match main.split_once('.') {
+        Some((d, f)) => (d, Some(f)),
+        None => (main, None),
+    };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || ![4, 6, 8, 10, 12, 14].contains(&digits.len())
+    {
+        return false;
+    }
+    if let Some(f) = fraction {
+        if digits.len() != 14
+            || f.is_empty()
+            || f.len() > 4
+            || !f.bytes().all(|b| b.is_ascii_digit())
+        {
+            return false;
+        }
+    }
+    if digits.len() >= 8 && !ssmix2::is_valid_date(&digits[..8]) {
+        return false;
+    }
+    let part = |r: std::ops::Range<usize>| digits.get(r).map(|s| s.parse::<u32>().unwrap_or(99));
+    part(8..10).is_none_or(|h| h < 24)
+        && part(10..12).is_none_or(|m| m < 60)
+        && part(12..14).is_none_or(|s| s < 60)
+}
+
+/// Place a byte offset inside the raw segment that contains it (segment and field).
+fn place_byte(
+    location: &mut Location,
+    bytes: &[u8],
+    raw_segments: &[std::ops::Range<usize>],
+    sep: u8,
+) {
+    let Some(offset) = location.byte_offset else {
+        return;
+    };
+    if location.segment_index.is_some() {
+        return;
+    }
+    let Some((i, range)) = raw_segments
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.start <= offset && offset < r.end.max(r.start + 1))
+    else {
+        return;
+    };
+    let raw = &bytes[range.clone()];
+    if raw.len() < 3 || !raw[..3].iter().all(|b| b.is_ascii_alphanumeric()) {
+        return;
+    }
+    let name = String::from_utf8_lossy(&raw[..3]).into_owned();
+    let mut field = 0usize;
+    let mut jis = false;
+    let mut j = 0;
+    while range.start + j < offset && j < raw.len() {
+        let b = raw[j];
+        if b == 0x1B {
+            jis = raw.get(j + 1) == Some(&b'$');
+        } else if b == sep && !jis {
+            field += 1;
+        }
+        j += 1;
+    }
+    let number = if name == "MSH" { field + 1 } else { field };
+    location.segment_index = Some(i + 1);
+    location.segment = Some(name);
+    if number > 0 {
+        location.field = Some(number);
+    }
+}
+
+/// Run every HL7 layer, pushing findings; returns the routing summary when MSH was readable.
+pub(crate) fn check(
+    bytes: &[u8],
+    options: &CheckOptions,
+    findings: &mut Findings,
+) -> Option<Hl7Summary> {
+    let strictness = options.strictness;
+    let parse_options = ParseOptions {
+        strictness,
+        charset_override: options.charset_override,
+    };
+    let parsed = parse_collect(bytes, &parse_options);
+    let sep = parsed
+        .message
+        .as_ref()
+        .map(|m| m.delimiters().field as u8)
+        .unwrap_or(b'|');
+    for problem in &parsed.problems {
+        let mut location = problem.location();
+        place_byte(&mut location, bytes, &parsed.raw_segments, sep);
+        let mut finding = Finding::new(
+            problem.code(),
+            problem.severity(strictness),
+            location,
+            problem.to_string(),
+        );
+        if let Some(hint) = problem.hint() {
+            finding = finding.with_hint(hint);
+        }
+        findings.push(finding);
+    }
+    let message = parsed.message?;
+    let msh = message.segment(1)?;
+
+    // --- MSH ---------------------------------------------------------------------------------
+    for (field, what) in [
+        (7, "MSH-7 (date/time of message)"),
+        (9, "MSH-9 (message type)"),
+        (10, "MSH-10 (message control ID)"),
+        (11, "MSH-11 (processing ID)"),
+        (12, "MSH-12 (version ID)"),
+    ] {
+        if msh.value(field).is_empty() {
+            findings.push(Finding::new(
+                Code::Hl7MshRequired,
+                Severity::Error,
+                Location::field(1, "MSH", field),
+                format!("{what} is required but empty"),
+            ));
+        }
+    }
+    if parsed.msh18.is_empty() {
+        findings.push(
+            Finding::new(
+                Code::Hl7MshRequired,
+                lenient_severity(strictness),
+                Location::field(1, "MSH", 18),
+                "MSH-18 (character set) is required by SS-MIX2 but empty",
+            )
+            .with_hint("write \"~ISO IR87\" for ISO-2022-JP messages"),
+        );
+    }
+    let datetime = msh.value(7);
+    if !datetime.is_empty() && !is_hl7_ts(msh.field(7).map(|f| f.component(1)).unwrap_or("")) {
+        findings.push(Finding::new(
+            Code::Hl7MshDatetime,
+            Severity::Error,
+            Location::field(1, "MSH", 7),
+            format!("MSH-7 {datetime:?} is not an HL7 TS (YYYYMMDDHHMMSS[.SSSS][+ZZZZ])"),
+        ));
+    }
+    let version = msh.field(12).map(|f| f.component(1)).unwrap_or("");
+    if !version.is_empty() && version != "2.5" {
+        findings.push(
+            Finding::new(
+                Code::Hl7MshVersion,
+                Severity::Error,
+                Location::field(1, "MSH", 12),
+                format!("MSH-12 is {version:?}; JAHIS / SS-MIX2 messages are HL7 \"2.5\""),
+            )
+            .with_hint("generate the message as HL7 v2.5"),
+        );
+    }
+    let control_id = msh.value(10);
+    if control_id.chars().count() > 20 {
+        findings.push(Finding::new(
+            Code::Hl7FieldFormat,
+            Severity::Warning,
+            Location::field(1, "MSH", 10),
+            format!(
+                "MSH-10 is {} characters; HL7 v2.5 allows 20",
+                control_id.chars().count()
+            ),
+        ));
+    }
+    let msh9 = msh.field(9);
+    let type_ = msh9.map(|f| f.component(1)).unwrap_or("");
+    let trigger = msh9.map(|f| f.component(2)).unwrap_or("");
+    let structure = msh9.map(|f| f.component(3)).unwrap_or("");
+    let message_type = format!("{type_}^{trigger}");
+    if msh9.is_some_and(|f| !f.is_empty()) && (type_.is_empty() || trigger.is_empty()) {
+        findings.push(Finding::new(
+            Code::Hl7MshType,
+            Severity::Error,
+            Location::field(1, "MSH", 9),
+            format!("MSH-9 {:?} must be type^trigger^structure", msh.value(9)),
+        ));
+    } else if !type_.is_empty() && structure.is_empty() {
+        findings.push(
+            Finding::new(
+                Code::Hl7MshType,
+                lenient_severity(strictness),
+                Location {
+                    component: Some(3),
+                    ..Location::field(1, "MSH", 9)
+                },
+                format!(
+                    "MSH-9 {:?} has no message structure (third component)",
+                    msh.value(9)
+                ),
+            )
+            .with_hint(format!("write MSH-9 as {message_type}^{type_}_{trigger}")),
+        );
+    }
+
+    // --- data kind ↔ MSH-9 -------------------------------------------------------------------
+    let candidates = DataKind::for_message(type_, trigger);
+    if !type_.is_empty() && candidates.is_empty() {
+        findings.push(Finding::new(
+            Code::Ssmix2MessageType,
+            lenient_severity(strictness),
+            Location {
+                component: Some(1),
+                ..Location::field(1, "MSH", 9)
+            },
+            format!(
+                "{message_type} is not the message type of any SS-MIX2 standard-storage data kind"
+            ),
+        ));
+    }
+    if let Some(expected) = candidates.first().and_then(|k| k.event(type_, trigger)) {
+        if !structure.is_empty() && structure != expected.structure {
+            findings.push(Finding::new(
+                Code::Hl7MshType,
+                Severity::Warning,
+                Location {
+                    component: Some(3),
+                    ..Location::field(1, "MSH", 9)
+                },
+                format!(
+                    "MSH-9 structure is {structure:?}; HL7 v2.5 defines {message_type} as {:?}",
+                    expected.structure
+                ),
+            ));
+        }
+    }
+    let file_name = options
+        .file_name
+        .as_deref()
+        .map(|name| (name, FileName::parse_path(name)));
+    if let Some((name, Err(error))) = &file_name {
+        findings.push(
+            Finding::new(
+                Code::Ssmix2FileName,
+                Severity::Error,
+                Location::default(),
+                format!(
+                    "file name {:?}: {error}",
+                    name.rsplit(['/', '\\']).next().unwrap_or(name)
+                ),
+            )
+            .with_hint(
+                "name standard-storage files PID_date_kind_orderNo_YYYYMMDDHHMMSSFFF_dept_flag",
+            ),
+        );
+    }
+    let file = file_name.and_then(|(_, r)| r.ok());
+    let mut declared: Vec<(DataKind, &str)> = Vec::new();
+    if let Some(kind) = options.data_kind {
+        declared.push((kind, "declared data kind"));
+    }
+    if let Some(f) = &file {
+        declared.push((f.data_kind, "file name's data kind"));
+    }
+    for (kind, what) in &declared {
+        if !type_.is_empty() && !candidates.contains(kind) {
+            let expected: Vec<String> = kind
+                .events()
+                .iter()
+                .map(|e| format!("{}^{}", e.message_type, e.trigger))
+                .collect();
+            findings.push(Finding::new(
+                Code::Ssmix2KindMismatch,
+                Severity::Error,
+                Location {
+                    component: Some(1),
+                    ..Location::field(1, "MSH", 9)
+                },
+                format!(
+                    "{what} {kind} ({}) is stored from {}, but MSH-9 is {message_type}",
+                    kind.meaning(),
+                    expected.join(" or ")
+                ),
+            ));
+        }
+    }
+    if let [(a, _), (b, _)] = declared.as_slice() {
+        if a != b {
+            findings.push(Finding::new(
+                Code::Ssmix2KindMismatch,
+                Severity::Error,
+                Location::default(),
+                format!("declared data kind {a} differs from the file name's data kind {b}"),
+            ));
+        }
+    }
+    // The kinds rules are evaluated for: the declared one if it fits, else all candidates.
+    let kinds: Vec<DataKind> = match declared.iter().find(|(k, _)| candidates.contains(k)) {
+        Some((k, _)) => vec![*k],
+        None => candidates.clone(),
+    };
+
+    // --- segment order -----------------------------------------------------------------------
+    let names: Vec<&str> = message.segments().map(|s| s.name()).collect();
+    if let Some(grammar) = grammar(&message_type) {
+        if let Err(mismatch) = grammar.check(&names) {
+            let expected = mismatch.expected.join(", ");
+            let (location, text) = match (&mismatch.found, message.segment(mismatch.index + 1)) {
+                (Some(found), Some(seg)) => (
+                    Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
+                    format!(
+                        "segment {found} is not allowed here in {message_type}; expected {expected}"
+                    ),
+                ),
+                _ => (
+                    Location::segment(names.len(), names.last().copied().unwrap_or("MSH")),
+                    format!(
+                        "{message_type} ends after {}; expected {expected}",
+                        names.last().copied().unwrap_or("MSH")
+                    ),
+                ),
+            };
+            findings.push(Finding::new(
+                Code::Hl7SegmentOrder,
+                Severity::Error,
+                location,
+                text,
+            ));
+        }
+    }
+
+    // --- required fields ---------------------------------------------------------------------
+    if !candidates.is_empty() {
+        for segment in message.segments().skip(1) {
+            for (name, field, applies) in REQUIRED {
+                if *name != segment.name() {
+                    continue;
+                }
+                let required = applies.is_empty() || kinds.iter().all(|k| applies.contains(k));
+                if required && segment.value(*field).is_empty() {
+                    findings.push(Finding::new(
+                        Code::Hl7FieldRequired,
+                        Severity::Error,
+                        Location::field(segment.index(), segment.name(), *field)
+                            .with_byte(segment.byte_offset()),
+                        format!(
+                            "{name}-{field} is required by SS-MIX2 for {} but empty",
+                            kinds_text(&kinds)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    // --- summary facts -----------------------------------------------------------------------
+    let pid = message.first("PID");
+    let (patient_id, pid_rep) = pid.map(patient_id).unwrap_or((None, 1));
+    let event = kinds.first().and_then(|k| k.event(type_, trigger));
+    let care_field = event.and_then(|e| e.care_date);
+    let care_value = |segment: &Segment<'_>, field: usize| -> String {
+        segment
+            .field(field)
+            .map(|f| f.component(1))
+            .unwrap_or("")
+            .chars()
+            .take(8)
+            .collect()
+    };
+    let care_date = care_field.and_then(|cf| {
+        message
+            .all(cf.segment)
+            .map(|s| care_value(&s, cf.field))
+            .find(|v| !v.is_empty())
+    });
+    if let Some(cf) = care_field {
+        for segment in message.all(cf.segment) {
+            let value = care_value(&segment, cf.field);
+            if !value.is_empty() && !ssmix2::is_valid_date(&value) {
+                findings.push(Finding::new(
+                    Code::Hl7FieldFormat,
+                    Severity::Error,
+                    Location::field(segment.index(), segment.name(), cf.field)
+                        .with_byte(segment.byte_offset()),
+                    format!(
+                        "{cf} {:?} does not start with a valid YYYYMMDD date (it is the care date)",
+                        segment.value(cf.field)
+                    ),
+                ));
+            }
+        }
+    }
+    let first_orc = message.first("ORC");
+    let order_number = first_orc
+        .map(|s| s.field(2).map(|f| f.component(1)).unwrap_or("").to_owned())
+        .filter(|s| !s.is_empty());
+    let department = first_orc
+        .and_then(|s| s.field(17))
+        .map(|f| f.component(1).to_owned())
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            message
+                .first("PV1")
+                .map(|s| s.value(10).to_owned())
+                .filter(|s| !s.is_empty())
+        });
+
+    // --- file-name cross-checks --------------------------------------------------------------
+    if let Some(file) = &file {
+        match (&patient_id, pid) {
+            (Some(id), Some(pid)) if *id != file.patient_id => {
+                let mut location =
+                    Location::field(pid.index(), "PID", 3).with_byte(pid.byte_offset());
+                location.repetition = Some(pid_rep);
+                location.component = Some(1);
+                findings.push(
+                    Finding::new(
+                        Code::Ssmix2PatientId,
+                        Severity::Error,
+                        location,
+                        format!(
+                            "PID-3 patient ID {id:?} differs from the file name's {:?}",
+                            file.patient_id
+                        ),
+                    )
+                    .with_hint("the file name, storage path and PID-3 must name the same patient"),
+                );
+            }
+            _ => {}
+        }
+        check_care_date(&message, file, care_field, findings);
+        if let (Some(orc), Some(order)) = (first_orc, &order_number) {
+            if *order != file.order_number {
+                findings.push(Finding::new(
+                    Code::Ssmix2OrderNumber,
+                    Severity::Warning,
+                    Location {
+                        component: Some(1),
+                        ..Location::field(orc.index(), "ORC", 2)
+                    }
+                    .with_byte(orc.byte_offset()),
+                    format!(
+                        "ORC-2 order number {order:?} differs from the file name's {:?}",
+                        file.order_number
+                    ),
+                ));
+            }
+        }
+        if file.order_number.len() != 15 || !file.order_number.bytes().all(|b| b.is_ascii_digit()) {
+            findings.push(Finding::new(
+                Code::Ssmix2FileName,
+                Severity::Warning,
+                Location::default(),
+                format!("order number {:?} is not 15 digits; SS-MIX2 writers zero-pad ORC-2 to 15 digits", file.order_number),
+            ));
+        }
+    }
+
+    // --- charset policy and strict JIS X 0208 ------------------------------------------------
+    if message.charset() != Charset::Iso2022Jp && message.text().chars().any(|c| !c.is_ascii()) {
+        findings.push(Finding::new(
+            Code::Ssmix2Charset,
+            Severity::Warning,
+            Location::field(1, "MSH", 18),
+            format!(
+                "message is {}; SS-MIX2 standard storage is ISO-2022-JP (MSH-18 \"~ISO IR87\")",
+                message.charset()
+            ),
+        ));
+    }
+    lint_characters(&message, findings);
+
+    Some(Hl7Summary {
+        message_type,
+        message_structure: Some(structure.to_owned()).filter(|s| !s.is_empty()),
+        control_id: Some(control_id.to_owned()).filter(|s| !s.is_empty()),
+        charset: message.charset(),
+        patient_id,
+        candidate_data_kinds: candidates,
+        care_date,
+        order_number,
+        department,
+        message_datetime: Some(datetime.to_owned()).filter(|s| !s.is_empty()),
+    })
+}
+
+fn kinds_text(kinds: &[DataKind]) -> String {
+    kinds.iter().map(|k| k.code()).collect::<Vec<_>>().join("/")
+}
+
+/// PID-3.1 of the repetition typed `PI` (CX.5), else of the first repetition.
+fn patient_id(pid: Segment<'_>) -> (Option<String>, usize) {
+    let Some(field) = pid.field(3) else {
+        return (None, 1);
+    };
+    let reps: Vec<_> = field.repetitions().collect();
+    let chosen = reps
+        .iter()
+        .position(|r| r.component(5) == "PI")
+        .unwrap_or(0);
+    let id = reps
+        .get(chosen)
+        .map(|r| r.component(1).to_owned())
+        .filter(|s| !s.is_empty());
+    (id, chosen + 1)
+}
+
+fn check_care_date(
+    message: &Message,
+    file: &FileName,
+    care_field: Option<ssmix2::FieldRef>,
+    findings: &mut Findings,
+) {
+    let kind = file.data_kind;
+    match (care_field, &file.care_date) {
+        (None, None) => {}
+        (None, Some(date)) => findings.push(Finding::new(
+            Code::Ssmix2CareDate,
+            Severity::Error,
+            Location::default(),
+            format!(
+                "{kind} files have no care date (date folder \"-\"), but the file name has {date}"
+            ),
+        )),
+        (Some(cf), None) => findings.push(Finding::new(
+            Code::Ssmix2CareDate,
+            Severity::Error,
+            Location::default(),
+            format!("{kind} files take their care date from {cf}, but the file name has \"-\""),
+        )),
+        (Some(cf), Some(date)) => {
+            let mut seen = false;
+            for segment in message.all(cf.segment) {
+                seen = true;
+                let value: String = segment
+                    .field(cf.field)
+                    .map(|f| f.component(1))
+                    .unwrap_or("")
+                    .chars()
+                    .take(8)
+                    .collect();
+                let location = Location::field(segment.index(), segment.name(), cf.field)
+                    .with_byte(segment.byte_offset());
+                if value.is_empty() {
+                    findings.push(Finding::new(
+                        Code::Ssmix2CareDate,
+                        Severity::Warning,
+                        location,
+                        format!(
+                            "{cf} is empty, so the file name's care date {date} cannot be verified"
+                        ),
+                    ));
+                } else if value != *date {
+                    findings.push(Finding::new(
+                        Code::Ssmix2CareDate,
+                        Severity::Error,
+                        location,
+                        format!("{cf} care date {value} differs from the file name's {date}"),
+                    ).with_hint("the date folder and the file name's second field must equal the data kind's date field"));
+                }
+            }
+            if !seen {
+                findings.push(Finding::new(
+                    Code::Ssmix2CareDate,
+                    Severity::Error,
+                    Location::default(),
+                    format!(
+                        "{kind} takes its care date from {cf}, but the message has no {} segment",
+                        cf.segment
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Report every character outside strict JIS X 0208 with its position.
+fn lint_characters(message: &Message, findings: &mut Findings) {
+    for segment in message.segments() {
+        let text = segment.as_str();
+        if text.is_ascii() {
+            continue;
+        }
+        for (pos, c) in text.char_indices() {
+            if c.is_ascii() || c == '\u{FFFD}' {
+                continue;
+            }
+            let (code, severity, what, hint) = match jis::classify(c) {
+                Class::X0208 => continue,
+                Class::MappingVariant { whatwg } => (
+                    Code::JisMappingVariant,
+                    Severity::Warning,
+                    format!(
+                        "U+{:04X} is JIS X 0208 only under the JIS/iconv mapping; CP932/WHATWG converters use U+{:04X} {whatwg:?}",
+                        u32::from(c),
+                        u32::from(whatwg)
+                    ),
+                    "normalise to the form your ISO-2022-JP converter round-trips",
+                ),
+                Class::Cp932 => (
+                    Code::JisCp932,
+                    Severity::Error,
+                    "is a Windows (CP932) vendor character outside JIS X 0208".to_owned(),
+                    "replace it (for example ① → (1), ㈱ → (株), 髙 → 高)",
+                ),
+                Class::HalfwidthKana => (
+                    Code::JisHalfwidthKana,
+                    Severity::Error,
+                    "is half-width katakana (JIS X 0201), which SS-MIX2 forbids".to_owned(),
+                    "convert half-width katakana to full-width",
+                ),
+                Class::UserDefined => (
+                    Code::JisUserDefined,
+                    Severity::Error,
+                    "is a user-defined (外字) character".to_owned(),
+                    "replace user-defined characters (SS-MIX2 practice: ■)",
+                ),
+                Class::Outside => (
+                    Code::JisOutsideX0208,
+                    Severity::Error,
+                    "is outside JIS X 0208".to_owned(),
+                    "use only ASCII and JIS X 0208 characters",
+                ),
+            };
+            let message = if code == Code::JisMappingVariant {
+                format!("{c:?} {what}")
+            } else {
+                format!("{c:?} (U+{:04X}) {what}", u32::from(c))
+            };
+            findings
+                .push(Finding::new(code, severity, segment.locate(pos), message).with_hint(hint));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_grammar_compiles() {
+        for kind in DataKind::ALL {
+            for event in kind.events() {
+                let key = format!("{}^{}", event.message_type, event.trigger);
+                let source = grammar_source(&key).unwrap_or_else(|| panic!("no grammar for {key}"));
+                Grammar::compile(&source).unwrap_or_else(|e| panic!("{key}: {e}"));
+            }
+        }
+    }
+
+    #[test]
+    fn recognises_hl7_timestamps() {
+        for ok in [
+            "2011",
+            "20111220",
+            "201112202100",
+            "20111220224447.3399",
+            "20111220224447+0900",
+        ] {
+            assert!(is_hl7_ts(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "2011122",
+            "20111320",
+            "20111220246000",
+            "x",
+            "20111220.1",
+        ] {
+            assert!(!is_hl7_ts(bad), "{bad}");
+        }
+    }
+}
