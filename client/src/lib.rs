@@ -10,13 +10,16 @@
 //! [`accesslog`] produce what people and auditors read; [`exit`] maps outcomes to the documented
 //! exit codes. The command line lives in [`cli`] (flags) and [`run`] (resolved plans executed).
 
+pub mod accesslog;
 pub mod classify;
 pub mod config;
 pub mod exit;
 pub mod identity;
 pub mod metadata;
 pub mod preflight;
+pub mod report;
 pub mod retry;
+pub mod spool;
 pub mod trace;
 pub mod upload;
 

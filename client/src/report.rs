@@ -1,0 +1,218 @@
+//! What a run tells people (a summary on stdout) and machines (`--json`).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::exit::ExitStatus;
+use crate::upload::{Delivery, DeliveryKind, UploadError};
+
+/// The result of one document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentOutcome {
+    /// The document as given (path).
+    pub document: String,
+    /// Patient ID, when known.
+    pub patient: Option<String>,
+    /// `delivered`, `invalid`, `auth-failed`, `rejected`, `queued`, `not-attempted`.
+    pub result: ResultKind,
+    /// How the server took it, when delivered.
+    pub delivery: Option<DeliveryKind>,
+    /// The receipt ID, when delivered.
+    pub receipt_id: Option<String>,
+    /// Problem code or failure slug.
+    pub code: Option<String>,
+    /// Human explanation of a failure.
+    pub message: Option<String>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Where the document is now (spool runs).
+    pub moved_to: Option<String>,
+}
+
+/// The result class of one document, with its exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResultKind {
+    /// Stored, replayed or duplicate: delivered.
+    Delivered,
+    /// Failed local validation or could not be read: not sent.
+    Invalid,
+    /// Authentication or certificate failure.
+    AuthFailed,
+    /// The server refused the document.
+    Rejected,
+    /// Transient failures until retries ran out: kept for a later run.
+    Queued,
+    /// Not attempted because authentication had already failed in this run.
+    NotAttempted,
+}
+
+impl ResultKind {
+    /// The exit status this result contributes.
+    pub fn exit_status(self) -> ExitStatus {
+        match self {
+            Self::Delivered => ExitStatus::Success,
+            Self::Invalid => ExitStatus::Validation,
+            Self::AuthFailed => ExitStatus::Auth,
+            Self::Rejected => ExitStatus::Rejected,
+            Self::Queued | Self::NotAttempted => ExitStatus::Transient,
+        }
+    }
+
+    /// The word in the human summary and the access log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Invalid => "invalid",
+            Self::AuthFailed => "auth-failed",
+            Self::Rejected => "rejected",
+            Self::Queued => "queued",
+            Self::NotAttempted => "not-attempted",
+        }
+    }
+
+    /// The result kind of an upload failure.
+    pub fn of_error(e: &UploadError) -> Self {
+        match e.exit_status() {
+            ExitStatus::Validation => Self::Invalid,
+            ExitStatus::Auth => Self::AuthFailed,
+            ExitStatus::Rejected => Self::Rejected,
+            ExitStatus::Success | ExitStatus::Transient | ExitStatus::Usage => Self::Queued,
+        }
+    }
+}
+
+impl DocumentOutcome {
+    /// A delivered document.
+    pub fn delivered(document: String, patient: Option<String>, d: &Delivery) -> Self {
+        Self {
+            document,
+            patient,
+            result: ResultKind::Delivered,
+            delivery: Some(d.kind),
+            receipt_id: Some(d.receipt_id.clone()),
+            code: None,
+            message: None,
+            attempts: d.attempts,
+            moved_to: None,
+        }
+    }
+
+    /// A document that was not delivered.
+    pub fn failed(
+        document: String,
+        patient: Option<String>,
+        result: ResultKind,
+        code: String,
+        message: String,
+        attempts: u32,
+    ) -> Self {
+        Self {
+            document,
+            patient,
+            result,
+            delivery: None,
+            receipt_id: None,
+            code: Some(code),
+            message: Some(message),
+            attempts,
+            moved_to: None,
+        }
+    }
+}
+
+/// The report of a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// One entry per document, in input order.
+    pub documents: Vec<DocumentOutcome>,
+}
+
+impl Summary {
+    /// The exit status of the whole run (documented precedence, see [`crate::exit`]).
+    pub fn exit_status(&self) -> ExitStatus {
+        ExitStatus::of_all(self.documents.iter().map(|d| d.result.exit_status()))
+    }
+
+    /// Counts per result, in a fixed order.
+    pub fn counts(&self) -> Vec<(ResultKind, usize)> {
+        use ResultKind::*;
+        [Delivered, Invalid, AuthFailed, Rejected, Queued, NotAttempted]
+            .into_iter()
+            .map(|k| (k, self.documents.iter().filter(|d| d.result == k).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// The human summary: one line per document, then totals.
+    pub fn render_human(&self) -> String {
+        let mut out = String::new();
+        for d in &self.documents {
+            let _ = write!(out, "{:<13} {}", d.result.as_str(), d.document);
+            match (&d.receipt_id, &d.delivery) {
+                (Some(r), Some(kind)) => {
+                    let how = match kind {
+                        DeliveryKind::Stored => "stored",
+                        DeliveryKind::Replayed => "already stored, receipt replayed",
+                        DeliveryKind::Duplicate => "duplicate of an earlier upload",
+                    };
+                    let _ = write!(out, "  {r} ({how})");
+                }
+                _ => {
+                    if let Some(code) = &d.code {
+                        let _ = write!(out, "  [{code}]");
+                    }
+                    if let Some(m) = &d.message {
+                        let _ = write!(out, " {m}");
+                    }
+                }
+            }
+            if d.attempts > 1 {
+                let _ = write!(out, " after {} attempts", d.attempts);
+            }
+            out.push('\n');
+        }
+        let counts: Vec<String> = self
+            .counts()
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect();
+        let total = self.documents.len();
+        let _ = writeln!(
+            out,
+            "{total} document{}: {} (exit {})",
+            if total == 1 { "" } else { "s" },
+            if counts.is_empty() { "nothing to do".to_owned() } else { counts.join(", ") },
+            self.exit_status().code()
+        );
+        out
+    }
+
+    /// The `--json` report.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "exit_code": self.exit_status().code(),
+            "documents": self.documents,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_counts_results_and_names_the_exit_code() {
+        let s = Summary {
+            documents: vec![
+                DocumentOutcome::failed("a.txt".into(), None, ResultKind::Rejected, "consent-missing".into(), "no consent".into(), 1),
+                DocumentOutcome::failed("b.txt".into(), None, ResultKind::Queued, "timeout".into(), "timed out".into(), 5),
+            ],
+        };
+        let text = s.render_human();
+        assert!(text.ends_with("2 documents: 1 rejected, 1 queued (exit 5)\n"), "{text}");
+        assert!(text.contains("[consent-missing] no consent"));
+        assert_eq!(s.to_json()["exit_code"], 5);
+    }
+}
