@@ -1,7 +1,382 @@
-//! Offline pre-flight (`PROTO-CLI-005`): what a document is, whether it is valid, and the
-//! metadata it carries, using the formats crate.
+//! Offline pre-flight (`PROTO-CLI-005`): what a document is, whether the server would accept
+//! it, and the metadata it carries, before a byte goes on the wire.
+//!
+//! Validation is `idlink_formats::check`, the same code the service center runs, so a document
+//! that passes here is not refused for its format there. HL7 messages carry their own metadata
+//! (PID-3, MSH-9, the care date); SS-MIX2 file names add the data kind. Other documents take it
+//! from flags or a sidecar.
 
-/// Whether the bytes start like a DICOM file (128-byte preamble + `DICM`).
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use idlink_formats::ssmix2::{DataKind, FileName};
+use idlink_formats::{CheckOptions, Charset, Report, Strictness};
+use idlink_protocol::{Destination, PatientId};
+
+use crate::config::StrictnessSetting;
+use crate::metadata::{
+    CareDate, DocumentKind, Metadata, MetadataError, MetadataHints, read_sidecar, sidecar_path,
+};
+
+/// Documents up to this size are validated in full (read into memory once). Larger ones (big
+/// PDFs) get the light check only, so memory stays flat whatever the document size.
+pub const FULL_CHECK_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Bytes read to detect the kind of a large document.
+const HEAD: usize = 64 * 1024;
+
+/// Whether the bytes start like a DICOM file (`PROTO-UP-004`).
 pub fn is_dicom(head: &[u8]) -> bool {
-    head.get(128..132) == Some(b"DICM")
+    idlink_formats::is_dicom(head)
+}
+
+/// A document ready to upload.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The document.
+    pub path: PathBuf,
+    /// What to send with it.
+    pub metadata: Metadata,
+    /// The validation report (warnings only; errors are a [`PreflightError::Invalid`]).
+    pub report: Option<Report>,
+}
+
+/// Why a document cannot be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum PreflightError {
+    /// The document could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The document.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Validation found errors.
+    #[error("{} error(s) in {}; nothing was sent", report.errors().count(), path.display())]
+    Invalid {
+        /// The document.
+        path: PathBuf,
+        /// The findings.
+        report: Box<Report>,
+    },
+    /// Metadata is missing, malformed or contradicts the document.
+    #[error("{}: {source}", path.display())]
+    Metadata {
+        /// The document.
+        path: PathBuf,
+        /// What is wrong.
+        source: MetadataError,
+    },
+}
+
+impl PreflightError {
+    /// The findings in compiler style, or the message.
+    pub fn explain(&self) -> String {
+        match self {
+            Self::Invalid { path, report } => report.render_human(&path.display().to_string()),
+            other => format!("{other}\n"),
+        }
+    }
+
+    /// A stable slug for reports.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            Self::Read { .. } => "read-error",
+            Self::Invalid { .. } => "validation-failed",
+            Self::Metadata { .. } => "metadata",
+        }
+    }
+}
+
+/// Checks a document offline only (`storeclient check`).
+pub fn check_only(
+    path: &Path,
+    hints: &MetadataHints,
+    strictness: StrictnessSetting,
+) -> Result<Report, PreflightError> {
+    let hints = with_sidecar(path, hints)?;
+    let (bytes, _) = read(path)?;
+    let kind = kind_of(path, &bytes, &hints)?;
+    Ok(run_check(path, &bytes, kind, &hints, strictness)?)
+}
+
+/// Validates a document and works out its metadata (`storeclient upload`, spool runs).
+pub fn prepare(
+    path: &Path,
+    hints: &MetadataHints,
+    strictness: StrictnessSetting,
+) -> Result<Prepared, PreflightError> {
+    let hints = with_sidecar(path, hints)?;
+    let (bytes, full) = read(path)?;
+    let kind = kind_of(path, &bytes, &hints)?;
+    let report = if full {
+        let report = run_check(path, &bytes, kind, &hints, strictness)?;
+        if report.has_errors() {
+            return Err(PreflightError::Invalid {
+                path: path.to_owned(),
+                report: Box::new(report),
+            });
+        }
+        Some(report)
+    } else {
+        if is_dicom(&bytes) {
+            let report = idlink_formats::check(&bytes, idlink_formats::DocumentKind::Pdf, &CheckOptions::default());
+            return Err(PreflightError::Invalid {
+                path: path.to_owned(),
+                report: Box::new(report),
+            });
+        }
+        tracing::info!(document = %path.display(), "larger than {FULL_CHECK_LIMIT} bytes: checked kind and DICOM only; the server validates it in full");
+        None
+    };
+    let metadata = metadata_for(path, kind, &hints, report.as_ref())
+        .map_err(|source| PreflightError::Metadata {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(Prepared {
+        path: path.to_owned(),
+        metadata,
+        report,
+    })
+}
+
+fn with_sidecar(path: &Path, hints: &MetadataHints) -> Result<MetadataHints, PreflightError> {
+    let side = read_sidecar(&sidecar_path(path)).map_err(|source| PreflightError::Metadata {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(hints.clone().or(side.unwrap_or_default()))
+}
+
+/// Reads the whole document when it is small enough, else its head; says which.
+fn read(path: &Path) -> Result<(Vec<u8>, bool), PreflightError> {
+    let err = |source| PreflightError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(err)?;
+    let size = file.metadata().map_err(err)?.len();
+    if size <= FULL_CHECK_LIMIT {
+        let mut bytes = Vec::with_capacity(size as usize);
+        file.read_to_end(&mut bytes).map_err(err)?;
+        Ok((bytes, true))
+    } else {
+        let mut bytes = Vec::with_capacity(HEAD);
+        file.take(HEAD as u64).read_to_end(&mut bytes).map_err(err)?;
+        Ok((bytes, false))
+    }
+}
+
+fn kind_of(path: &Path, bytes: &[u8], hints: &MetadataHints) -> Result<DocumentKind, PreflightError> {
+    let meta_err = |source| PreflightError::Metadata {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(k) = &hints.kind {
+        return DocumentKind::parse(k).ok_or_else(|| {
+            meta_err(MetadataError::Invalid {
+                field: "document kind",
+                value: k.clone(),
+                expected: "hl7, nsips, pdf or text",
+            })
+        });
+    }
+    if let Some(k) = idlink_formats::detect(bytes) {
+        return Ok(from_formats(k));
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("txt" | "text") => Ok(DocumentKind::Text),
+        Some("hl7") => Ok(DocumentKind::Hl7),
+        Some("pdf") => Ok(DocumentKind::Pdf),
+        _ if FileName::parse(&file_name(path)).is_ok() => Ok(DocumentKind::Hl7),
+        _ => Err(meta_err(MetadataError::Missing {
+            field: "document kind",
+            how: "it is not recognisable from the content; pass --kind hl7|nsips|pdf|text or set `kind` in the sidecar",
+        })),
+    }
+}
+
+fn from_formats(k: idlink_formats::DocumentKind) -> DocumentKind {
+    match k {
+        idlink_formats::DocumentKind::Hl7 => DocumentKind::Hl7,
+        idlink_formats::DocumentKind::Nsips => DocumentKind::Nsips,
+        idlink_formats::DocumentKind::Pdf => DocumentKind::Pdf,
+        idlink_formats::DocumentKind::Text => DocumentKind::Text,
+    }
+}
+
+fn to_formats(k: DocumentKind) -> idlink_formats::DocumentKind {
+    match k {
+        DocumentKind::Hl7 => idlink_formats::DocumentKind::Hl7,
+        DocumentKind::Nsips => idlink_formats::DocumentKind::Nsips,
+        DocumentKind::Pdf => idlink_formats::DocumentKind::Pdf,
+        DocumentKind::Text => idlink_formats::DocumentKind::Text,
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn run_check(
+    path: &Path,
+    bytes: &[u8],
+    kind: DocumentKind,
+    hints: &MetadataHints,
+    strictness: StrictnessSetting,
+) -> Result<Report, PreflightError> {
+    let meta_err = |source| PreflightError::Metadata {
+        path: path.to_owned(),
+        source,
+    };
+    let charset_override = match &hints.charset {
+        Some(c) => Some(c.parse::<Charset>().map_err(|_| {
+            meta_err(MetadataError::Invalid {
+                field: "charset",
+                value: c.clone(),
+                expected: "iso-2022-jp, utf-8 or shift_jis",
+            })
+        })?),
+        None => None,
+    };
+    let data_kind = match (&hints.data_kind, kind) {
+        (Some(dk), DocumentKind::Hl7) => Some(dk.parse::<DataKind>().map_err(|_| {
+            meta_err(MetadataError::Invalid {
+                field: "data kind",
+                value: dk.clone(),
+                expected: "an SS-MIX2 data kind such as OMP-01",
+            })
+        })?),
+        _ => None,
+    };
+    let name = file_name(path);
+    let options = CheckOptions {
+        strictness: match strictness {
+            StrictnessSetting::Strict => Strictness::Strict,
+            StrictnessSetting::Lenient => Strictness::Lenient,
+        },
+        charset_override,
+        file_name: (kind == DocumentKind::Hl7 && FileName::parse(&name).is_ok()).then_some(name),
+        data_kind,
+        nsips_profile: None,
+        max_pdf_bytes: None,
+    };
+    Ok(idlink_formats::check(bytes, to_formats(kind), &options))
+}
+
+fn metadata_for(
+    path: &Path,
+    kind: DocumentKind,
+    hints: &MetadataHints,
+    report: Option<&Report>,
+) -> Result<Metadata, MetadataError> {
+    let name = file_name(path);
+    let ssmix = FileName::parse(&name).ok().filter(|_| kind == DocumentKind::Hl7);
+    let summary = report.and_then(|r| r.hl7.as_ref());
+    let found_patient = summary.and_then(|s| s.patient_id.clone());
+    let patient = match (&hints.patient, found_patient) {
+        (Some(given), Some(found)) if *given != found => {
+            return Err(MetadataError::Conflict {
+                field: "patient ID",
+                given: given.clone(),
+                found,
+            });
+        }
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p,
+        (None, None) => {
+            return Err(MetadataError::Missing {
+                field: "patient ID",
+                how: "pass --patient ID or set `patient` in the sidecar NAME.meta.toml",
+            });
+        }
+    };
+    let patient = PatientId::parse(&patient).map_err(|_| MetadataError::Invalid {
+        field: "patient ID",
+        value: patient.clone(),
+        expected: "1 to 15 ASCII letters or digits",
+    })?;
+    let data_kind = match (&hints.data_kind, &ssmix, kind) {
+        (Some(dk), _, _) => Some(dk.clone()),
+        (None, Some(f), _) => Some(f.data_kind.code().to_owned()),
+        (None, None, DocumentKind::Hl7) => match summary.map(|s| s.candidate_data_kinds.as_slice()) {
+            Some([only]) => Some(only.code().to_owned()),
+            _ => {
+                return Err(MetadataError::Missing {
+                    field: "SS-MIX2 data kind",
+                    how: "the message type allows several; pass --data-kind (e.g. OMP-01) or use an SS-MIX2 file name",
+                });
+            }
+        },
+        (None, None, _) => None,
+    };
+    let care_date = hints
+        .care_date
+        .clone()
+        .or_else(|| ssmix.as_ref().and_then(|f| f.care_date.clone()))
+        .or_else(|| summary.and_then(|s| s.care_date.clone()))
+        .map(|d| CareDate::parse(&d))
+        .transpose()?;
+    let destination = hints
+        .destination
+        .as_deref()
+        .map(|d| {
+            Destination::parse(d).map_err(|_| MetadataError::Invalid {
+                field: "destination",
+                value: d.to_owned(),
+                expected: "storage or appliance:<id>",
+            })
+        })
+        .transpose()?;
+    let mut meta = Metadata::new(kind, patient);
+    meta.data_kind = data_kind;
+    meta.care_date = care_date;
+    meta.file_name = (!name.is_empty() && name.is_ascii() && !name.chars().any(char::is_control))
+        .then_some(name);
+    meta.destination = destination;
+    meta.charset = hints.charset.clone();
+    Ok(meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_document_needs_a_patient_from_flags_or_a_sidecar() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("note.txt");
+        std::fs::write(&doc, "退院時サマリ\n").unwrap();
+        let err = prepare(&doc, &MetadataHints::default(), StrictnessSetting::Strict).unwrap_err();
+        assert!(matches!(err, PreflightError::Metadata { source: MetadataError::Missing { field: "patient ID", .. }, .. }), "{err}");
+        std::fs::write(sidecar_path(&doc), "patient = \"9999013\"\ncare_date = \"20261124\"\n").unwrap();
+        let p = prepare(&doc, &MetadataHints::default(), StrictnessSetting::Strict).unwrap();
+        assert_eq!(p.metadata.kind, DocumentKind::Text);
+        assert_eq!(p.metadata.patient.as_str(), "9999013");
+        assert_eq!(p.metadata.care_date.as_ref().map(CareDate::as_str), Some("20261124"));
+        assert_eq!(p.metadata.file_name.as_deref(), Some("note.txt"));
+    }
+
+    // PROTO-CLI-005
+    #[test]
+    fn dicom_is_refused_before_sending() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("image.pdf");
+        let mut bytes = vec![0u8; 128];
+        bytes.extend_from_slice(b"DICM");
+        bytes.extend_from_slice(&[0u8; 64]);
+        std::fs::write(&doc, bytes).unwrap();
+        let hints = MetadataHints { patient: Some("9999013".into()), ..Default::default() };
+        let err = prepare(&doc, &hints, StrictnessSetting::Strict).unwrap_err();
+        assert!(matches!(err, PreflightError::Invalid { .. }), "{err}");
+    }
 }
