@@ -675,3 +675,21 @@ fn verdict<S: serde::Serializer>(
         Some(Err(e)) => s.serialize_str(&e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_shown_in_utc_to_the_second() {
+        let t = time::macros::datetime!(2026-03-31 23:59:59 +09:00);
+        assert_eq!(date(&t), "2026-03-31 14:59:59 UTC");
+    }
+
+    #[test]
+    fn a_non_certificate_is_reported_not_panicked_on() {
+        let err = cert_info(&CertificateDer::from(b"garbage".to_vec())).unwrap_err();
+        assert!(matches!(err, InspectError::NotACertificate { .. }));
+        assert_eq!(facility_of(&CertificateDer::from(Vec::new())), None);
+    }
+}

@@ -18,6 +18,8 @@
 //! - [`load`]: reading certificates, keys, PKCS#12 and CRLs from files.
 //! - [`inspect`]: describing a certificate and verifying its chain.
 
+#![warn(missing_docs)]
+
 pub mod identity;
 pub mod inspect;
 pub mod load;

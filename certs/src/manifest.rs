@@ -381,3 +381,19 @@ fn write_file(path: &Path, data: &[u8], secret: bool) -> Result<(), PkiError> {
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_directory_may_be_missing_or_empty_but_not_full_unless_forced() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(ensure_empty_dir(&dir.path().join("new"), false).is_ok());
+        assert!(ensure_empty_dir(dir.path(), false).is_ok());
+        std::fs::write(dir.path().join("old.pem"), "x").unwrap();
+        let err = ensure_empty_dir(dir.path(), false).unwrap_err();
+        assert!(matches!(err, PkiError::OutputNotEmpty { .. }), "{err}");
+        assert!(ensure_empty_dir(dir.path(), true).is_ok());
+    }
+}
