@@ -243,10 +243,12 @@ fn place_byte(
     if location.segment_index.is_some() {
         return;
     }
+    // A segment owns its bytes and its terminator (CR, CRLF, a trailing 0x1C).
     let Some((i, range)) = raw_segments
         .iter()
         .enumerate()
-        .find(|(_, r)| r.start <= offset && offset < r.end.max(r.start + 1))
+        .rev()
+        .find(|(_, r)| r.start <= offset && offset <= r.end + 2)
     else {
         return;
     };
@@ -270,7 +272,8 @@ fn place_byte(
     let number = if name == "MSH" { field + 1 } else { field };
     location.segment_index = Some(i + 1);
     location.segment = Some(name);
-    if number > 0 {
+    // Terminator bytes belong to the segment but to none of its fields.
+    if number > 0 && offset < range.end {
         location.field = Some(number);
     }
 }
@@ -306,7 +309,7 @@ pub(crate) fn check(
         }
         findings.push(finding);
     }
-    let message = parsed.message?;
+    let message = parsed.message.as_ref()?;
     let msh = message.segment(1)?;
 
     // --- MSH ---------------------------------------------------------------------------------
@@ -538,8 +541,7 @@ pub(crate) fn check(
                     findings.push(Finding::new(
                         Code::Hl7FieldRequired,
                         Severity::Error,
-                        Location::field(segment.index(), segment.name(), *field)
-                            .with_byte(segment.byte_offset()),
+                        segment.field_location(*field),
                         format!(
                             "{name}-{field} is required by SS-MIX2 for {} but empty",
                             kinds_text(&kinds)
@@ -577,8 +579,7 @@ pub(crate) fn check(
                 findings.push(Finding::new(
                     Code::Hl7FieldFormat,
                     Severity::Error,
-                    Location::field(segment.index(), segment.name(), cf.field)
-                        .with_byte(segment.byte_offset()),
+                    segment.field_location(cf.field),
                     format!(
                         "{cf} {:?} does not start with a valid YYYYMMDD date (it is the care date)",
                         segment.value(cf.field)
@@ -606,8 +607,7 @@ pub(crate) fn check(
     if let Some(file) = &file {
         match (&patient_id, pid) {
             (Some(id), Some(pid)) if *id != file.patient_id => {
-                let mut location =
-                    Location::field(pid.index(), "PID", 3).with_byte(pid.byte_offset());
+                let mut location = pid.field_location(3);
                 location.repetition = Some(pid_rep);
                 location.component = Some(1);
                 findings.push(
@@ -633,9 +633,8 @@ pub(crate) fn check(
                     Severity::Warning,
                     Location {
                         component: Some(1),
-                        ..Location::field(orc.index(), "ORC", 2)
-                    }
-                    .with_byte(orc.byte_offset()),
+                        ..orc.field_location(2)
+                    },
                     format!(
                         "ORC-2 order number {order:?} differs from the file name's {:?}",
                         file.order_number
@@ -665,7 +664,20 @@ pub(crate) fn check(
             ),
         ));
     }
-    lint_characters(&message, findings);
+    // After a decode failure the text holds replacement or misaligned characters; linting it
+    // would report characters the sender never wrote.
+    let garbled = parsed.problems.iter().any(|p| {
+        matches!(
+            p.code(),
+            Code::Hl7CharsetDecode
+                | Code::Hl7Charset8bit
+                | Code::Hl7CharsetUndeclared
+                | Code::Hl7CharsetUnknown
+        )
+    });
+    if !garbled {
+        lint_characters(&message, findings);
+    }
 
     Some(Hl7Summary {
         message_type,
@@ -736,8 +748,7 @@ fn check_care_date(
                     .chars()
                     .take(8)
                     .collect();
-                let location = Location::field(segment.index(), segment.name(), cf.field)
-                    .with_byte(segment.byte_offset());
+                let location = segment.field_location(cf.field);
                 if value.is_empty() {
                     findings.push(Finding::new(
                         Code::Ssmix2CareDate,

@@ -194,6 +194,37 @@ impl<'m> Segment<'m> {
         if self.is_msh() { parts } else { parts - 1 }
     }
 
+    /// Location of a field: segment, field number, and the byte offset where the field's
+    /// text starts in the original bytes.
+    pub fn field_location(&self, number: usize) -> Location {
+        let sep = self.delimiters.field;
+        let skip = if self.is_msh() {
+            number.saturating_sub(1)
+        } else {
+            number
+        };
+        let mut pos = self.text.len();
+        let mut seen = 0;
+        if skip == 0 {
+            pos = 0;
+        } else {
+            for (i, c) in self.text.char_indices() {
+                if c == sep {
+                    seen += 1;
+                    if seen == skip {
+                        pos = i + c.len_utf8();
+                        break;
+                    }
+                }
+            }
+        }
+        let mut location = self.locate(pos);
+        location.field = Some(number);
+        location.repetition = None;
+        location.component = None;
+        location
+    }
+
     /// Location of a character position inside this segment's text: field, repetition,
     /// component, and the byte offset in the original bytes.
     pub fn locate(&self, pos: usize) -> Location {

@@ -103,7 +103,7 @@ pub enum ParseError {
         declared: String,
     },
     /// An ISO-2022-JP defect from the pre-scan.
-    #[error("{0} (byte {offset})", offset = .0.offset())]
+    #[error("{0}")]
     Iso2022(Iso2022Issue),
     /// Bytes malformed in the charset.
     #[error("{0}")]
