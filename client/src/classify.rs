@@ -92,14 +92,18 @@ impl TransportFailure {
             lowest = e.to_string();
             if let Some(f) = Self::of_one(e) {
                 // rustls facts are more specific than the io/hyper wrappers around them.
-                let better = match (&found, &f) {
-                    (None, _) => true,
-                    (Some(Self::ClosedBeforeResponse { .. } | Self::Network { .. }), _) => true,
-                    (Some(Self::Unreachable { .. }), Self::TlsAlert { .. } | Self::Tls { .. }) => {
-                        true
-                    }
-                    _ => false,
-                };
+                let better = matches!(
+                    (&found, &f),
+                    (None, _)
+                        | (
+                            Some(Self::ClosedBeforeResponse { .. } | Self::Network { .. }),
+                            _
+                        )
+                        | (
+                            Some(Self::Unreachable { .. }),
+                            Self::TlsAlert { .. } | Self::Tls { .. }
+                        )
+                );
                 if better {
                     found = Some(f);
                 }
@@ -127,7 +131,10 @@ impl TransportFailure {
             if h.is_timeout() {
                 return Some(Self::Timeout);
             }
-            if h.is_incomplete_message() || h.is_canceled() || h.is_closed() || h.is_body_write_aborted()
+            if h.is_incomplete_message()
+                || h.is_canceled()
+                || h.is_closed()
+                || h.is_body_write_aborted()
             {
                 return Some(Self::ClosedBeforeResponse {
                     detail: h.to_string(),
@@ -204,7 +211,9 @@ impl TransportFailure {
 impl fmt::Display for TransportFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Unreachable { detail } => write!(f, "cannot connect to the service center: {detail}"),
+            Self::Unreachable { detail } => {
+                write!(f, "cannot connect to the service center: {detail}")
+            }
             Self::Timeout => f.write_str("the attempt timed out"),
             Self::TlsAlert { alert } => write!(
                 f,
@@ -251,9 +260,24 @@ mod tests {
         use io::ErrorKind as K;
         let alert = rustls::Error::AlertReceived(AlertDescription::CertificateExpired);
         let cases: Vec<(&str, Box<dyn StdError + Send + Sync>, &str, ErrorClass)> = vec![
-            ("refused", io(K::ConnectionRefused), "unreachable", ErrorClass::Retryable),
-            ("reset", io(K::ConnectionReset), "closed-before-response", ErrorClass::Retryable),
-            ("eof", io(K::UnexpectedEof), "closed-before-response", ErrorClass::Retryable),
+            (
+                "refused",
+                io(K::ConnectionRefused),
+                "unreachable",
+                ErrorClass::Retryable,
+            ),
+            (
+                "reset",
+                io(K::ConnectionReset),
+                "closed-before-response",
+                ErrorClass::Retryable,
+            ),
+            (
+                "eof",
+                io(K::UnexpectedEof),
+                "closed-before-response",
+                ErrorClass::Retryable,
+            ),
             ("timeout", io(K::TimedOut), "timeout", ErrorClass::Retryable),
             (
                 "alert in io",
@@ -261,7 +285,12 @@ mod tests {
                 "tls-alert",
                 ErrorClass::Final,
             ),
-            ("bare alert", Box::new(alert), "tls-alert", ErrorClass::Final),
+            (
+                "bare alert",
+                Box::new(alert),
+                "tls-alert",
+                ErrorClass::Final,
+            ),
             (
                 "bad server cert",
                 Box::new(io::Error::new(
@@ -274,7 +303,10 @@ mod tests {
             ("other", io(K::Other), "network", ErrorClass::Retryable),
         ];
         for (name, inner, slug, class) in cases {
-            let chain = Wrap("client error (SendRequest)", Box::new(Wrap("connection error", inner)));
+            let chain = Wrap(
+                "client error (SendRequest)",
+                Box::new(Wrap("connection error", inner)),
+            );
             let f = TransportFailure::of_chain(&chain);
             assert_eq!((f.slug(), f.class()), (slug, class), "case {name}: {f:?}");
         }
@@ -287,6 +319,9 @@ mod tests {
             detail: "connection closed before message completed".into(),
         };
         let text = f.to_string();
-        assert!(!text.contains("expired") && !text.contains("revoked"), "{text}");
+        assert!(
+            !text.contains("expired") && !text.contains("revoked"),
+            "{text}"
+        );
     }
 }

@@ -140,7 +140,9 @@ impl fmt::Debug for Secret {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read the configuration file {path}: {source} (run `storeclient init` to write a template)")]
+    #[error(
+        "cannot read the configuration file {path}: {source} (run `storeclient init` to write a template)"
+    )]
     Read {
         /// The config file.
         path: PathBuf,
@@ -284,15 +286,16 @@ impl Resolver<'_> {
     fn resolve(mut self, raw: RawConfig) -> Result<ClientConfig, ConfigError> {
         let mut urls = Vec::new();
         for u in std::iter::once(&raw.service.url).chain(raw.service.fallback_urls.iter()) {
-            let url = Url::parse(u).map_err(|e| {
-                self.invalid("service.url", format!("{u:?} is not a URL: {e}"))
-            })?;
+            let url = Url::parse(u)
+                .map_err(|e| self.invalid("service.url", format!("{u:?} is not a URL: {e}")))?;
             if url.scheme() != "https" {
                 // PROTO-TLS-001: there is no plain-HTTP listener, and sending a password in clear
                 // text must never be one typo away.
                 return Err(self.invalid(
                     "service.url",
-                    format!("{u:?} must start with https:// (the service center speaks HTTPS only)"),
+                    format!(
+                        "{u:?} must start with https:// (the service center speaks HTTPS only)"
+                    ),
                 ));
             }
             urls.push(url);
@@ -311,10 +314,9 @@ impl Resolver<'_> {
         let identity = match raw.identity.mode {
             IdentityMode::Pem => {
                 let (Some(cert), Some(key)) = (&raw.identity.cert, &raw.identity.key) else {
-                    return Err(self.invalid(
-                        "identity.mode",
-                        "mode \"pem\" needs both `cert` and `key`",
-                    ));
+                    return Err(
+                        self.invalid("identity.mode", "mode \"pem\" needs both `cert` and `key`")
+                    );
                 };
                 let key = self.file(key);
                 self.warn_if_readable_by_others(&key, "private key");
@@ -698,7 +700,9 @@ key = "client.key.pem"
         assert_eq!(cfg.password.expose(), "s3cret");
         assert_eq!(cfg.destination, Destination::Storage);
         assert_eq!(cfg.retry.max_attempts, 5);
-        assert!(matches!(cfg.identity, IdentityConfig::Pem { ref key, .. } if key == &dir.path().join("client.key.pem")));
+        assert!(
+            matches!(cfg.identity, IdentityConfig::Pem { ref key, .. } if key == &dir.path().join("client.key.pem"))
+        );
         assert_eq!(format!("{:?}", cfg.password), "[redacted]");
     }
 
@@ -708,23 +712,50 @@ key = "client.key.pem"
         let text = MINIMAL.replace("[facility]\n", "[facility]\ncolour = 1\n");
         let path = dir.path().join("storeclient.toml");
         let err = ClientConfig::from_toml(&text, &path).unwrap_err();
-        let ConfigError::Parse { line, column, message, .. } = &err else {
+        let ConfigError::Parse {
+            line,
+            column,
+            message,
+            ..
+        } = &err
+        else {
             panic!("expected a parse error, got {err:?}");
         };
         assert_eq!((*line, *column), (9, 1));
         assert!(message.contains("unknown field `colour`"), "{message}");
-        assert!(err.to_string().starts_with(&format!("{}:9:1:", path.display())));
+        assert!(
+            err.to_string()
+                .starts_with(&format!("{}:9:1:", path.display()))
+        );
     }
 
     #[test]
     fn plain_http_and_missing_passwords_are_refused_with_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
-        let err = ClientConfig::from_toml(&MINIMAL.replace("https://", "http://"), &path)
-            .unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { key: "service.url", .. }), "{err}");
+        let err =
+            ClientConfig::from_toml(&MINIMAL.replace("https://", "http://"), &path).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    key: "service.url",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let err = ClientConfig::from_toml(MINIMAL, &path).unwrap_err();
-        assert!(matches!(err, ConfigError::SecretFile { key: "account.password_file", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                ConfigError::SecretFile {
+                    key: "account.password_file",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[cfg(unix)]
@@ -752,6 +783,9 @@ key = "client.key.pem"
 
     #[test]
     fn scaling_multiplies_waits() {
-        assert_eq!(scale(Duration::from_secs(2), 0.001), Duration::from_millis(2));
+        assert_eq!(
+            scale(Duration::from_secs(2), 0.001),
+            Duration::from_millis(2)
+        );
     }
 }

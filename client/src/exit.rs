@@ -85,7 +85,11 @@ mod tests {
             (vec![Rejected, Auth, Transient], 4),
         ];
         for (statuses, code) in table {
-            assert_eq!(ExitStatus::of_all(statuses.clone()).code(), code, "{statuses:?}");
+            assert_eq!(
+                ExitStatus::of_all(statuses.clone()).code(),
+                code,
+                "{statuses:?}"
+            );
         }
     }
 }

@@ -64,10 +64,11 @@ pub fn ensure_crypto_provider() {
 
 /// Loads the CA bundle the server certificate must chain to (`PROTO-CLI-004`).
 pub fn load_ca(config: &ClientConfig) -> Result<Vec<CertificateDer<'static>>, IdentityError> {
-    let certs = idlink_certs::load::certificates_pem(&config.ca).map_err(|e| IdentityError::Ca {
-        path: config.ca.clone(),
-        message: e.to_string(),
-    })?;
+    let certs =
+        idlink_certs::load::certificates_pem(&config.ca).map_err(|e| IdentityError::Ca {
+            path: config.ca.clone(),
+            message: e.to_string(),
+        })?;
     if certs.is_empty() {
         return Err(IdentityError::Ca {
             path: config.ca.clone(),

@@ -12,13 +12,16 @@
 
 pub mod accesslog;
 pub mod classify;
+pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod exit;
 pub mod identity;
 pub mod metadata;
 pub mod preflight;
 pub mod report;
 pub mod retry;
+pub mod run;
 pub mod spool;
 pub mod trace;
 pub mod upload;

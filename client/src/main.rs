@@ -1,1 +1,95 @@
-fn main() {}
+//! `storeclient`: parse → plan → run → exit code. Everything else lives in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use storeclient::cli::{Action, Cli};
+use storeclient::exit::ExitStatus;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
+use tracing_subscriber::{EnvFilter, Layer as _};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version on stdout with status 0, usage errors on stderr with 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                ExitStatus::Usage.code()
+            } else {
+                0
+            });
+        }
+    };
+    let verbose = cli.verbose;
+    let plan = match cli.plan() {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("storeclient: {e:#}");
+            return ExitStatus::Usage.into();
+        }
+    };
+    let (log_dir, warnings) = match &plan.action {
+        Action::Upload { config, .. } | Action::Spool { config, .. } => {
+            (config.log_dir.clone(), config.warnings.clone())
+        }
+        _ => (None, Vec::new()),
+    };
+    let _guard = init_tracing(verbose, log_dir.as_deref());
+    for w in warnings {
+        eprintln!("storeclient: warning: {w}");
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("storeclient: cannot start the async runtime: {e}");
+            return ExitStatus::Usage.into();
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match runtime.block_on(storeclient::run::run(plan, &mut stdout)) {
+        Ok(status) => status.into(),
+        Err(e) => {
+            let status = e.exit_status();
+            eprintln!("storeclient: {:#}", anyhow::Error::from(e));
+            status.into()
+        }
+    }
+}
+
+/// Logs go to stderr (stdout is for the report) and, with `log.dir`, to a daily rotating file.
+fn init_tracing(
+    verbose: u8,
+    log_dir: Option<&std::path::Path>,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,storeclient=info",
+        _ => "debug,storeclient=debug",
+    };
+    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_filter(filter());
+    let (file, guard) = match log_dir.and_then(|d| std::fs::create_dir_all(d).ok().map(|()| d)) {
+        Some(dir) => {
+            let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::daily(
+                dir,
+                "storeclient.log",
+            ));
+            let layer = tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false)
+                .with_filter(EnvFilter::new("info"));
+            (Some(layer), Some(guard))
+        }
+        None => (None, None),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
+        .try_init();
+    guard
+}

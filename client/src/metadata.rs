@@ -40,7 +40,8 @@ impl DocumentKind {
     /// The media type that goes with the kind.
     pub fn media_type(self) -> &'static str {
         // Only the four slugs above exist, and the protocol crate knows each of them.
-        idlink_protocol::headers::media_type_for(self.as_str()).unwrap_or("application/octet-stream")
+        idlink_protocol::headers::media_type_for(self.as_str())
+            .unwrap_or("application/octet-stream")
     }
 
     /// Parses a slug.
@@ -79,7 +80,8 @@ impl CareDate {
         }
         let num = |r: std::ops::Range<usize>| value[r].parse::<u16>().map_err(|_| bad());
         let (y, m, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
-        let month = time::Month::try_from(u8::try_from(m).map_err(|_| bad())?).map_err(|_| bad())?;
+        let month =
+            time::Month::try_from(u8::try_from(m).map_err(|_| bad())?).map_err(|_| bad())?;
         time::Date::from_calendar_date(i32::from(y), month, u8::try_from(d).map_err(|_| bad())?)
             .map_err(|_| bad())?;
         Ok(Self(value.to_owned()))
@@ -167,7 +169,10 @@ impl Metadata {
             h.update(part.as_bytes());
             h.update([0u8]);
         }
-        let hex: String = h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = h.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         // Invariant: facility codes are 10 digits and hex is [0-9a-f], so the key always
         // matches the PROTO-IDEM-001 grammar and is at most 45 characters long.
         IdempotencyKey::parse(&format!("{facility}-d-{hex}")).expect("derived key is valid")
@@ -306,7 +311,10 @@ mod tests {
         let mut other = meta();
         other.patient = PatientId::parse("9999099").unwrap();
         assert_ne!(a, other.derived_key(&f, &Destination::Storage, &d));
-        assert_ne!(a, meta().derived_key(&f, &Destination::Storage, &ContentDigest::of(b"x")));
+        assert_ne!(
+            a,
+            meta().derived_key(&f, &Destination::Storage, &ContentDigest::of(b"x"))
+        );
     }
 
     #[test]
@@ -326,9 +334,15 @@ mod tests {
 
     #[test]
     fn sidecars_are_named_after_their_document_and_flags_win() {
-        assert_eq!(sidecar_path(Path::new("/o/a.pdf")), PathBuf::from("/o/a.pdf.meta.toml"));
+        assert_eq!(
+            sidecar_path(Path::new("/o/a.pdf")),
+            PathBuf::from("/o/a.pdf.meta.toml")
+        );
         assert!(is_sidecar(Path::new("a.pdf.meta.toml")) && !is_sidecar(Path::new("a.pdf")));
-        let flags = MetadataHints { patient: Some("1".into()), ..Default::default() };
+        let flags = MetadataHints {
+            patient: Some("1".into()),
+            ..Default::default()
+        };
         let side = MetadataHints {
             patient: Some("2".into()),
             care_date: Some("20260101".into()),
@@ -345,7 +359,10 @@ mod tests {
         let p = dir.path().join("a.pdf.meta.toml");
         std::fs::write(&p, "patient = \"9999013\"\npatinet = \"x\"\n").unwrap();
         let err = read_sidecar(&p).unwrap_err();
-        assert!(matches!(err, MetadataError::Sidecar { ref path, .. } if path == &p), "{err}");
+        assert!(
+            matches!(err, MetadataError::Sidecar { ref path, .. } if path == &p),
+            "{err}"
+        );
         assert_eq!(read_sidecar(&dir.path().join("none.meta.toml")), Ok(None));
     }
 }

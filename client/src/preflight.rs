@@ -10,7 +10,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use idlink_formats::ssmix2::{DataKind, FileName};
-use idlink_formats::{CheckOptions, Charset, Report, Strictness};
+use idlink_formats::{Charset, CheckOptions, Report, Strictness};
 use idlink_protocol::{Destination, PatientId};
 
 use crate::config::StrictnessSetting;
@@ -98,7 +98,7 @@ pub fn check_only(
     let hints = with_sidecar(path, hints)?;
     let (bytes, _) = read(path)?;
     let kind = kind_of(path, &bytes, &hints)?;
-    Ok(run_check(path, &bytes, kind, &hints, strictness)?)
+    run_check(path, &bytes, kind, &hints, strictness)
 }
 
 /// Validates a document and works out its metadata (`storeclient upload`, spool runs).
@@ -121,7 +121,11 @@ pub fn prepare(
         Some(report)
     } else {
         if is_dicom(&bytes) {
-            let report = idlink_formats::check(&bytes, idlink_formats::DocumentKind::Pdf, &CheckOptions::default());
+            let report = idlink_formats::check(
+                &bytes,
+                idlink_formats::DocumentKind::Pdf,
+                &CheckOptions::default(),
+            );
             return Err(PreflightError::Invalid {
                 path: path.to_owned(),
                 report: Box::new(report),
@@ -130,11 +134,12 @@ pub fn prepare(
         tracing::info!(document = %path.display(), "larger than {FULL_CHECK_LIMIT} bytes: checked kind and DICOM only; the server validates it in full");
         None
     };
-    let metadata = metadata_for(path, kind, &hints, report.as_ref())
-        .map_err(|source| PreflightError::Metadata {
+    let metadata = metadata_for(path, kind, &hints, report.as_ref()).map_err(|source| {
+        PreflightError::Metadata {
             path: path.to_owned(),
             source,
-        })?;
+        }
+    })?;
     Ok(Prepared {
         path: path.to_owned(),
         metadata,
@@ -164,12 +169,18 @@ fn read(path: &Path) -> Result<(Vec<u8>, bool), PreflightError> {
         Ok((bytes, true))
     } else {
         let mut bytes = Vec::with_capacity(HEAD);
-        file.take(HEAD as u64).read_to_end(&mut bytes).map_err(err)?;
+        file.take(HEAD as u64)
+            .read_to_end(&mut bytes)
+            .map_err(err)?;
         Ok((bytes, false))
     }
 }
 
-fn kind_of(path: &Path, bytes: &[u8], hints: &MetadataHints) -> Result<DocumentKind, PreflightError> {
+fn kind_of(
+    path: &Path,
+    bytes: &[u8],
+    hints: &MetadataHints,
+) -> Result<DocumentKind, PreflightError> {
     let meta_err = |source| PreflightError::Metadata {
         path: path.to_owned(),
         source,
@@ -280,7 +291,9 @@ fn metadata_for(
     report: Option<&Report>,
 ) -> Result<Metadata, MetadataError> {
     let name = file_name(path);
-    let ssmix = FileName::parse(&name).ok().filter(|_| kind == DocumentKind::Hl7);
+    let ssmix = FileName::parse(&name)
+        .ok()
+        .filter(|_| kind == DocumentKind::Hl7);
     let summary = report.and_then(|r| r.hl7.as_ref());
     let found_patient = summary.and_then(|s| s.patient_id.clone());
     let patient = match (&hints.patient, found_patient) {
@@ -308,7 +321,8 @@ fn metadata_for(
     let data_kind = match (&hints.data_kind, &ssmix, kind) {
         (Some(dk), _, _) => Some(dk.clone()),
         (None, Some(f), _) => Some(f.data_kind.code().to_owned()),
-        (None, None, DocumentKind::Hl7) => match summary.map(|s| s.candidate_data_kinds.as_slice()) {
+        (None, None, DocumentKind::Hl7) => match summary.map(|s| s.candidate_data_kinds.as_slice())
+        {
             Some([only]) => Some(only.code().to_owned()),
             _ => {
                 return Err(MetadataError::Missing {
@@ -357,12 +371,31 @@ mod tests {
         let doc = dir.path().join("note.txt");
         std::fs::write(&doc, "退院時サマリ\n").unwrap();
         let err = prepare(&doc, &MetadataHints::default(), StrictnessSetting::Strict).unwrap_err();
-        assert!(matches!(err, PreflightError::Metadata { source: MetadataError::Missing { field: "patient ID", .. }, .. }), "{err}");
-        std::fs::write(sidecar_path(&doc), "patient = \"9999013\"\ncare_date = \"20261124\"\n").unwrap();
+        assert!(
+            matches!(
+                err,
+                PreflightError::Metadata {
+                    source: MetadataError::Missing {
+                        field: "patient ID",
+                        ..
+                    },
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        std::fs::write(
+            sidecar_path(&doc),
+            "patient = \"9999013\"\ncare_date = \"20261124\"\n",
+        )
+        .unwrap();
         let p = prepare(&doc, &MetadataHints::default(), StrictnessSetting::Strict).unwrap();
         assert_eq!(p.metadata.kind, DocumentKind::Text);
         assert_eq!(p.metadata.patient.as_str(), "9999013");
-        assert_eq!(p.metadata.care_date.as_ref().map(CareDate::as_str), Some("20261124"));
+        assert_eq!(
+            p.metadata.care_date.as_ref().map(CareDate::as_str),
+            Some("20261124")
+        );
         assert_eq!(p.metadata.file_name.as_deref(), Some("note.txt"));
     }
 
@@ -375,7 +408,10 @@ mod tests {
         bytes.extend_from_slice(b"DICM");
         bytes.extend_from_slice(&[0u8; 64]);
         std::fs::write(&doc, bytes).unwrap();
-        let hints = MetadataHints { patient: Some("9999013".into()), ..Default::default() };
+        let hints = MetadataHints {
+            patient: Some("9999013".into()),
+            ..Default::default()
+        };
         let err = prepare(&doc, &hints, StrictnessSetting::Strict).unwrap_err();
         assert!(matches!(err, PreflightError::Invalid { .. }), "{err}");
     }

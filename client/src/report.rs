@@ -138,11 +138,18 @@ impl Summary {
     /// Counts per result, in a fixed order.
     pub fn counts(&self) -> Vec<(ResultKind, usize)> {
         use ResultKind::*;
-        [Delivered, Invalid, AuthFailed, Rejected, Queued, NotAttempted]
-            .into_iter()
-            .map(|k| (k, self.documents.iter().filter(|d| d.result == k).count()))
-            .filter(|(_, n)| *n > 0)
-            .collect()
+        [
+            Delivered,
+            Invalid,
+            AuthFailed,
+            Rejected,
+            Queued,
+            NotAttempted,
+        ]
+        .into_iter()
+        .map(|k| (k, self.documents.iter().filter(|d| d.result == k).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect()
     }
 
     /// The human summary: one line per document, then totals.
@@ -183,7 +190,11 @@ impl Summary {
             out,
             "{total} document{}: {} (exit {})",
             if total == 1 { "" } else { "s" },
-            if counts.is_empty() { "nothing to do".to_owned() } else { counts.join(", ") },
+            if counts.is_empty() {
+                "nothing to do".to_owned()
+            } else {
+                counts.join(", ")
+            },
             self.exit_status().code()
         );
         out
@@ -206,12 +217,29 @@ mod tests {
     fn the_summary_counts_results_and_names_the_exit_code() {
         let s = Summary {
             documents: vec![
-                DocumentOutcome::failed("a.txt".into(), None, ResultKind::Rejected, "consent-missing".into(), "no consent".into(), 1),
-                DocumentOutcome::failed("b.txt".into(), None, ResultKind::Queued, "timeout".into(), "timed out".into(), 5),
+                DocumentOutcome::failed(
+                    "a.txt".into(),
+                    None,
+                    ResultKind::Rejected,
+                    "consent-missing".into(),
+                    "no consent".into(),
+                    1,
+                ),
+                DocumentOutcome::failed(
+                    "b.txt".into(),
+                    None,
+                    ResultKind::Queued,
+                    "timeout".into(),
+                    "timed out".into(),
+                    5,
+                ),
             ],
         };
         let text = s.render_human();
-        assert!(text.ends_with("2 documents: 1 rejected, 1 queued (exit 5)\n"), "{text}");
+        assert!(
+            text.ends_with("2 documents: 1 rejected, 1 queued (exit 5)\n"),
+            "{text}"
+        );
         assert!(text.contains("[consent-missing] no consent"));
         assert_eq!(s.to_json()["exit_code"], 5);
     }

@@ -48,7 +48,12 @@ impl RetryPolicy {
     /// it is drawn at random ("equal jitter"), so a fleet of clients does not hammer a
     /// recovering server in lockstep. A server-sent `Retry-After` is a floor, never shortened by
     /// jitter: the client must not send again before it has passed (`PROTO-CLI-002`).
-    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>, rng: &mut impl Rng) -> Duration {
+    pub fn delay(
+        &self,
+        attempt: u32,
+        retry_after: Option<Duration>,
+        rng: &mut impl Rng,
+    ) -> Duration {
         let exp = attempt.saturating_sub(1).min(30);
         let base = self
             .initial_backoff
@@ -89,7 +94,9 @@ mod tests {
     fn backoff_doubles_up_to_the_cap_without_jitter() {
         let p = policy(0.0);
         let mut rng = StdRng::seed_from_u64(1);
-        let delays: Vec<u64> = (1..=6).map(|a| p.delay(a, None, &mut rng).as_secs()).collect();
+        let delays: Vec<u64> = (1..=6)
+            .map(|a| p.delay(a, None, &mut rng).as_secs())
+            .collect();
         assert_eq!(delays, [1, 2, 4, 8, 8, 8]);
     }
 
@@ -99,7 +106,10 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(7);
         for _ in 0..200 {
             let d = p.delay(3, None, &mut rng);
-            assert!(d >= Duration::from_secs(2) && d <= Duration::from_secs(4), "{d:?}");
+            assert!(
+                d >= Duration::from_secs(2) && d <= Duration::from_secs(4),
+                "{d:?}"
+            );
         }
     }
 
@@ -125,7 +135,10 @@ mod tests {
         let p = RetryPolicy::from_settings(&s);
         let mut rng = StdRng::seed_from_u64(0);
         assert_eq!(p.delay(1, None, &mut rng), Duration::from_millis(1));
-        assert_eq!(p.delay(1, Some(Duration::from_secs(2)), &mut rng), Duration::from_millis(2));
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(2)), &mut rng),
+            Duration::from_millis(2)
+        );
         s.max_attempts = 1;
         assert!(!RetryPolicy::from_settings(&s).allows_another(1));
         assert!(p.allows_another(2) && !p.allows_another(3));

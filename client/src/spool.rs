@@ -39,13 +39,17 @@ pub enum SpoolError {
         source: std::io::Error,
     },
     /// Another process holds the spool lock.
-    #[error("spool {path} is in use by another storeclient (lock file {path}/.lock); run only one sender per spool")]
+    #[error(
+        "spool {path} is in use by another storeclient (lock file {path}/.lock); run only one sender per spool"
+    )]
     Locked {
         /// The spool root.
         path: PathBuf,
     },
     /// A key file is unreadable or malformed.
-    #[error("spool key file {path} is damaged: {message}; delete it to send the document with a new key")]
+    #[error(
+        "spool key file {path} is damaged: {message}; delete it to send the document with a new key"
+    )]
     BadKey {
         /// The key file.
         path: PathBuf,
@@ -54,7 +58,10 @@ pub enum SpoolError {
     },
 }
 
-fn io_err<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> SpoolError + 'a {
+fn io_err<'a>(
+    path: &'a Path,
+    action: &'static str,
+) -> impl FnOnce(std::io::Error) -> SpoolError + 'a {
     move |source| SpoolError::Io {
         path: path.to_owned(),
         action,
@@ -415,7 +422,10 @@ mod tests {
     fn a_second_process_cannot_open_a_locked_spool() {
         let dir = tempfile::tempdir().unwrap();
         let _first = Spool::open(dir.path()).unwrap();
-        assert!(matches!(Spool::open(dir.path()), Err(SpoolError::Locked { .. })));
+        assert!(matches!(
+            Spool::open(dir.path()),
+            Err(SpoolError::Locked { .. })
+        ));
     }
 
     #[test]

@@ -136,7 +136,10 @@ mod tests {
     #[test]
     fn authorization_is_redacted_and_other_headers_kept() {
         let mut h = http::HeaderMap::new();
-        h.insert(http::header::AUTHORIZATION, "Basic c2VjcmV0".parse().unwrap());
+        h.insert(
+            http::header::AUTHORIZATION,
+            "Basic c2VjcmV0".parse().unwrap(),
+        );
         h.insert("idlink-patient-id", "9999013".parse().unwrap());
         let r = redacted_headers(&h);
         assert!(r.contains(&("authorization".into(), "[redacted]".into())));

@@ -17,8 +17,7 @@ use base64::Engine as _;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use idlink_protocol::headers as h;
 use idlink_protocol::{
-    ContentDigest, Destination, FacilityCode, IdempotencyKey, Problem, ProblemCode, Receipt,
-    WhoAmI,
+    ContentDigest, Destination, FacilityCode, IdempotencyKey, Problem, ProblemCode, Receipt, WhoAmI,
 };
 use reqwest::Url;
 use sha2::{Digest as _, Sha256};
@@ -120,7 +119,9 @@ pub enum UploadError {
         source: io::Error,
     },
     /// The document changed size between hashing and sending.
-    #[error("{path} changed while it was being uploaded ({expected} bytes, now {found}); send it again once it is complete")]
+    #[error(
+        "{path} changed while it was being uploaded ({expected} bytes, now {found}); send it again once it is complete"
+    )]
     Changed {
         /// The document.
         path: PathBuf,
@@ -156,7 +157,9 @@ pub enum UploadError {
     Transport(TransportFailure),
     /// The connection closed before any response on a fresh TLS connection, twice
     /// (`PROTO-CLI-006`). The server did not say why; we do not guess.
-    #[error("TLS rejected by the server (reason not given): check that the client certificate is the one issued for this facility, is not expired or revoked, and that `identity` in the configuration points at it")]
+    #[error(
+        "TLS rejected by the server (reason not given): check that the client certificate is the one issued for this facility, is not expired or revoked, and that `identity` in the configuration points at it"
+    )]
     TlsRejected,
     /// Retryable failures until the attempts ran out; the document is kept.
     #[error("gave up after {attempts} attempts; last error: {last}")]
@@ -197,7 +200,9 @@ impl UploadError {
     /// The exit status this failure contributes to (see [`crate::exit`]).
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Self::Read { .. } | Self::Changed { .. } | Self::Refused { .. } => ExitStatus::Validation,
+            Self::Read { .. } | Self::Changed { .. } | Self::Refused { .. } => {
+                ExitStatus::Validation
+            }
             Self::Rejected { problem } => match problem.known_code() {
                 Some(code) if is_auth_problem(code) => ExitStatus::Auth,
                 _ if self.class() == ErrorClass::Retryable => ExitStatus::Transient,
@@ -384,7 +389,10 @@ impl Client {
         // Two tries: a connection closed before any response is retried once on a fresh
         // connection; closed again means the TLS layer refused us (PROTO-CLI-006).
         for attempt in 1..=2 {
-            match self.get_json::<WhoAmI>(h::PATH_WHOAMI, "whoami", attempt).await {
+            match self
+                .get_json::<WhoAmI>(h::PATH_WHOAMI, "whoami", attempt)
+                .await
+            {
                 Ok(w) => return Ok(w),
                 Err(UploadError::Transport(TransportFailure::ClosedBeforeResponse { .. }))
                     if !self.verified.load(Ordering::Relaxed) && attempt == 2 =>
@@ -413,10 +421,12 @@ impl Client {
     }
 
     fn url(&self, path: &str) -> Result<Url, UploadError> {
-        self.base_url().join(path).map_err(|e| UploadError::Unexpected {
-            status: 0,
-            body: format!("cannot build the URL for {path}: {e}"),
-        })
+        self.base_url()
+            .join(path)
+            .map_err(|e| UploadError::Unexpected {
+                status: 0,
+                body: format!("cannot build the URL for {path}: {e}"),
+            })
     }
 
     fn rotate_url(&self) {
@@ -606,12 +616,11 @@ impl Client {
             .await;
         let (status, resp_headers, body) = exchange?;
         if status == StatusCode::CREATED || status == StatusCode::OK {
-            let receipt: Receipt = serde_json::from_slice(&body).map_err(|_| {
-                UploadError::Unexpected {
+            let receipt: Receipt =
+                serde_json::from_slice(&body).map_err(|_| UploadError::Unexpected {
                     status: status.as_u16(),
                     body: snippet(&body),
-                }
-            })?;
+                })?;
             let replayed = status == StatusCode::OK
                 || resp_headers
                     .get(h::IDEMPOTENCY_REPLAYED)
@@ -756,7 +765,9 @@ impl std::error::Error for SizeChanged {}
 fn bad_header(name: &str) -> UploadError {
     UploadError::Refused {
         path: PathBuf::new(),
-        reason: format!("the value for header {name} cannot be sent (non-ASCII or control characters)"),
+        reason: format!(
+            "the value for header {name} cannot be sent (non-ASCII or control characters)"
+        ),
     }
 }
 

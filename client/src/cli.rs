@@ -1,0 +1,329 @@
+//! The command line as typed (clap derive), and its resolution into a [`Plan`] before any
+//! network I/O (ripgrep's two phases): a usage or configuration mistake is reported with exit
+//! code 2 before a single document is touched.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{ClientConfig, ConfigError, DEFAULT_CONFIG_FILE, StrictnessSetting};
+use crate::exit::EXIT_CODES_HELP;
+use crate::metadata::MetadataHints;
+
+/// Uploads clinical documents (HL7 v2.5, NSIPS, PDF, text) to the ID-Link service center.
+#[derive(Debug, Parser)]
+#[command(name = "storeclient", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// Configuration file (default: ./storeclient.toml).
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        env = "STORECLIENT_CONFIG",
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
+    /// Print the report as JSON on stdout instead of the human summary.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Write every HTTP attempt as a JSON line to FILE (secrets redacted).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented configuration template.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = DEFAULT_CONFIG_FILE)]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate documents offline, as the service center would (nothing is sent).
+    Check {
+        /// Documents to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Metadata and check options.
+        #[command(flatten)]
+        meta: MetaArgs,
+    },
+    /// Validate and upload documents now.
+    Upload {
+        /// Documents to upload.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Metadata for documents that do not carry their own.
+        #[command(flatten)]
+        meta: MetaArgs,
+    },
+    /// Upload everything in SPOOL/outbox once, then exit.
+    Send {
+        /// The spool folder (default: `spool.dir` from the configuration).
+        #[arg(long, value_name = "DIR")]
+        spool: Option<PathBuf>,
+    },
+    /// Keep uploading what appears in SPOOL/outbox until stopped (Ctrl-C, SIGTERM).
+    Watch {
+        /// The spool folder (default: `spool.dir` from the configuration).
+        #[arg(long, value_name = "DIR")]
+        spool: Option<PathBuf>,
+        /// Seconds between looks into outbox/ (default: `spool.poll_seconds`).
+        #[arg(long, value_name = "SECONDS")]
+        poll_seconds: Option<f64>,
+        /// Exit once outbox/ and work/ are empty.
+        #[arg(long)]
+        exit_when_idle: bool,
+        /// Exit after this many seconds (after finishing the documents in progress).
+        #[arg(long, value_name = "SECONDS")]
+        max_runtime: Option<f64>,
+    },
+    /// Check the configuration, the identity and the connection, and say what to fix.
+    Doctor,
+}
+
+/// Metadata flags for `upload` and `check`; a sidecar `FILE.meta.toml` fills what is missing.
+#[derive(Debug, Clone, Default, Args)]
+pub struct MetaArgs {
+    /// Patient ID (HL7 messages carry it in PID-3).
+    #[arg(long, value_name = "ID")]
+    pub patient: Option<String>,
+    /// SS-MIX2 data kind for HL7 (e.g. OMP-01), or an extended-storage kind for other documents.
+    #[arg(long, value_name = "KIND")]
+    pub data_kind: Option<String>,
+    /// Care date, YYYYMMDD.
+    #[arg(long, value_name = "YYYYMMDD")]
+    pub care_date: Option<String>,
+    /// Document kind when it cannot be detected: hl7, nsips, pdf, text.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// Destination: storage or appliance:<id> (default from the configuration).
+    #[arg(long, value_name = "DEST")]
+    pub destination: Option<String>,
+    /// Character set override: iso-2022-jp, utf-8, shift_jis.
+    #[arg(long, value_name = "CHARSET")]
+    pub charset: Option<String>,
+    /// Pre-flight strictness (default from the configuration, else strict).
+    #[arg(long, value_parser = ["strict", "lenient"])]
+    pub strictness: Option<String>,
+}
+
+impl MetaArgs {
+    fn hints(&self) -> MetadataHints {
+        MetadataHints {
+            kind: self.kind.clone(),
+            patient: self.patient.clone(),
+            data_kind: self.data_kind.clone(),
+            care_date: self.care_date.clone(),
+            destination: self.destination.clone(),
+            charset: self.charset.clone(),
+        }
+    }
+
+    fn strictness(&self) -> Option<StrictnessSetting> {
+        self.strictness.as_deref().map(|s| match s {
+            "lenient" => StrictnessSetting::Lenient,
+            _ => StrictnessSetting::Strict,
+        })
+    }
+}
+
+/// A resolved, validated run.
+#[derive(Debug)]
+pub struct Plan {
+    /// What to do.
+    pub action: Action,
+    /// `--json`.
+    pub json: bool,
+    /// `--trace`.
+    pub trace: Option<PathBuf>,
+}
+
+/// The resolved action.
+#[derive(Debug)]
+pub enum Action {
+    /// Write the template.
+    Init {
+        /// Target file.
+        path: PathBuf,
+        /// Overwrite.
+        force: bool,
+    },
+    /// Offline check.
+    Check {
+        /// Documents.
+        files: Vec<PathBuf>,
+        /// Metadata hints.
+        hints: MetadataHints,
+        /// Strictness.
+        strictness: StrictnessSetting,
+    },
+    /// Upload now.
+    Upload {
+        /// Loaded configuration.
+        config: Box<ClientConfig>,
+        /// Documents.
+        files: Vec<PathBuf>,
+        /// Metadata hints.
+        hints: MetadataHints,
+        /// Strictness.
+        strictness: StrictnessSetting,
+    },
+    /// Spool run.
+    Spool {
+        /// Loaded configuration.
+        config: Box<ClientConfig>,
+        /// Spool root.
+        dir: PathBuf,
+        /// `None` for one pass (`send`), else the watch settings.
+        watch: Option<WatchSettings>,
+    },
+    /// Diagnose; the configuration is loaded by the doctor itself, to explain failures.
+    Doctor {
+        /// The configuration file.
+        config_path: PathBuf,
+    },
+}
+
+/// How `watch` runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WatchSettings {
+    /// Time between passes (already scaled).
+    pub poll: Duration,
+    /// Exit when idle.
+    pub exit_when_idle: bool,
+    /// Exit after this long (not scaled: it bounds wall time).
+    pub max_runtime: Option<Duration>,
+}
+
+/// A usage or configuration error (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The configuration could not be loaded.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// No spool folder given.
+    #[error("no spool folder: pass --spool DIR or set `spool.dir` in {0}")]
+    NoSpool(PathBuf),
+    /// A number is out of range.
+    #[error("{flag}: expected a positive number of seconds")]
+    BadSeconds {
+        /// The flag.
+        flag: &'static str,
+    },
+}
+
+impl Cli {
+    /// The configuration path in effect.
+    pub fn config_path(&self) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE))
+    }
+
+    /// Resolves flags and configuration into a plan; no network I/O happens here.
+    pub fn plan(self) -> Result<Plan, PlanError> {
+        let config_path = self.config_path();
+        let load = || ClientConfig::from_path(&config_path).map(Box::new);
+        let action = match self.command {
+            Command::Init { path, force } => Action::Init { path, force },
+            Command::Check { files, meta } => {
+                // The configuration is optional for an offline check: only strictness is used.
+                let configured = ClientConfig::from_path(&config_path)
+                    .ok()
+                    .map(|c| c.strictness);
+                Action::Check {
+                    files,
+                    hints: meta.hints(),
+                    strictness: meta.strictness().or(configured).unwrap_or_default(),
+                }
+            }
+            Command::Upload { files, meta } => {
+                let config = load()?;
+                Action::Upload {
+                    strictness: meta.strictness().unwrap_or(config.strictness),
+                    config,
+                    files,
+                    hints: meta.hints(),
+                }
+            }
+            Command::Send { spool } => {
+                let config = load()?;
+                let dir = spool_dir(spool, &config)?;
+                Action::Spool {
+                    config,
+                    dir,
+                    watch: None,
+                }
+            }
+            Command::Watch {
+                spool,
+                poll_seconds,
+                exit_when_idle,
+                max_runtime,
+            } => {
+                let config = load()?;
+                let dir = spool_dir(spool, &config)?;
+                let secs = |flag, v: f64| {
+                    Duration::try_from_secs_f64(v).map_err(|_| PlanError::BadSeconds { flag })
+                };
+                let poll = match poll_seconds {
+                    Some(p) => secs("--poll-seconds", p)?,
+                    None => config.poll_interval,
+                };
+                let max_runtime = max_runtime.map(|m| secs("--max-runtime", m)).transpose()?;
+                Action::Spool {
+                    watch: Some(WatchSettings {
+                        poll: config.scaled(poll),
+                        exit_when_idle,
+                        max_runtime,
+                    }),
+                    config,
+                    dir,
+                }
+            }
+            Command::Doctor => Action::Doctor { config_path },
+        };
+        Ok(Plan {
+            action,
+            json: self.json,
+            trace: self.trace,
+        })
+    }
+}
+
+fn spool_dir(flag: Option<PathBuf>, config: &ClientConfig) -> Result<PathBuf, PlanError> {
+    flag.or_else(|| config.spool_dir.clone())
+        .ok_or_else(|| PlanError::NoSpool(config.source.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_missing_configuration_is_a_plan_error_before_any_io() {
+        let cli = Cli::parse_from(["storeclient", "--config", "/nonexistent/x.toml", "send"]);
+        assert!(matches!(
+            cli.plan(),
+            Err(PlanError::Config(ConfigError::Read { .. }))
+        ));
+    }
+}
