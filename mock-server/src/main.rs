@@ -1,1 +1,25 @@
-fn main() {}
+//! `idlink-mock`: parse arguments, set up logging, run the library, map errors to exit codes
+//! (0 ok, 1 failure, 2 usage).
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use idlink_mock::cli::{Cli, EXIT_FAILURE, run};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("idlink-mock: error: {error:#}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}

@@ -1,1 +1,7 @@
-//! Integration tests.
+//! Integration tests of idlink-mock: in process through `MockCenter`, and black box through the
+//! `idlink-mock serve` binary with curl and openssl. Requirement IDs of docs/protocol.md are
+//! cited in test names or comments.
+
+mod support;
+
+mod smoke;

@@ -1,0 +1,331 @@
+//! The admin API and web view, on a separate listener bound to 127.0.0.1 only.
+//!
+//! Plain HTTP: the listener is loopback-only and exists for the operator of a test run, so TLS
+//! would add setup without protecting anything a local user could not read from the data
+//! directory anyway. Every route needs the bearer token printed at start-up
+//! (`Authorization: Bearer <token>`, or `?token=<token>` so the HTML view opens in a browser).
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use idlink_protocol::{FacilityCode, PatientId};
+use serde::Deserialize;
+
+use crate::center::Shared;
+use crate::config::ConsentConfig;
+use crate::fault::Fault;
+use crate::journal::JournalEvent;
+
+/// The admin router.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/", get(web_view))
+        .route("/admin/documents", get(documents))
+        .route("/admin/journal", get(journal))
+        .route("/admin/consents", get(consents).post(add_consent))
+        .route(
+            "/admin/consents/{facility}/{patient_id}",
+            axum::routing::delete(remove_consent),
+        )
+        .route("/admin/accounts", get(accounts))
+        .route("/admin/accounts/{id}/unlock", post(unlock))
+        .route(
+            "/admin/faults",
+            get(faults).post(inject_fault).delete(clear_faults),
+        )
+        .route("/admin/reset", post(reset))
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            require_token,
+        ))
+        .with_state(shared)
+}
+
+async fn require_token(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    let query = request.uri().query().and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("token="))
+            .map(str::to_owned)
+    });
+    let presented = bearer.or(query);
+    if presented
+        .as_deref()
+        .is_some_and(|t| constant_time_eq(t.as_bytes(), shared.admin_token.as_bytes()))
+    {
+        return next.run(request).await;
+    }
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        Json(serde_json::json!({
+            "error": "the admin API needs the token printed at start-up: Authorization: Bearer <token>"
+        })),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"idlink-mock-admin\""),
+    );
+    response
+}
+
+/// Compares without an early exit, so the token cannot be guessed byte by byte from timing.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn documents(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.store.documents()).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct JournalQuery {
+    /// Only entries with a larger sequence number.
+    since: Option<u64>,
+    /// At most this many (the newest), default 1000.
+    limit: Option<usize>,
+    #[serde(rename = "token")]
+    _token: Option<String>,
+}
+
+async fn journal(State(shared): State<Arc<Shared>>, Query(query): Query<JournalQuery>) -> Response {
+    let since = query.since.unwrap_or(0);
+    let entries: Vec<_> = shared
+        .journal
+        .entries()
+        .into_iter()
+        .filter(|e| e.seq > since)
+        .collect();
+    let limit = query.limit.unwrap_or(1000);
+    let skip = entries.len().saturating_sub(limit);
+    Json(&entries[skip..]).into_response()
+}
+
+async fn consents(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.consents.list()).into_response()
+}
+
+async fn add_consent(
+    State(shared): State<Arc<Shared>>,
+    Json(consent): Json<ConsentConfig>,
+) -> Response {
+    let added = shared
+        .consents
+        .add(consent.facility.clone(), consent.patient_id.clone());
+    shared.journal.record(
+        None,
+        None,
+        JournalEvent::Admin {
+            action: format!("consent added: {} {}", consent.facility, consent.patient_id),
+        },
+    );
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (status, Json(consent)).into_response()
+}
+
+async fn remove_consent(
+    State(shared): State<Arc<Shared>>,
+    Path((facility, patient_id)): Path<(String, String)>,
+) -> Response {
+    let (Ok(facility), Ok(patient_id)) = (
+        FacilityCode::parse(&facility),
+        PatientId::parse(&patient_id),
+    ) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "expected /admin/consents/<10-digit facility>/<patient id>",
+        )
+            .into_response();
+    };
+    if shared.consents.remove(&facility, &patient_id) {
+        shared.journal.record(
+            None,
+            None,
+            JournalEvent::Admin {
+                action: format!("consent removed: {facility} {patient_id}"),
+            },
+        );
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.accounts.list()).into_response()
+}
+
+async fn unlock(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+    if shared.accounts.unlock(&id) {
+        shared.journal.record(
+            None,
+            None,
+            JournalEvent::Admin {
+                action: format!("account unlocked: {id}"),
+            },
+        );
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+async fn faults(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.faults.pending()).into_response()
+}
+
+async fn inject_fault(State(shared): State<Arc<Shared>>, Json(fault): Json<Fault>) -> Response {
+    shared.journal.record(
+        None,
+        None,
+        JournalEvent::Admin {
+            action: format!("fault armed: {}", fault.label()),
+        },
+    );
+    shared.faults.inject(fault);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    shared.faults.clear();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Deletes every document, restores accounts and consents to the configuration, disarms faults
+/// and empties the in-memory journal (the journal file keeps its history).
+async fn reset(State(shared): State<Arc<Shared>>) -> Response {
+    if let Err(error) = shared.store.reset().await {
+        return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
+    }
+    shared.accounts.reset();
+    shared.consents.reset();
+    shared.faults.clear();
+    shared.journal.clear();
+    shared.journal.record(
+        None,
+        None,
+        JournalEvent::Admin {
+            action: "reset: documents deleted, accounts and consents restored, faults disarmed"
+                .to_owned(),
+        },
+    );
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// A server-rendered page: recent journal entries and stored documents. No JavaScript.
+async fn web_view(State(shared): State<Arc<Shared>>) -> Html<String> {
+    let mut page = String::from(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>idlink-mock</title><style>body{font-family:sans-serif;margin:1em}\
+         table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px;\
+         vertical-align:top}th{background:#eee}code{font-size:90%}</style></head><body>\n\
+         <h1>idlink-mock service center</h1>\n",
+    );
+    let documents = shared.store.documents();
+    let _ = write!(
+        page,
+        "<h2>Documents ({})</h2>\n<table><tr><th>receipt</th><th>received</th><th>facility</th>\
+         <th>patient</th><th>kind</th><th>destination</th><th>size</th><th>current path</th></tr>\n",
+        documents.len()
+    );
+    for doc in documents.iter().rev().take(200) {
+        let r = &doc.receipt;
+        let _ = writeln!(
+            page,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            escape(&r.receipt_id),
+            escape(&r.received_at),
+            escape(&r.facility),
+            escape(&r.patient_id),
+            escape(&r.document_kind),
+            escape(r.data_kind.as_deref().unwrap_or("")),
+            escape(&r.destination),
+            r.size,
+            escape(&doc.current_path),
+        );
+    }
+    page.push_str("</table>\n");
+    let entries = shared.journal.recent(200);
+    let _ = write!(
+        page,
+        "<h2>Journal (last {})</h2>\n<table><tr><th>#</th><th>time</th><th>conn</th>\
+         <th>listener</th><th>event</th><th>details</th></tr>\n",
+        entries.len()
+    );
+    for entry in entries.iter().rev() {
+        let details = serde_json::to_value(&entry.event)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .map(|mut o| {
+                let event = o.remove("event");
+                (event, serde_json::Value::Object(o).to_string())
+            });
+        let (event, details) = match details {
+            Some((Some(serde_json::Value::String(e)), d)) => (e, d),
+            _ => (String::new(), String::new()),
+        };
+        let _ = writeln!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            entry.seq,
+            escape(&entry.at),
+            entry.connection.map(|c| c.to_string()).unwrap_or_default(),
+            entry.listener.map(|l| l.as_str()).unwrap_or(""),
+            escape(&event),
+            escape(&details),
+        );
+    }
+    page.push_str("</table>\n</body></html>\n");
+    Html(page)
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped_and_tokens_compare_exactly() {
+        assert_eq!(
+            escape("<a href=\"x\">&"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;"
+        );
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,122 @@
+//! Wall-clock time and the identifiers derived from it (request IDs, receipt IDs, SS-MIX2 file
+//! timestamps), in one place so their formats stay consistent.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// The current UTC time.
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// RFC 3339 UTC with milliseconds, e.g. `2026-11-24T10:15:00.123Z`.
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let truncated = at
+        .replace_nanosecond(at.millisecond() as u32 * 1_000_000)
+        .unwrap_or(at);
+    truncated
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}
+
+/// The 17-digit SS-MIX2 occurrence timestamp `YYYYMMDDHHMMSSFFF` (`PROTO-STORE-001`), UTC, as in
+/// the protocol's example.
+pub fn ssmix2_timestamp(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}{:03}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
+}
+
+/// Hands out strictly increasing millisecond instants, so two documents stored in the same
+/// millisecond still get distinct SS-MIX2 file names.
+#[derive(Debug, Default)]
+pub struct MonotonicMillis {
+    /// Last instant handed out, in Unix milliseconds.
+    last: AtomicI64,
+}
+
+impl MonotonicMillis {
+    /// A fresh instant, at least 1 ms after the previous one.
+    pub fn next(&self) -> OffsetDateTime {
+        let wall = (now().unix_timestamp_nanos() / 1_000_000) as i64;
+        let mut previous = self.last.load(Ordering::Relaxed);
+        loop {
+            let candidate = wall.max(previous + 1);
+            match self.last.compare_exchange_weak(
+                previous,
+                candidate,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    return OffsetDateTime::from_unix_timestamp_nanos(
+                        i128::from(candidate) * 1_000_000,
+                    )
+                    .unwrap_or_else(|_| now());
+                }
+                Err(actual) => previous = actual,
+            }
+        }
+    }
+
+    /// Makes sure later instants come after `at` (used after replaying the transaction log).
+    pub fn observe(&self, at_millis: i64) {
+        self.last.fetch_max(at_millis, Ordering::Relaxed);
+    }
+}
+
+/// `req-` + 26 Crockford base32 characters: a time-sortable request ID (`PROTO-CONN-002`).
+pub fn request_id() -> String {
+    format!("req-{}", ulid())
+}
+
+/// `rcpt-` + 26 characters (`PROTO-UP-013`).
+pub fn receipt_id() -> String {
+    format!("rcpt-{}", ulid())
+}
+
+/// A ULID-shaped identifier: 48 bits of Unix milliseconds then 80 random bits, Crockford base32.
+fn ulid() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let millis = (now().unix_timestamp_nanos() / 1_000_000) as u128 & ((1 << 48) - 1);
+    let random = uuid::Uuid::new_v4().as_u128() & ((1 << 80) - 1);
+    let value = (millis << 80) | random;
+    (0..26)
+        .rev()
+        .map(|i| ALPHABET[((value >> (i * 5)) & 31) as usize] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_match_the_protocol_examples() {
+        let at = time::macros::datetime!(2026-11-24 10:15:00.123456 UTC);
+        assert_eq!(rfc3339(at), "2026-11-24T10:15:00.123Z");
+        assert_eq!(ssmix2_timestamp(at), "20261124101500123");
+        let id = receipt_id();
+        assert_eq!(id.len(), "rcpt-".len() + 26);
+        assert!(id.starts_with("rcpt-"));
+    }
+
+    #[test]
+    fn monotonic_millis_never_repeat() {
+        let clock = MonotonicMillis::default();
+        let a = clock.next();
+        let b = clock.next();
+        assert!(b > a);
+    }
+}

@@ -1,0 +1,384 @@
+//! The journal: every connection, handshake, request, response and injected fault.
+//!
+//! Two copies with different jobs. In memory, a bounded ring buffer that tests query and wait on
+//! ([`Journal::wait_for`], no sleeps); on disk, a complete JSON-lines file (`journal.jsonl` in the
+//! data directory) that an operator or a black-box test reads after the fact. Secrets never
+//! reach either: entries carry account IDs, never passwords, and certificate subjects, never keys.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use idlink_protocol::CertificateSummary;
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::clock;
+
+/// Which listener a connection came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Listener {
+    /// The mutual-TLS main listener (`PROTO-TLS-003`).
+    Mtls,
+    /// The on-demand VPN listener, no client certificate (`PROTO-TLS-004`).
+    Vpn,
+}
+
+impl Listener {
+    /// `mtls` or `vpn`, as whoami reports it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mtls => "mtls",
+            Self::Vpn => "vpn",
+        }
+    }
+}
+
+/// One journal entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// Position in the journal, from 1, never reused (also across `reset`).
+    pub seq: u64,
+    /// When it happened, RFC 3339 UTC with milliseconds.
+    pub at: String,
+    /// The connection it belongs to (a per-process counter), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<u64>,
+    /// The listener it happened on, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listener: Option<Listener>,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: JournalEvent,
+}
+
+/// What a journal entry records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum JournalEvent {
+    /// The center started (or restarted on an existing data directory).
+    Started {
+        /// The mTLS URL.
+        mtls_url: String,
+        /// The VPN URL.
+        vpn_url: String,
+        /// Documents found in the index at start-up.
+        documents: usize,
+    },
+    /// Start-up recovery did something worth knowing (orphan file moved, flag restored).
+    Recovery {
+        /// What and why.
+        detail: String,
+    },
+    /// A TCP connection was accepted.
+    Connection {
+        /// The peer address.
+        peer: String,
+    },
+    /// A TCP connection was closed at once because the connection limit was reached.
+    ConnectionRefused {
+        /// The peer address.
+        peer: String,
+        /// Why.
+        reason: String,
+    },
+    /// The TLS handshake succeeded.
+    HandshakeOk {
+        /// `TLSv1.3` or `TLSv1.2`.
+        tls_version: String,
+        /// IANA cipher-suite name.
+        cipher_suite: String,
+        /// Negotiated ALPN protocol.
+        alpn: Option<String>,
+        /// The client certificate (mTLS listener).
+        client_certificate: Option<CertificateSummary>,
+    },
+    /// The TLS handshake failed; `reason` is the server-side rustls error, verbatim (for example
+    /// `invalid peer certificate: Revoked`). Deterministic, unlike what the client sees.
+    HandshakeRejected {
+        /// The rustls error as displayed.
+        reason: String,
+    },
+    /// The client did not finish the handshake in time.
+    HandshakeTimeout {
+        /// The configured timeout.
+        after_ms: u64,
+    },
+    /// An HTTP request arrived.
+    Request {
+        /// The `IDLink-Request-Id` of the response.
+        request_id: String,
+        /// HTTP method.
+        method: String,
+        /// Path (no query).
+        path: String,
+        /// `HTTP/1.1` or `HTTP/2.0`.
+        version: String,
+    },
+    /// An injected fault fired.
+    Fault {
+        /// The request it hit.
+        request_id: String,
+        /// What it did.
+        fault: String,
+    },
+    /// A response was sent (or, after a reset fault, would have been).
+    Response {
+        /// The request's ID.
+        request_id: String,
+        /// HTTP status.
+        status: u16,
+        /// Problem code, for errors.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+        /// The authenticated account, if authentication got that far.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+        /// The receipt, for uploads and replays.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt_id: Option<String>,
+        /// Time from request to response head, in milliseconds.
+        duration_ms: u64,
+    },
+    /// The connection ended.
+    ConnectionClosed {
+        /// The error that ended it, if it did not end cleanly.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// An operator action on the admin API.
+    Admin {
+        /// What was done.
+        action: String,
+    },
+}
+
+/// Why [`Journal::wait_for`] gave up.
+#[derive(Debug, thiserror::Error)]
+#[error("no journal entry matched within {timeout:?}; the last entries were:\n{recent}")]
+pub struct WaitTimeout {
+    /// The timeout that expired.
+    pub timeout: Duration,
+    /// The last entries, one JSON line each, to see what happened instead.
+    pub recent: String,
+}
+
+/// Why the journal file could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the journal file {path}: {source}")]
+pub struct JournalError {
+    /// The file.
+    pub path: PathBuf,
+    /// The I/O error.
+    pub source: std::io::Error,
+}
+
+/// The journal handle shared by every part of the center.
+#[derive(Debug)]
+pub struct Journal {
+    /// The ring buffer and the sequence counter, under one blocking mutex: appends are short and
+    /// never await, and a single lock keeps `seq` order equal to ring order and file order.
+    inner: Mutex<Inner>,
+    /// Bumped after every append so `wait_for` wakes without polling.
+    notify: watch::Sender<u64>,
+    path: PathBuf,
+    capacity: usize,
+}
+
+#[derive(Debug)]
+struct Inner {
+    ring: VecDeque<JournalEntry>,
+    next_seq: u64,
+    file: Option<File>,
+}
+
+impl Journal {
+    /// Opens (appending) `journal.jsonl` in `dir` with an in-memory capacity.
+    pub fn open(dir: &Path, capacity: usize) -> Result<Self, JournalError> {
+        let path = dir.join("journal.jsonl");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|source| JournalError {
+                path: path.clone(),
+                source,
+            })?;
+        let (notify, _) = watch::channel(0);
+        Ok(Self {
+            inner: Mutex::new(Inner {
+                ring: VecDeque::with_capacity(capacity.min(1024)),
+                next_seq: 1,
+                file: Some(file),
+            }),
+            notify,
+            path,
+            capacity: capacity.max(1),
+        })
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        // Appends either complete or leave the ring untouched; poisoning cannot corrupt it.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The JSON-lines file with every entry since the data directory was created.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends an entry; returns its sequence number.
+    pub fn record(
+        &self,
+        connection: Option<u64>,
+        listener: Option<Listener>,
+        event: JournalEvent,
+    ) -> u64 {
+        let seq = {
+            let mut inner = self.inner();
+            let seq = inner.next_seq;
+            inner.next_seq += 1;
+            let entry = JournalEntry {
+                seq,
+                at: clock::rfc3339(clock::now()),
+                connection,
+                listener,
+                event,
+            };
+            if let Some(file) = inner.file.as_mut() {
+                // One write per line on an O_APPEND file: the line lands whole. A failing disk
+                // must not take the server down, so the file is dropped and logged once.
+                let mut line = serde_json::to_vec(&entry).unwrap_or_default();
+                line.push(b'\n');
+                if let Err(error) = file.write_all(&line) {
+                    tracing::error!(%error, path = %self.path.display(), "journal file write failed; keeping the journal in memory only");
+                    inner.file = None;
+                }
+            }
+            if inner.ring.len() == self.capacity {
+                inner.ring.pop_front();
+            }
+            inner.ring.push_back(entry);
+            seq
+        };
+        self.notify.send_replace(seq);
+        seq
+    }
+
+    /// The entries still in memory, oldest first.
+    pub fn entries(&self) -> Vec<JournalEntry> {
+        self.inner().ring.iter().cloned().collect()
+    }
+
+    /// The last `n` entries in memory, oldest first.
+    pub fn recent(&self, n: usize) -> Vec<JournalEntry> {
+        let inner = self.inner();
+        let skip = inner.ring.len().saturating_sub(n);
+        inner.ring.iter().skip(skip).cloned().collect()
+    }
+
+    /// Forgets the in-memory entries (the file keeps them; sequence numbers keep counting).
+    pub fn clear(&self) {
+        self.inner().ring.clear();
+    }
+
+    /// Waits until an entry matching `predicate` is in memory and returns the first such entry.
+    ///
+    /// This is how tests synchronise with the server: no sleeps, and a timeout whose error shows
+    /// the last entries.
+    ///
+    /// ```no_run
+    /// # async fn demo(center: &idlink_mock::MockCenter) -> Result<(), Box<dyn std::error::Error>> {
+    /// use idlink_mock::JournalEvent;
+    /// let rejected = center
+    ///     .journal()
+    ///     .wait_for(
+    ///         |e| matches!(e.event, JournalEvent::HandshakeRejected { .. }),
+    ///         std::time::Duration::from_secs(5),
+    ///     )
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_for(
+        &self,
+        predicate: impl Fn(&JournalEntry) -> bool,
+        timeout: Duration,
+    ) -> Result<JournalEntry, WaitTimeout> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        // Subscribe before looking, so an entry appended in between still wakes us.
+        let mut changes = self.notify.subscribe();
+        loop {
+            if let Some(found) = self.inner().ring.iter().find(|e| predicate(e)).cloned() {
+                return Ok(found);
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => continue,
+                // The sender lives as long as `self`, so a closed channel cannot happen while
+                // we borrow it; treat it like a timeout all the same.
+                Ok(Err(_)) | Err(_) => {
+                    let recent = self
+                        .recent(20)
+                        .iter()
+                        .map(|e| serde_json::to_string(e).unwrap_or_default())
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    return Err(WaitTimeout { timeout, recent });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn wait_for_sees_an_entry_recorded_later_and_the_file_gets_every_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = std::sync::Arc::new(Journal::open(dir.path(), 2).unwrap());
+        let writer = journal.clone();
+        let task = tokio::spawn(async move {
+            for n in 0..3 {
+                writer.record(
+                    Some(n),
+                    Some(Listener::Vpn),
+                    JournalEvent::Connection {
+                        peer: format!("127.0.0.1:{n}"),
+                    },
+                );
+            }
+        });
+        let found = journal
+            .wait_for(|e| e.connection == Some(2), Duration::from_secs(5))
+            .await
+            .unwrap();
+        task.await.unwrap();
+        assert_eq!(found.seq, 3);
+        assert_eq!(journal.entries().len(), 2, "the ring keeps its capacity");
+        let text = std::fs::read_to_string(journal.path()).unwrap();
+        assert_eq!(text.lines().count(), 3, "the file keeps everything");
+    }
+
+    #[tokio::test]
+    async fn wait_for_times_out_with_the_recent_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path(), 10).unwrap();
+        journal.record(
+            None,
+            None,
+            JournalEvent::Admin {
+                action: "reset".into(),
+            },
+        );
+        let err = journal
+            .wait_for(|_| false, Duration::from_millis(10))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("\"action\":\"reset\""), "{err}");
+    }
+}

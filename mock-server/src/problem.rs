@@ -1,0 +1,107 @@
+//! Error responses: RFC 9457 problem documents with the headers the protocol asks for
+//! (`PROTO-ERR-001..003`, `Retry-After`, `WWW-Authenticate`).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use idlink_protocol::headers::MEDIA_PROBLEM;
+use idlink_protocol::{Problem, ProblemCode};
+
+/// What the journal's response entry learns from a handler: set as a response extension and
+/// read by the request middleware.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Problem code, for errors.
+    pub code: Option<ProblemCode>,
+    /// The authenticated account.
+    pub account: Option<String>,
+    /// The receipt, for uploads.
+    pub receipt_id: Option<String>,
+}
+
+/// An error response under construction.
+#[derive(Debug, Clone)]
+pub struct ApiProblem {
+    /// The document; `request_id` is filled in by the middleware.
+    pub problem: Problem,
+    /// The account, when authentication succeeded before the failure.
+    pub account: Option<String>,
+}
+
+impl ApiProblem {
+    /// A problem with a detail for the person at the keyboard.
+    pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
+        Self {
+            problem: Problem::new(code, detail),
+            account: None,
+        }
+    }
+
+    /// `400 invalid-request` naming the header (`PROTO-UP-002`).
+    pub fn invalid_header(header: &str, detail: impl Into<String>) -> Self {
+        let mut this = Self::new(ProblemCode::InvalidRequest, detail);
+        this.problem.header = Some(header.to_owned());
+        this
+    }
+
+    /// Sets `retry_after` (and with it the `Retry-After` header).
+    pub fn retry_after(mut self, seconds: Option<u64>) -> Self {
+        self.problem.retry_after = seconds;
+        self
+    }
+
+    /// Attaches findings (`validation-failed`).
+    pub fn findings(mut self, findings: Vec<serde_json::Value>) -> Self {
+        self.problem.findings = findings;
+        self
+    }
+
+    /// Attaches the first upload's receipt (`duplicate`).
+    pub fn receipt_id(mut self, receipt_id: String) -> Self {
+        self.problem.receipt_id = Some(receipt_id);
+        self
+    }
+
+    /// Records who was authenticated, for the journal.
+    pub fn account(mut self, account: &str) -> Self {
+        self.account = Some(account.to_owned());
+        self
+    }
+}
+
+impl IntoResponse for ApiProblem {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self.problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(MEDIA_PROBLEM),
+        );
+        if let Some(seconds) = self.problem.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"idlink\""),
+            );
+        }
+        response.extensions_mut().insert(Outcome {
+            code: self.problem.known_code(),
+            account: self.account,
+            receipt_id: self.problem.receipt_id.clone(),
+        });
+        // The middleware needs the document to insert the request ID.
+        response
+            .extensions_mut()
+            .insert(PendingProblem(self.problem));
+        response
+    }
+}
+
+/// The problem document of a response, until the middleware adds `request_id` and serialises it
+/// again.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingProblem(pub(crate) Problem);

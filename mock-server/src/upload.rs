@@ -1,0 +1,741 @@
+//! `POST /v1/documents`: one document per request, streamed to disk, verified, validated and
+//! stored durably before the receipt is sent (`PROTO-UP-*`, `PROTO-IDEM-*`).
+//!
+//! The checks run cheapest first: headers, facility, destination and consent, the declared size
+//! and the idempotency key are all decided before a single body byte is read, so a refused upload
+//! costs the client a round trip, not a transfer.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt as _;
+use idlink_formats::ssmix2::DataKind;
+use idlink_formats::{Charset, CheckOptions, DocumentKind};
+use idlink_protocol::headers::{self as h, IDEMPOTENCY_REPLAYED, MEDIA_DICOM, PATH_RECEIPTS};
+use idlink_protocol::{
+    ContentDigest, Destination, FacilityCode, IdempotencyKey, PatientId, ProblemCode,
+};
+
+use crate::center::Shared;
+use crate::config::Strictness;
+use crate::fault::Fault;
+use crate::journal::JournalEvent;
+use crate::problem::{ApiProblem, Outcome};
+use crate::service::{Authenticated, RequestId, Suppressed, with_outcome};
+use crate::store::{CommitOutcome, Layout, NewDocument, StoredDocument};
+
+/// The upload headers, parsed (`PROTO-UP-002/003/012`).
+#[derive(Debug, Clone)]
+struct UploadHeaders {
+    kind: DocumentKind,
+    kind_name: &'static str,
+    charset: Option<Charset>,
+    data_kind: Option<String>,
+    facility: FacilityCode,
+    patient_id: PatientId,
+    destination: Destination,
+    digest: ContentDigest,
+    key: IdempotencyKey,
+    care_date: Option<String>,
+    file_name: Option<String>,
+    content_length: Option<u64>,
+}
+
+/// Idempotency keys with an upload in progress (`PROTO-IDEM-004`), per account.
+#[derive(Debug, Default)]
+pub(crate) struct InProgress {
+    /// A blocking mutex: insert and remove only, never held across an await.
+    keys: Mutex<HashSet<(String, String)>>,
+}
+
+impl InProgress {
+    fn claim(self: &Arc<Self>, account: &str, key: &str) -> Option<InProgressGuard> {
+        let entry = (account.to_owned(), key.to_owned());
+        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        keys.insert(entry.clone()).then(|| InProgressGuard {
+            owner: self.clone(),
+            entry,
+        })
+    }
+}
+
+/// Releases the key when the upload ends, however it ends.
+struct InProgressGuard {
+    owner: Arc<InProgress>,
+    entry: (String, String),
+}
+
+impl Drop for InProgressGuard {
+    fn drop(&mut self) {
+        self.owner
+            .keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.entry);
+    }
+}
+
+/// The upload handler.
+pub(crate) async fn upload(
+    State(shared): State<Arc<Shared>>,
+    axum::Extension(request_id): axum::Extension<RequestId>,
+    auth: Authenticated,
+    request: Request,
+) -> Response {
+    let account = auth.principal.account.clone();
+    let fault = shared.faults.take_for_upload();
+    if let Some(fault) = &fault {
+        shared.journal.record(
+            Some(auth.connection.id),
+            Some(auth.connection.listener),
+            JournalEvent::Fault {
+                request_id: request_id.0.clone(),
+                fault: fault.label(),
+            },
+        );
+    }
+    let delay = match &fault {
+        Some(Fault::Problem {
+            code, retry_after, ..
+        }) => {
+            return ApiProblem::new(
+                *code,
+                format!(
+                    "injected fault: {}; nothing was stored",
+                    code.title().to_lowercase()
+                ),
+            )
+            .retry_after(*retry_after)
+            .account(&account)
+            .into_response();
+        }
+        Some(Fault::ResetBeforeStore { .. }) => {
+            auth.connection.reset.reset_now();
+            return suppressed();
+        }
+        Some(Fault::Delay { millis, .. }) => Some(Duration::from_millis(*millis)),
+        _ => None,
+    };
+    let reset_after_store = matches!(fault, Some(Fault::ResetAfterStore { .. }));
+
+    let response = match receive(&shared, &auth, request).await {
+        Ok((doc, replayed)) => {
+            if reset_after_store && !replayed {
+                shared.journal.record(
+                    Some(auth.connection.id),
+                    Some(auth.connection.listener),
+                    JournalEvent::Fault {
+                        request_id: request_id.0.clone(),
+                        fault: format!(
+                            "reset after store: {} is durable, the connection is reset instead of answering",
+                            doc.receipt.receipt_id
+                        ),
+                    },
+                );
+                auth.connection.reset.reset_now();
+                return suppressed();
+            }
+            receipt_response(&doc, replayed, &account)
+        }
+        Err(problem) => problem.account(&account).into_response(),
+    };
+    if let Some(delay) = delay {
+        // An injected response delay, not synchronisation.
+        tokio::time::sleep(delay).await;
+    }
+    response
+}
+
+fn suppressed() -> Response {
+    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    response.extensions_mut().insert(Suppressed);
+    response
+}
+
+fn receipt_response(doc: &StoredDocument, replayed: bool, account: &str) -> Response {
+    let status = if replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut response = (status, axum::Json(&doc.receipt)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(location) =
+        HeaderValue::from_str(&format!("{PATH_RECEIPTS}/{}", doc.receipt.receipt_id))
+    {
+        headers.insert(header::LOCATION, location);
+    }
+    if replayed {
+        headers.insert(IDEMPOTENCY_REPLAYED, HeaderValue::from_static("true"));
+    }
+    with_outcome(
+        response,
+        Outcome {
+            account: Some(account.to_owned()),
+            receipt_id: Some(doc.receipt.receipt_id.clone()),
+            ..Outcome::default()
+        },
+    )
+}
+
+/// Everything between the headers and the receipt. `Ok((doc, true))` is an idempotent replay.
+async fn receive(
+    shared: &Arc<Shared>,
+    auth: &Authenticated,
+    request: Request,
+) -> Result<(StoredDocument, bool), ApiProblem> {
+    let principal = &auth.principal;
+    let upload = parse_headers(request.headers())?;
+
+    // PROTO-UP-005
+    if upload.facility != principal.facility {
+        return Err(ApiProblem::new(
+            ProblemCode::FacilityMismatch,
+            format!(
+                "IDLink-Facility is {} but account {} belongs to facility {}",
+                upload.facility, principal.account, principal.facility
+            ),
+        ));
+    }
+    // PROTO-UP-007 / PROTO-UP-008
+    match &upload.destination {
+        Destination::Appliance(id) if !shared.config.appliances.iter().any(|a| &a.id == id) => {
+            return Err(ApiProblem::new(
+                ProblemCode::UnknownDestination,
+                format!(
+                    "appliance {id:?} is not known to the service center; known: {}",
+                    shared
+                        .config
+                        .appliances
+                        .iter()
+                        .map(|a| format!("appliance:{}", a.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        Destination::Storage
+            if !shared
+                .consents
+                .contains(&upload.facility, &upload.patient_id) =>
+        {
+            return Err(ApiProblem::new(
+                ProblemCode::ConsentMissing,
+                format!(
+                    "patient {} of facility {} has no consent record for ID-Link storage; record the consent first, or send to a region-shared appliance",
+                    upload.patient_id, upload.facility
+                ),
+            ));
+        }
+        _ => {}
+    }
+    // PROTO-UP-010: refuse a declared size before reading the body.
+    let limit = shared.config.limits.max_body_bytes;
+    if let Some(length) = upload.content_length
+        && length > limit
+    {
+        return Err(too_large(length, limit));
+    }
+    // PROTO-IDEM-002 / PROTO-IDEM-003, before the body: a replay costs no transfer.
+    if let Some(first) = shared
+        .store
+        .by_idempotency_key(&principal.account, upload.key.as_str())
+    {
+        return replay_or_reused(first, &upload.digest.to_hex());
+    }
+    // PROTO-IDEM-004
+    let Some(_guard) = shared
+        .in_progress
+        .claim(&principal.account, upload.key.as_str())
+    else {
+        return Err(ApiProblem::new(
+            ProblemCode::UploadInProgress,
+            format!(
+                "an upload with idempotency key {} is still being processed; retry after it finishes",
+                upload.key
+            ),
+        )
+        .retry_after(Some(1)));
+    };
+
+    // PROTO-UP-001 / PROTO-UP-009: stream to disk, hashing as the bytes arrive.
+    let mut incoming = shared.store.begin_upload().await.map_err(internal)?;
+    let mut body = request.into_body().into_data_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiProblem::new(
+                ProblemCode::InvalidRequest,
+                format!("the request body ended early: {e}; nothing was stored"),
+            )
+        })?;
+        if incoming.size() + chunk.len() as u64 > limit {
+            return Err(too_large(incoming.size() + chunk.len() as u64, limit));
+        }
+        incoming.write(&chunk).await.map_err(internal)?;
+    }
+    let received = incoming.finish().await.map_err(internal)?;
+    if &received.digest != upload.digest.as_bytes() {
+        return Err(ApiProblem::new(
+            ProblemCode::DigestMismatch,
+            format!(
+                "Content-Digest says sha-256 {} but the {} bytes received hash to {}; nothing was stored",
+                upload.digest.to_hex(),
+                received.size,
+                received.sha256
+            ),
+        ));
+    }
+
+    // Validation reads the received file back: the body was never held in memory while it
+    // arrived; one bounded copy for the validator is fine.
+    let path = received.path().to_owned();
+    let bytes = tokio::fs::read(&path).await.map_err(|e| {
+        internal(crate::store::StoreError::Io {
+            path: path.clone(),
+            source: e,
+        })
+    })?;
+    // PROTO-UP-004
+    if idlink_formats::is_dicom(&bytes) {
+        return Err(ApiProblem::new(
+            ProblemCode::UnsupportedMediaType,
+            "the body is a DICOM file (preamble and DICM magic): the service center never accepts DICOM; send the report as PDF instead",
+        ));
+    }
+    let layout = validate(shared, &upload, bytes).await?;
+    // PROTO-IDEM-005
+    if let Some(first) =
+        shared
+            .store
+            .by_content(&upload.facility, &upload.patient_id, &received.sha256)
+    {
+        return Err(duplicate(first));
+    }
+    let (layout, warnings) = layout;
+    let document = NewDocument {
+        account: principal.account.clone(),
+        idempotency_key: upload.key.to_string(),
+        facility: upload.facility.clone(),
+        patient_id: upload.patient_id.clone(),
+        document_kind: upload.kind_name.to_owned(),
+        data_kind: upload.data_kind.clone(),
+        destination: upload.destination.to_string(),
+        warnings,
+        layout,
+    };
+    // PROTO-UP-013 / PROTO-STORE-*
+    match shared
+        .store
+        .commit(received, document)
+        .await
+        .map_err(internal)?
+    {
+        CommitOutcome::Stored(doc) => Ok((doc, false)),
+        CommitOutcome::Replayed(doc) => Ok((doc, true)),
+        CommitOutcome::KeyReused(doc) => replay_or_reused(doc, ""),
+        CommitOutcome::Duplicate(doc) => Err(duplicate(doc)),
+    }
+}
+
+fn replay_or_reused(
+    first: StoredDocument,
+    digest_hex: &str,
+) -> Result<(StoredDocument, bool), ApiProblem> {
+    if first.receipt.sha256 == digest_hex {
+        Ok((first, true))
+    } else {
+        Err(ApiProblem::new(
+            ProblemCode::IdempotencyKeyReused,
+            format!(
+                "idempotency key {} was already used for other content (receipt {}); use a new key for a new document",
+                first.receipt.idempotency_key, first.receipt.receipt_id
+            ),
+        )
+        .receipt_id(first.receipt.receipt_id))
+    }
+}
+
+fn duplicate(first: StoredDocument) -> ApiProblem {
+    ApiProblem::new(
+        ProblemCode::Duplicate,
+        format!(
+            "the same bytes are already stored for patient {} under idempotency key {} (receipt {}); treat the document as delivered",
+            first.receipt.patient_id, first.receipt.idempotency_key, first.receipt.receipt_id
+        ),
+    )
+    .receipt_id(first.receipt.receipt_id)
+}
+
+fn too_large(size: u64, limit: u64) -> ApiProblem {
+    ApiProblem::new(
+        ProblemCode::TooLarge,
+        format!(
+            "the document is larger than the {limit}-byte limit (at least {size} bytes); nothing was stored"
+        ),
+    )
+}
+
+fn internal(error: crate::store::StoreError) -> ApiProblem {
+    tracing::error!(%error, "upload failed inside the server");
+    ApiProblem::new(
+        ProblemCode::InternalError,
+        format!(
+            "the service center could not store the document ({error}); nothing was acknowledged, retry later"
+        ),
+    )
+}
+
+/// Runs the formats crate on the received bytes and decides the storage layout.
+async fn validate(
+    shared: &Arc<Shared>,
+    upload: &UploadHeaders,
+    bytes: Vec<u8>,
+) -> Result<(Layout, Vec<serde_json::Value>), ApiProblem> {
+    let data_kind = match (upload.kind, &upload.data_kind) {
+        (DocumentKind::Hl7, Some(code)) => Some(DataKind::from_str(code).map_err(|_| {
+            ApiProblem::invalid_header(
+                "IDLink-Data-Kind",
+                format!("IDLink-Data-Kind {code:?} is not an SS-MIX2 data kind (e.g. OMP-01, OML-11, ADT-00)"),
+            )
+        })?),
+        _ => None,
+    };
+    let options = CheckOptions {
+        strictness: match shared.config.strictness {
+            Strictness::Strict => idlink_formats::Strictness::Strict,
+            Strictness::Lenient => idlink_formats::Strictness::Lenient,
+        },
+        charset_override: upload.charset,
+        file_name: upload.file_name.clone(),
+        data_kind,
+        ..CheckOptions::default()
+    };
+    let kind = upload.kind;
+    let report = tokio::task::spawn_blocking(move || idlink_formats::check(&bytes, kind, &options))
+        .await
+        .map_err(|e| {
+            ApiProblem::new(
+                ProblemCode::InternalError,
+                format!("validation did not finish: {e}"),
+            )
+        })?;
+    let to_json = |f: &idlink_formats::Finding| serde_json::to_value(f).unwrap_or_default();
+    // PROTO-UP-011
+    if report.has_errors() {
+        let errors = report.errors().count();
+        return Err(ApiProblem::new(
+            ProblemCode::ValidationFailed,
+            format!(
+                "{errors} error{} in the {} document; nothing was stored",
+                if errors == 1 { "" } else { "s" },
+                upload.kind_name
+            ),
+        )
+        .findings(report.findings.iter().map(to_json).collect()));
+    }
+    let warnings: Vec<serde_json::Value> = report.warnings().map(to_json).collect();
+    let care_date = upload.care_date.clone();
+
+    let layout = match (kind, data_kind) {
+        (DocumentKind::Hl7, Some(data_kind)) => {
+            let Some(summary) = report.hl7.as_ref() else {
+                return Err(ApiProblem::new(
+                    ProblemCode::ValidationFailed,
+                    "the HL7 message has no readable MSH segment; nothing was stored",
+                ));
+            };
+            // PROTO-UP-006
+            match summary.patient_id.as_deref() {
+                Some(pid3) if pid3 == upload.patient_id.as_str() => {}
+                found => {
+                    return Err(ApiProblem::new(
+                        ProblemCode::PatientMismatch,
+                        format!(
+                            "IDLink-Patient-Id is {} but PID-3 of the message is {}; send the message under its own patient ID",
+                            upload.patient_id,
+                            found
+                                .map(|p| format!("{p:?}"))
+                                .unwrap_or_else(|| "missing".to_owned())
+                        ),
+                    ));
+                }
+            }
+            // PROTO-UP-012
+            if !summary.candidate_data_kinds.is_empty()
+                && !summary.candidate_data_kinds.contains(&data_kind)
+            {
+                let expected = summary
+                    .candidate_data_kinds
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                return Err(ApiProblem::new(
+                    ProblemCode::ValidationFailed,
+                    format!(
+                        "IDLink-Data-Kind {data_kind} does not fit MSH-9 {} (expected {expected}); nothing was stored",
+                        summary.message_type
+                    ),
+                )
+                .findings(vec![serde_json::json!({
+                    "code": "UPLOAD-DATA-KIND-MISMATCH",
+                    "severity": "error",
+                    "location": {"segment_index": 1, "segment": "MSH", "field": 9},
+                    "message": format!("data kind {data_kind} is not stored from {}", summary.message_type),
+                    "hint": format!("send IDLink-Data-Kind: {expected}"),
+                })]));
+            }
+            let care_date = if data_kind.has_care_date() {
+                care_date.or_else(|| summary.care_date.clone())
+            } else {
+                None
+            };
+            Layout::Ssmix2 {
+                care_date,
+                data_kind,
+                order_number: order_number(summary.order_number.as_deref())?,
+                department: summary.department.clone().filter(|d| {
+                    !d.is_empty() && d.len() <= 16 && d.bytes().all(|b| b.is_ascii_alphanumeric())
+                }),
+            }
+        }
+        _ => Layout::Extended {
+            care_date,
+            folder: upload
+                .data_kind
+                .clone()
+                .unwrap_or_else(|| upload.kind_name.to_owned()),
+            file_name: upload
+                .file_name
+                .clone()
+                .unwrap_or_else(|| default_file_name(upload.kind).to_owned()),
+        },
+    };
+    Ok((layout, warnings))
+}
+
+/// ORC-2 as an SS-MIX2 order number: digits zero-padded to 15, `999999999999999` when absent.
+fn order_number(orc2: Option<&str>) -> Result<String, ApiProblem> {
+    match orc2.filter(|o| !o.is_empty()) {
+        None => Ok("999999999999999".to_owned()),
+        Some(o) if o.len() <= 15 && o.bytes().all(|b| b.is_ascii_digit()) => Ok(format!("{o:0>15}")),
+        Some(o) if o.len() <= 22 && o.bytes().all(|b| b.is_ascii_alphanumeric()) => Ok(o.to_owned()),
+        Some(o) => Err(ApiProblem::new(
+            ProblemCode::ValidationFailed,
+            format!("ORC-2 {o:?} cannot be used as an SS-MIX2 order number (1 to 22 ASCII letters or digits); nothing was stored"),
+        )
+        .findings(vec![serde_json::json!({
+            "code": "UPLOAD-ORDER-NUMBER",
+            "severity": "error",
+            "location": {"segment": "ORC", "field": 2},
+            "message": format!("order number {o:?} is not usable in an SS-MIX2 file name"),
+            "hint": "use the 15-digit order number (ORC-2.1)",
+        })])),
+    }
+}
+
+fn default_file_name(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::Hl7 => "main_document.hl7",
+        DocumentKind::Nsips => "document.csv",
+        DocumentKind::Pdf => "document.pdf",
+        _ => "document.txt",
+    }
+}
+
+/// Parses and checks the headers of `PROTO-UP-002/003/012`.
+fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
+    let text = |name: &'static str, display: &'static str| -> Result<Option<String>, ApiProblem> {
+        match headers.get(name) {
+            None => Ok(None),
+            Some(value) => value
+                .to_str()
+                .map(|v| Some(v.trim().to_owned()))
+                .map_err(|_| {
+                    ApiProblem::invalid_header(display, format!("{display} is not visible ASCII"))
+                }),
+        }
+    };
+    let required = |name: &'static str, display: &'static str| -> Result<String, ApiProblem> {
+        text(name, display)?.ok_or_else(|| {
+            ApiProblem::invalid_header(display, format!("the required header {display} is missing"))
+        })
+    };
+    let malformed =
+        |e: idlink_protocol::HeaderValueError| ApiProblem::invalid_header(e.header, e.to_string());
+
+    // PROTO-UP-003 / PROTO-UP-004: the media type first, so DICOM is refused whatever else is sent.
+    let content_type = required("content-type", "Content-Type")?;
+    let mut parts = content_type.split(';');
+    let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    if media == MEDIA_DICOM {
+        return Err(ApiProblem::new(
+            ProblemCode::UnsupportedMediaType,
+            "application/dicom is never accepted by the service center; send the report as PDF instead",
+        ));
+    }
+    let kind_text = required(h::DOCUMENT_KIND, "IDLink-Document-Kind")?;
+    let (kind, kind_name) = match kind_text.as_str() {
+        "hl7" => (DocumentKind::Hl7, "hl7"),
+        "nsips" => (DocumentKind::Nsips, "nsips"),
+        "pdf" => (DocumentKind::Pdf, "pdf"),
+        "text" => (DocumentKind::Text, "text"),
+        other => {
+            return Err(ApiProblem::new(
+                ProblemCode::UnsupportedMediaType,
+                format!(
+                    "IDLink-Document-Kind {other:?} is not accepted; use hl7, nsips, pdf or text"
+                ),
+            ));
+        }
+    };
+    let expected = h::media_type_for(kind_name).unwrap_or_default();
+    if media != expected {
+        return Err(ApiProblem::new(
+            ProblemCode::UnsupportedMediaType,
+            format!(
+                "Content-Type {media} does not match document kind {kind_name}; send {expected}"
+            ),
+        ));
+    }
+    let mut charset = None;
+    for parameter in parts {
+        let Some((name, value)) = parameter.split_once('=') else {
+            continue;
+        };
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            continue;
+        }
+        let value = value.trim().trim_matches('"').to_ascii_lowercase();
+        charset = Some(match value.as_str() {
+            "iso-2022-jp" => Charset::Iso2022Jp,
+            "utf-8" => Charset::Utf8,
+            "shift_jis" => Charset::ShiftJis,
+            other => {
+                return Err(ApiProblem::new(
+                    ProblemCode::UnsupportedMediaType,
+                    format!(
+                        "charset {other:?} is not accepted; use iso-2022-jp, utf-8 or shift_jis"
+                    ),
+                ));
+            }
+        });
+    }
+
+    let facility = required(h::FACILITY, "IDLink-Facility")?;
+    let facility = FacilityCode::parse(&facility)
+        .map_err(|e| ApiProblem::invalid_header("IDLink-Facility", e.to_string()))?;
+    let patient_id =
+        PatientId::parse(&required(h::PATIENT_ID, "IDLink-Patient-Id")?).map_err(malformed)?;
+    let destination =
+        Destination::parse(&required(h::DESTINATION, "IDLink-Destination")?).map_err(malformed)?;
+    let digest =
+        ContentDigest::parse(&required(h::CONTENT_DIGEST, "Content-Digest")?).map_err(malformed)?;
+    let key = IdempotencyKey::parse(&required(h::IDEMPOTENCY_KEY, "Idempotency-Key")?)
+        .map_err(malformed)?;
+
+    let data_kind = text(h::DATA_KIND, "IDLink-Data-Kind")?;
+    match (&data_kind, kind) {
+        (None, DocumentKind::Hl7) => {
+            return Err(ApiProblem::invalid_header(
+                "IDLink-Data-Kind",
+                "the header IDLink-Data-Kind is required for HL7 (an SS-MIX2 data kind such as OMP-01)",
+            ));
+        }
+        (Some(value), _) if !path_safe(value, 64) => {
+            return Err(ApiProblem::invalid_header(
+                "IDLink-Data-Kind",
+                format!(
+                    "IDLink-Data-Kind {value:?} must be 1 to 64 of A-Z a-z 0-9 . _ - (not starting with '.')"
+                ),
+            ));
+        }
+        _ => {}
+    }
+    let care_date = text(h::CARE_DATE, "IDLink-Care-Date")?;
+    if let Some(date) = &care_date
+        && !idlink_formats::ssmix2::is_valid_date(date)
+    {
+        return Err(ApiProblem::invalid_header(
+            "IDLink-Care-Date",
+            format!("IDLink-Care-Date {date:?} is not a date YYYYMMDD"),
+        ));
+    }
+    let file_name = text(h::FILE_NAME, "IDLink-File-Name")?;
+    if let Some(name) = &file_name
+        && !path_safe(name, 255)
+    {
+        return Err(ApiProblem::invalid_header(
+            "IDLink-File-Name",
+            format!(
+                "IDLink-File-Name {name:?} must be a plain file name: 1 to 255 of A-Z a-z 0-9 . _ - (not starting with '.')"
+            ),
+        ));
+    }
+    let content_length = match headers.get(header::CONTENT_LENGTH) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| {
+                    ApiProblem::invalid_header("Content-Length", "Content-Length is not a number")
+                })?,
+        ),
+    };
+    Ok(UploadHeaders {
+        kind,
+        kind_name,
+        charset,
+        data_kind,
+        facility,
+        patient_id,
+        destination,
+        digest,
+        key,
+        care_date,
+        file_name,
+        content_length,
+    })
+}
+
+/// Safe as one path component: no separators, no `..`, no hidden files.
+fn path_safe(value: &str, max: usize) -> bool {
+    !value.is_empty()
+        && value.len() <= max
+        && !value.starts_with('.')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_numbers_are_padded_or_defaulted() {
+        assert_eq!(order_number(None).unwrap(), "999999999999999");
+        assert_eq!(order_number(Some("11000185")).unwrap(), "000000011000185");
+        assert!(order_number(Some("../x")).is_err());
+    }
+
+    #[test]
+    fn only_plain_names_are_path_safe() {
+        for (value, ok) in [
+            ("report.pdf", true),
+            ("../x", false),
+            (".hidden", false),
+            ("a/b", false),
+            ("", false),
+        ] {
+            assert_eq!(path_safe(value, 255), ok, "{value}");
+        }
+    }
+}
