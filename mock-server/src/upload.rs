@@ -428,10 +428,22 @@ async fn validate(
     // PROTO-UP-011
     if report.has_errors() {
         let errors = report.errors().count();
+        let first = report
+            .errors()
+            .next()
+            .map(|f| {
+                format!(
+                    " (first: {} at {}: {})",
+                    f.code.as_str(),
+                    f.location.render(),
+                    f.message
+                )
+            })
+            .unwrap_or_default();
         return Err(ApiProblem::new(
             ProblemCode::ValidationFailed,
             format!(
-                "{errors} error{} in the {} document; nothing was stored",
+                "{errors} error{} in the {} document{first}; nothing was stored",
                 if errors == 1 { "" } else { "s" },
                 upload.kind_name
             ),
@@ -576,7 +588,7 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
     if media == MEDIA_DICOM {
         return Err(ApiProblem::new(
             ProblemCode::UnsupportedMediaType,
-            "application/dicom is never accepted by the service center; send the report as PDF instead",
+            "DICOM (application/dicom) is never accepted by the service center; send the report as PDF instead",
         ));
     }
     let kind_text = required(h::DOCUMENT_KIND, "IDLink-Document-Kind")?;

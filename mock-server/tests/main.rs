@@ -4,4 +4,6 @@
 
 mod support;
 
+mod problems;
 mod smoke;
+mod tls;

@@ -1,0 +1,455 @@
+//! Every problem code the center can produce, one table row per cause, each checked for its
+//! status, code, requirement and `PROTO-ERR-001` members.
+
+use idlink_certs::Variant;
+use idlink_mock::{Fault, MockCenter, MockConfig};
+use idlink_protocol::{ContentDigest, ProblemCode};
+use reqwest::{Client, RequestBuilder};
+
+use crate::support::*;
+
+/// What a row can use to build its request.
+struct Ctx {
+    mtls: Client,
+    vpn: Client,
+    other_cert: Client,
+    mtls_url: String,
+    vpn_url: String,
+}
+
+fn upload(ctx: &Ctx) -> RequestBuilder {
+    hl7_upload(
+        &ctx.mtls,
+        &ctx.mtls_url,
+        CERT_ACCOUNT,
+        "key-problem",
+        SAMPLE_OMP01,
+    )
+}
+
+fn whoami(client: &Client, base: &str, account: (&str, &str)) -> RequestBuilder {
+    client
+        .get(format!("{base}/v1/whoami"))
+        .basic_auth(account.0, Some(account.1))
+}
+
+/// `RequestBuilder::header` appends; a row that overrides a header must replace it.
+trait Set {
+    fn set(self, name: &'static str, value: impl AsRef<str>) -> Self;
+}
+
+impl Set for RequestBuilder {
+    fn set(self, name: &'static str, value: impl AsRef<str>) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(name, value.as_ref().parse().unwrap());
+        self.headers(headers)
+    }
+}
+
+/// An upload without a `Content-Digest` header at all.
+fn without_digest(c: &Ctx) -> RequestBuilder {
+    c.mtls
+        .post(format!("{}/v1/documents", c.mtls_url))
+        .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+        .header("content-type", "application/hl7-v2")
+        .header("idlink-document-kind", "hl7")
+        .header("idlink-data-kind", "OMP-01")
+        .header("idlink-facility", "0112345678")
+        .header("idlink-patient-id", "9999013")
+        .header("idlink-destination", "storage")
+        .header("idempotency-key", "k")
+        .body(SAMPLE_OMP01)
+}
+
+const BROKEN_HL7: &[u8] = include_bytes!("../../formats/tests/data/broken/escape-jis-roman.hl7");
+const DICOM: &[u8] = include_bytes!("../../formats/tests/data/dicom/preamble.dcm");
+
+/// (case, request, expected code, fragment of the detail or header).
+type Row = (
+    &'static str,
+    fn(&Ctx) -> RequestBuilder,
+    ProblemCode,
+    &'static str,
+);
+
+const ROWS: &[Row] = &[
+    (
+        "no credentials",
+        |c| c.mtls.get(format!("{}/v1/whoami", c.mtls_url)),
+        ProblemCode::Unauthenticated,
+        "Authorization",
+    ),
+    (
+        "wrong password",
+        |c| whoami(&c.mtls, &c.mtls_url, ("fac-0112345678", "nope")),
+        ProblemCode::BadCredentials,
+        "wrong",
+    ),
+    (
+        "unknown account",
+        |c| whoami(&c.mtls, &c.mtls_url, ("nobody", "x")),
+        ProblemCode::BadCredentials,
+        "wrong",
+    ),
+    (
+        "locked account",
+        |c| {
+            whoami(
+                &c.mtls,
+                &c.mtls_url,
+                ("locked-0112345678", "demo-locked-pass"),
+            )
+        },
+        ProblemCode::AccountLocked,
+        "unlock",
+    ),
+    (
+        "expired password",
+        |c| {
+            whoami(
+                &c.mtls,
+                &c.mtls_url,
+                ("expired-0112345678", "demo-expired-pass"),
+            )
+        },
+        ProblemCode::PasswordExpired,
+        "expired",
+    ),
+    (
+        "disabled account",
+        |c| {
+            whoami(
+                &c.mtls,
+                &c.mtls_url,
+                ("disabled-0112345678", "demo-disabled-pass"),
+            )
+        },
+        ProblemCode::AccountDisabled,
+        "disabled",
+    ),
+    (
+        "certificate of another facility",
+        |c| whoami(&c.other_cert, &c.mtls_url, CERT_ACCOUNT),
+        ProblemCode::CertificateFacilityMismatch,
+        "0198765432",
+    ),
+    (
+        "certificate account on the VPN listener",
+        |c| whoami(&c.vpn, &c.vpn_url, CERT_ACCOUNT),
+        ProblemCode::WrongListener,
+        "mutual-TLS",
+    ),
+    (
+        "VPN account on the mTLS listener",
+        |c| whoami(&c.mtls, &c.mtls_url, VPN_ACCOUNT),
+        ProblemCode::WrongListener,
+        "VPN",
+    ),
+    (
+        "unknown route",
+        |c| c.mtls.get(format!("{}/v1/nothing", c.mtls_url)),
+        ProblemCode::NotFound,
+        "no such endpoint",
+    ),
+    (
+        "unknown receipt",
+        |c| {
+            c.mtls
+                .get(format!("{}/v1/receipts/rcpt-NOPE", c.mtls_url))
+                .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+        },
+        ProblemCode::NotFound,
+        "rcpt-NOPE",
+    ),
+    (
+        "missing header",
+        without_digest,
+        ProblemCode::InvalidRequest,
+        "Content-Digest",
+    ),
+    (
+        "empty patient ID",
+        |c| upload(c).set("idlink-patient-id", ""),
+        ProblemCode::InvalidRequest,
+        "IDLink-Patient-Id",
+    ),
+    (
+        "path-unsafe data kind",
+        |c| {
+            hl7_upload(&c.mtls, &c.mtls_url, CERT_ACCOUNT, "k", SAMPLE_OMP01)
+                .set("idlink-data-kind", "../x")
+        },
+        ProblemCode::InvalidRequest,
+        "IDLink-Data-Kind",
+    ),
+    (
+        "malformed idempotency key",
+        |c| upload(c).set("idempotency-key", "a b"),
+        ProblemCode::InvalidRequest,
+        "Idempotency-Key",
+    ),
+    (
+        "declared facility of another facility",
+        |c| upload(c).set("idlink-facility", "0198765432"),
+        ProblemCode::FacilityMismatch,
+        "0198765432",
+    ),
+    (
+        "no consent for the patient",
+        |c| {
+            let bytes = sample_with_patient("9999099");
+            hl7_upload(&c.mtls, &c.mtls_url, CERT_ACCOUNT, "k", &bytes)
+                .set("idlink-patient-id", "9999099")
+        },
+        ProblemCode::ConsentMissing,
+        "9999099",
+    ),
+    (
+        "unknown appliance",
+        |c| upload(c).set("idlink-destination", "appliance:nowhere"),
+        ProblemCode::UnknownDestination,
+        "appliance:region-01",
+    ),
+    (
+        "patient header differs from PID-3",
+        |c| upload(c).set("idlink-patient-id", "9999014"),
+        ProblemCode::PatientMismatch,
+        "PID-3",
+    ),
+    (
+        "body differs from Content-Digest",
+        |c| upload(c).set("content-digest", ContentDigest::of(b"other").to_string()),
+        ProblemCode::DigestMismatch,
+        "hash to",
+    ),
+    (
+        "declared length over the limit",
+        |c| upload(c),
+        ProblemCode::TooLarge,
+        "limit",
+    ),
+    (
+        "DICOM media type",
+        |c| upload(c).set("content-type", "application/dicom"),
+        ProblemCode::UnsupportedMediaType,
+        "DICOM",
+    ),
+    (
+        "DICOM bytes declared as PDF",
+        |c| {
+            hl7_upload(&c.mtls, &c.mtls_url, CERT_ACCOUNT, "k", DICOM)
+                .set("content-type", "application/pdf")
+                .set("idlink-document-kind", "pdf")
+        },
+        ProblemCode::UnsupportedMediaType,
+        "DICOM",
+    ),
+    (
+        "media type not matching the kind",
+        |c| upload(c).set("content-type", "text/plain"),
+        ProblemCode::UnsupportedMediaType,
+        "does not match",
+    ),
+    (
+        "unknown charset",
+        |c| upload(c).set("content-type", "application/hl7-v2; charset=latin1"),
+        ProblemCode::UnsupportedMediaType,
+        "latin1",
+    ),
+    (
+        "broken HL7",
+        |c| {
+            hl7_upload(&c.mtls, &c.mtls_url, CERT_ACCOUNT, "k", BROKEN_HL7)
+                .set("idlink-data-kind", "ADT-00")
+        },
+        ProblemCode::ValidationFailed,
+        "nothing was stored",
+    ),
+    (
+        "data kind not matching MSH-9",
+        |c| upload(c).set("idlink-data-kind", "OML-11"),
+        ProblemCode::ValidationFailed,
+        "MSH-9",
+    ),
+];
+
+#[tokio::test]
+async fn every_cause_gets_its_problem_code_status_and_requirement() {
+    // PROTO-ERR-001 / PROTO-ERR-003 / PROTO-CONN-002 and each row's own requirement.
+    for (case, request, code, fragment) in ROWS {
+        // Arrange: a fresh center per row, so lockouts and stored documents do not leak.
+        let mut config = MockConfig::demo();
+        if *case == "declared length over the limit" {
+            config.limits.max_body_bytes = 100;
+        }
+        let center = MockCenter::start(config).await.unwrap();
+        let ctx = Ctx {
+            mtls: mtls_client(&center),
+            vpn: vpn_client(&center),
+            other_cert: client_with(
+                pki(&center),
+                Some(pki(&center).client(Variant::OtherFacility)),
+                false,
+            ),
+            mtls_url: center.mtls_url(),
+            vpn_url: center.vpn_url(),
+        };
+
+        // Act
+        let response = request(&ctx).send().await.unwrap();
+
+        // Assert
+        assert_eq!(response.headers()["idlink-protocol"], "v1", "{case}");
+        if code.status() == 401 {
+            assert_eq!(
+                response.headers()["www-authenticate"],
+                "Basic realm=\"idlink\"",
+                "{case}"
+            );
+        }
+        let problem = problem(response).await;
+        assert_eq!(problem.code, code.as_str(), "{case}: {}", problem.detail);
+        assert_eq!(problem.requirement, code.requirement(), "{case}");
+        assert_eq!(problem.retryable, code.retryable(), "{case}");
+        let said = format!(
+            "{} {}",
+            problem.detail,
+            problem.header.clone().unwrap_or_default()
+        );
+        assert!(
+            said.contains(fragment),
+            "{case}: {said:?} lacks {fragment:?}"
+        );
+        if *code == ProblemCode::ValidationFailed {
+            assert!(!problem.findings.is_empty(), "{case}: findings are listed");
+            assert!(
+                problem
+                    .findings
+                    .iter()
+                    .all(|f| f.get("code").is_some() && f.get("location").is_some())
+            );
+        }
+        assert!(
+            center.store().documents().is_empty(),
+            "{case}: nothing is stored"
+        );
+        let entry = response_entry(&center, problem.request_id.as_deref().unwrap()).await;
+        assert!(
+            matches!(entry.event, idlink_mock::JournalEvent::Response { code: Some(ref c), .. } if c == code.as_str()),
+            "{case}: the journal has the code"
+        );
+        center.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_stream_longer_than_the_limit_is_cut_off_with_413() {
+    // PROTO-UP-010: no Content-Length (chunked), the server counts.
+    let mut config = MockConfig::demo();
+    config.limits.max_body_bytes = 1000;
+    let center = MockCenter::start(config).await.unwrap();
+    let client = mtls_client(&center);
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        SAMPLE_OMP01.chunks(100).map(|c| Ok(c.to_vec())).collect();
+
+    let response = hl7_upload(
+        &client,
+        &center.mtls_url(),
+        CERT_ACCOUNT,
+        "k-stream",
+        SAMPLE_OMP01,
+    )
+    .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+        chunks,
+    )))
+    .send()
+    .await
+    .unwrap();
+
+    assert_eq!(problem(response).await.code, "too-large");
+    assert!(center.store().documents().is_empty());
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_nth_failed_login_locks_the_account_until_an_operator_unlocks_it() {
+    // PROTO-AUTH-003 (demo threshold 5)
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    let ask = |password: &'static str| {
+        client
+            .get(format!("{}/v1/whoami", center.mtls_url()))
+            .basic_auth(CERT_ACCOUNT.0, Some(password))
+            .send()
+    };
+
+    for _ in 0..5 {
+        assert_eq!(
+            problem(ask("wrong").await.unwrap()).await.code,
+            "bad-credentials"
+        );
+    }
+    let locked = problem(ask(CERT_ACCOUNT.1).await.unwrap()).await;
+    assert!(center.accounts().unlock(CERT_ACCOUNT.0));
+    let unlocked = ask(CERT_ACCOUNT.1).await.unwrap();
+
+    assert_eq!(locked.code, "account-locked");
+    assert_eq!(unlocked.status(), 200);
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn injected_rate_limit_maintenance_and_internal_error_carry_retry_after() {
+    // PROTO-ERR-002
+    let cases = [
+        (ProblemCode::RateLimited, Some(2)),
+        (ProblemCode::Maintenance, Some(30)),
+        (ProblemCode::InternalError, None),
+    ];
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    for (code, retry_after) in cases {
+        center.faults().inject(Fault::Problem {
+            code,
+            retry_after,
+            times: 1,
+        });
+
+        let response = hl7_upload(
+            &client,
+            &center.mtls_url(),
+            CERT_ACCOUNT,
+            "k-fault",
+            SAMPLE_OMP01,
+        )
+        .send()
+        .await
+        .unwrap();
+
+        let header = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+        assert_eq!(header, retry_after, "{code}");
+        let problem = problem(response).await;
+        assert_eq!(problem.code, code.as_str());
+        assert_eq!(problem.retry_after, retry_after);
+        assert!(problem.retryable);
+    }
+    let after = hl7_upload(
+        &client,
+        &center.mtls_url(),
+        CERT_ACCOUNT,
+        "k-fault",
+        SAMPLE_OMP01,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        after.status(),
+        201,
+        "each fault fired once, then the upload goes through"
+    );
+    center.shutdown().await;
+}

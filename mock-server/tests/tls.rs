@@ -1,0 +1,203 @@
+//! The handshake: every broken client certificate is refused by the mTLS listener and journaled
+//! with rustls's reason (asserted on the journal, never on the client's error: under TLS 1.3 the
+//! client's view races, see docs/protocol.md `PROTO-CLI-006`).
+
+use idlink_certs::Variant;
+use idlink_mock::JournalEvent;
+
+use crate::support::*;
+
+/// One row per broken certificate: the variant and a fragment of the server-side reason.
+const REFUSED: &[(Option<Variant>, &str)] = &[
+    (None, "peer sent no certificates"),
+    (Some(Variant::Expired), "certificate expired"),
+    (Some(Variant::NotYetValid), "certificate not valid yet"),
+    (Some(Variant::Revoked), "invalid peer certificate: Revoked"),
+    (
+        Some(Variant::UnknownCa),
+        "invalid peer certificate: UnknownIssuer",
+    ),
+    (Some(Variant::WrongEku), "extended key usage"),
+    (
+        Some(Variant::SelfSigned),
+        "invalid peer certificate: UnknownIssuer",
+    ),
+];
+
+#[tokio::test]
+async fn every_broken_client_certificate_is_refused_at_the_handshake_and_journaled_with_its_reason()
+{
+    // PROTO-TLS-003
+    for (variant, expected) in REFUSED {
+        // Arrange
+        let center = demo_center().await;
+        let identity = variant.map(|v| pki(&center).client(v));
+        let client = client_with(pki(&center), identity, false);
+
+        // Act
+        let result = client
+            .get(format!("{}/v1/whoami", center.mtls_url()))
+            .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+            .send()
+            .await;
+
+        // Assert
+        assert!(result.is_err(), "{variant:?} must not get an HTTP answer");
+        let reason = rejection_reason(&center).await;
+        assert!(
+            reason.contains(expected),
+            "{variant:?}: journaled reason {reason:?} lacks {expected:?}"
+        );
+        let requests = center
+            .journal()
+            .entries()
+            .into_iter()
+            .filter(|e| matches!(e.event, JournalEvent::Request { .. }))
+            .count();
+        assert_eq!(requests, 0, "{variant:?}: no HTTP exchange may happen");
+        center.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn the_other_facilitys_certificate_gets_403_certificate_facility_mismatch() {
+    // PROTO-AUTH-006
+    let center = demo_center().await;
+    let client = client_with(
+        pki(&center),
+        Some(pki(&center).client(Variant::OtherFacility)),
+        false,
+    );
+
+    let response = client
+        .get(format!("{}/v1/whoami", center.mtls_url()))
+        .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+        .send()
+        .await
+        .unwrap();
+    let own = client
+        .get(format!("{}/v1/whoami", center.mtls_url()))
+        .basic_auth(OTHER_ACCOUNT.0, Some(OTHER_ACCOUNT.1))
+        .send()
+        .await
+        .unwrap();
+
+    let problem = problem(response).await;
+    assert_eq!(problem.code, "certificate-facility-mismatch");
+    assert_eq!(problem.requirement, "PROTO-AUTH-006");
+    assert!(problem.detail.contains("0198765432"), "{}", problem.detail);
+    assert_eq!(
+        own.status(),
+        200,
+        "the certificate is fine for its own facility's account"
+    );
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn tls_1_2_with_an_aead_ecdhe_suite_is_accepted_as_the_floor() {
+    // PROTO-TLS-002
+    let center = demo_center().await;
+    let client = client_with(
+        pki(&center),
+        Some(pki(&center).client(Variant::Valid)),
+        true,
+    );
+
+    let whoami: idlink_protocol::WhoAmI = client
+        .get(format!("{}/v1/whoami", center.mtls_url()))
+        .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(whoami.tls.version, "TLSv1.2");
+    assert!(
+        whoami.tls.cipher_suite.starts_with("TLS_ECDHE_"),
+        "{}",
+        whoami.tls.cipher_suite
+    );
+    assert!(
+        whoami.tls.cipher_suite.contains("GCM") || whoami.tls.cipher_suite.contains("CHACHA20")
+    );
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn both_listeners_offer_h2_and_http_1_1_by_alpn() {
+    // PROTO-TLS-005
+    let center = demo_center().await;
+    for alpn in [&b"h2"[..], b"http/1.1"] {
+        idlink_mock::ensure_crypto_provider();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(pki(&center).ca_der()).unwrap();
+        let mut config = rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![alpn.to_vec()];
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(config)
+            .build()
+            .unwrap();
+        let whoami: idlink_protocol::WhoAmI = client
+            .get(format!("{}/v1/whoami", center.vpn_url()))
+            .basic_auth(VPN_ACCOUNT.0, Some(VPN_ACCOUNT.1))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(whoami.tls.alpn.as_deref().map(str::as_bytes), Some(alpn));
+    }
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_server_certificate_is_valid_for_localhost_and_127_0_0_1() {
+    // PROTO-TLS-006 / PROTO-TLS-001 (only HTTPS is spoken: both URLs are https)
+    let center = demo_center().await;
+    let client = vpn_client(&center);
+    for base in [
+        center.vpn_url(),
+        format!("https://127.0.0.1:{}", center.vpn_addr().port()),
+    ] {
+        assert!(base.starts_with("https://"));
+        let status = client
+            .get(format!("{base}/v1/whoami"))
+            .basic_auth(VPN_ACCOUNT.0, Some(VPN_ACCOUNT.1))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "{base}");
+    }
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_vpn_listener_asks_for_no_client_certificate() {
+    // PROTO-TLS-004: a client that would present one still gets no certificate request.
+    let center = demo_center().await;
+    let client = client_with(
+        pki(&center),
+        Some(pki(&center).client(Variant::Valid)),
+        false,
+    );
+
+    let whoami: idlink_protocol::WhoAmI = client
+        .get(format!("{}/v1/whoami", center.vpn_url()))
+        .basic_auth(VPN_ACCOUNT.0, Some(VPN_ACCOUNT.1))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert!(whoami.client_certificate.is_none());
+    center.shutdown().await;
+}
