@@ -119,6 +119,18 @@ pub enum JournalEvent {
         /// `HTTP/1.1` or `HTTP/2.0`.
         version: String,
     },
+    /// An upload passed every check that needs no body and its body is now being received
+    /// (its idempotency key is claimed: a second upload with the same key gets
+    /// `upload-in-progress`).
+    Receiving {
+        /// The request's ID.
+        request_id: String,
+        /// The claimed key.
+        idempotency_key: String,
+        /// The declared length, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_length: Option<u64>,
+    },
     /// An injected fault fired.
     Fault {
         /// The request it hit.

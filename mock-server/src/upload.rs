@@ -123,7 +123,7 @@ pub(crate) async fn upload(
     };
     let reset_after_store = matches!(fault, Some(Fault::ResetAfterStore { .. }));
 
-    let response = match receive(&shared, &auth, request).await {
+    let response = match receive(&shared, &auth, &request_id, request).await {
         Ok((doc, replayed)) => {
             if reset_after_store && !replayed {
                 shared.journal.record(
@@ -187,6 +187,7 @@ fn receipt_response(doc: &StoredDocument, replayed: bool, account: &str) -> Resp
 async fn receive(
     shared: &Arc<Shared>,
     auth: &Authenticated,
+    request_id: &RequestId,
     request: Request,
 ) -> Result<(StoredDocument, bool), ApiProblem> {
     let principal = &auth.principal;
@@ -262,6 +263,16 @@ async fn receive(
         )
         .retry_after(Some(1)));
     };
+
+    shared.journal.record(
+        Some(auth.connection.id),
+        Some(auth.connection.listener),
+        JournalEvent::Receiving {
+            request_id: request_id.0.clone(),
+            idempotency_key: upload.key.to_string(),
+            content_length: upload.content_length,
+        },
+    );
 
     // PROTO-UP-001 / PROTO-UP-009: stream to disk, hashing as the bytes arrive.
     let mut incoming = shared.store.begin_upload().await.map_err(internal)?;

@@ -7,3 +7,4 @@ mod support;
 mod problems;
 mod smoke;
 mod tls;
+mod uploads;
