@@ -100,12 +100,20 @@ struct JournalQuery {
     since: Option<u64>,
     /// At most this many (the newest), default 1000.
     limit: Option<usize>,
+    /// Long poll: when nothing is newer than `since`, wait up to this long (at most 30 s) for
+    /// an entry, so scripts and black-box tests never sleep.
+    wait_ms: Option<u64>,
     #[serde(rename = "token")]
     _token: Option<String>,
 }
 
 async fn journal(State(shared): State<Arc<Shared>>, Query(query): Query<JournalQuery>) -> Response {
     let since = query.since.unwrap_or(0);
+    if let Some(wait) = query.wait_ms {
+        let wait = std::time::Duration::from_millis(wait.min(30_000));
+        // A timeout just means "nothing new": answer with the empty list.
+        let _ = shared.journal.wait_for(|e| e.seq > since, wait).await;
+    }
     let entries: Vec<_> = shared
         .journal
         .entries()

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod admin;
 mod problems;
 mod smoke;
 mod tls;

@@ -1,0 +1,250 @@
+//! The admin API, the web view and the client kit.
+
+use crate::support::*;
+
+#[tokio::test]
+async fn the_admin_api_needs_its_token() {
+    let center = demo_center().await;
+    let http = reqwest::Client::new();
+    for path in [
+        "/",
+        "/admin/documents",
+        "/admin/journal",
+        "/admin/consents",
+        "/admin/accounts",
+    ] {
+        let without = http
+            .get(format!("{}{path}", center.admin_url()))
+            .send()
+            .await
+            .unwrap();
+        let wrong = http
+            .get(format!("{}{path}", center.admin_url()))
+            .bearer_auth("adm-wrong")
+            .send()
+            .await
+            .unwrap();
+        let with = http
+            .get(format!("{}{path}", center.admin_url()))
+            .bearer_auth(center.admin_token())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(without.status(), 401, "{path}");
+        assert_eq!(wrong.status(), 401, "{path}");
+        assert_eq!(with.status(), 200, "{path}");
+    }
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_admin_api_lists_documents_and_journal_manages_consents_and_accounts_and_resets() {
+    // Arrange: one stored document, one locked account.
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    let upload = hl7_upload(
+        &client,
+        &center.mtls_url(),
+        CERT_ACCOUNT,
+        "adm",
+        SAMPLE_OMP01,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(upload.status(), 201);
+    let admin = |method: reqwest::Method, path: &str| {
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", center.admin_url()))
+            .bearer_auth(center.admin_token())
+    };
+
+    // Act + Assert: listings
+    let documents: serde_json::Value = admin(reqwest::Method::GET, "/admin/documents")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(documents.as_array().unwrap().len(), 1);
+    assert_eq!(documents[0]["receipt"]["patient_id"], "9999013");
+    let journal: Vec<idlink_mock::JournalEntry> = admin(reqwest::Method::GET, "/admin/journal")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(journal.iter().any(|e| matches!(
+        e.event,
+        idlink_mock::JournalEvent::Response { status: 201, .. }
+    )));
+
+    // consents: add then remove 9999099
+    let added = admin(reqwest::Method::POST, "/admin/consents")
+        .json(&serde_json::json!({"facility": "0112345678", "patient_id": "9999099"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    assert!(
+        center
+            .consents()
+            .contains(&"0112345678".parse().unwrap(), &"9999099".parse().unwrap())
+    );
+    let removed = admin(
+        reqwest::Method::DELETE,
+        "/admin/consents/0112345678/9999099",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(removed.status(), 204);
+    assert!(
+        !center
+            .consents()
+            .contains(&"0112345678".parse().unwrap(), &"9999099".parse().unwrap())
+    );
+
+    // accounts: unlock the demo's locked account
+    let unlocked = admin(
+        reqwest::Method::POST,
+        "/admin/accounts/locked-0112345678/unlock",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(unlocked.status(), 204);
+    assert_eq!(
+        center.accounts().state("locked-0112345678"),
+        Some(idlink_mock::AccountState::Active)
+    );
+    let accounts = admin(reqwest::Method::GET, "/admin/accounts")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !accounts.contains("demo-cert-pass"),
+        "passwords never leave the server"
+    );
+
+    // reset: documents gone, accounts back to their configured states
+    let reset = admin(reqwest::Method::POST, "/admin/reset")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 204);
+    assert!(center.store().documents().is_empty());
+    assert_eq!(
+        center.accounts().state("locked-0112345678"),
+        Some(idlink_mock::AccountState::Locked)
+    );
+    let again = hl7_upload(
+        &client,
+        &center.mtls_url(),
+        CERT_ACCOUNT,
+        "adm",
+        SAMPLE_OMP01,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(again.status(), 201, "after a reset the key is free again");
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_web_view_renders_journal_entries_and_documents() {
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    let receipt: idlink_protocol::Receipt = hl7_upload(
+        &client,
+        &center.mtls_url(),
+        CERT_ACCOUNT,
+        "web",
+        SAMPLE_OMP01,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+
+    let page = reqwest::Client::new()
+        .get(format!(
+            "{}/?token={}",
+            center.admin_url(),
+            center.admin_token()
+        ))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<h2>Documents (1)</h2>"), "{html}");
+    assert!(html.contains(&receipt.receipt_id));
+    assert!(html.contains("handshake-ok"));
+    assert!(!html.contains("<script"));
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_client_kit_holds_everything_a_store_client_needs() {
+    let center = demo_center().await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let kit = center.write_client_kit(dir.path(), CERT_ACCOUNT.0).unwrap();
+    let vpn = center
+        .write_client_kit(&dir.path().join("vpn"), VPN_ACCOUNT.0)
+        .unwrap();
+
+    let toml: toml::Value = toml::from_str(&std::fs::read_to_string(&kit.config).unwrap()).unwrap();
+    assert_eq!(
+        toml["service"]["url"].as_str(),
+        Some(center.mtls_url().as_str())
+    );
+    assert_eq!(toml["service"]["ca"].as_str(), Some("ca.pem"));
+    assert_eq!(toml["account"]["id"].as_str(), Some(CERT_ACCOUNT.0));
+    assert_eq!(toml["facility"]["code"].as_str(), Some("0112345678"));
+    assert_eq!(toml["identity"]["mode"].as_str(), Some("pem"));
+    assert_eq!(toml["upload"]["destination"].as_str(), Some("storage"));
+    assert_eq!(
+        std::fs::read_to_string(&kit.account_password).unwrap(),
+        CERT_ACCOUNT.1
+    );
+    for file in [
+        &kit.ca,
+        kit.cert_chain.as_ref().unwrap(),
+        kit.key.as_ref().unwrap(),
+        kit.p12.as_ref().unwrap(),
+    ] {
+        assert!(file.exists(), "{}", file.display());
+    }
+    // The kit's identity works: load it back and ask whoami.
+    let identity = idlink_certs::load::identity_pem(
+        kit.cert_chain.as_ref().unwrap(),
+        kit.key.as_ref().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        idlink_certs::inspect::facility_of(&identity.chain[0])
+            .unwrap()
+            .as_str(),
+        "0112345678"
+    );
+    let vpn_toml: toml::Value =
+        toml::from_str(&std::fs::read_to_string(&vpn.config).unwrap()).unwrap();
+    assert_eq!(vpn_toml["identity"]["mode"].as_str(), Some("vpn"));
+    assert_eq!(
+        vpn_toml["service"]["url"].as_str(),
+        Some(center.vpn_url().as_str())
+    );
+    assert!(vpn.cert_chain.is_none());
+    center.shutdown().await;
+}
