@@ -182,7 +182,7 @@ pub enum ChainError {
     },
     /// The chain does not lead to any of the trusted roots.
     #[error(
-        "certificate {subject} was issued by {issuer}, which is not among the trusted CAs (unknown issuer): use a certificate from the expected CA, or pass that CA's certificate"
+        "certificate {subject} was issued by {issuer}, which is not among the trusted CAs (unknown issuer): use a certificate from the expected CA, or pass that CA's certificate (for a leaf issued by an intermediate CA, pass the chain file or a CA bundle that includes the intermediate)"
     )]
     UnknownIssuer {
         /// The last certificate of the chain that could be followed.

@@ -17,7 +17,7 @@ use rustls_pki_types::{
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read at all.
-    #[error("cannot read {}: {source}; check the path and its permissions", .path.display())]
+    #[error("cannot read {} (check the path and its permissions)", .path.display())]
     Read {
         /// The file.
         path: PathBuf,

@@ -28,7 +28,7 @@ pub const WRONG_HOST: &str = "wrong-host.invalid";
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
     /// rcgen refused to build a certificate, key or CRL.
-    #[error("could not generate {what}: {source}")]
+    #[error("could not generate {what}")]
     Generate {
         /// Which object was being generated.
         what: String,
@@ -72,7 +72,7 @@ pub enum PkiError {
         path: std::path::PathBuf,
     },
     /// Writing a file failed.
-    #[error("could not write {}: {source}", .path.display())]
+    #[error("could not write {}", .path.display())]
     Write {
         /// The file or directory.
         path: std::path::PathBuf,
