@@ -55,14 +55,14 @@ impl Charset {
     /// Strict decode: the first malformed byte is an error with its offset. ISO-2022-JP callers
     /// should also run [`scan_iso2022jp`], which catches what encoding_rs tolerates.
     pub fn decode_strict(self, bytes: &[u8]) -> Result<Cow<'_, str>, CharsetError> {
-        if self == Charset::Ascii {
-            if let Some(offset) = bytes.iter().position(|b| !b.is_ascii()) {
-                return Err(CharsetError::Malformed {
-                    charset: self,
-                    offset,
-                    len: 1,
-                });
-            }
+        if self == Charset::Ascii
+            && let Some(offset) = bytes.iter().position(|b| !b.is_ascii())
+        {
+            return Err(CharsetError::Malformed {
+                charset: self,
+                offset,
+                len: 1,
+            });
         }
         let encoding = self.encoding();
         if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(bytes) {
@@ -333,6 +333,18 @@ pub fn scan_iso2022jp(bytes: &[u8], mut report: impl FnMut(Iso2022Issue)) -> usi
     let mut last_escape_end = usize::MAX;
     let mut i = 0;
     while i < bytes.len() {
+        // Fast path: skip runs of bytes that cannot be a defect in the current mode.
+        let skip = match mode {
+            Mode::Ascii | Mode::Other => bytes[i..].iter().position(|b| *b == 0x1B || *b >= 0x80),
+            Mode::Jis => bytes[i..].iter().position(|b| !(0x21..=0x7E).contains(b)),
+        };
+        match skip {
+            Some(k) => i += k,
+            None => {
+                i = bytes.len();
+                continue;
+            }
+        }
         let b = bytes[i];
         if b == 0x1B {
             let seq = [
@@ -394,6 +406,27 @@ pub fn scan_iso2022jp(bytes: &[u8], mut report: impl FnMut(Iso2022Issue)) -> usi
         });
     }
     count
+}
+
+/// True when ISO-2022-JP bytes contain a JIS X 0208 pair from a CP932 vendor row (NEC row 13,
+/// lead 0x2D; NEC-selected IBM rows 89–92, leads 0x79–0x7C). These are the only cells outside
+/// strict JIS X 0208 that decode at all, so a clean scan plus `false` here means every decoded
+/// character is strict JIS X 0208 and the per-character lint can be skipped.
+pub fn has_vendor_rows(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(k) = bytes[i..].windows(3).position(|w| w == b"\x1b$B") {
+        i += k + 3;
+        while i + 1 < bytes.len() && bytes[i] != 0x1B {
+            if bytes[i] == 0x2D || (0x79..=0x7C).contains(&bytes[i]) {
+                return true;
+            }
+            i += 2;
+        }
+        if i + 1 >= bytes.len() {
+            break;
+        }
+    }
+    false
 }
 
 #[cfg(test)]

@@ -88,10 +88,10 @@ fn tables() -> &'static Tables {
         // CP932 vendor rows as they appear in ISO-2022-JP: NEC row 13 and rows 89–92.
         for row in std::iter::once(0x2D).chain(0x79..=0x7C) {
             for cell in 0x21..=0x7E {
-                if let Some(c) = decode_cell(row, cell) {
-                    if !get(&x0208, c) {
-                        set(&mut cp932, c);
-                    }
+                if let Some(c) = decode_cell(row, cell)
+                    && !get(&x0208, c)
+                {
+                    set(&mut cp932, c);
                 }
             }
         }

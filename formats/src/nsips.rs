@@ -311,7 +311,7 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect::<Vec<_>>();
     let lines: Vec<&str> = match lines.split_last() {
-        Some((last, rest)) if last.is_empty() => rest.to_vec(),
+        Some((&"", rest)) => rest.to_vec(),
         _ => lines,
     };
     let env = &profile.envelope;

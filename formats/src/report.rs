@@ -92,14 +92,14 @@ impl Report {
                 ": {} {}: {}",
                 finding.severity, finding.code, finding.message
             ));
-            if finding.location.segment.is_some() || finding.location.line.is_some() {
-                if let Some(offset) = finding.location.byte_offset {
-                    // Some messages already name the offset; say it once.
-                    let named = finding.message.contains(&format!("byte {offset}"))
-                        || finding.message.contains(&format!("offset {offset}"));
-                    if !named {
-                        out.push_str(&format!(" (byte {offset})"));
-                    }
+            if (finding.location.segment.is_some() || finding.location.line.is_some())
+                && let Some(offset) = finding.location.byte_offset
+            {
+                // Some messages already name the offset; say it once.
+                let named = finding.message.contains(&format!("byte {offset}"))
+                    || finding.message.contains(&format!("offset {offset}"));
+                if !named {
+                    out.push_str(&format!(" (byte {offset})"));
                 }
             }
             out.push('\n');

@@ -187,6 +187,25 @@ const REQUIRED: &[(&str, usize, &[DataKind])] = &[
     ("ZE1", 3, &[Omg11, Omg12]),
 ];
 
+/// The [`REQUIRED`] rows of one segment (indexed once, so the per-segment cost is one lookup).
+fn required_for(segment: &str) -> &'static [(&'static str, usize, &'static [DataKind])] {
+    static INDEX: OnceLock<HashMap<&'static str, std::ops::Range<usize>>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        // REQUIRED is grouped by segment; each group is one contiguous range.
+        let mut map: HashMap<&'static str, std::ops::Range<usize>> = HashMap::new();
+        for (i, (name, _, _)) in REQUIRED.iter().enumerate() {
+            map.entry(name)
+                .and_modify(|r| r.end = i + 1)
+                .or_insert(i..i + 1);
+        }
+        map
+    });
+    index
+        .get(segment)
+        .map(|r| &REQUIRED[r.clone()])
+        .unwrap_or(&[])
+}
+
 fn lenient_severity(strictness: Strictness) -> Severity {
     match strictness {
         Strictness::Strict => Severity::Error,
@@ -212,14 +231,13 @@ pub(crate) fn is_hl7_ts(value: &str) -> bool {
     {
         return false;
     }
-    if let Some(f) = fraction {
-        if digits.len() != 14
+    if let Some(f) = fraction
+        && (digits.len() != 14
             || f.is_empty()
             || f.len() > 4
-            || !f.bytes().all(|b| b.is_ascii_digit())
-        {
-            return false;
-        }
+            || !f.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return false;
     }
     if digits.len() >= 8 && !ssmix2::is_valid_date(&digits[..8]) {
         return false;
@@ -418,21 +436,22 @@ pub(crate) fn check(
             ),
         ));
     }
-    if let Some(expected) = candidates.first().and_then(|k| k.event(type_, trigger)) {
-        if !structure.is_empty() && structure != expected.structure {
-            findings.push(Finding::new(
-                Code::Hl7MshType,
-                Severity::Warning,
-                Location {
-                    component: Some(3),
-                    ..Location::field(1, "MSH", 9)
-                },
-                format!(
-                    "MSH-9 structure is {structure:?}; HL7 v2.5 defines {message_type} as {:?}",
-                    expected.structure
-                ),
-            ));
-        }
+    if let Some(expected) = candidates.first().and_then(|k| k.event(type_, trigger))
+        && !structure.is_empty()
+        && structure != expected.structure
+    {
+        findings.push(Finding::new(
+            Code::Hl7MshType,
+            Severity::Warning,
+            Location {
+                component: Some(3),
+                ..Location::field(1, "MSH", 9)
+            },
+            format!(
+                "MSH-9 structure is {structure:?}; HL7 v2.5 defines {message_type} as {:?}",
+                expected.structure
+            ),
+        ));
     }
     let file_name = options
         .file_name
@@ -484,15 +503,15 @@ pub(crate) fn check(
             ));
         }
     }
-    if let [(a, _), (b, _)] = declared.as_slice() {
-        if a != b {
-            findings.push(Finding::new(
-                Code::Ssmix2KindMismatch,
-                Severity::Error,
-                Location::default(),
-                format!("declared data kind {a} differs from the file name's data kind {b}"),
-            ));
-        }
+    if let [(a, _), (b, _)] = declared.as_slice()
+        && a != b
+    {
+        findings.push(Finding::new(
+            Code::Ssmix2KindMismatch,
+            Severity::Error,
+            Location::default(),
+            format!("declared data kind {a} differs from the file name's data kind {b}"),
+        ));
     }
     // The kinds rules are evaluated for: the declared one if it fits, else all candidates.
     let kinds: Vec<DataKind> = match declared.iter().find(|(k, _)| candidates.contains(k)) {
@@ -502,40 +521,37 @@ pub(crate) fn check(
 
     // --- segment order -----------------------------------------------------------------------
     let names: Vec<&str> = message.segments().map(|s| s.name()).collect();
-    if let Some(grammar) = grammar(&message_type) {
-        if let Err(mismatch) = grammar.check(&names) {
-            let expected = mismatch.expected.join(", ");
-            let (location, text) = match (&mismatch.found, message.segment(mismatch.index + 1)) {
-                (Some(found), Some(seg)) => (
-                    Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
-                    format!(
-                        "segment {found} is not allowed here in {message_type}; expected {expected}"
-                    ),
+    if let Some(grammar) = grammar(&message_type)
+        && let Err(mismatch) = grammar.check(&names)
+    {
+        let expected = mismatch.expected.join(", ");
+        let (location, text) = match (&mismatch.found, message.segment(mismatch.index + 1)) {
+            (Some(found), Some(seg)) => (
+                Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
+                format!(
+                    "segment {found} is not allowed here in {message_type}; expected {expected}"
                 ),
-                _ => (
-                    Location::segment(names.len(), names.last().copied().unwrap_or("MSH")),
-                    format!(
-                        "{message_type} ends after {}; expected {expected}",
-                        names.last().copied().unwrap_or("MSH")
-                    ),
+            ),
+            _ => (
+                Location::segment(names.len(), names.last().copied().unwrap_or("MSH")),
+                format!(
+                    "{message_type} ends after {}; expected {expected}",
+                    names.last().copied().unwrap_or("MSH")
                 ),
-            };
-            findings.push(Finding::new(
-                Code::Hl7SegmentOrder,
-                Severity::Error,
-                location,
-                text,
-            ));
-        }
+            ),
+        };
+        findings.push(Finding::new(
+            Code::Hl7SegmentOrder,
+            Severity::Error,
+            location,
+            text,
+        ));
     }
 
     // --- required fields ---------------------------------------------------------------------
     if !candidates.is_empty() {
         for segment in message.segments().skip(1) {
-            for (name, field, applies) in REQUIRED {
-                if *name != segment.name() {
-                    continue;
-                }
+            for (name, field, applies) in required_for(segment.name()) {
                 let required = applies.is_empty() || kinds.iter().all(|k| applies.contains(k));
                 if required && segment.value(*field).is_empty() {
                     findings.push(Finding::new(
@@ -625,22 +641,22 @@ pub(crate) fn check(
             }
             _ => {}
         }
-        check_care_date(&message, file, care_field, findings);
-        if let (Some(orc), Some(order)) = (first_orc, &order_number) {
-            if *order != file.order_number {
-                findings.push(Finding::new(
-                    Code::Ssmix2OrderNumber,
-                    Severity::Warning,
-                    Location {
-                        component: Some(1),
-                        ..orc.field_location(2)
-                    },
-                    format!(
-                        "ORC-2 order number {order:?} differs from the file name's {:?}",
-                        file.order_number
-                    ),
-                ));
-            }
+        check_care_date(message, file, care_field, findings);
+        if let (Some(orc), Some(order)) = (first_orc, &order_number)
+            && *order != file.order_number
+        {
+            findings.push(Finding::new(
+                Code::Ssmix2OrderNumber,
+                Severity::Warning,
+                Location {
+                    component: Some(1),
+                    ..orc.field_location(2)
+                },
+                format!(
+                    "ORC-2 order number {order:?} differs from the file name's {:?}",
+                    file.order_number
+                ),
+            ));
         }
         if file.order_number.len() != 15 || !file.order_number.bytes().all(|b| b.is_ascii_digit()) {
             findings.push(Finding::new(
@@ -653,7 +669,7 @@ pub(crate) fn check(
     }
 
     // --- charset policy and strict JIS X 0208 ------------------------------------------------
-    if message.charset() != Charset::Iso2022Jp && message.text().chars().any(|c| !c.is_ascii()) {
+    if message.charset() != Charset::Iso2022Jp && !message.text().is_ascii() {
         findings.push(Finding::new(
             Code::Ssmix2Charset,
             Severity::Warning,
@@ -675,8 +691,15 @@ pub(crate) fn check(
                 | Code::Hl7CharsetUnknown
         )
     });
-    if !garbled {
-        lint_characters(&message, findings);
+    // Clean ISO-2022-JP without vendor rows decodes only to strict JIS X 0208: nothing to lint.
+    let provably_clean = message.charset() == Charset::Iso2022Jp
+        && parsed
+            .problems
+            .iter()
+            .all(|p| !matches!(p.code(), Code::Hl7CharsetEscape))
+        && !crate::charset::has_vendor_rows(bytes);
+    if !garbled && !provably_clean {
+        lint_characters(message, findings);
     }
 
     Some(Hl7Summary {

@@ -11,6 +11,10 @@
 #[derive(Debug, Clone)]
 pub struct Grammar {
     program: Vec<Inst>,
+    /// For each instruction, the consuming instructions (and `Match`) reachable from it
+    /// without consuming a segment: the epsilon closure, computed once at compile time so
+    /// matching allocates almost nothing.
+    closures: Vec<Vec<u32>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,7 +237,20 @@ impl Grammar {
         let mut program = Vec::new();
         emit(&node, &mut program);
         program.push(Inst::Match);
-        Ok(Grammar { program })
+        let mut grammar = Grammar {
+            program,
+            closures: Vec::new(),
+        };
+        let mut seen = vec![false; grammar.program.len()];
+        grammar.closures = (0..grammar.program.len())
+            .map(|pc| {
+                seen.iter_mut().for_each(|s| *s = false);
+                let mut set = Vec::new();
+                grammar.closure(pc, &mut set, &mut seen);
+                set.into_iter().map(|p| p as u32).collect()
+            })
+            .collect();
+        Ok(grammar)
     }
 
     /// Add `pc` and everything reachable from it without consuming a segment.
@@ -271,13 +288,24 @@ impl Grammar {
 
     /// Match a whole segment list.
     pub fn check<S: AsRef<str>>(&self, segments: &[S]) -> Result<(), Mismatch> {
-        let mut seen = vec![false; self.program.len()];
-        let mut current = Vec::new();
-        self.closure(0, &mut current, &mut seen);
+        // `mark[pc] == step` means pc is already in the set for this step.
+        let mut mark = vec![u32::MAX; self.program.len()];
+        let mut current: Vec<usize> = Vec::with_capacity(16);
+        let mut next: Vec<usize> = Vec::with_capacity(16);
+        let add = |pc: usize, set: &mut Vec<usize>, mark: &mut [u32], step: u32| {
+            for &q in &self.closures[pc] {
+                let q = q as usize;
+                if mark[q] != step {
+                    mark[q] = step;
+                    set.push(q);
+                }
+            }
+        };
+        add(0, &mut current, &mut mark, 0);
         for (index, segment) in segments.iter().enumerate() {
+            let step = index as u32 + 1;
             let name = segment.as_ref().as_bytes();
-            let mut next = Vec::new();
-            seen.iter_mut().for_each(|s| *s = false);
+            next.clear();
             for &pc in &current {
                 let accepts = match &self.program[pc] {
                     Inst::Segment(n) => n.as_slice() == name,
@@ -285,7 +313,7 @@ impl Grammar {
                     _ => false,
                 };
                 if accepts {
-                    self.closure(pc + 1, &mut next, &mut seen);
+                    add(pc + 1, &mut next, &mut mark, step);
                 }
             }
             if next.is_empty() {
@@ -295,7 +323,7 @@ impl Grammar {
                     expected: self.expected(&current),
                 });
             }
-            current = next;
+            std::mem::swap(&mut current, &mut next);
         }
         if current.iter().any(|pc| self.program[*pc] == Inst::Match) {
             Ok(())

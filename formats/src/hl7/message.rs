@@ -301,12 +301,9 @@ fn raw_len(charset: Charset, prefix: &str, next: Option<char>) -> usize {
                     n += 2;
                 }
             }
-            if let Some(c) = next {
-                if !c.is_ascii() && !jis {
-                    n += 3;
-                } else if c.is_ascii() && jis {
-                    n += 3;
-                }
+            // Entering or leaving a JIS X 0208 run costs an escape sequence.
+            if next.is_some_and(|c| c.is_ascii() == jis) {
+                n += 3;
             }
             n
         }
@@ -601,6 +598,11 @@ fn split_segments(data: &[u8], start: usize) -> (Vec<Range<usize>>, Vec<FrameEve
     let mut seg_start = start;
     let mut i = start;
     while i < end {
+        // Skip ordinary bytes quickly: terminators are the only bytes <= 0x0D we act on here.
+        match data[i..end].iter().position(|b| *b <= b'\r') {
+            Some(k) => i += k,
+            None => break,
+        }
         let b = data[i];
         if b == b'\r' || b == b'\n' {
             let crlf = b == b'\r' && data.get(i + 1) == Some(&b'\n') && i + 1 < end;
@@ -808,7 +810,13 @@ pub(crate) fn parse(bytes: &[u8], options: &ParseOptions) -> Parsed {
             });
         }
         let text = segment.as_str();
-        if let Some((pos, c)) = text.char_indices().find(|(_, c)| c.is_control()) {
+        // Byte scan first (C0 controls and DEL are single bytes; C1 controls start with 0xC2
+        // in UTF-8); only then find the character.
+        let suspicious = text.bytes().any(|b| b < 0x20 || b == 0x7F || b == 0xC2);
+        if let Some((pos, c)) = suspicious
+            .then(|| text.char_indices().find(|(_, c)| c.is_control()))
+            .flatten()
+        {
             problems.push(ParseError::Control {
                 location: Box::new(segment.locate(pos)),
                 code: u32::from(c),
