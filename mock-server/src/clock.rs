@@ -4,22 +4,25 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// The current UTC time.
 pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-/// RFC 3339 UTC with milliseconds, e.g. `2026-11-24T10:15:00.123Z`.
+/// RFC 3339 UTC with exactly three fractional digits, e.g. `2026-11-24T10:15:00.120Z`.
 pub fn rfc3339(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
-    let truncated = at
-        .replace_nanosecond(at.millisecond() as u32 * 1_000_000)
-        .unwrap_or(at);
-    truncated
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
 }
 
 /// The 17-digit SS-MIX2 occurrence timestamp `YYYYMMDDHHMMSSFFF` (`PROTO-STORE-001`), UTC, as in
@@ -106,6 +109,8 @@ mod tests {
     fn formats_match_the_protocol_examples() {
         let at = time::macros::datetime!(2026-11-24 10:15:00.123456 UTC);
         assert_eq!(rfc3339(at), "2026-11-24T10:15:00.123Z");
+        let round = time::macros::datetime!(2026-11-24 10:15:00.1 UTC);
+        assert_eq!(rfc3339(round), "2026-11-24T10:15:00.100Z");
         assert_eq!(ssmix2_timestamp(at), "20261124101500123");
         let id = receipt_id();
         assert_eq!(id.len(), "rcpt-".len() + 26);

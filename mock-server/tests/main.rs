@@ -5,7 +5,9 @@
 mod support;
 
 mod admin;
+mod blackbox;
 mod problems;
+mod served;
 mod smoke;
 mod tls;
 mod uploads;

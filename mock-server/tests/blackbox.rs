@@ -1,0 +1,253 @@
+//! Black-box tests: the real `curl` and `openssl s_client` against a spawned `idlink-mock serve`.
+//! Every refusal is asserted on the server's journal (through the admin API's long poll), never
+//! on the tools' error text, which races under TLS 1.3.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use idlink_mock::JournalEvent;
+
+use crate::served::{Served, have};
+use crate::support::*;
+
+/// (certificate file stem under DATA/pki/client, expected fragment of the server's reason).
+const CERTIFICATE_ROWS: &[(Option<&str>, &str)] = &[
+    (None, "peer sent no certificates"),
+    (Some("expired"), "certificate expired"),
+    (Some("not-yet-valid"), "certificate not valid yet"),
+    (Some("revoked"), "invalid peer certificate: Revoked"),
+    (
+        Some("unknown-ca"),
+        "invalid peer certificate: UnknownIssuer",
+    ),
+    (Some("wrong-eku"), "extended key usage"),
+    (
+        Some("self-signed"),
+        "invalid peer certificate: UnknownIssuer",
+    ),
+];
+
+fn curl(served: &Served, stem: Option<&str>, extra: &[&str], url_path: &str) -> Output {
+    let port = served.port("mtls_url");
+    let mut command = Command::new("curl");
+    command
+        .args(["-sS", "--max-time", "10", "--resolve"])
+        .arg(format!("localhost:{port}:127.0.0.1"))
+        .arg("--cacert")
+        .arg(served.pki("ca/root-ca.pem"))
+        .args(["-u", &format!("{}:{}", CERT_ACCOUNT.0, CERT_ACCOUNT.1)]);
+    if let Some(stem) = stem {
+        command
+            .arg("--cert")
+            .arg(served.pki(&format!("client/{stem}.chain.pem")))
+            .arg("--key")
+            .arg(served.pki(&format!("client/{stem}.key.pem")));
+    }
+    command
+        .args(extra)
+        .arg(format!("https://localhost:{port}{url_path}"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("curl runs")
+}
+
+fn s_client(served: &Served, stem: Option<&str>, extra: &[&str]) -> Output {
+    let mut command = Command::new("openssl");
+    command
+        .args(["s_client", "-connect"])
+        .arg(format!("127.0.0.1:{}", served.port("mtls_url")))
+        .args(["-servername", "localhost", "-CAfile"])
+        .arg(served.pki("ca/root-ca.pem"));
+    if let Some(stem) = stem {
+        command
+            .arg("-cert")
+            .arg(served.pki(&format!("client/{stem}.pem")))
+            .arg("-key")
+            .arg(served.pki(&format!("client/{stem}.key.pem")))
+            .arg("-cert_chain")
+            .arg(served.pki("ca/intermediate-ca.pem"));
+    }
+    // stdin at EOF: s_client finishes the handshake, sends its certificate, then closes.
+    command
+        .args(extra)
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl runs")
+}
+
+#[tokio::test]
+async fn curl_and_openssl_with_broken_certificates_are_refused_and_journaled_with_their_reason() {
+    // PROTO-TLS-003 / PROTO-CLI-006 (the server journal holds the reason the client cannot know)
+    if !have("curl") || !have("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut served = Served::start(dir.path());
+
+    for (stem, expected) in CERTIFICATE_ROWS {
+        // curl
+        let output = curl(&served, *stem, &[], "/v1/whoami");
+        assert!(!output.status.success(), "curl {stem:?} must fail");
+        let reason = served.next_rejection().await;
+        assert!(
+            reason.contains(expected),
+            "curl {stem:?}: {reason:?} lacks {expected:?}"
+        );
+
+        // openssl s_client
+        let _ = s_client(&served, *stem, &[]);
+        let reason = served.next_rejection().await;
+        assert!(
+            reason.contains(expected),
+            "s_client {stem:?}: {reason:?} lacks {expected:?}"
+        );
+    }
+    let requests = served
+        .journal()
+        .await
+        .into_iter()
+        .filter(|e| matches!(e.event, JournalEvent::Request { .. }))
+        .count();
+    assert_eq!(
+        requests, 0,
+        "no HTTP exchange happened on any refused connection"
+    );
+}
+
+#[tokio::test]
+async fn tls_1_1_from_curl_and_openssl_is_refused_during_the_handshake() {
+    // PROTO-TLS-002: TLS 1.1 and older are refused. OpenSSL 3 disables TLS 1.1 by default, so
+    // security level 0 is asked for explicitly; otherwise the client would refuse by itself and
+    // the server would see nothing.
+    if !have("curl") || !have("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut served = Served::start(dir.path());
+
+    let curl_output = curl(
+        &served,
+        Some("valid"),
+        &[
+            "--tlsv1.1",
+            "--tls-max",
+            "1.1",
+            "--ciphers",
+            "DEFAULT@SECLEVEL=0",
+        ],
+        "/v1/whoami",
+    );
+    let curl_reason = served.next_rejection().await;
+    let openssl_output = s_client(
+        &served,
+        Some("valid"),
+        &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"],
+    );
+    let openssl_reason = served.next_rejection().await;
+
+    assert!(!curl_output.status.success());
+    assert!(!openssl_output.status.success());
+    for reason in [curl_reason, openssl_reason] {
+        // A TLS 1.1 ClientHello has no signature_algorithms extension, which rustls checks
+        // before versions: "peer is incompatible: SignatureAlgorithmsExtensionRequired".
+        assert!(reason.starts_with("peer is incompatible"), "{reason}");
+    }
+}
+
+#[tokio::test]
+async fn curl_with_the_other_facilitys_certificate_gets_403_certificate_facility_mismatch() {
+    // PROTO-AUTH-006
+    if !have("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut served = Served::start(dir.path());
+
+    let output = curl(
+        &served,
+        Some("other-facility"),
+        &["-w", "\n%{http_code}"],
+        "/v1/whoami",
+    );
+
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (body, status) = text.rsplit_once('\n').unwrap();
+    assert_eq!(status, "403");
+    let problem: idlink_protocol::Problem = serde_json::from_str(body).unwrap();
+    assert_eq!(problem.code, "certificate-facility-mismatch");
+    let entry = served
+        .wait_for("the 403 response", |e| {
+            matches!(e.event, JournalEvent::Response { status: 403, .. })
+        })
+        .await;
+    assert!(
+        matches!(entry.event, JournalEvent::Response { code: Some(ref c), .. } if c == "certificate-facility-mismatch")
+    );
+}
+
+#[tokio::test]
+async fn curl_uploads_a_jahis_iso_2022_jp_message_that_appears_byte_identical_at_its_ssmix2_path() {
+    // PROTO-UP-001 / PROTO-UP-013 / PROTO-STORE-001, through the real binary and a real client.
+    if !have("curl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("data"));
+    let file = dir.path().join("message.hl7");
+    std::fs::write(&file, SAMPLE_OMP01).unwrap();
+    let digest = idlink_protocol::ContentDigest::of(SAMPLE_OMP01).to_string();
+    let headers = [
+        "content-type: application/hl7-v2".to_owned(),
+        "idlink-document-kind: hl7".to_owned(),
+        "idlink-data-kind: OMP-01".to_owned(),
+        "idlink-facility: 0112345678".to_owned(),
+        "idlink-patient-id: 9999013".to_owned(),
+        "idlink-destination: storage".to_owned(),
+        format!("content-digest: {digest}"),
+        "idempotency-key: curl-0001".to_owned(),
+    ];
+    let mut extra: Vec<String> = vec!["--data-binary".into(), format!("@{}", file.display())];
+    for header in &headers {
+        extra.push("-H".into());
+        extra.push(header.clone());
+    }
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+
+    let output = curl(&served, Some("valid"), &extra, "/v1/documents");
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let receipt: idlink_protocol::Receipt = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    let stored: PathBuf = PathBuf::from(served.get("storage")).join(&receipt.stored_path);
+    assert!(
+        receipt.stored_path.starts_with(
+            "0112345678/999/901/9999013/20110701/OMP-01/9999013_20110701_OMP-01_000000011000185_"
+        ),
+        "{}",
+        receipt.stored_path
+    );
+    assert_eq!(std::fs::read(stored).unwrap(), SAMPLE_OMP01);
+}
+
+#[test]
+fn config_demo_prints_the_demo_configuration() {
+    let output = Command::new(env!("CARGO_BIN_EXE_idlink-mock"))
+        .args(["config", "--demo"])
+        .output()
+        .unwrap();
+
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        idlink_mock::MockConfig::from_toml_str(&text).unwrap(),
+        idlink_mock::MockConfig::demo()
+    );
+    // Demo passwords are documented, but snapshots never carry passwords.
+    insta::with_settings!({filters => vec![(r#"password = ".*""#, r#"password = "[redacted]""#)]}, {
+        insta::assert_snapshot!("config_demo", text);
+    });
+}
