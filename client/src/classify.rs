@@ -117,7 +117,16 @@ impl TransportFailure {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             return Some(Self::of_rustls(tls));
         }
-        if let Some(io) = e.downcast_ref::<io::Error>() {
+        // h2::Error has no source(): reach the io/rustls error inside it explicitly.
+        let h2_io = e.downcast_ref::<h2::Error>().and_then(h2::Error::get_io);
+        if let Some(h2) = e.downcast_ref::<h2::Error>()
+            && h2_io.is_none()
+        {
+            return Some(Self::Network {
+                detail: h2.to_string(),
+            });
+        }
+        if let Some(io) = h2_io.or_else(|| e.downcast_ref::<io::Error>()) {
             // io::Error::source() skips the wrapped error itself, so look inside explicitly:
             // tokio-rustls reports TLS failures as io::Error(InvalidData, rustls::Error).
             if let Some(inner) = io.get_ref()
@@ -169,6 +178,18 @@ impl TransportFailure {
                 detail: e.to_string(),
             },
             K::TimedOut => Self::Timeout,
+            // tokio-rustls reports every rustls error as InvalidData. Over HTTP/2, h2 keeps only
+            // the kind and the text of an io error, so the rustls::Error itself is gone; its
+            // text is all that is left ("received fatal alert: CertificateExpired").
+            K::InvalidData => {
+                let text = e.to_string();
+                match text.strip_prefix("received fatal alert: ") {
+                    Some(alert) => Self::TlsAlert {
+                        alert: alert.trim().to_owned(),
+                    },
+                    None => Self::Tls { detail: text },
+                }
+            }
             K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
                 Self::ClosedBeforeResponse {
                     detail: e.to_string(),
@@ -301,6 +322,15 @@ mod tests {
                 ErrorClass::Final,
             ),
             ("other", io(K::Other), "network", ErrorClass::Retryable),
+            (
+                "alert text only (h2 keeps kind + text)",
+                Box::new(io::Error::new(
+                    K::InvalidData,
+                    "received fatal alert: CertificateRequired",
+                )),
+                "tls-alert",
+                ErrorClass::Final,
+            ),
         ];
         for (name, inner, slug, class) in cases {
             let chain = Wrap(

@@ -1,1 +1,12 @@
-//! Integration tests.
+//! Integration tests of `storeclient` against the in-process mock service center.
+//!
+//! One test binary (`autotests = false`). Library tests drive [`storeclient::Client`]; CLI tests
+//! run the real binary (assert_cmd) against a mock started in the test's own runtime. Waits are
+//! scaled down with `retry.time_scale`, and timing claims are read from the mock's journal,
+//! never from this process's clock.
+
+mod cli;
+mod crash;
+mod library;
+mod snapshots;
+mod support;

@@ -1,0 +1,126 @@
+//! Snapshots of what users read: `--help`, `check`, `doctor`, the upload summary. Times, ports,
+//! paths, receipt IDs, serials and dates are redacted.
+
+use insta_cmd::assert_cmd_snapshot;
+
+use crate::support::{demo_center, kit, sample, storeclient, text_doc};
+
+fn filters() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (r"rcpt-[0-9A-Za-z]{26}", "[receipt]"),
+        (r"(localhost|127\.0\.0\.1):\d+", "[host]"),
+        (r"/tmp/[^\s/]+(/[^\s:]*)?/(kit|docs)/", "[dir]/"),
+        (r"/tmp/\.tmp[^\s/]+", "[tmp]"),
+        (r"\d{4}-\d{2}-\d{2}", "[date]"),
+        (r"serialNumber=\d+", "serialNumber=[n]"),
+        (r"TLSv1\.[23]", "[tls]"),
+    ]
+}
+
+#[test]
+fn help_lists_commands_and_exit_codes() {
+    let mut cmd = storeclient(std::path::Path::new("unused.toml"));
+    cmd.arg("--help");
+    assert_cmd_snapshot!(cmd);
+}
+
+#[test]
+fn upload_help_lists_the_metadata_flags() {
+    let mut cmd = storeclient(std::path::Path::new("unused.toml"));
+    cmd.args(["upload", "--help"]);
+    assert_cmd_snapshot!(cmd);
+}
+
+#[test]
+fn check_prints_compiler_style_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    sample(&docs);
+    // The sample with LF instead of CR segment separators: a framing error in strict mode.
+    let broken: Vec<u8> = crate::support::SAMPLE
+        .iter()
+        .map(|&b| if b == b'\r' { b'\n' } else { b })
+        .collect();
+    std::fs::write(docs.join("broken.hl7"), broken).unwrap();
+    let mut dicom = vec![0u8; 128];
+    dicom.extend_from_slice(b"DICM\x02\x00\x00\x00");
+    std::fs::write(docs.join("scan.dcm"), dicom).unwrap();
+    let mut cmd = storeclient(&dir.path().join("none.toml"));
+    cmd.current_dir(&docs)
+        .arg("check")
+        .arg(crate::support::SAMPLE_NAME)
+        .arg("broken.hl7")
+        .arg("--kind")
+        .arg("hl7");
+    insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
+    let mut cmd = storeclient(&dir.path().join("none.toml"));
+    cmd.current_dir(&docs)
+        .args(["check", "--kind", "pdf", "scan.dcm"]);
+    insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!("check_refuses_dicom", cmd); });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_explains_a_working_setup() {
+    let center = demo_center().await;
+    let (_dir, kit) = kit(&center, "fac-0112345678", "");
+    let mut cmd = storeclient(&kit.config);
+    cmd.arg("doctor");
+    tokio::task::block_in_place(|| {
+        insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
+    });
+    center.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_explains_a_certificate_for_another_facility() {
+    let center = demo_center().await;
+    let (_dir, kit) = kit(&center, "fac-0112345678", "");
+    let other = center
+        .pki()
+        .expect("generated PKI")
+        .client(idlink_certs::Variant::OtherFacility);
+    std::fs::write(kit.cert_chain.as_ref().unwrap(), other.chain_pem()).unwrap();
+    std::fs::write(kit.key.as_ref().unwrap(), other.key_pem()).unwrap();
+    let mut cmd = storeclient(&kit.config);
+    cmd.arg("doctor");
+    tokio::task::block_in_place(|| {
+        insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
+    });
+    center.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_explains_a_wrong_password() {
+    let center = demo_center().await;
+    let (_dir, kit) = kit(&center, "fac-0112345678", "");
+    std::fs::write(&kit.account_password, "not-the-password\n").unwrap();
+    let mut cmd = storeclient(&kit.config);
+    cmd.arg("doctor");
+    tokio::task::block_in_place(|| {
+        insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
+    });
+    center.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upload_summary_names_receipts_and_problems() {
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    crate::support::serial(&kit);
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    sample(&docs);
+    text_doc(&docs, "consent.txt", "no consent\n", "9999099");
+    std::fs::write(docs.join("nometa.txt"), "no sidecar\n").unwrap();
+    let mut cmd = storeclient(&kit.config);
+    cmd.current_dir(&docs)
+        .arg("upload")
+        .arg(crate::support::SAMPLE_NAME)
+        .arg("consent.txt")
+        .arg("nometa.txt");
+    tokio::task::block_in_place(|| {
+        insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
+    });
+    center.shutdown().await;
+}
