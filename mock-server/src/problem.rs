@@ -21,8 +21,9 @@ pub struct Outcome {
 /// An error response under construction.
 #[derive(Debug, Clone)]
 pub struct ApiProblem {
-    /// The document; `request_id` is filled in by the middleware.
-    pub problem: Problem,
+    /// The document; `request_id` is filled in by the middleware. Boxed: handlers return
+    /// `Result<_, ApiProblem>` everywhere and the document is large.
+    pub problem: Box<Problem>,
     /// The account, when authentication succeeded before the failure.
     pub account: Option<String>,
 }
@@ -31,7 +32,7 @@ impl ApiProblem {
     /// A problem with a detail for the person at the keyboard.
     pub fn new(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self {
-            problem: Problem::new(code, detail),
+            problem: Box::new(Problem::new(code, detail)),
             account: None,
         }
     }
@@ -96,7 +97,7 @@ impl IntoResponse for ApiProblem {
         // The middleware needs the document to insert the request ID.
         response
             .extensions_mut()
-            .insert(PendingProblem(self.problem));
+            .insert(PendingProblem(*self.problem));
         response
     }
 }

@@ -196,6 +196,7 @@ async fn the_web_view_renders_journal_entries_and_documents() {
 
 #[tokio::test]
 async fn a_client_kit_holds_everything_a_store_client_needs() {
+    // PROTO-CLI-004: the kit's ca.pem is the CA the client verifies the server against.
     let center = demo_center().await;
     let dir = tempfile::tempdir().unwrap();
 

@@ -6,6 +6,7 @@ mod support;
 
 mod admin;
 mod blackbox;
+mod crash;
 mod problems;
 mod served;
 mod smoke;

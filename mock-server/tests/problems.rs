@@ -73,12 +73,14 @@ type Row = (
 );
 
 const ROWS: &[Row] = &[
+    // PROTO-AUTH-001
     (
         "no credentials",
         |c| c.mtls.get(format!("{}/v1/whoami", c.mtls_url)),
         ProblemCode::Unauthenticated,
         "Authorization",
     ),
+    // PROTO-AUTH-002: the same answer for a wrong password and an unknown account.
     (
         "wrong password",
         |c| whoami(&c.mtls, &c.mtls_url, ("fac-0112345678", "nope")),
@@ -103,6 +105,7 @@ const ROWS: &[Row] = &[
         ProblemCode::AccountLocked,
         "unlock",
     ),
+    // PROTO-AUTH-004
     (
         "expired password",
         |c| {
@@ -115,6 +118,7 @@ const ROWS: &[Row] = &[
         ProblemCode::PasswordExpired,
         "expired",
     ),
+    // PROTO-AUTH-005
     (
         "disabled account",
         |c| {
@@ -161,6 +165,7 @@ const ROWS: &[Row] = &[
         ProblemCode::NotFound,
         "rcpt-NOPE",
     ),
+    // PROTO-UP-002: missing or malformed headers, named in `header`.
     (
         "missing header",
         without_digest,
@@ -182,12 +187,14 @@ const ROWS: &[Row] = &[
         ProblemCode::InvalidRequest,
         "IDLink-Data-Kind",
     ),
+    // PROTO-IDEM-001
     (
         "malformed idempotency key",
         |c| upload(c).set("idempotency-key", "a b"),
         ProblemCode::InvalidRequest,
         "Idempotency-Key",
     ),
+    // PROTO-UP-005
     (
         "declared facility of another facility",
         |c| upload(c).set("idlink-facility", "0198765432"),
@@ -210,12 +217,14 @@ const ROWS: &[Row] = &[
         ProblemCode::UnknownDestination,
         "appliance:region-01",
     ),
+    // PROTO-UP-006
     (
         "patient header differs from PID-3",
         |c| upload(c).set("idlink-patient-id", "9999014"),
         ProblemCode::PatientMismatch,
         "PID-3",
     ),
+    // PROTO-UP-009
     (
         "body differs from Content-Digest",
         |c| upload(c).set("content-digest", ContentDigest::of(b"other").to_string()),
@@ -228,6 +237,7 @@ const ROWS: &[Row] = &[
         ProblemCode::TooLarge,
         "limit",
     ),
+    // PROTO-UP-004: what a client must never send (PROTO-CLI-005) is refused here too.
     (
         "DICOM media type",
         |c| upload(c).set("content-type", "application/dicom"),
@@ -244,6 +254,7 @@ const ROWS: &[Row] = &[
         ProblemCode::UnsupportedMediaType,
         "DICOM",
     ),
+    // PROTO-UP-003
     (
         "media type not matching the kind",
         |c| upload(c).set("content-type", "text/plain"),
@@ -265,6 +276,7 @@ const ROWS: &[Row] = &[
         ProblemCode::ValidationFailed,
         "nothing was stored",
     ),
+    // PROTO-UP-012
     (
         "data kind not matching MSH-9",
         |c| upload(c).set("idlink-data-kind", "OML-11"),
@@ -400,7 +412,8 @@ async fn the_nth_failed_login_locks_the_account_until_an_operator_unlocks_it() {
 
 #[tokio::test]
 async fn injected_rate_limit_maintenance_and_internal_error_carry_retry_after() {
-    // PROTO-ERR-002
+    // PROTO-ERR-002: the Retry-After a client must honour (PROTO-CLI-002); `retryable` tells it
+    // which failures it may retry at all (PROTO-CLI-003).
     let cases = [
         (ProblemCode::RateLimited, Some(2)),
         (ProblemCode::Maintenance, Some(30)),

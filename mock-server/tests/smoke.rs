@@ -4,6 +4,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn whoami_answers_on_both_listeners_with_the_negotiated_tls() {
+    // PROTO-CONN-001
     // Arrange
     let center = demo_center().await;
 

@@ -246,7 +246,16 @@ async fn pdf_and_text_go_to_the_extended_layout_under_their_receipt() {
     const TEXT: &[u8] = include_bytes!("../../formats/tests/data/text/valid-utf8.txt");
     let center = demo_center().await;
     let client = mtls_client(&center);
-    let cases: [(&str, &str, &[u8], Option<&str>, &str, &str); 2] = [
+    // (kind, media type, bytes, IDLink-File-Name, destination, stored file name)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a [u8],
+        Option<&'a str>,
+        &'a str,
+        &'a str,
+    );
+    let cases: [Case; 2] = [
         (
             "pdf",
             "application/pdf",
