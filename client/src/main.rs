@@ -71,6 +71,7 @@ fn init_tracing(
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .with_filter(filter());
     let (file, guard) = match log_dir.and_then(|d| std::fs::create_dir_all(d).ok().map(|()| d)) {

@@ -228,8 +228,9 @@ impl Runner {
             ResultKind::Delivered => {
                 tracing::info!(document = %outcome.document, receipt = ?outcome.receipt_id, "delivered")
             }
+            // Info, not warn: the summary on stdout already tells the person at the keyboard.
             other => {
-                tracing::warn!(document = %outcome.document, result = other.as_str(), code = ?outcome.code, message = ?outcome.message, "not delivered")
+                tracing::info!(document = %outcome.document, result = other.as_str(), code = ?outcome.code, "not delivered")
             }
         }
     }

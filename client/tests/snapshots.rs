@@ -14,6 +14,7 @@ fn filters() -> Vec<(&'static str, &'static str)> {
         (r"\d{4}-\d{2}-\d{2}", "[date]"),
         (r"serialNumber=\d+", "serialNumber=[n]"),
         (r"TLSv1\.[23]", "[tls]"),
+        (r"\d{2}:\d{2}:\d{2}", "[time]"),
     ]
 }
 
@@ -46,7 +47,7 @@ fn check_prints_compiler_style_findings() {
     let mut dicom = vec![0u8; 128];
     dicom.extend_from_slice(b"DICM\x02\x00\x00\x00");
     std::fs::write(docs.join("scan.dcm"), dicom).unwrap();
-    let mut cmd = storeclient(&dir.path().join("none.toml"));
+    let mut cmd = storeclient(std::path::Path::new("none.toml"));
     cmd.current_dir(&docs)
         .arg("check")
         .arg(crate::support::SAMPLE_NAME)
@@ -54,7 +55,7 @@ fn check_prints_compiler_style_findings() {
         .arg("--kind")
         .arg("hl7");
     insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
-    let mut cmd = storeclient(&dir.path().join("none.toml"));
+    let mut cmd = storeclient(std::path::Path::new("none.toml"));
     cmd.current_dir(&docs)
         .args(["check", "--kind", "pdf", "scan.dcm"]);
     insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!("check_refuses_dicom", cmd); });
@@ -64,8 +65,8 @@ fn check_prints_compiler_style_findings() {
 async fn doctor_explains_a_working_setup() {
     let center = demo_center().await;
     let (_dir, kit) = kit(&center, "fac-0112345678", "");
-    let mut cmd = storeclient(&kit.config);
-    cmd.arg("doctor");
+    let mut cmd = storeclient(std::path::Path::new("storeclient.toml"));
+    cmd.current_dir(&kit.dir).arg("doctor");
     tokio::task::block_in_place(|| {
         insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
     });
@@ -82,8 +83,8 @@ async fn doctor_explains_a_certificate_for_another_facility() {
         .client(idlink_certs::Variant::OtherFacility);
     std::fs::write(kit.cert_chain.as_ref().unwrap(), other.chain_pem()).unwrap();
     std::fs::write(kit.key.as_ref().unwrap(), other.key_pem()).unwrap();
-    let mut cmd = storeclient(&kit.config);
-    cmd.arg("doctor");
+    let mut cmd = storeclient(std::path::Path::new("storeclient.toml"));
+    cmd.current_dir(&kit.dir).arg("doctor");
     tokio::task::block_in_place(|| {
         insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
     });
@@ -95,8 +96,8 @@ async fn doctor_explains_a_wrong_password() {
     let center = demo_center().await;
     let (_dir, kit) = kit(&center, "fac-0112345678", "");
     std::fs::write(&kit.account_password, "not-the-password\n").unwrap();
-    let mut cmd = storeclient(&kit.config);
-    cmd.arg("doctor");
+    let mut cmd = storeclient(std::path::Path::new("storeclient.toml"));
+    cmd.current_dir(&kit.dir).arg("doctor");
     tokio::task::block_in_place(|| {
         insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
     });
@@ -113,7 +114,7 @@ async fn the_upload_summary_names_receipts_and_problems() {
     sample(&docs);
     text_doc(&docs, "consent.txt", "no consent\n", "9999099");
     std::fs::write(docs.join("nometa.txt"), "no sidecar\n").unwrap();
-    let mut cmd = storeclient(&kit.config);
+    let mut cmd = storeclient(std::path::Path::new("../kit/storeclient.toml"));
     cmd.current_dir(&docs)
         .arg("upload")
         .arg(crate::support::SAMPLE_NAME)
