@@ -251,3 +251,22 @@ fn config_demo_prints_the_demo_configuration() {
         insta::assert_snapshot!("config_demo", text);
     });
 }
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    // Arrange
+    if !have("kill") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(dir.path());
+    let pid = served.ready["pid"].as_u64().unwrap().to_string();
+
+    // Act
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+
+    // Assert
+    assert!(sent.success());
+    let status = served.wait_exit();
+    assert_eq!(status.code(), Some(0), "a signal is a clean stop");
+}

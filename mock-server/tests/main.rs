@@ -7,6 +7,7 @@ mod support;
 mod admin;
 mod blackbox;
 mod crash;
+mod limits;
 mod problems;
 mod served;
 mod smoke;

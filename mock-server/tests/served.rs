@@ -11,7 +11,7 @@ use crate::support::WAIT;
 
 /// The server process; killed when dropped.
 pub struct Served {
-    child: Child,
+    child: Option<Child>,
     /// The `--print-json` line.
     pub ready: serde_json::Value,
     /// The data directory.
@@ -47,7 +47,7 @@ impl Served {
         let ready: serde_json::Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("the ready line is JSON ({e}): {line:?}"));
         Served {
-            child,
+            child: Some(child),
             ready,
             data: data.to_owned(),
             seen: 0,
@@ -71,8 +71,29 @@ impl Served {
 
     /// Kills the process with SIGKILL (no clean-up runs in it) and reaps it.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Waits (bounded by [`WAIT`]) for the process to exit on its own.
+    pub fn wait_exit(mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("the process is still ours");
+        let pid = child.id();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        match rx.recv_timeout(WAIT) {
+            Ok(status) => status.expect("the exit status is readable"),
+            Err(_) => {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                panic!("the server did not stop within {WAIT:?}");
+            }
+        }
     }
 
     /// Long-polls the admin journal until an entry after the last one seen matches.
