@@ -162,6 +162,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// `idlink-mock serve`: start, print what a client needs, run until a signal, stop cleanly.
 pub async fn serve(plan: ServePlan) -> anyhow::Result<()> {
+    let signals = StopSignals::register()?;
     let manifest = plan.pki_dir.join(idlink_certs::manifest::MANIFEST_FILE);
     let pki_generated = !manifest.exists();
     let center = if pki_generated {
@@ -237,7 +238,7 @@ pub async fn serve(plan: ServePlan) -> anyhow::Result<()> {
     }
     std::io::stdout().flush().ok();
 
-    wait_for_signal().await?;
+    signals.wait().await?;
     eprintln!("idlink-mock: stopping (waiting for open exchanges)");
     center.shutdown().await;
     eprintln!("idlink-mock: stopped");
@@ -292,19 +293,39 @@ fn describe(ready: &Ready, plan: &ServePlan) -> String {
     text
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
+/// Stop signals, registered before the ready line is printed: a signal that arrives right after
+/// a caller read the line must stop the server cleanly, not kill it with the default action.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("cannot listen for SIGTERM")?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.context("cannot listen for Ctrl-C")?,
-            _ = term.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn register() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?,
+                terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot listen for Ctrl-C")?;
-    Ok(())
+
+    async fn wait(mut self) -> anyhow::Result<()> {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot listen for Ctrl-C")?;
+        Ok(())
+    }
 }
