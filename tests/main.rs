@@ -3,4 +3,8 @@
 //!
 //! One test binary (ripgrep's layout); each module is a user story.
 
+mod certificate_trouble;
+mod clinic_upload;
 mod requirements;
+mod support;
+mod web_view;

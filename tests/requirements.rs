@@ -23,7 +23,9 @@ fn test_sources(root: &Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -32,7 +34,9 @@ fn test_sources(root: &Path) -> Vec<(PathBuf, String)> {
                     stack.push(path);
                 }
             } else if name.ends_with(".rs") {
-                let Ok(text) = fs::read_to_string(&path) else { continue };
+                let Ok(text) = fs::read_to_string(&path) else {
+                    continue;
+                };
                 let in_tests_dir = path.components().any(|c| c.as_os_str() == "tests");
                 if in_tests_dir {
                     out.push((path, text));
@@ -66,7 +70,11 @@ fn every_protocol_requirement_is_cited_by_at_least_one_test() {
         .collect();
 
     // Assert
-    assert!(defined.len() >= 30, "found only {} requirement IDs in docs/protocol.md", defined.len());
+    assert!(
+        defined.len() >= 30,
+        "found only {} requirement IDs in docs/protocol.md",
+        defined.len()
+    );
     assert!(
         uncited.is_empty(),
         "docs/protocol.md defines requirements that no test cites: {uncited:?}\n\
@@ -76,7 +84,8 @@ fn every_protocol_requirement_is_cited_by_at_least_one_test() {
 
 #[test]
 fn requirement_ids_are_parsed_from_table_rows_only() {
-    let doc = "| `PROTO-TLS-001` | rule |\ntext mentioning `PROTO-X-009` inline\n| `PROTO-UP-002` | r |";
+    let doc =
+        "| `PROTO-TLS-001` | rule |\ntext mentioning `PROTO-X-009` inline\n| `PROTO-UP-002` | r |";
     let ids: Vec<String> = defined_requirements(doc).into_iter().collect();
     assert_eq!(ids, ["PROTO-TLS-001", "PROTO-UP-002"]);
 }
