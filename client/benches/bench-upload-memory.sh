@@ -27,10 +27,12 @@ else:
     s += "\n[limits]\nmax_body_bytes = 2147483648\n"
 open(p, "w").write(s)
 PY
-"$BIN/idlink-mock" serve --config "$WORK/mock.toml" --data-dir "$WORK/mock" --print-json > "$WORK/ready.json" 2> "$WORK/mock.log" &
+"$BIN/idlink-mock" serve --config "$WORK/mock.toml" --data "$WORK/mock" --print-json > "$WORK/ready.json" 2> "$WORK/mock.log" &
 MOCK_PID=$!
-for _ in $(seq 100); do [ -s "$WORK/ready.json" ] && break; sleep 0.1; done
-KIT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kits"]["fac-0112345678"])' "$WORK/ready.json")
+ready() { python3 -c 'import json,sys; json.loads(open(sys.argv[1]).readline())' "$WORK/ready.json" 2>/dev/null; }
+for _ in $(seq 600); do ready && break; sleep 0.1; done
+ready || { echo "idlink-mock did not become ready:"; cat "$WORK/mock.log"; exit 1; }
+KIT=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["kits"]["fac-0112345678"])' "$WORK/ready.json")
 
 # Documents: a 2 KB text and a 1 GiB PDF-like file (PDF header, random body, trailer).
 mkdir -p "$WORK/docs"
@@ -49,5 +51,5 @@ for f in small.txt big.pdf; do
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/$f.time")
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/$f.time")
   printf '%-10s %12d bytes  peak RSS %7d KiB  wall %s  exit %d  %s\n' \
-    "$f" "$size" "$rss" "$wall" "$code" "$(tail -n 1 "$WORK/$f.out")"
+    "$f" "$size" "$rss" "$wall" "$code" "$(head -c 200 "$WORK/$f.out" | head -n 1)"
 done
