@@ -75,17 +75,10 @@ pub enum IdentityConfig {
     Vpn,
 }
 
-/// Pre-flight strictness, mirrored from the formats crate so the config does not depend on its
-/// enum spelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum StrictnessSetting {
-    /// Every finding the server would refuse is an error (the server is strict by default).
-    #[default]
-    Strict,
-    /// Only hard errors block; style issues are warnings.
-    Lenient,
-}
+/// Pre-flight strictness (`upload.strictness`): the formats crate's own type, so the setting
+/// means exactly what the check does. Its serde spelling (`"strict"`, `"lenient"`) is the
+/// configuration's; the name is kept for existing callers.
+pub use idlink_formats::Strictness as StrictnessSetting;
 
 /// Connection and per-attempt timeouts, before `time_scale`.
 #[derive(Debug, Clone, Copy, PartialEq)]

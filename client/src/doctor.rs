@@ -163,7 +163,7 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
         IdentityConfig::Pkcs12 { .. } => "PKCS#12 file",
         _ => "certificate and key",
     };
-    let Some(leaf) = loaded.chain.first() else {
+    let Some(leaf) = loaded.identity.chain.first() else {
         d.fail(
             "identity",
             format!("{} holds no certificate", loaded.path.display()),
@@ -218,7 +218,14 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
             format!("valid until {}", inspect::date(&info.not_after)),
         );
     }
-    match inspect::verify_chain(leaf, &loaded.chain[1..], &ca, &[], Usage::Client, now) {
+    match inspect::verify_chain(
+        leaf,
+        &loaded.identity.chain[1..],
+        &ca,
+        &[],
+        Usage::Client,
+        now,
+    ) {
         Ok(()) => d.push(
             "chain",
             Verdict::Ok,

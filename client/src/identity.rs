@@ -8,8 +8,9 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use idlink_certs::load::LoadedIdentity;
 use rustls::RootCertStore;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::CertificateDer;
 
 use crate::config::{ClientConfig, IdentityConfig};
 
@@ -40,13 +41,11 @@ pub enum IdentityError {
     },
 }
 
-/// A loaded client identity: the chain (leaf first) and its private key.
+/// A loaded client identity and the file it came from (for messages).
 #[derive(Debug)]
 pub struct LoadedClientIdentity {
-    /// Certificate chain, leaf first.
-    pub chain: Vec<CertificateDer<'static>>,
-    /// The private key.
-    pub key: PrivateKeyDer<'static>,
+    /// The chain (leaf first) and its private key, as `idlink_certs::load` read them.
+    pub identity: LoadedIdentity,
     /// The file named in messages (certificate or PKCS#12).
     pub path: PathBuf,
 }
@@ -88,8 +87,7 @@ pub fn load_identity(config: &ClientConfig) -> Result<Option<LoadedClientIdentit
         IdentityConfig::Pem { cert, key } => {
             let id = idlink_certs::load::identity_pem(cert, key).map_err(|e| load_err(&e))?;
             Ok(Some(LoadedClientIdentity {
-                chain: id.chain,
-                key: id.key,
+                identity: id,
                 path: cert.clone(),
             }))
         }
@@ -97,8 +95,7 @@ pub fn load_identity(config: &ClientConfig) -> Result<Option<LoadedClientIdentit
             let id = idlink_certs::load::identity_pkcs12(file, password.expose())
                 .map_err(|e| load_err(&e))?;
             Ok(Some(LoadedClientIdentity {
-                chain: id.chain,
-                key: id.key,
+                identity: id,
                 path: file.clone(),
             }))
         }
@@ -128,7 +125,7 @@ pub fn tls_config(config: &ClientConfig) -> Result<rustls::ClientConfig, Identit
     let mut tls = match load_identity(config)? {
         None => builder.with_no_client_auth(),
         Some(id) => builder
-            .with_client_auth_cert(id.chain, id.key)
+            .with_client_auth_cert(id.identity.chain, id.identity.key)
             .map_err(|source| IdentityError::Rustls {
                 path: id.path,
                 source,

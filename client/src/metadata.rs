@@ -5,62 +5,15 @@
 //! HL7 messages carry their own metadata (see `preflight`); PDF, text and NSIPS documents take it
 //! from command-line flags or from a sidecar file `DOCUMENT.meta.toml` next to the document.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use idlink_protocol::{ContentDigest, Destination, FacilityCode, IdempotencyKey, PatientId};
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
-/// The document kinds of `IDLink-Document-Kind` (`PROTO-UP-003`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DocumentKind {
-    /// HL7 v2.5 (JAHIS / SS-MIX2).
-    Hl7,
-    /// NSIPS pharmacy dispensing data.
-    Nsips,
-    /// PDF report.
-    Pdf,
-    /// Plain text.
-    Text,
-}
-
-impl DocumentKind {
-    /// The wire slug: `hl7`, `nsips`, `pdf`, `text`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Hl7 => "hl7",
-            Self::Nsips => "nsips",
-            Self::Pdf => "pdf",
-            Self::Text => "text",
-        }
-    }
-
-    /// The media type that goes with the kind.
-    pub fn media_type(self) -> &'static str {
-        // Only the four slugs above exist, and the protocol crate knows each of them.
-        idlink_protocol::headers::media_type_for(self.as_str())
-            .unwrap_or("application/octet-stream")
-    }
-
-    /// Parses a slug.
-    pub fn parse(value: &str) -> Option<Self> {
-        match value.to_ascii_lowercase().as_str() {
-            "hl7" => Some(Self::Hl7),
-            "nsips" => Some(Self::Nsips),
-            "pdf" => Some(Self::Pdf),
-            "text" | "txt" => Some(Self::Text),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for DocumentKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The document kinds of `IDLink-Document-Kind` (`PROTO-UP-003`): the formats crate's type, so
+/// that pre-flight, the wire header and the mock's check all name the same four kinds.
+pub use idlink_formats::DocumentKind;
 
 /// A care date `YYYYMMDD` (`IDLink-Care-Date`, `PROTO-UP-012`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -138,9 +91,10 @@ impl Metadata {
 
     /// The `Content-Type` header value.
     pub fn content_type(&self) -> String {
+        let media_type = media_type(self.kind);
         match &self.charset {
-            Some(cs) => format!("{}; charset={cs}", self.kind.media_type()),
-            None => self.kind.media_type().to_owned(),
+            Some(cs) => format!("{media_type}; charset={cs}"),
+            None => media_type.to_owned(),
         }
     }
 
@@ -177,6 +131,13 @@ impl Metadata {
         // matches the PROTO-IDEM-001 grammar and is at most 45 characters long.
         IdempotencyKey::parse(&format!("{facility}-d-{hex}")).expect("derived key is valid")
     }
+}
+
+/// The media type that goes with a document kind (`PROTO-UP-003`).
+fn media_type(kind: DocumentKind) -> &'static str {
+    // The protocol crate knows every kind the formats crate has; the fallback is for a kind
+    // added there before it is added here, and the server would name the mismatch.
+    idlink_protocol::headers::media_type_for(kind.as_str()).unwrap_or("application/octet-stream")
 }
 
 /// A fresh random key for a document entering the spool (persisted before the first attempt).

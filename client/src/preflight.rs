@@ -10,7 +10,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use idlink_formats::ssmix2::{DataKind, FileName};
-use idlink_formats::{Charset, CheckOptions, Report, Strictness};
+use idlink_formats::{Charset, CheckOptions, Report};
 use idlink_protocol::{Destination, PatientId};
 
 use crate::config::StrictnessSetting;
@@ -24,11 +24,6 @@ pub const FULL_CHECK_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// Bytes read to detect the kind of a large document.
 const HEAD: usize = 64 * 1024;
-
-/// Whether the bytes start like a DICOM file (`PROTO-UP-004`).
-pub fn is_dicom(head: &[u8]) -> bool {
-    idlink_formats::is_dicom(head)
-}
 
 /// A document ready to upload.
 #[derive(Debug, Clone)]
@@ -120,12 +115,8 @@ pub fn prepare(
         }
         Some(report)
     } else {
-        if is_dicom(&bytes) {
-            let report = idlink_formats::check(
-                &bytes,
-                idlink_formats::DocumentKind::Pdf,
-                &CheckOptions::default(),
-            );
+        if idlink_formats::is_dicom(&bytes) {
+            let report = idlink_formats::check(&bytes, DocumentKind::Pdf, &CheckOptions::default());
             return Err(PreflightError::Invalid {
                 path: path.to_owned(),
                 report: Box::new(report),
@@ -186,7 +177,7 @@ fn kind_of(
         source,
     };
     if let Some(k) = &hints.kind {
-        return DocumentKind::parse(k).ok_or_else(|| {
+        return kind_from_hint(k).ok_or_else(|| {
             meta_err(MetadataError::Invalid {
                 field: "document kind",
                 value: k.clone(),
@@ -195,7 +186,7 @@ fn kind_of(
         });
     }
     if let Some(k) = idlink_formats::detect(bytes) {
-        return Ok(from_formats(k));
+        return Ok(k);
     }
     let ext = path
         .extension()
@@ -213,21 +204,12 @@ fn kind_of(
     }
 }
 
-fn from_formats(k: idlink_formats::DocumentKind) -> DocumentKind {
-    match k {
-        idlink_formats::DocumentKind::Hl7 => DocumentKind::Hl7,
-        idlink_formats::DocumentKind::Nsips => DocumentKind::Nsips,
-        idlink_formats::DocumentKind::Pdf => DocumentKind::Pdf,
-        idlink_formats::DocumentKind::Text => DocumentKind::Text,
-    }
-}
-
-fn to_formats(k: DocumentKind) -> idlink_formats::DocumentKind {
-    match k {
-        DocumentKind::Hl7 => idlink_formats::DocumentKind::Hl7,
-        DocumentKind::Nsips => idlink_formats::DocumentKind::Nsips,
-        DocumentKind::Pdf => idlink_formats::DocumentKind::Pdf,
-        DocumentKind::Text => idlink_formats::DocumentKind::Text,
+/// A kind given by flag or sidecar. Friendlier than the formats crate's exact parse: any case,
+/// and `txt` for text, since people type the file extension.
+fn kind_from_hint(value: &str) -> Option<DocumentKind> {
+    match value.to_ascii_lowercase().as_str() {
+        "txt" => Some(DocumentKind::Text),
+        other => other.parse().ok(),
     }
 }
 
@@ -271,17 +253,14 @@ fn run_check(
     };
     let name = file_name(path);
     let options = CheckOptions {
-        strictness: match strictness {
-            StrictnessSetting::Strict => Strictness::Strict,
-            StrictnessSetting::Lenient => Strictness::Lenient,
-        },
+        strictness,
         charset_override,
         file_name: (kind == DocumentKind::Hl7 && FileName::parse(&name).is_ok()).then_some(name),
         data_kind,
         nsips_profile: None,
         max_pdf_bytes: None,
     };
-    Ok(idlink_formats::check(bytes, to_formats(kind), &options))
+    Ok(idlink_formats::check(bytes, kind, &options))
 }
 
 fn metadata_for(
@@ -397,6 +376,20 @@ mod tests {
             Some("20261124")
         );
         assert_eq!(p.metadata.file_name.as_deref(), Some("note.txt"));
+    }
+
+    #[test]
+    fn kinds_given_by_hand_accept_any_case_and_the_txt_extension() {
+        for (given, expected) in [
+            ("hl7", Some(DocumentKind::Hl7)),
+            ("NSIPS", Some(DocumentKind::Nsips)),
+            ("Pdf", Some(DocumentKind::Pdf)),
+            ("text", Some(DocumentKind::Text)),
+            ("txt", Some(DocumentKind::Text)),
+            ("dicom", None),
+        ] {
+            assert_eq!(kind_from_hint(given), expected, "{given}");
+        }
     }
 
     // PROTO-CLI-005

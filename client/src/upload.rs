@@ -450,7 +450,7 @@ impl Client {
                 path: path.to_owned(),
                 source,
             })?;
-        if crate::preflight::is_dicom(&head) {
+        if idlink_formats::is_dicom(&head) {
             // PROTO-CLI-005, PROTO-UP-004: DICOM never leaves the facility through ID-Link.
             return Err(UploadError::Refused {
                 path: path.to_owned(),
