@@ -16,7 +16,7 @@ pub const FILE_NAME: &str = "access.log";
 
 /// Why the access log could not be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("access log {path}: {source}")]
+#[error("access log {path}")]
 pub struct AccessLogError {
     /// The log file.
     pub path: PathBuf,

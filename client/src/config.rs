@@ -134,7 +134,7 @@ impl fmt::Debug for Secret {
 pub enum ConfigError {
     /// The file could not be read.
     #[error(
-        "cannot read the configuration file {path}: {source} (run `storeclient init` to write a template)"
+        "cannot read the configuration file {path} (run `storeclient init` to write a template)"
     )]
     Read {
         /// The config file.
@@ -165,7 +165,7 @@ pub enum ConfigError {
         message: String,
     },
     /// A password file could not be read.
-    #[error("{path}: `{key}`: cannot read the password file {file}: {source}")]
+    #[error("{path}: `{key}`: cannot read the password file {file}")]
     SecretFile {
         /// The config file.
         path: PathBuf,

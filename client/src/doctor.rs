@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::config::{ClientConfig, IdentityConfig};
 use crate::exit::ExitStatus;
 use crate::identity;
+use crate::report::error_chain;
 use crate::upload::{Client, UploadError};
 
 /// Certificates expiring sooner than this get a warning.
@@ -112,7 +113,7 @@ pub async fn diagnose(config_path: &Path) -> Diagnosis {
             c
         }
         Err(e) => {
-            d.fail("config", e.to_string(), ExitStatus::Usage);
+            d.fail("config", error_chain(&e), ExitStatus::Usage);
             return d;
         }
     };
@@ -136,7 +137,7 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
             ca
         }
         Err(e) => {
-            d.fail("ca", e.to_string(), ExitStatus::Usage);
+            d.fail("ca", error_chain(&e), ExitStatus::Usage);
             return false;
         }
     };
@@ -153,7 +154,7 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
         Err(e) => {
             d.fail(
                 "identity",
-                format!("{e}; check `identity` in the configuration"),
+                format!("{}; check `identity` in the configuration", error_chain(&e)),
                 ExitStatus::Auth,
             );
             return false;
@@ -279,7 +280,7 @@ async fn check_connection(config: &ClientConfig, d: &mut Diagnosis) {
     let client = match Client::from_config(config) {
         Ok(c) => c,
         Err(e) => {
-            d.fail("connection", e.to_string(), ExitStatus::Auth);
+            d.fail("connection", error_chain(&e), ExitStatus::Auth);
             return;
         }
     };
@@ -320,7 +321,11 @@ async fn check_connection(config: &ClientConfig, d: &mut Diagnosis) {
         Err(e) => {
             let status = e.exit_status();
             let advice = advice_for(&e);
-            d.fail("connection", format!("{url}: {e}{advice}"), status);
+            d.fail(
+                "connection",
+                format!("{url}: {}{advice}", error_chain(&e)),
+                status,
+            );
         }
     }
 }

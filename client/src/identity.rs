@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use idlink_certs::load::LoadedIdentity;
+use idlink_certs::load::{LoadError, LoadedIdentity};
 use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
 
@@ -17,7 +17,10 @@ use crate::config::{ClientConfig, IdentityConfig};
 /// Why the TLS configuration could not be built. Each variant names the file involved.
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    /// The CA bundle could not be read or holds no usable certificate.
+    /// The CA bundle could not be read or parsed.
+    #[error("the CA bundle named by `service.ca`")]
+    CaFile(#[source] LoadError),
+    /// The CA bundle holds no usable certificate.
     #[error("CA file {path}: {message}; check `service.ca`")]
     Ca {
         /// The CA file.
@@ -26,13 +29,10 @@ pub enum IdentityError {
         message: String,
     },
     /// The client certificate or key could not be loaded.
-    #[error("client identity: {message}")]
-    Load {
-        /// What went wrong, naming the file (from `idlink_certs::load`).
-        message: String,
-    },
+    #[error("client identity")]
+    Load(#[source] LoadError),
     /// rustls refused the certificate/key pair (for example the key does not match).
-    #[error("client identity {path}: rustls refused it: {source}")]
+    #[error("client identity {path}: rustls refused it")]
     Rustls {
         /// The certificate or PKCS#12 file.
         path: PathBuf,
@@ -63,11 +63,7 @@ pub fn ensure_crypto_provider() {
 
 /// Loads the CA bundle the server certificate must chain to (`PROTO-CLI-004`).
 pub fn load_ca(config: &ClientConfig) -> Result<Vec<CertificateDer<'static>>, IdentityError> {
-    let certs =
-        idlink_certs::load::certificates_pem(&config.ca).map_err(|e| IdentityError::Ca {
-            path: config.ca.clone(),
-            message: e.to_string(),
-        })?;
+    let certs = idlink_certs::load::certificates_pem(&config.ca).map_err(IdentityError::CaFile)?;
     if certs.is_empty() {
         return Err(IdentityError::Ca {
             path: config.ca.clone(),
@@ -79,13 +75,10 @@ pub fn load_ca(config: &ClientConfig) -> Result<Vec<CertificateDer<'static>>, Id
 
 /// Loads the client identity; `None` in VPN mode.
 pub fn load_identity(config: &ClientConfig) -> Result<Option<LoadedClientIdentity>, IdentityError> {
-    let load_err = |e: &dyn std::fmt::Display| IdentityError::Load {
-        message: e.to_string(),
-    };
     match &config.identity {
         IdentityConfig::Vpn => Ok(None),
         IdentityConfig::Pem { cert, key } => {
-            let id = idlink_certs::load::identity_pem(cert, key).map_err(|e| load_err(&e))?;
+            let id = idlink_certs::load::identity_pem(cert, key).map_err(IdentityError::Load)?;
             Ok(Some(LoadedClientIdentity {
                 identity: id,
                 path: cert.clone(),
@@ -93,7 +86,7 @@ pub fn load_identity(config: &ClientConfig) -> Result<Option<LoadedClientIdentit
         }
         IdentityConfig::Pkcs12 { file, password } => {
             let id = idlink_certs::load::identity_pkcs12(file, password.expose())
-                .map_err(|e| load_err(&e))?;
+                .map_err(IdentityError::Load)?;
             Ok(Some(LoadedClientIdentity {
                 identity: id,
                 path: file.clone(),

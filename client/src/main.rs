@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     let plan = match cli.plan() {
         Ok(plan) => plan,
         Err(e) => {
-            eprintln!("storeclient: {e:#}");
+            eprintln!("storeclient: {:#}", anyhow::Error::from(e));
             return ExitStatus::Usage.into();
         }
     };

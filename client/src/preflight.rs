@@ -40,7 +40,7 @@ pub struct Prepared {
 #[derive(Debug, thiserror::Error)]
 pub enum PreflightError {
     /// The document could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// The document.
         path: PathBuf,
@@ -56,7 +56,7 @@ pub enum PreflightError {
         report: Box<Report>,
     },
     /// Metadata is missing, malformed or contradicts the document.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Metadata {
         /// The document.
         path: PathBuf,
@@ -70,7 +70,7 @@ impl PreflightError {
     pub fn explain(&self) -> String {
         match self {
             Self::Invalid { path, report } => report.render_human(&path.display().to_string()),
-            other => format!("{other}\n"),
+            other => format!("{}\n", crate::report::error_chain(other)),
         }
     }
 

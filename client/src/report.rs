@@ -7,6 +7,17 @@ use serde::Serialize;
 use crate::exit::ExitStatus;
 use crate::upload::{Delivery, DeliveryKind, UploadError};
 
+/// An error and its causes on one line, `what failed: why: root cause`, as anyhow's `{:#}`
+/// prints them in `main`. Use it wherever a person reads an error (summary, `failed/` reasons,
+/// `check`, `doctor`): no error message in this crate repeats its source, so `to_string()`
+/// alone would drop the cause, and this prints each cause exactly once.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    anyhow::Chain::new(error)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 /// The result of one document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocumentOutcome {
@@ -212,6 +223,56 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_io_cause_is_printed_exactly_once() {
+        use std::path::PathBuf;
+        let io = || std::io::Error::other("disk on fire");
+        let p = || PathBuf::from("a.pdf");
+        let errors: Vec<Box<dyn std::error::Error>> = vec![
+            Box::new(crate::preflight::PreflightError::Read {
+                path: p(),
+                source: io(),
+            }),
+            Box::new(UploadError::Read {
+                path: p(),
+                source: io(),
+            }),
+            Box::new(crate::config::ConfigError::Read {
+                path: p(),
+                source: io(),
+            }),
+            Box::new(crate::config::ConfigError::SecretFile {
+                path: p(),
+                key: "account.password_file",
+                file: p(),
+                source: io(),
+            }),
+            Box::new(crate::spool::SpoolError::Io {
+                path: p(),
+                action: "claim",
+                source: io(),
+            }),
+            Box::new(crate::run::RunError::Write {
+                path: p(),
+                source: io(),
+            }),
+            Box::new(crate::run::RunError::Trace(crate::trace::TraceError {
+                path: p(),
+                source: io(),
+            })),
+            Box::new(crate::run::RunError::AccessLog(
+                crate::accesslog::AccessLogError {
+                    path: p(),
+                    source: io(),
+                },
+            )),
+        ];
+        for e in &errors {
+            let text = error_chain(e.as_ref());
+            assert_eq!(text.matches("disk on fire").count(), 1, "{text}");
+        }
+    }
 
     #[test]
     fn the_summary_counts_results_and_names_the_exit_code() {

@@ -15,7 +15,7 @@ use crate::config::{ClientConfig, StrictnessSetting, TEMPLATE};
 use crate::exit::ExitStatus;
 use crate::metadata::MetadataHints;
 use crate::preflight::{self, PreflightError};
-use crate::report::{DocumentOutcome, ResultKind, Summary};
+use crate::report::{DocumentOutcome, ResultKind, Summary, error_chain};
 use crate::spool::{Claimed, Spool, SpoolError};
 use crate::trace::TraceWriter;
 use crate::upload::{Client, ClientError, UploadError};
@@ -27,7 +27,7 @@ pub enum RunError {
     #[error("{0} already exists; pass --force to overwrite it")]
     Exists(PathBuf),
     /// Writing output or a file failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         /// What was written.
         path: PathBuf,
@@ -162,9 +162,9 @@ fn check(
             Err(e) => {
                 status = status.worst(ExitStatus::Validation);
                 if json {
-                    reports.push(serde_json::json!({"document": label, "error": e.to_string()}));
+                    reports.push(serde_json::json!({"document": label, "error": error_chain(&e)}));
                 } else {
-                    writeln!(out, "{label}: error: {e}")?;
+                    writeln!(out, "{label}: error: {}", error_chain(&e))?;
                 }
             }
         }
@@ -292,7 +292,7 @@ impl Runner {
                     None,
                     ResultKind::Invalid,
                     e.slug().into(),
-                    e.to_string(),
+                    error_chain(&e),
                     0,
                 );
                 return (o, Some(Failure::Preflight(e)), None);
@@ -328,7 +328,7 @@ impl Runner {
                     patient,
                     result,
                     e.slug(),
-                    e.to_string(),
+                    error_chain(&e),
                     attempts,
                 );
                 (o, Some(Failure::Upload(e)), None)
@@ -438,7 +438,7 @@ impl Failure {
         match self {
             Self::Preflight(e) => e.explain().trim_end().to_owned(),
             Self::Upload(e) => {
-                let mut text = e.to_string();
+                let mut text = error_chain(e);
                 if let Some(p) = e.problem() {
                     text.push_str(&format!(
                         "\nproblem: {} ({}), requirement {}",

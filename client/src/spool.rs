@@ -29,7 +29,7 @@ use crate::metadata::{is_sidecar, new_random_key, sidecar_path};
 #[derive(Debug, thiserror::Error)]
 pub enum SpoolError {
     /// A spool operation failed.
-    #[error("spool {path}: {action}: {source}")]
+    #[error("spool {path}: {action}")]
     Io {
         /// The file or folder involved.
         path: PathBuf,

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 /// Why the trace file could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("trace file {path}: {source}")]
+#[error("trace file {path}")]
 pub struct TraceError {
     /// The trace file.
     pub path: PathBuf,

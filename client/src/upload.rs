@@ -102,7 +102,7 @@ pub enum ClientError {
     #[error("the account ID or password contains characters that cannot be sent")]
     Credentials,
     /// reqwest refused the configuration.
-    #[error("cannot build the HTTP client: {0}")]
+    #[error("cannot build the HTTP client")]
     Http(#[source] reqwest::Error),
 }
 
@@ -111,7 +111,7 @@ pub enum ClientError {
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
     /// The document could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// The document.
         path: PathBuf,

@@ -125,3 +125,33 @@ async fn the_upload_summary_names_receipts_and_problems() {
     });
     center.shutdown().await;
 }
+
+/// Every cause is printed once: error messages never repeat their source, and the CLI prints the
+/// chain (`main` through anyhow, reports through `report::error_chain`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_print_each_cause_once() {
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    let mut cmd = storeclient(std::path::Path::new("missing.toml"));
+    cmd.current_dir(dir.path()).args(["upload", "report.pdf"]);
+    let mut check = storeclient(std::path::Path::new("none.toml"));
+    check
+        .current_dir(dir.path())
+        .args(["check", "--kind", "pdf", "missing.pdf"]);
+    let mut trace = storeclient(std::path::Path::new("kit/storeclient.toml"));
+    trace.current_dir(dir.path()).args([
+        "--trace",
+        "no-such-folder/trace.jsonl",
+        "upload",
+        "report.pdf",
+    ]);
+    tokio::task::block_in_place(|| {
+        insta::with_settings!({filters => filters()}, {
+            assert_cmd_snapshot!("an_unreadable_configuration_names_its_cause_once", cmd);
+            assert_cmd_snapshot!("an_unreadable_document_names_its_cause_once", check);
+            assert_cmd_snapshot!("an_unwritable_trace_file_names_its_cause_once", trace);
+        });
+    });
+    drop(kit);
+    center.shutdown().await;
+}
