@@ -7,9 +7,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use idlink_formats::nsips;
+
 use crate::config::{ClientConfig, ConfigError, DEFAULT_CONFIG_FILE, StrictnessSetting};
 use crate::exit::EXIT_CODES_HELP;
 use crate::metadata::MetadataHints;
+use crate::preflight::PreflightOptions;
 
 /// Uploads clinical documents (HL7 v2.5, NSIPS, PDF, text) to the ID-Link service center.
 #[derive(Debug, Parser)]
@@ -58,6 +61,10 @@ pub enum Command {
         /// Metadata and check options.
         #[command(flatten)]
         meta: MetaArgs,
+        /// NSIPS record-schema profile (TOML) to check NSIPS files against (default:
+        /// `upload.nsips_profile` from the configuration, if there is one).
+        #[arg(long, value_name = "FILE")]
+        nsips_profile: Option<PathBuf>,
     },
     /// Validate and upload documents now.
     Upload {
@@ -166,8 +173,8 @@ pub enum Action {
         files: Vec<PathBuf>,
         /// Metadata hints.
         hints: MetadataHints,
-        /// Strictness.
-        strictness: StrictnessSetting,
+        /// Strictness and NSIPS profile.
+        options: PreflightOptions,
     },
     /// Upload now.
     Upload {
@@ -177,8 +184,8 @@ pub enum Action {
         files: Vec<PathBuf>,
         /// Metadata hints.
         hints: MetadataHints,
-        /// Strictness.
-        strictness: StrictnessSetting,
+        /// Strictness (flag or configuration) and the configured NSIPS profile.
+        options: PreflightOptions,
     },
     /// Spool run.
     Spool {
@@ -213,6 +220,9 @@ pub enum PlanError {
     /// The configuration could not be loaded.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// `--nsips-profile` could not be loaded.
+    #[error("--nsips-profile")]
+    NsipsProfile(#[source] nsips::ProfileError),
     /// No spool folder given.
     #[error("no spool folder: pass --spool DIR or set `spool.dir` in {0}")]
     NoSpool(PathBuf),
@@ -238,24 +248,39 @@ impl Cli {
         let load = || ClientConfig::from_path(&config_path).map(Box::new);
         let action = match self.command {
             Command::Init { path, force } => Action::Init { path, force },
-            Command::Check { files, meta } => {
-                // The configuration is optional for an offline check: only strictness is used.
-                let configured = ClientConfig::from_path(&config_path)
-                    .ok()
-                    .map(|c| c.strictness);
+            Command::Check {
+                files,
+                meta,
+                nsips_profile,
+            } => {
+                // The configuration is optional for an offline check, and only its pre-flight
+                // settings are read; a configuration that exists must be valid there.
+                let mut options =
+                    crate::config::preflight_from_path(&config_path)?.unwrap_or_default();
+                if let Some(s) = meta.strictness() {
+                    options.strictness = s;
+                }
+                if let Some(p) = nsips_profile {
+                    options.nsips_profile =
+                        Some(nsips::Profile::from_path(p).map_err(PlanError::NsipsProfile)?);
+                }
                 Action::Check {
                     files,
                     hints: meta.hints(),
-                    strictness: meta.strictness().or(configured).unwrap_or_default(),
+                    options,
                 }
             }
             Command::Upload { files, meta } => {
                 let config = load()?;
+                let mut options = config.preflight();
+                if let Some(s) = meta.strictness() {
+                    options.strictness = s;
+                }
                 Action::Upload {
-                    strictness: meta.strictness().unwrap_or(config.strictness),
                     config,
                     files,
                     hints: meta.hints(),
+                    options,
                 }
             }
             Command::Send { spool } => {

@@ -9,9 +9,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use idlink_formats::nsips;
 use idlink_protocol::{Destination, FacilityCode};
 use reqwest::Url;
 use serde::Deserialize;
+
+use crate::preflight::PreflightOptions;
 
 /// The name `storeclient` looks for when `--config` is not given.
 pub const DEFAULT_CONFIG_FILE: &str = "storeclient.toml";
@@ -40,6 +43,9 @@ pub struct ClientConfig {
     pub concurrency: usize,
     /// Pre-flight strictness.
     pub strictness: StrictnessSetting,
+    /// The NSIPS record-schema profile pre-flight checks NSIPS files against
+    /// (`upload.nsips_profile`), loaded and validated.
+    pub nsips_profile: Option<nsips::Profile>,
     /// Connection and per-attempt timeouts.
     pub timeouts: Timeouts,
     /// Retry policy.
@@ -176,6 +182,14 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The NSIPS profile named by `upload.nsips_profile` could not be loaded.
+    #[error("{path}: `upload.nsips_profile`")]
+    NsipsProfile {
+        /// The config file.
+        path: PathBuf,
+        /// Why (names the profile file, with line and column for TOML errors).
+        source: nsips::ProfileError,
+    },
     /// A password environment variable is not set.
     #[error("{path}: `{key}`: the environment variable {var} is not set (or not UTF-8)")]
     SecretEnv {
@@ -205,22 +219,8 @@ impl ClientConfig {
 
     /// Parses configuration text as if it had been read from `path`.
     pub fn from_toml(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| line_column(text, s.start))
-                .unwrap_or((1, 1));
-            ConfigError::Parse {
-                path: path.to_owned(),
-                line,
-                column,
-                message: e.message().trim().to_owned(),
-            }
-        })?;
-        let base = path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
+        let raw: RawConfig = parse(text, path)?;
+        let base = base_of(path);
         Resolver {
             path,
             base: &base,
@@ -229,10 +229,77 @@ impl ClientConfig {
         .resolve(raw)
     }
 
+    /// The pre-flight options this configuration sets.
+    pub fn preflight(&self) -> PreflightOptions {
+        PreflightOptions {
+            strictness: self.strictness,
+            nsips_profile: self.nsips_profile.clone(),
+        }
+    }
+
     /// Multiplies a wait or timeout by `retry.time_scale`.
     pub fn scaled(&self, d: Duration) -> Duration {
         scale(d, self.retry.time_scale)
     }
+}
+
+/// Only the pre-flight settings of a configuration file (`[upload]` `strictness` and
+/// `nsips_profile`), for `storeclient check`; `Ok(None)` when there is no such file.
+///
+/// An offline check needs neither the account nor the identity, so this does not resolve them:
+/// a file whose password is not at hand still gives its strictness and NSIPS profile. What it
+/// does read is checked as strictly as [`ClientConfig::from_path`] would.
+pub fn preflight_from_path(path: &Path) -> Result<Option<PreflightOptions>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    // No deny_unknown_fields here: the other tables are simply not read. `[upload]` itself
+    // still rejects unknown keys.
+    #[derive(Deserialize)]
+    struct PreflightOnly {
+        #[serde(default)]
+        upload: RawUpload,
+    }
+    let raw: PreflightOnly = parse(&text, path)?;
+    let base = base_of(path);
+    let resolver = Resolver {
+        path,
+        base: &base,
+        warnings: Vec::new(),
+    };
+    Ok(Some(PreflightOptions {
+        strictness: raw.upload.strictness,
+        nsips_profile: resolver.nsips_profile(raw.upload.nsips_profile.as_deref())?,
+    }))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|s| line_column(text, s.start))
+            .unwrap_or((1, 1));
+        ConfigError::Parse {
+            path: path.to_owned(),
+            line,
+            column,
+            message: e.message().trim().to_owned(),
+        }
+    })
+}
+
+/// The folder relative paths in a configuration file are resolved against.
+fn base_of(path: &Path) -> PathBuf {
+    path.parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Multiplies a duration by a non-negative factor.
@@ -274,6 +341,16 @@ impl Resolver<'_> {
         } else {
             self.base.join(p)
         }
+    }
+
+    fn nsips_profile(&self, file: Option<&str>) -> Result<Option<nsips::Profile>, ConfigError> {
+        file.map(|f| {
+            nsips::Profile::from_path(self.file(f)).map_err(|source| ConfigError::NsipsProfile {
+                path: self.path.to_owned(),
+                source,
+            })
+        })
+        .transpose()
     }
 
     fn resolve(mut self, raw: RawConfig) -> Result<ClientConfig, ConfigError> {
@@ -369,6 +446,7 @@ impl Resolver<'_> {
             time_scale: r.time_scale,
         };
         let poll_interval = secs("spool.poll_seconds", raw.spool.poll_seconds)?;
+        let nsips_profile = self.nsips_profile(raw.upload.nsips_profile.as_deref())?;
         Ok(ClientConfig {
             source: self.path.to_owned(),
             service_urls: urls,
@@ -380,6 +458,7 @@ impl Resolver<'_> {
             destination,
             concurrency: raw.upload.concurrency,
             strictness: raw.upload.strictness,
+            nsips_profile,
             timeouts,
             retry,
             spool_dir: raw.spool.dir.as_deref().map(|d| self.file(d)),
@@ -537,6 +616,7 @@ struct RawUpload {
     destination: String,
     concurrency: usize,
     strictness: StrictnessSetting,
+    nsips_profile: Option<String>,
 }
 
 impl Default for RawUpload {
@@ -545,6 +625,7 @@ impl Default for RawUpload {
             destination: "storage".into(),
             concurrency: 4,
             strictness: StrictnessSetting::Strict,
+            nsips_profile: None,
         }
     }
 }
@@ -640,6 +721,9 @@ key = "client.key.pem"                       # private key (chmod 600)
 destination = "storage"                      # "storage" or "appliance:<id>"
 concurrency = 4                              # documents uploaded at the same time
 strictness = "strict"                        # pre-flight: "strict" (as the server) or "lenient"
+# nsips_profile = "nsips-profile.toml"       # NSIPS record layout for pre-flight (TOML; see
+                                             # formats/profiles/nsips-fictional-sample.toml). Without
+                                             # one, NSIPS files get the envelope checks only.
 
 [timeouts]
 connect_seconds = 10
@@ -772,6 +856,105 @@ key = "client.key.pem"
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "account.password", "pw");
         ClientConfig::from_toml(TEMPLATE, &dir.path().join("storeclient.toml")).unwrap();
+    }
+
+    /// The shipped fictional profile, copied next to a config under `name`.
+    fn copy_sample_profile(dir: &Path, name: &str) {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../formats/profiles/nsips-fictional-sample.toml");
+        std::fs::copy(sample, dir.join(name)).unwrap();
+    }
+
+    #[test]
+    fn the_nsips_profile_is_loaded_relative_to_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "account.password", "pw");
+        std::fs::create_dir(dir.path().join("profiles")).unwrap();
+        copy_sample_profile(&dir.path().join("profiles"), "nsips.toml");
+        let text = format!("{MINIMAL}[upload]\nnsips_profile = \"profiles/nsips.toml\"\n");
+        let path = dir.path().join("storeclient.toml");
+        let cfg = ClientConfig::from_toml(&text, &path).unwrap();
+        let profile = cfg.nsips_profile.as_ref().expect("profile loaded");
+        assert_eq!(profile.profile.name, "nsips-fictional-sample");
+        assert_eq!(cfg.preflight().nsips_profile.as_ref(), Some(profile));
+        let none = ClientConfig::from_toml(MINIMAL, &path).unwrap();
+        assert_eq!(none.nsips_profile, None);
+    }
+
+    #[test]
+    fn a_broken_nsips_profile_names_the_config_key_and_the_profile_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "account.password", "pw");
+        write(
+            dir.path(),
+            "nsips.toml",
+            "[profile]\nname = \"x\"\nfictional = true\ncolour = 1\n",
+        );
+        let text = format!("{MINIMAL}[upload]\nnsips_profile = \"nsips.toml\"\n");
+        let path = dir.path().join("storeclient.toml");
+        let err = ClientConfig::from_toml(&text, &path).unwrap_err();
+        let ConfigError::NsipsProfile { source, .. } = &err else {
+            panic!("expected an NSIPS profile error, got {err:?}");
+        };
+        assert!(
+            matches!(
+                source,
+                nsips::ProfileError::Toml {
+                    line: 4,
+                    column: 1,
+                    ..
+                }
+            ),
+            "{source:?}"
+        );
+        let shown = crate::report::error_chain(&err);
+        let profile = dir.path().join("nsips.toml");
+        assert!(
+            shown.starts_with(&format!(
+                "{}: `upload.nsips_profile`: {}:4:1: ",
+                path.display(),
+                profile.display()
+            )),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn check_reads_only_the_preflight_settings_and_needs_no_password() {
+        let dir = tempfile::tempdir().unwrap();
+        copy_sample_profile(dir.path(), "nsips.toml");
+        // No account.password exists: a full load would fail, the pre-flight part does not.
+        let path = dir.path().join("storeclient.toml");
+        write(
+            dir.path(),
+            "storeclient.toml",
+            &format!(
+                "{MINIMAL}[upload]\nstrictness = \"lenient\"\nnsips_profile = \"nsips.toml\"\n"
+            ),
+        );
+        assert!(ClientConfig::from_path(&path).is_err());
+        let options = preflight_from_path(&path)
+            .unwrap()
+            .expect("the file exists");
+        assert_eq!(options.strictness, StrictnessSetting::Lenient);
+        assert!(options.nsips_profile.is_some());
+        assert_eq!(
+            preflight_from_path(&dir.path().join("none.toml")).unwrap(),
+            None
+        );
+        write(dir.path(), "typo.toml", "[upload]\nnsips_profil = \"x\"\n");
+        let err = preflight_from_path(&dir.path().join("typo.toml")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Parse {
+                    line: 2,
+                    column: 1,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::config::StrictnessSetting;
 use crate::metadata::{
     CareDate, DocumentKind, Metadata, MetadataError, MetadataHints, read_sidecar, sidecar_path,
 };
+use idlink_formats::nsips;
 
 /// Documents up to this size are validated in full (read into memory once). Larger ones (big
 /// PDFs) get the light check only, so memory stays flat whatever the document size.
@@ -24,6 +25,28 @@ pub const FULL_CHECK_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// Bytes read to detect the kind of a large document.
 const HEAD: usize = 64 * 1024;
+
+/// How pre-flight judges a document: strictness, and the record-schema profile NSIPS files are
+/// checked against (`upload.nsips_profile`, `check --nsips-profile`).
+///
+/// A bare [`StrictnessSetting`] converts into options without a profile, so
+/// `prepare(path, &hints, StrictnessSetting::Strict)` still reads naturally.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PreflightOptions {
+    /// Strict (as the server) or lenient.
+    pub strictness: StrictnessSetting,
+    /// The NSIPS record layout; without one only the generic envelope is checked.
+    pub nsips_profile: Option<nsips::Profile>,
+}
+
+impl From<StrictnessSetting> for PreflightOptions {
+    fn from(strictness: StrictnessSetting) -> Self {
+        Self {
+            strictness,
+            nsips_profile: None,
+        }
+    }
+}
 
 /// A document ready to upload.
 #[derive(Debug, Clone)]
@@ -88,25 +111,25 @@ impl PreflightError {
 pub fn check_only(
     path: &Path,
     hints: &MetadataHints,
-    strictness: StrictnessSetting,
+    options: impl Into<PreflightOptions>,
 ) -> Result<Report, PreflightError> {
     let hints = with_sidecar(path, hints)?;
     let (bytes, _) = read(path)?;
     let kind = kind_of(path, &bytes, &hints)?;
-    run_check(path, &bytes, kind, &hints, strictness)
+    run_check(path, &bytes, kind, &hints, options.into())
 }
 
 /// Validates a document and works out its metadata (`storeclient upload`, spool runs).
 pub fn prepare(
     path: &Path,
     hints: &MetadataHints,
-    strictness: StrictnessSetting,
+    options: impl Into<PreflightOptions>,
 ) -> Result<Prepared, PreflightError> {
     let hints = with_sidecar(path, hints)?;
     let (bytes, full) = read(path)?;
     let kind = kind_of(path, &bytes, &hints)?;
     let report = if full {
-        let report = run_check(path, &bytes, kind, &hints, strictness)?;
+        let report = run_check(path, &bytes, kind, &hints, options.into())?;
         if report.has_errors() {
             return Err(PreflightError::Invalid {
                 path: path.to_owned(),
@@ -225,7 +248,7 @@ fn run_check(
     bytes: &[u8],
     kind: DocumentKind,
     hints: &MetadataHints,
-    strictness: StrictnessSetting,
+    preflight: PreflightOptions,
 ) -> Result<Report, PreflightError> {
     let meta_err = |source| PreflightError::Metadata {
         path: path.to_owned(),
@@ -253,11 +276,14 @@ fn run_check(
     };
     let name = file_name(path);
     let options = CheckOptions {
-        strictness,
+        strictness: preflight.strictness,
         charset_override,
         file_name: (kind == DocumentKind::Hl7 && FileName::parse(&name).is_ok()).then_some(name),
         data_kind,
-        nsips_profile: None,
+        // Moved, not cloned: the options were built for this one check.
+        nsips_profile: preflight
+            .nsips_profile
+            .filter(|_| kind == DocumentKind::Nsips),
         max_pdf_bytes: None,
     };
     Ok(idlink_formats::check(bytes, kind, &options))

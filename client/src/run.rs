@@ -11,10 +11,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::accesslog::AccessLog;
 use crate::cli::{Action, Plan, WatchSettings};
-use crate::config::{ClientConfig, StrictnessSetting, TEMPLATE};
+use crate::config::{ClientConfig, TEMPLATE};
 use crate::exit::ExitStatus;
 use crate::metadata::MetadataHints;
-use crate::preflight::{self, PreflightError};
+use crate::preflight::{self, PreflightError, PreflightOptions};
 use crate::report::{DocumentOutcome, ResultKind, Summary, error_chain};
 use crate::spool::{Claimed, Spool, SpoolError};
 use crate::trace::TraceWriter;
@@ -84,8 +84,8 @@ pub async fn run(plan: Plan, out: &mut dyn Write) -> Result<ExitStatus, RunError
         Action::Check {
             files,
             hints,
-            strictness,
-        } => check(&files, &hints, strictness, plan.json, out).map_err(stdout_err),
+            options,
+        } => check(&files, &hints, &options, plan.json, out).map_err(stdout_err),
         Action::Doctor { config_path } => {
             let d = crate::doctor::diagnose(&config_path).await;
             if plan.json {
@@ -104,10 +104,10 @@ pub async fn run(plan: Plan, out: &mut dyn Write) -> Result<ExitStatus, RunError
             config,
             files,
             hints,
-            strictness,
+            options,
         } => {
             let runner = Runner::new(&config, plan.trace.as_deref())?;
-            let summary = runner.upload_files(&files, &hints, strictness).await;
+            let summary = runner.upload_files(&files, &hints, &options).await;
             print_summary(&summary, plan.json, out).map_err(stdout_err)?;
             Ok(summary.exit_status())
         }
@@ -139,7 +139,7 @@ fn print_summary(summary: &Summary, json: bool, out: &mut dyn Write) -> std::io:
 fn check(
     files: &[PathBuf],
     hints: &MetadataHints,
-    strictness: StrictnessSetting,
+    options: &PreflightOptions,
     json: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<ExitStatus> {
@@ -147,7 +147,7 @@ fn check(
     let mut reports = Vec::new();
     for f in files {
         let label = f.display().to_string();
-        match preflight::check_only(f, hints, strictness) {
+        match preflight::check_only(f, hints, options.clone()) {
             Ok(report) => {
                 if report.has_errors() {
                     status = status.worst(ExitStatus::Validation);
@@ -187,7 +187,9 @@ struct Runner {
     client: Arc<Client>,
     account: String,
     concurrency: usize,
-    strictness: StrictnessSetting,
+    /// Pre-flight for spool documents (`send`, `watch`); `upload` passes its own, which may
+    /// carry a `--strictness` flag.
+    preflight: PreflightOptions,
     access: Option<AccessLog>,
     /// Set by the first authentication/certificate failure: every further document would fail
     /// the same way, and repeated bad logins lock the account (`PROTO-AUTH-003`).
@@ -205,7 +207,7 @@ impl Runner {
             client: Arc::new(client),
             account: config.account_id.clone(),
             concurrency: config.concurrency,
-            strictness: config.strictness,
+            preflight: config.preflight(),
             access,
             auth_failed: AtomicBool::new(false),
         })
@@ -239,7 +241,7 @@ impl Runner {
         &self,
         files: &[PathBuf],
         hints: &MetadataHints,
-        strictness: StrictnessSetting,
+        options: &PreflightOptions,
     ) -> Summary {
         let bar = self.progress(files.len());
         let documents = futures_util::stream::iter(files)
@@ -248,7 +250,7 @@ impl Runner {
                 async move {
                     bar.set_message(f.display().to_string());
                     let outcome = self
-                        .upload_one(f, f.display().to_string(), hints, strictness, None)
+                        .upload_one(f, f.display().to_string(), hints, options, None)
                         .await
                         .0;
                     self.log(&outcome);
@@ -270,7 +272,7 @@ impl Runner {
         path: &Path,
         label: String,
         hints: &MetadataHints,
-        strictness: StrictnessSetting,
+        options: &PreflightOptions,
         key: Option<idlink_protocol::IdempotencyKey>,
     ) -> (DocumentOutcome, Option<Failure>, Option<String>) {
         if self.auth_failed.load(Ordering::Relaxed) {
@@ -284,7 +286,7 @@ impl Runner {
             );
             return (o, None, None);
         }
-        let prepared = match preflight::prepare(path, hints, strictness) {
+        let prepared = match preflight::prepare(path, hints, options.clone()) {
             Ok(p) => p,
             Err(e) => {
                 let o = DocumentOutcome::failed(
@@ -366,7 +368,7 @@ impl Runner {
                 &doc.path,
                 doc.name.clone(),
                 &MetadataHints::default(),
-                self.strictness,
+                &self.preflight,
                 Some(key),
             )
             .await;

@@ -294,3 +294,68 @@ fn base64_of(s: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(s)
 }
+
+/// `upload.nsips_profile` reaches pre-flight, and the center stores the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the mock refuses NSIPS without a profile until formats makes a missing profile a warning"]
+async fn an_nsips_file_uploads_with_the_configured_profile() {
+    // Arrange
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    std::fs::copy(
+        support::nsips_profile_path(),
+        kit.dir.join("nsips-profile.toml"),
+    )
+    .unwrap();
+    support::upload_setting(&kit, "nsips_profile = \"nsips-profile.toml\"");
+    let doc = dir.path().join("dispensing.csv");
+    std::fs::copy(support::nsips_fixture("valid.csv"), &doc).unwrap();
+    let mut cmd = storeclient(&kit.config);
+    cmd.args(["upload", "--patient", "9999013", "--care-date", "20240401"])
+        .arg(&doc);
+    // Act
+    let out = run(cmd).await;
+    // Assert
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("1 document: 1 delivered (exit 0)"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !stdout.contains("NSIPS-PROFILE-MISSING"),
+        "the configured profile was not used:\n{}",
+        text(&out)
+    );
+    center.shutdown().await;
+}
+
+/// A profile that cannot be loaded stops the run before any document is touched (exit 2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_code_2_when_the_configured_nsips_profile_is_missing() {
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    support::upload_setting(&kit, "nsips_profile = \"no-such-profile.toml\"");
+    let doc = dir.path().join("dispensing.csv");
+    std::fs::copy(support::nsips_fixture("valid.csv"), &doc).unwrap();
+    let mut cmd = storeclient(&kit.config);
+    cmd.args(["upload", "--patient", "9999013"]).arg(&doc);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`upload.nsips_profile`") && stderr.contains("no-such-profile.toml"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        center.journal().entries().is_empty()
+            || center
+                .journal()
+                .entries()
+                .iter()
+                .all(|e| !matches!(&e.event, idlink_mock::JournalEvent::Request { .. }))
+    );
+    center.shutdown().await;
+}

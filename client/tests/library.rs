@@ -1,10 +1,11 @@
 //! The library API against the mock: identities, VPN, retries, resets.
 
 use idlink_certs::{KeyType, Pki};
+use idlink_formats::{Code, nsips};
 use idlink_mock::{Fault, JournalEvent, MockCenter, MockConfig};
 use idlink_protocol::ProblemCode;
 use storeclient::metadata::MetadataHints;
-use storeclient::preflight;
+use storeclient::preflight::{self, PreflightOptions};
 use storeclient::{Client, ClientConfig, DeliveryKind, ErrorClass, ExitStatus, UploadError};
 
 use crate::support::{self, WAIT, demo_center, kit, sample, text_doc};
@@ -326,4 +327,49 @@ async fn upload_stream_reopens_its_source_for_every_attempt() {
     let doc = &center.store().documents()[0];
     assert_eq!(center.store().read(&doc.current_path).unwrap(), body);
     center.shutdown().await;
+}
+
+/// One row per fixture of `formats/tests/data/nsips` (see its README) and the code the fictional
+/// profile finds in it; `None` for the valid file.
+const NSIPS_FIXTURES: &[(&str, Option<Code>)] = &[
+    ("valid.csv", None),
+    ("lf-endings.csv", Some(Code::NsipsLineEnding)),
+    ("bad-count.csv", Some(Code::NsipsRecordCount)),
+    ("unknown-record.csv", Some(Code::NsipsRecordType)),
+    ("bad-version.csv", Some(Code::NsipsVersion)),
+    ("utf8.csv", Some(Code::NsipsDecode)),
+    ("bad-date.csv", Some(Code::NsipsFieldFormat)),
+];
+
+#[test]
+fn check_with_the_fictional_nsips_profile_reports_each_broken_fixtures_code() {
+    // Arrange
+    let options = PreflightOptions {
+        nsips_profile: Some(
+            nsips::Profile::from_path(support::nsips_profile_path()).expect("sample profile"),
+        ),
+        ..Default::default()
+    };
+    for (name, expected) in NSIPS_FIXTURES {
+        // Act
+        let report = preflight::check_only(
+            &support::nsips_fixture(name),
+            &MetadataHints::default(),
+            options.clone(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // Assert
+        let errors: Vec<Code> = report.errors().map(|f| f.code).collect();
+        match expected {
+            None => assert!(errors.is_empty(), "{name}: {errors:?}"),
+            Some(code) => assert!(errors.contains(code), "{name}: {errors:?}"),
+        }
+        assert!(
+            !report
+                .findings
+                .iter()
+                .any(|f| f.code == Code::NsipsProfileMissing),
+            "{name}"
+        );
+    }
 }

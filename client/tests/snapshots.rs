@@ -155,3 +155,26 @@ async fn errors_print_each_cause_once() {
     drop(kit);
     center.shutdown().await;
 }
+
+#[test]
+fn check_with_the_fictional_nsips_profile_names_each_defect() {
+    let mut cmd = storeclient(std::path::Path::new("none.toml"));
+    cmd.current_dir(crate::support::nsips_fixture(""))
+        .arg("check")
+        .args([
+            "--nsips-profile",
+            "../../../profiles/nsips-fictional-sample.toml",
+        ]);
+    for name in [
+        "valid.csv",
+        "lf-endings.csv",
+        "bad-count.csv",
+        "unknown-record.csv",
+        "bad-version.csv",
+        "utf8.csv",
+        "bad-date.csv",
+    ] {
+        cmd.arg(name);
+    }
+    assert_cmd_snapshot!(cmd);
+}

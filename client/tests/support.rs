@@ -113,14 +113,33 @@ pub fn files(dir: &Path) -> Vec<String> {
 
 /// Uploads one document at a time (the kit's `[upload]` table gets `concurrency = 1`).
 pub fn serial(kit: &ClientKit) {
+    upload_setting(kit, "concurrency = 1");
+}
+
+/// Adds a `key = value` line to the kit's `[upload]` table (a second `[upload]` header appended
+/// at the end would be a TOML error).
+pub fn upload_setting(kit: &ClientKit, line: &str) {
     let text = std::fs::read_to_string(&kit.config).expect("config readable");
     assert!(
         text.contains("destination = \"storage\"\n"),
         "kit layout changed:\n{text}"
     );
-    let text = text.replace(
+    let text = text.replacen(
         "destination = \"storage\"\n",
-        "destination = \"storage\"\nconcurrency = 1\n",
+        &format!("destination = \"storage\"\n{line}\n"),
+        1,
     );
     std::fs::write(&kit.config, text).expect("config writable");
+}
+
+/// The shipped, fictional NSIPS record-schema profile.
+pub fn nsips_profile_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../formats/profiles/nsips-fictional-sample.toml")
+}
+
+/// A byte-exact NSIPS fixture of the formats crate (made for the fictional profile).
+pub fn nsips_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../formats/tests/data/nsips")
+        .join(name)
 }
