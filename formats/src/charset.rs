@@ -209,6 +209,72 @@ fn first_malformed(encoding: &'static Encoding, bytes: &[u8]) -> Option<(usize, 
     }
 }
 
+/// [`Charset::decode_strict`] fed in pieces: finds the same first malformed sequence (absolute
+/// offset and length) with a fixed-size scratch buffer, so memory does not grow with the input.
+/// The decoded text is thrown away; only whether and where decoding fails is kept.
+pub(crate) struct StrictDecoder {
+    charset: Charset,
+    decoder: encoding_rs::Decoder,
+    /// Bytes fed so far (the absolute offset of the next byte).
+    consumed: usize,
+    malformed: Option<(usize, usize)>,
+    scratch: Vec<u8>,
+}
+
+impl StrictDecoder {
+    /// A decoder for `charset`, no BOM handling (as [`Charset::decode_strict`]), for data whose
+    /// first byte is at absolute offset `base`.
+    pub(crate) fn new(charset: Charset, base: usize) -> Self {
+        Self {
+            charset,
+            decoder: charset.encoding().new_decoder_without_bom_handling(),
+            consumed: base,
+            malformed: None,
+            scratch: vec![0; 16 * 1024],
+        }
+    }
+
+    /// Decodes the next piece; `last` for the final one (an incomplete sequence at the end is
+    /// malformed then, and only then). Does nothing once a malformed sequence was found.
+    pub(crate) fn feed(&mut self, bytes: &[u8], last: bool) {
+        if self.malformed.is_some() {
+            return;
+        }
+        if self.charset == Charset::Ascii {
+            if let Some(k) = bytes.iter().position(|b| !b.is_ascii()) {
+                self.malformed = Some((self.consumed + k, 1));
+            }
+            self.consumed += bytes.len();
+            return;
+        }
+        let mut read_total = 0;
+        loop {
+            let (result, read, _) = self.decoder.decode_to_utf8_without_replacement(
+                &bytes[read_total..],
+                &mut self.scratch,
+                last,
+            );
+            read_total += read;
+            self.consumed += read;
+            match result {
+                DecoderResult::InputEmpty => return,
+                DecoderResult::OutputFull => {}
+                DecoderResult::Malformed(bad, extra) => {
+                    let bad = usize::from(bad);
+                    let start = self.consumed.saturating_sub(bad + usize::from(extra));
+                    self.malformed = Some((start, bad));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Absolute offset and length of the first malformed sequence, if one was found.
+    pub(crate) fn malformed(&self) -> Option<(usize, usize)> {
+        self.malformed
+    }
+}
+
 /// One defect found by [`scan_iso2022jp`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Iso2022Issue {
@@ -316,96 +382,177 @@ impl fmt::Display for Iso2022Issue {
 /// Scan ISO-2022-JP bytes for everything SS-MIX2 forbids but encoding_rs accepts. Issues are
 /// passed to `report` in byte order; returns the number reported.
 pub fn scan_iso2022jp(bytes: &[u8], mut report: impl FnMut(Iso2022Issue)) -> usize {
-    #[derive(PartialEq)]
-    enum Mode {
-        Ascii,
-        Jis,
-        /// After a forbidden escape: skip content until the next valid escape.
-        Other,
+    let mut scanner = Iso2022Scanner::default();
+    scanner.feed(bytes, 0, true, &mut report);
+    scanner.finish(bytes.len(), &mut report)
+}
+
+/// Where [`Iso2022Scanner`] is in the data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Mode {
+    #[default]
+    Ascii,
+    Jis,
+    /// After a forbidden escape: skip content until the next valid escape.
+    Other,
+}
+
+/// [`scan_iso2022jp`] as a state machine fed in pieces, so a file can be scanned in chunks
+/// with memory that does not grow with its size. Offsets are absolute (into the whole data), and
+/// the issues are the ones one call on the whole data would report, in the same order: the
+/// slice function is this scanner fed once.
+#[derive(Debug, Clone)]
+pub(crate) struct Iso2022Scanner {
+    mode: Mode,
+    /// Absolute offset of the first byte after the `ESC $ B` that opened the current run.
+    run_start: usize,
+    /// Absolute offset just after the last valid escape sequence (`usize::MAX`: none yet).
+    last_escape_end: usize,
+    count: usize,
+}
+
+impl Default for Iso2022Scanner {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Ascii,
+            run_start: 0,
+            last_escape_end: usize::MAX,
+            count: 0,
+        }
     }
-    let mut count = 0;
-    let mut emit = |issue| {
-        count += 1;
-        report(issue);
-    };
-    let mut mode = Mode::Ascii;
-    let mut run_start = 0;
-    let mut last_escape_end = usize::MAX;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Fast path: skip runs of bytes that cannot be a defect in the current mode.
-        let skip = match mode {
-            Mode::Ascii | Mode::Other => bytes[i..].iter().position(|b| *b == 0x1B || *b >= 0x80),
-            Mode::Jis => bytes[i..].iter().position(|b| !(0x21..=0x7E).contains(b)),
+}
+
+impl Iso2022Scanner {
+    /// Scans `bytes`, which start at absolute offset `base`. Unless `last`, it stops before an
+    /// ESC with fewer than two bytes after it (the sequence may continue in the next piece) and
+    /// returns how many bytes it consumed: the caller passes the rest again, followed by more.
+    pub(crate) fn feed(
+        &mut self,
+        bytes: &[u8],
+        base: usize,
+        last: bool,
+        report: &mut impl FnMut(Iso2022Issue),
+    ) -> usize {
+        let mut emit = |count: &mut usize, issue| {
+            *count += 1;
+            report(issue);
         };
-        match skip {
-            Some(k) => i += k,
-            None => {
-                i = bytes.len();
+        let mut i = 0;
+        while i < bytes.len() {
+            // Fast path: skip runs of bytes that cannot be a defect in the current mode.
+            let skip = match self.mode {
+                Mode::Ascii | Mode::Other => {
+                    bytes[i..].iter().position(|b| *b == 0x1B || *b >= 0x80)
+                }
+                Mode::Jis => bytes[i..].iter().position(|b| !(0x21..=0x7E).contains(b)),
+            };
+            match skip {
+                Some(k) => i += k,
+                None => {
+                    i = bytes.len();
+                    continue;
+                }
+            }
+            let at = base + i;
+            let b = bytes[i];
+            if b == 0x1B {
+                if !last && i + 2 >= bytes.len() {
+                    return i;
+                }
+                let seq = [
+                    b,
+                    *bytes.get(i + 1).unwrap_or(&0),
+                    *bytes.get(i + 2).unwrap_or(&0),
+                ];
+                let target = match &seq[1..] {
+                    b"$B" => Some(Mode::Jis),
+                    b"(B" => Some(Mode::Ascii),
+                    b"(I" | b"(J" | b"$@" => {
+                        emit(
+                            &mut self.count,
+                            Iso2022Issue::ForbiddenEscape {
+                                offset: at,
+                                sequence: seq,
+                            },
+                        );
+                        Some(Mode::Other)
+                    }
+                    _ => None,
+                };
+                match target {
+                    Some(target) => {
+                        if self.mode == Mode::Jis && (at - self.run_start) % 2 == 1 {
+                            emit(&mut self.count, Iso2022Issue::OddJisRun { offset: at - 1 });
+                        }
+                        if (target == self.mode && target != Mode::Other)
+                            || self.last_escape_end == at
+                        {
+                            emit(
+                                &mut self.count,
+                                Iso2022Issue::RedundantEscape { offset: at },
+                            );
+                        }
+                        if target == Mode::Jis {
+                            self.run_start = at + 3;
+                        }
+                        self.mode = target;
+                        i += 3;
+                        self.last_escape_end = base + i;
+                    }
+                    None => {
+                        emit(&mut self.count, Iso2022Issue::UnknownEscape { offset: at });
+                        i += 1;
+                    }
+                }
                 continue;
             }
-        }
-        let b = bytes[i];
-        if b == 0x1B {
-            let seq = [
-                b,
-                *bytes.get(i + 1).unwrap_or(&0),
-                *bytes.get(i + 2).unwrap_or(&0),
-            ];
-            let target = match &seq[1..] {
-                b"$B" => Some(Mode::Jis),
-                b"(B" => Some(Mode::Ascii),
-                b"(I" | b"(J" | b"$@" => {
-                    emit(Iso2022Issue::ForbiddenEscape {
-                        offset: i,
-                        sequence: seq,
-                    });
-                    Some(Mode::Other)
-                }
-                _ => None,
-            };
-            match target {
-                Some(target) => {
-                    if mode == Mode::Jis && (i - run_start) % 2 == 1 {
-                        emit(Iso2022Issue::OddJisRun { offset: i - 1 });
-                    }
-                    if (target == mode && target != Mode::Other) || last_escape_end == i {
-                        emit(Iso2022Issue::RedundantEscape { offset: i });
-                    }
-                    if target == Mode::Jis {
-                        run_start = i + 3;
-                    }
-                    mode = target;
-                    i += 3;
-                    last_escape_end = i;
-                }
-                None => {
-                    emit(Iso2022Issue::UnknownEscape { offset: i });
-                    i += 1;
-                }
+            if b >= 0x80 {
+                emit(
+                    &mut self.count,
+                    Iso2022Issue::EightBit {
+                        offset: at,
+                        byte: b,
+                    },
+                );
+            } else if self.mode == Mode::Jis && !(0x21..=0x7E).contains(&b) {
+                emit(
+                    &mut self.count,
+                    Iso2022Issue::ControlInJis {
+                        offset: at,
+                        byte: b,
+                    },
+                );
+                // Recover as if the run had been closed, so one missing ESC ( B is one finding.
+                self.mode = Mode::Ascii;
             }
-            continue;
+            i += 1;
         }
-        if b >= 0x80 {
-            emit(Iso2022Issue::EightBit { offset: i, byte: b });
-        } else if mode == Mode::Jis && !(0x21..=0x7E).contains(&b) {
-            emit(Iso2022Issue::ControlInJis { offset: i, byte: b });
-            // Recover as if the run had been closed, so one missing ESC ( B is one finding.
-            mode = Mode::Ascii;
-        }
-        i += 1;
+        bytes.len()
     }
-    if mode == Mode::Jis {
-        if (bytes.len() - run_start) % 2 == 1 {
-            emit(Iso2022Issue::OddJisRun {
-                offset: bytes.len() - 1,
+
+    /// The absolute offset of the `ESC $ B` that opened the JIS X 0208 run the data is in, if
+    /// it is in one: where [`Iso2022Issue::Unterminated`] would point if the data ended now.
+    pub(crate) fn open_run(&self) -> Option<usize> {
+        (self.mode == Mode::Jis).then(|| self.run_start.saturating_sub(3))
+    }
+
+    /// Ends the data at absolute offset `end` (its length); returns the number of issues.
+    pub(crate) fn finish(self, end: usize, report: &mut impl FnMut(Iso2022Issue)) -> usize {
+        let mut count = self.count;
+        if self.mode == Mode::Jis {
+            if end.saturating_sub(self.run_start) % 2 == 1 {
+                count += 1;
+                report(Iso2022Issue::OddJisRun {
+                    offset: end.saturating_sub(1),
+                });
+            }
+            count += 1;
+            report(Iso2022Issue::Unterminated {
+                offset: self.run_start.saturating_sub(3),
             });
         }
-        emit(Iso2022Issue::Unterminated {
-            offset: run_start.saturating_sub(3),
-        });
+        count
     }
-    count
 }
 
 /// True when ISO-2022-JP bytes contain a JIS X 0208 pair from a CP932 vendor row (NEC row 13,

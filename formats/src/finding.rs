@@ -52,6 +52,9 @@ codes! {
     // --- HL7 framing -------------------------------------------------------------------------
     /// The bytes do not start with an `MSH` segment.
     Hl7NotHl7 => "HL7-NOT-HL7",
+    /// The file is larger than [`crate::hl7::MAX_BYTES`]: no HL7 message is that big, and the
+    /// parser holds a decoded copy, so it is refused unread.
+    Hl7TooLarge => "HL7-TOO-LARGE",
     /// MSH-1 / MSH-2 (field separator, encoding characters) are missing or unusable.
     Hl7MshDelimiters => "HL7-MSH-DELIMITERS",
     /// Segments separated by LF or CRLF instead of CR.
@@ -146,8 +149,16 @@ codes! {
     TextNul => "TEXT-NUL",
     /// A byte-order mark: stripped (UTF-8) or contradicting the declared charset.
     TextBom => "TEXT-BOM",
-    /// An NSIPS file was checked without a record-schema profile.
+    /// An NSIPS file was checked without a record-schema profile: only the envelope was checked.
     NsipsProfileMissing => "NSIPS-PROFILE-MISSING",
+    /// The NSIPS file is larger than [`crate::nsips::MAX_BYTES`] and was refused unread.
+    NsipsTooLarge => "NSIPS-TOO-LARGE",
+    /// The NSIPS file has no bytes at all.
+    NsipsEmpty => "NSIPS-EMPTY",
+    /// A NUL byte in an NSIPS file (binary data or UTF-16, not Shift_JIS text).
+    NsipsNul => "NSIPS-NUL",
+    /// A line that is not a record: blank, or no record number before the first comma.
+    NsipsRecordNumber => "NSIPS-RECORD-NUMBER",
     /// The NSIPS file is not valid Shift_JIS.
     NsipsDecode => "NSIPS-DECODE",
     /// A record line does not end with CRLF.
@@ -350,6 +361,25 @@ impl Findings {
             }
         } else {
             self.suppressed.push((finding.code, finding.severity, 1));
+        }
+    }
+
+    /// Moves `other`'s findings (kept and counted) in after these, as if each had been pushed
+    /// here: lets a streaming check collect one code's findings apart and put them in order.
+    pub(crate) fn append(&mut self, other: Findings) {
+        for finding in other.list {
+            self.push(finding);
+        }
+        for (code, severity, count) in other.suppressed {
+            match self.suppressed.iter_mut().find(|(c, _, _)| *c == code) {
+                Some(entry) => {
+                    entry.2 += count;
+                    if severity == Severity::Error {
+                        entry.1 = Severity::Error;
+                    }
+                }
+                None => self.suppressed.push((code, severity, count)),
+            }
         }
     }
 

@@ -1,7 +1,9 @@
 //! What a facility uploads to ID-Link, checked the way a strict receiver would.
 //!
 //! The store client (`storeclient check`, pre-flight) and the mock service center (acceptance)
-//! both call [`check`], so they agree byte for byte on what is acceptable. A check returns a
+//! both call [`check`] (bytes in memory) or [`check_file`] (a file of any size, with memory
+//! that does not grow with it), so they agree byte for byte on what is acceptable: the two
+//! entry points give the same report for the same content. A check returns a
 //! [`Report`]: [`Finding`]s with stable [`Code`]s and precise [`Location`]s, plus an
 //! [`Hl7Summary`] with what a router needs to store an HL7 message.
 //!
@@ -61,6 +63,9 @@ pub mod ssmix2;
 pub mod text;
 
 use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -169,11 +174,20 @@ pub fn detect(bytes: &[u8]) -> Option<DocumentKind> {
 }
 
 /// Check `bytes` as `kind`. Never panics, on any input. DICOM is refused whatever `kind` says.
+///
+/// HL7 and NSIPS files above [`hl7::MAX_BYTES`] / [`nsips::MAX_BYTES`] are refused unread
+/// (`HL7-TOO-LARGE`, `NSIPS-TOO-LARGE`); for a file on disk, [`check_file`] gives the same
+/// report without holding a PDF or text document in memory.
 pub fn check(bytes: &[u8], kind: DocumentKind, options: &CheckOptions) -> Report {
     let mut report = Report::new(kind);
     let mut findings = finding::Findings::default();
     if is_dicom(bytes) {
         findings.push(dicom::refusal());
+        report.findings = findings.into_vec();
+        return report;
+    }
+    if let Some(refusal) = too_large(kind, bytes.len() as u64) {
+        findings.push(refusal);
         report.findings = findings.into_vec();
         return report;
     }
@@ -185,4 +199,232 @@ pub fn check(bytes: &[u8], kind: DocumentKind, options: &CheckOptions) -> Report
     }
     report.findings = findings.into_vec();
     report
+}
+
+/// Check the file at `path` as `kind`, with memory bounded whatever its size: the same report
+/// as [`check`] on the file's bytes (a test holds the two to that on every fixture).
+///
+/// How each kind is read, and why that is enough:
+/// - the first KiB always (DICOM is refused by its magic at byte 128, whatever `kind` says);
+/// - PDF: the size, the first and last KiB, and one pass in 64 KiB pieces for `/Encrypt`;
+/// - text: one pass in 64 KiB pieces through a streaming decoder (exact byte offsets);
+/// - HL7 and NSIPS: whole, because each is one small message, but only up to
+///   [`hl7::MAX_BYTES`] / [`nsips::MAX_BYTES`]; a larger file is refused unread.
+///
+/// Errors are only I/O errors (the file cannot be opened or read); problems with the content
+/// are findings.
+///
+/// ```
+/// use idlink_formats::{check_file, CheckOptions, Code, DocumentKind};
+/// let path = std::env::temp_dir().join(format!("idlink-formats-doc-{}.pdf", std::process::id()));
+/// std::fs::write(&path, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")?;
+/// let options = CheckOptions { max_pdf_bytes: Some(10), ..CheckOptions::default() };
+/// let report = check_file(&path, DocumentKind::Pdf, &options)?;
+/// assert_eq!(report.errors().map(|f| f.code).collect::<Vec<_>>(), vec![Code::PdfTooLarge]);
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn check_file(path: &Path, kind: DocumentKind, options: &CheckOptions) -> io::Result<Report> {
+    let mut file = File::open(path)?;
+    check_reader(&mut file, kind, options)
+}
+
+/// [`check_file`] on any seekable reader (a file, or a `Cursor` in tests). Reads from the
+/// start; the reader's position afterwards is unspecified.
+pub fn check_reader<R: Read + Seek>(
+    reader: &mut R,
+    kind: DocumentKind,
+    options: &CheckOptions,
+) -> io::Result<Report> {
+    check_reader_in_pieces(reader, kind, options, PIECE)
+}
+
+/// Piece size for streaming checks: large enough that per-piece overhead is noise, small
+/// enough to be irrelevant next to the server's other buffers.
+const PIECE: usize = 64 * 1024;
+
+/// [`check_reader`] with the piece size as a parameter, so tests can cut the data at every
+/// possible place (pieces of 1, 2, 3 ... bytes) and compare with [`check`].
+pub(crate) fn check_reader_in_pieces<R: Read + Seek>(
+    reader: &mut R,
+    kind: DocumentKind,
+    options: &CheckOptions,
+    piece: usize,
+) -> io::Result<Report> {
+    let size = reader.seek(SeekFrom::End(0))?;
+    reader.seek(SeekFrom::Start(0))?;
+    let mut head = [0u8; 1024];
+    let head_len = text::read_full(reader, &mut head)?;
+    let head = &head[..head_len];
+
+    let mut report = Report::new(kind);
+    let mut findings = finding::Findings::default();
+    if is_dicom(head) {
+        findings.push(dicom::refusal());
+        report.findings = findings.into_vec();
+        return Ok(report);
+    }
+    match kind {
+        DocumentKind::Hl7 | DocumentKind::Nsips => {
+            if let Some(refusal) = too_large(kind, size) {
+                findings.push(refusal);
+            } else {
+                // Within the cap: read whole (bounded by the cap even if the file grows).
+                reader.seek(SeekFrom::Start(0))?;
+                let mut bytes = Vec::new();
+                reader
+                    .take(hl7::MAX_BYTES.max(nsips::MAX_BYTES) + 1)
+                    .read_to_end(&mut bytes)?;
+                return Ok(check(&bytes, kind, options));
+            }
+        }
+        DocumentKind::Pdf => pdf::check_stream(reader, size, head, options, &mut findings, piece)?,
+        DocumentKind::Text => {
+            reader.seek(SeekFrom::Start(0))?;
+            text::check_stream(reader, options, &mut findings, piece)?;
+        }
+    }
+    report.findings = findings.into_vec();
+    Ok(report)
+}
+
+/// The refusal of an HL7 or NSIPS file above its cap (PDF has its own configurable limit, and
+/// text is streamed, so neither has one here).
+fn too_large(kind: DocumentKind, size: u64) -> Option<Finding> {
+    let (limit, code, what) = match kind {
+        DocumentKind::Hl7 => (hl7::MAX_BYTES, Code::Hl7TooLarge, "an HL7 message"),
+        DocumentKind::Nsips => (nsips::MAX_BYTES, Code::NsipsTooLarge, "an NSIPS file"),
+        DocumentKind::Pdf | DocumentKind::Text => return None,
+    };
+    (size > limit).then(|| {
+        Finding::new(
+            code,
+            Severity::Error,
+            Location::default(),
+            format!("{size} bytes is too large for {what}; the limit is {limit} bytes"),
+        )
+        .with_hint("check the document kind: one message or file is a few KiB")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn options_for(charset: Option<Charset>, lenient: bool, pdf_limit: u64) -> CheckOptions {
+        CheckOptions {
+            strictness: if lenient {
+                Strictness::Lenient
+            } else {
+                Strictness::Strict
+            },
+            charset_override: charset,
+            max_pdf_bytes: Some(pdf_limit),
+            ..CheckOptions::default()
+        }
+    }
+
+    /// Bytes rich in what the streaming checks must cut correctly: escapes, BOMs, NULs, LFs,
+    /// multi-byte lead bytes, PDF markers.
+    fn tricky() -> impl Strategy<Value = Vec<u8>> {
+        let atoms = prop::sample::select(vec![
+            &b"\x1b$B"[..],
+            b"\x1b(B",
+            b"\x1b(J",
+            b"\x1b(",
+            b"\x1b",
+            b"0!",
+            b"\n",
+            b"\r\n",
+            b"\0",
+            b"\xEF\xBB\xBF",
+            b"\xFF\xFE",
+            b"\xE3\x81\x82",
+            b"\xE3\x81",
+            b"\x82\xA0",
+            b"\x82",
+            b"\xFF",
+            b"%PDF-1.4",
+            b"%PDF-2.0",
+            b"%%EOF",
+            b"/Encrypt",
+            b"/Encr",
+            b"abc",
+            b" ",
+        ]);
+        prop::collection::vec(atoms, 0..80).prop_map(|v| v.concat())
+    }
+
+    fn charset() -> impl Strategy<Value = Option<Charset>> {
+        prop::sample::select(vec![
+            None,
+            Some(Charset::Utf8),
+            Some(Charset::Iso2022Jp),
+            Some(Charset::ShiftJis),
+            Some(Charset::Ascii),
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn a_streamed_check_cut_anywhere_reports_what_the_in_memory_check_reports(
+            bytes in tricky(),
+            charset in charset(),
+            lenient in any::<bool>(),
+            pdf_limit in 0u64..400,
+            piece in 1usize..40,
+        ) {
+            let options = options_for(charset, lenient, pdf_limit);
+            for kind in [DocumentKind::Text, DocumentKind::Pdf, DocumentKind::Hl7, DocumentKind::Nsips] {
+                let streamed = check_reader_in_pieces(&mut Cursor::new(&bytes), kind, &options, piece)
+                    .expect("a cursor does not fail");
+                prop_assert_eq!(streamed, check(&bytes, kind, &options), "{:?} in pieces of {}", kind, piece);
+            }
+        }
+    }
+
+    #[test]
+    fn a_malformed_sequence_after_a_bom_is_reported_at_its_offset_in_the_file() {
+        // Found by the property above: the streaming decoder once counted from after the BOM.
+        let bytes = b"\xEF\xBB\xBF\xE3\x81";
+        let streamed = check_reader_in_pieces(
+            &mut Cursor::new(bytes),
+            DocumentKind::Text,
+            &CheckOptions::default(),
+            1,
+        )
+        .unwrap();
+        assert_eq!(streamed.findings[1].location.byte_offset, Some(3));
+        assert_eq!(
+            streamed,
+            check(bytes, DocumentKind::Text, &CheckOptions::default())
+        );
+    }
+
+    #[test]
+    fn hl7_and_nsips_above_their_cap_are_refused_unread_by_both_entry_points() {
+        // Arrange: one byte over the cap.
+        let bytes = vec![b'M'; hl7::MAX_BYTES as usize + 1];
+        for kind in [DocumentKind::Hl7, DocumentKind::Nsips] {
+            // Act
+            let in_memory = check(&bytes, kind, &CheckOptions::default());
+            let streamed =
+                check_reader(&mut Cursor::new(&bytes), kind, &CheckOptions::default()).unwrap();
+            // Assert
+            let codes: Vec<Code> = in_memory.findings.iter().map(|f| f.code).collect();
+            let expected = match kind {
+                DocumentKind::Hl7 => Code::Hl7TooLarge,
+                _ => Code::NsipsTooLarge,
+            };
+            assert_eq!(codes, vec![expected]);
+            assert!(in_memory.findings[0].message.contains("16777217 bytes"));
+            assert_eq!(streamed, in_memory);
+        }
+    }
 }

@@ -17,6 +17,11 @@ use serde::Deserialize;
 use crate::finding::Findings;
 use crate::{Charset, CheckOptions, Code, Finding, Location, Severity};
 
+/// Largest file checked as NSIPS (16 MiB). One file is one prescription's dispensing data, a
+/// few KiB; the check holds the bytes and a decoded copy, so the cap bounds its memory. Larger
+/// files get `NSIPS-TOO-LARGE`, unread.
+pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+
 /// A record-schema profile. Only [`Profile::from_toml_str`] / [`Profile::from_path`] build one.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -6,6 +6,7 @@
 mod defects;
 mod robustness;
 mod snapshots;
+mod streaming;
 mod valid;
 
 use std::path::PathBuf;

@@ -302,23 +302,9 @@ async fn receive(
         ));
     }
 
-    // Validation reads the received file back: the body was never held in memory while it
-    // arrived; one bounded copy for the validator is fine.
-    let path = received.path().to_owned();
-    let bytes = tokio::fs::read(&path).await.map_err(|e| {
-        internal(crate::store::StoreError::Io {
-            path: path.clone(),
-            source: e,
-        })
-    })?;
-    // PROTO-UP-004
-    if idlink_formats::is_dicom(&bytes) {
-        return Err(ApiProblem::new(
-            ProblemCode::UnsupportedMediaType,
-            "the body is a DICOM file (preamble and DICM magic): the service center never accepts DICOM; send the report as PDF instead",
-        ));
-    }
-    let layout = validate(shared, &upload, bytes).await?;
+    // Validation reads the received file back with bounded memory (`PROTO-UP-001`): the body
+    // was never held in memory while it arrived, and is not afterwards either.
+    let layout = validate(shared, &upload, received.path().to_owned()).await?;
     // PROTO-IDEM-005
     if let Some(first) =
         shared
@@ -401,21 +387,23 @@ fn internal(error: crate::store::StoreError) -> ApiProblem {
     )
 }
 
-/// Runs the formats crate on the received bytes and decides the storage layout.
+/// Runs the formats crate on the received file and decides the storage layout.
 async fn validate(
     shared: &Arc<Shared>,
     upload: &UploadHeaders,
-    bytes: Vec<u8>,
+    path: std::path::PathBuf,
 ) -> Result<(Layout, Vec<serde_json::Value>), ApiProblem> {
-    let data_kind = match (upload.kind, &upload.data_kind) {
-        (DocumentKind::Hl7, Some(code)) => Some(DataKind::from_str(code).map_err(|_| {
+    // A bad data kind is reported after the DICOM check, which comes first (`PROTO-UP-004`).
+    let declared_kind = match (upload.kind, &upload.data_kind) {
+        (DocumentKind::Hl7, Some(code)) => DataKind::from_str(code).map(Some).map_err(|_| {
             ApiProblem::invalid_header(
                 "IDLink-Data-Kind",
                 format!("IDLink-Data-Kind {code:?} is not an SS-MIX2 data kind (e.g. OMP-01, OML-11, ADT-00)"),
             )
-        })?),
-        _ => None,
+        }),
+        _ => Ok(None),
     };
+    let data_kind = declared_kind.as_ref().ok().copied().flatten();
     let options = CheckOptions {
         strictness: match shared.config.strictness {
             Strictness::Strict => idlink_formats::Strictness::Strict,
@@ -424,17 +412,37 @@ async fn validate(
         charset_override: upload.charset,
         file_name: upload.file_name.clone(),
         data_kind,
-        ..CheckOptions::default()
+        nsips_profile: None,
+        // The body limit was already enforced while the body streamed in (`PROTO-UP-010`); a
+        // second, smaller PDF limit would refuse documents the protocol says are acceptable.
+        max_pdf_bytes: Some(shared.config.limits.max_body_bytes),
     };
     let kind = upload.kind;
-    let report = tokio::task::spawn_blocking(move || idlink_formats::check(&bytes, kind, &options))
-        .await
-        .map_err(|e| {
-            ApiProblem::new(
-                ProblemCode::InternalError,
-                format!("validation did not finish: {e}"),
-            )
-        })?;
+    // Blocking file reads and CPU work: off the async workers.
+    let report = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || idlink_formats::check_file(&path, kind, &options)
+    })
+    .await
+    .map_err(|e| {
+        ApiProblem::new(
+            ProblemCode::InternalError,
+            format!("validation did not finish: {e}"),
+        )
+    })?
+    .map_err(|source| internal(crate::store::StoreError::Io { path, source }))?;
+    // PROTO-UP-004: the formats crate refuses DICOM whatever the declared kind.
+    if report
+        .findings
+        .iter()
+        .any(|f| f.code == idlink_formats::Code::DicomRefused)
+    {
+        return Err(ApiProblem::new(
+            ProblemCode::UnsupportedMediaType,
+            "the body is a DICOM file (preamble and DICM magic): the service center never accepts DICOM; send the report as PDF instead",
+        ));
+    }
+    let data_kind = declared_kind?;
     let to_json = |f: &idlink_formats::Finding| serde_json::to_value(f).unwrap_or_default();
     // PROTO-UP-011
     if report.has_errors() {

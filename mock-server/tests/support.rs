@@ -85,6 +85,16 @@ pub fn pki(center: &MockCenter) -> &Pki {
 /// A reqwest client trusting the center's CA, presenting `identity` if given, offering h2 and
 /// http/1.1 (reqwest sets no ALPN on a preconfigured rustls config).
 pub fn client_with(ca: &Pki, identity: Option<&Identity>, tls12_only: bool) -> Client {
+    client_with_timeout(ca, identity, tls12_only, WAIT)
+}
+
+/// [`client_with`] with another whole-request timeout (large uploads in a debug build).
+pub fn client_with_timeout(
+    ca: &Pki,
+    identity: Option<&Identity>,
+    tls12_only: bool,
+    timeout: Duration,
+) -> Client {
     idlink_mock::ensure_crypto_provider();
     let mut roots = rustls::RootCertStore::empty();
     roots
@@ -105,7 +115,7 @@ pub fn client_with(ca: &Pki, identity: Option<&Identity>, tls12_only: bool) -> C
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Client::builder()
         .tls_backend_preconfigured(config)
-        .timeout(WAIT)
+        .timeout(timeout)
         .build()
         .expect("the client builds")
 }

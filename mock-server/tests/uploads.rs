@@ -309,6 +309,68 @@ async fn pdf_and_text_go_to_the_extended_layout_under_their_receipt() {
 }
 
 #[tokio::test]
+async fn a_pdf_larger_than_fifty_mib_within_the_body_limit_is_streamed_validated_and_stored() {
+    // PROTO-UP-001 / PROTO-UP-010: the only size limit is the server's body limit; the body is
+    // generated chunk by chunk as it is sent (never one 60 MiB buffer here or in the server).
+    const MIB: usize = 1024 * 1024;
+    const CHUNKS: usize = 60;
+    fn chunk(i: usize) -> bytes::Bytes {
+        let mut chunk = vec![b' '; MIB];
+        if i == 0 {
+            chunk[..9].copy_from_slice(b"%PDF-1.4\n");
+        }
+        for line in chunk.chunks_mut(64) {
+            if let Some(last) = line.last_mut() {
+                *last = b'\n';
+            }
+        }
+        if i == CHUNKS - 1 {
+            chunk[MIB - 7..].copy_from_slice(b"\n%%EOF\n");
+        }
+        bytes::Bytes::from(chunk)
+    }
+    let mut config = MockConfig::demo();
+    config.limits.max_body_bytes = 80 * MIB as u64;
+    let center = MockCenter::start(config).await.unwrap();
+    let client = client_with_timeout(
+        pki(&center),
+        Some(pki(&center).client(idlink_certs::Variant::Valid)),
+        false,
+        std::time::Duration::from_secs(120),
+    );
+    let mut sha = <sha2::Sha256 as sha2::Digest>::new();
+    for i in 0..CHUNKS {
+        sha2::Digest::update(&mut sha, chunk(i));
+    }
+    let digest = ContentDigest::from_sha256(sha2::Digest::finalize(sha).into());
+    let body = futures_util::stream::iter((0..CHUNKS).map(|i| Ok::<_, std::io::Error>(chunk(i))));
+
+    let upload = client
+        .post(format!("{}/v1/documents", center.mtls_url()))
+        .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+        .header("content-type", "application/pdf")
+        .header("idlink-document-kind", "pdf")
+        .header("idlink-facility", "0112345678")
+        .header("idlink-patient-id", "9999013")
+        .header("idlink-destination", "storage")
+        .header("content-digest", digest.to_string())
+        .header("idempotency-key", "big-pdf")
+        .body(reqwest::Body::wrap_stream(body))
+        .send();
+    let response = tokio::time::timeout(std::time::Duration::from_secs(120), upload)
+        .await
+        .expect("a 60 MiB upload finishes within two minutes")
+        .unwrap();
+
+    let receipt = receipt_of(response, 201).await;
+    assert_eq!(receipt.size, (CHUNKS * MIB) as u64);
+    assert_eq!(receipt.sha256, digest.to_hex());
+    assert!(receipt.warnings.is_empty(), "{:?}", receipt.warnings);
+    assert_eq!(center.store().documents().len(), 1);
+    center.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_receipt_is_visible_to_its_facility_only() {
     // PROTO-RCPT-001
     let center = demo_center().await;

@@ -34,6 +34,11 @@ pub(crate) use conformance::check;
 use crate::charset::{CharsetError, Iso2022Issue};
 use crate::{Charset, Code, Location, Severity, Strictness};
 
+/// Largest file checked as HL7 (16 MiB). A JAHIS / SS-MIX2 message is one patient event of a
+/// few KiB, so this is far above any real one; the parser holds the bytes and a decoded copy,
+/// so the cap is what bounds the memory of a check. Larger files get `HL7-TOO-LARGE`, unread.
+pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+
 /// How to parse.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParseOptions {
