@@ -149,7 +149,8 @@ pub struct CheckOptions {
     pub file_name: Option<String>,
     /// Declared data kind (from upload metadata) to cross-check with MSH-9.
     pub data_kind: Option<ssmix2::DataKind>,
-    /// NSIPS record-schema profile; without one an NSIPS check reports NSIPS-PROFILE-MISSING.
+    /// NSIPS record-schema profile. Without one only the envelope is checked and
+    /// `NSIPS-PROFILE-MISSING` is a warning (the real layout is confidential; see [`nsips`]).
     pub nsips_profile: Option<nsips::Profile>,
     /// PDF size limit in bytes; `None` means [`pdf::DEFAULT_MAX_BYTES`].
     pub max_pdf_bytes: Option<u64>,

@@ -7,7 +7,13 @@
 //! comma-separated fields, a version header record, a trailer with a record count — against a
 //! [`Profile`] written in TOML. A vendor holding the real specification writes a real profile
 //! locally; this repository ships only `profiles/nsips-fictional-sample.toml`, which is
-//! **fictional** and labelled so in its own text.
+//! **fictional** and labelled so in its own text ([`Profile::fictional_sample`]).
+//!
+//! Without a profile the checks that need no record schema still run — not empty, no NUL,
+//! Shift_JIS decodes cleanly, CRLF line endings, every line a comma-separated record with a
+//! record number — and `NSIPS-PROFILE-MISSING` is a *warning*: a facility without the
+//! confidential specification can still upload, and nobody is told a layout was checked when it
+//! was not.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -165,7 +171,24 @@ pub enum ProfileError {
     },
 }
 
+/// The shipped sample profile's text (fictional, see its header).
+const FICTIONAL_SAMPLE: &str = include_str!("../profiles/nsips-fictional-sample.toml");
+
 impl Profile {
+    /// The shipped **fictional** sample profile (`profiles/nsips-fictional-sample.toml`), so tools
+    /// can offer it for tests and demos without a path to the source tree. Its findings say
+    /// `[profile "nsips-fictional-sample" is FICTIONAL]`; it must not judge real NSIPS data.
+    ///
+    /// ```
+    /// let profile = idlink_formats::nsips::Profile::fictional_sample();
+    /// assert!(profile.profile.fictional);
+    /// ```
+    pub fn fictional_sample() -> Profile {
+        // The text is compiled in and a unit test parses it, so this cannot fail at run time.
+        Self::parse(FICTIONAL_SAMPLE, "nsips-fictional-sample.toml")
+            .expect("the embedded sample profile parses (tested in nsips::tests)")
+    }
+
     /// Parse a profile from TOML text.
     pub fn from_toml_str(text: &str) -> Result<Profile, ProfileError> {
         Self::parse(text, "<string>")
@@ -238,26 +261,13 @@ pub fn looks_like_envelope(bytes: &[u8]) -> bool {
     bytes.starts_with(b"NSIPS,")
 }
 
-/// Check an NSIPS file against `options.nsips_profile`.
+/// Check an NSIPS file: the envelope always, the record layout against
+/// `options.nsips_profile` when there is one.
 pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Findings) {
-    let Some(profile) = &options.nsips_profile else {
-        findings.push(
-            Finding::new(
-                Code::NsipsProfileMissing,
-                Severity::Error,
-                Location::default(),
-                "NSIPS files are checked against a record-schema profile, and none was given",
-            )
-            .with_hint(
-                "pass a profile (see formats/profiles/nsips-fictional-sample.toml for the format)",
-            ),
-        );
-        return;
-    };
-    let label = if profile.profile.fictional {
-        format!(" [profile {:?} is FICTIONAL]", profile.profile.name)
-    } else {
-        String::new()
+    let profile = options.nsips_profile.as_ref();
+    let label = match profile {
+        Some(p) if p.profile.fictional => format!(" [profile {:?} is FICTIONAL]", p.profile.name),
+        _ => String::new(),
     };
     let line_of = |offset: usize| {
         bytes[..offset.min(bytes.len())]
@@ -266,6 +276,30 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
             .count()
             + 1
     };
+
+    if bytes.is_empty() {
+        findings.push(Finding::new(
+            Code::NsipsEmpty,
+            Severity::Error,
+            Location::line(1, None),
+            format!("empty file: an NSIPS file has at least a header record{label}"),
+        ));
+        return;
+    }
+    let nuls = bytes.iter().filter(|b| **b == 0).count();
+    if let Some(first) = bytes.iter().position(|b| *b == 0) {
+        findings.push(
+            Finding::new(
+                Code::NsipsNul,
+                Severity::Error,
+                Location::line(line_of(first), None).with_byte(Some(first)),
+                format!(
+                    "{nuls} NUL byte(s), first at byte {first}: NSIPS files are Shift_JIS text{label}"
+                ),
+            )
+            .with_hint("this is binary data or UTF-16; export the file again as Shift_JIS CSV"),
+        );
+    }
 
     // Encoding.
     let text = match Charset::ShiftJis.decode_strict(bytes) {
@@ -318,6 +352,41 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
     let lines: Vec<&str> = match lines.split_last() {
         Some((&"", rest)) => rest.to_vec(),
         _ => lines,
+    };
+    let Some(profile) = profile else {
+        for (i, line) in lines.iter().enumerate() {
+            if line.split(',').next().is_none_or(|n| n.trim().is_empty()) {
+                findings.push(
+                    Finding::new(
+                        Code::NsipsRecordNumber,
+                        Severity::Error,
+                        Location::line(i + 1, Some(1)),
+                        format!(
+                            "line {} has no record number: every line is one record, its number \
+                             first, then its fields separated by commas",
+                            i + 1
+                        ),
+                    )
+                    .with_hint(
+                        "remove blank lines; literal commas in text are written full-width (，)",
+                    ),
+                );
+            }
+        }
+        findings.push(
+            Finding::new(
+                Code::NsipsProfileMissing,
+                Severity::Warning,
+                Location::default(),
+                "record layout not checked: no profile; write one from your copy of the NSIPS \
+                 spec, see formats/profiles/nsips-fictional-sample.toml",
+            )
+            .with_hint(
+                "the envelope (Shift_JIS, CRLF, records) was checked; the record numbers, field \
+                 counts and field formats were not",
+            ),
+        );
+        return;
     };
     let env = &profile.envelope;
     let Some(header) = lines.first() else {
@@ -501,6 +570,87 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A finding as the tables below spell it: code, severity, rendered location.
+    type Seen = (Code, Severity, String);
+
+    fn codes(bytes: &[u8], profile: Option<Profile>) -> Vec<Seen> {
+        let options = CheckOptions {
+            nsips_profile: profile,
+            ..CheckOptions::default()
+        };
+        crate::check(bytes, crate::DocumentKind::Nsips, &options)
+            .findings
+            .into_iter()
+            .map(|f| (f.code, f.severity, f.location.render()))
+            .collect()
+    }
+
+    #[test]
+    fn the_embedded_sample_is_the_shipped_profile_file() {
+        let file = Profile::from_path(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/profiles/nsips-fictional-sample.toml"
+        ))
+        .unwrap();
+        assert_eq!(Profile::fictional_sample(), file);
+    }
+
+    #[test]
+    fn without_a_profile_the_envelope_is_still_checked_and_the_layout_is_a_warning() {
+        use Code::*;
+        use Severity::{Error, Warning};
+        let missing = (NsipsProfileMissing, Warning, String::new());
+        // (bytes, findings without a profile): one row per envelope rule.
+        let cases: &[(&[u8], Vec<Seen>)] = &[
+            (b"NSIPS,1\r\n1,a\r\nEND,1\r\n", vec![missing.clone()]),
+            (b"", vec![(NsipsEmpty, Error, "1".into())]),
+            (
+                b"NSIPS,1\r\n1,\0\r\n",
+                vec![(NsipsNul, Error, "2".into()), missing.clone()],
+            ),
+            (
+                b"NSIPS,1\r\n1,\x82\r\n",
+                vec![(NsipsDecode, Error, "2".into()), missing.clone()],
+            ),
+            (
+                b"NSIPS,1\n1,a\r\n",
+                vec![(NsipsLineEnding, Error, "1".into()), missing.clone()],
+            ),
+            (
+                b"NSIPS,1\r\n1,a",
+                vec![(NsipsLineEnding, Error, "2".into()), missing.clone()],
+            ),
+            (
+                b"NSIPS,1\r\n\r\n,a\r\n",
+                vec![
+                    (NsipsRecordNumber, Error, "2:1".into()),
+                    (NsipsRecordNumber, Error, "3:1".into()),
+                    missing.clone(),
+                ],
+            ),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(
+                &codes(bytes, None),
+                expected,
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn with_a_profile_no_missing_profile_warning_is_given() {
+        let findings = codes(b"\0", Some(Profile::fictional_sample()));
+        assert!(
+            findings
+                .iter()
+                .all(|(c, _, _)| *c != Code::NsipsProfileMissing),
+            "{findings:?}"
+        );
+        assert_eq!(findings[0].0, Code::NsipsNul);
+    }
 
     #[test]
     fn profile_errors_carry_line_and_column() {

@@ -430,12 +430,26 @@ const CASES: &[Case] = &[
         "2",
         Some(12),
     ),
-    case(
+    warn(
         "nsips/valid.csv",
         NsipsWithoutProfile,
         Code::NsipsProfileMissing,
         "",
         None,
+    ),
+    case(
+        "nsips/lf-endings.csv",
+        NsipsWithoutProfile,
+        Code::NsipsLineEnding,
+        "1",
+        Some(29),
+    ),
+    case(
+        "nsips/utf8.csv",
+        NsipsWithoutProfile,
+        Code::NsipsDecode,
+        "2",
+        Some(46),
     ),
     case(
         "nsips/lf-endings.csv",

@@ -45,6 +45,24 @@ fn renders_in_the_wild_framing_leniently_as_warnings() {
 }
 
 #[test]
+fn renders_an_nsips_file_without_a_profile_with_its_envelope_errors_and_the_layout_warning() {
+    let rel = "nsips/lf-endings.csv";
+    let report = check(&fixture(rel), DocumentKind::Nsips, &CheckOptions::default());
+    insta::assert_snapshot!(report.render_human(rel));
+}
+
+#[test]
+fn renders_an_nsips_file_against_the_fictional_profile_with_the_fictional_label() {
+    let rel = "nsips/bad-count.csv";
+    let options = CheckOptions {
+        nsips_profile: Some(idlink_formats::nsips::Profile::fictional_sample()),
+        ..CheckOptions::default()
+    };
+    let report = check(&fixture(rel), DocumentKind::Nsips, &options);
+    insta::assert_snapshot!(report.render_human(rel));
+}
+
+#[test]
 fn the_json_form_is_stable() {
     let report = check(
         &fixture("broken/segment-order.hl7"),

@@ -195,6 +195,21 @@ fn valid_pdf_text_and_nsips_fixtures_have_no_findings() {
 }
 
 #[test]
+fn a_valid_nsips_file_without_a_profile_passes_with_only_the_missing_profile_warning() {
+    // Arrange: no profile, as a facility without the confidential specification runs it.
+    let options = CheckOptions::default();
+    // Act
+    let report = check(&fixture("nsips/valid.csv"), DocumentKind::Nsips, &options);
+    // Assert
+    assert!(!report.has_errors(), "{}", report.render_human("valid.csv"));
+    assert_eq!(codes(&report), vec![Code::NsipsProfileMissing]);
+    assert_eq!(
+        report.findings[0].severity,
+        idlink_formats::Severity::Warning
+    );
+}
+
+#[test]
 fn detect_recognises_each_kind_from_its_first_bytes() {
     assert_eq!(
         idlink_formats::detect(&fixture(&format!("valid/{ADT00}"))),

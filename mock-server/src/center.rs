@@ -58,6 +58,9 @@ pub enum MockError {
     /// A client kit could not be written.
     #[error(transparent)]
     Kit(#[from] KitError),
+    /// The configuration names something that cannot be used (the NSIPS profile).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// Ports to bind; 0 picks a free ephemeral port, so parallel tests never collide.
@@ -82,6 +85,9 @@ pub(crate) struct Shared {
     pub store: Arc<Store>,
     pub in_progress: Arc<InProgress>,
     pub admin_token: String,
+    /// `config.nsips_profile`, loaded once at start-up (read-only afterwards, cloned into the
+    /// check options of each NSIPS upload).
+    pub nsips_profile: Option<idlink_formats::nsips::Profile>,
 }
 
 /// A running mock service center with its mTLS, VPN and admin listeners on 127.0.0.1.
@@ -150,6 +156,7 @@ impl MockCenter {
         ports: Ports,
     ) -> Result<MockCenter, MockError> {
         tls::ensure_crypto_provider();
+        let nsips_profile = config.load_nsips_profile()?;
         let (data_dir, temp_dir) = match &config.data_dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir).map_err(|source| MockError::DataDir {
@@ -209,6 +216,7 @@ impl MockCenter {
             store: Arc::new(store),
             in_progress: Arc::new(InProgress::default()),
             admin_token: format!("adm-{}", uuid::Uuid::new_v4().simple()),
+            nsips_profile,
             config,
         });
         let shutdown = CancellationToken::new();

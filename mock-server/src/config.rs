@@ -33,6 +33,15 @@ pub enum ConfigError {
     /// The TOML parsed but breaks a rule (duplicate account, unknown appliance ID syntax...).
     #[error("the mock configuration is inconsistent: {0}")]
     Invalid(String),
+    /// The NSIPS profile named by `nsips_profile` cannot be read or parsed. The source names
+    /// the profile file, and for a syntax or schema error its line and column.
+    #[error("the NSIPS profile in the mock configuration{} cannot be used: {source}", in_file(.config))]
+    NsipsProfile {
+        /// The configuration file that names the profile, when there is one.
+        config: Option<PathBuf>,
+        /// What went wrong, with the profile's path (and line and column).
+        source: idlink_formats::nsips::ProfileError,
+    },
 }
 
 fn in_file(path: &Option<PathBuf>) -> String {
@@ -64,6 +73,12 @@ pub struct MockConfig {
     /// Region-shared appliances known to the center (`PROTO-UP-007`).
     #[serde(default)]
     pub appliances: Vec<ApplianceConfig>,
+    /// The NSIPS record-schema profile uploads are checked against; a relative path is relative
+    /// to the configuration file. `None` (the demo): only the NSIPS envelope is checked and the
+    /// receipt carries the `NSIPS-PROFILE-MISSING` warning, because the real layout is
+    /// confidential and a mock that refused every NSIPS upload would test nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nsips_profile: Option<PathBuf>,
 }
 
 /// Limits on what one client can make the mock do.
@@ -293,6 +308,7 @@ impl MockConfig {
                 id: "region-01".to_owned(),
                 name: Some("Demo region-shared appliance".to_owned()),
             }],
+            nsips_profile: None,
         }
     }
 
@@ -321,12 +337,43 @@ impl MockConfig {
         self.accounts.iter().find(|a| a.id == id)
     }
 
+    /// Loads the NSIPS profile named by [`MockConfig::nsips_profile`], if any. The center calls
+    /// this at start-up; parsing a configuration file calls it too, so a broken profile is
+    /// reported with the configuration, not at the first NSIPS upload.
+    pub fn load_nsips_profile(
+        &self,
+    ) -> Result<Option<idlink_formats::nsips::Profile>, ConfigError> {
+        self.nsips_profile
+            .as_ref()
+            .map(|path| {
+                idlink_formats::nsips::Profile::from_path(path).map_err(|source| {
+                    ConfigError::NsipsProfile {
+                        config: None,
+                        source,
+                    }
+                })
+            })
+            .transpose()
+    }
+
     fn parse(text: &str, path: Option<&Path>) -> Result<Self, ConfigError> {
-        let config: Self = toml::from_str(text).map_err(|source| ConfigError::Parse {
+        let mut config: Self = toml::from_str(text).map_err(|source| ConfigError::Parse {
             path: path.map(Path::to_owned),
             source: Box::new(source),
         })?;
         config.check()?;
+        if let (Some(profile), Some(file)) = (&mut config.nsips_profile, path)
+            && profile.is_relative()
+        {
+            *profile = file.parent().unwrap_or(Path::new("")).join(&*profile);
+        }
+        config.load_nsips_profile().map_err(|e| match e {
+            ConfigError::NsipsProfile { source, .. } => ConfigError::NsipsProfile {
+                config: path.map(Path::to_owned),
+                source,
+            },
+            other => other,
+        })?;
         Ok(config)
     }
 
@@ -397,6 +444,45 @@ mod tests {
         let debug = format!("{demo:?}");
         assert!(!debug.contains("demo-cert-pass"));
         assert!(debug.contains("[redacted]"));
+    }
+
+    #[test]
+    fn an_nsips_profile_path_is_relative_to_the_config_file_and_its_errors_name_file_line_column() {
+        // Arrange: a config naming a profile next to it, once broken and once the real sample.
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("mock.toml");
+        std::fs::write(&config_path, "nsips_profile = \"profiles/nsips.toml\"\n").unwrap();
+        std::fs::create_dir(dir.path().join("profiles")).unwrap();
+        let profile_path = dir.path().join("profiles/nsips.toml");
+        std::fs::write(
+            &profile_path,
+            "[profile]\nname = \"x\"\nfictional = true\nbogus = 1\n",
+        )
+        .unwrap();
+
+        // Act
+        let broken = MockConfig::from_path(&config_path).unwrap_err().to_string();
+        std::fs::write(
+            &profile_path,
+            include_str!("../../formats/profiles/nsips-fictional-sample.toml"),
+        )
+        .unwrap();
+        let loaded = MockConfig::from_path(&config_path).unwrap();
+
+        // Assert
+        assert!(
+            broken.contains(&config_path.display().to_string()),
+            "{broken}"
+        );
+        assert!(
+            broken.contains(&format!("{}:4:1:", profile_path.display())),
+            "{broken}"
+        );
+        assert_eq!(
+            loaded.nsips_profile.as_deref(),
+            Some(profile_path.as_path())
+        );
+        assert!(loaded.load_nsips_profile().unwrap().is_some());
     }
 
     #[test]

@@ -412,7 +412,10 @@ async fn validate(
         charset_override: upload.charset,
         file_name: upload.file_name.clone(),
         data_kind,
-        nsips_profile: None,
+        nsips_profile: match upload.kind {
+            DocumentKind::Nsips => shared.nsips_profile.clone(),
+            _ => None,
+        },
         // The body limit was already enforced while the body streamed in (`PROTO-UP-010`); a
         // second, smaller PDF limit would refuse documents the protocol says are acceptable.
         max_pdf_bytes: Some(shared.config.limits.max_body_bytes),

@@ -370,6 +370,93 @@ async fn a_pdf_larger_than_fifty_mib_within_the_body_limit_is_streamed_validated
     center.shutdown().await;
 }
 
+/// A fictional NSIPS upload (formats/tests/data/nsips, see its README) for patient 9999013.
+fn nsips_upload(center: &MockCenter, key: &str, bytes: &[u8]) -> reqwest::RequestBuilder {
+    mtls_client(center)
+        .post(format!("{}/v1/documents", center.mtls_url()))
+        .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+        .header("content-type", "text/csv; charset=shift_jis")
+        .header("idlink-document-kind", "nsips")
+        .header("idlink-facility", "0112345678")
+        .header("idlink-patient-id", "9999013")
+        .header("idlink-destination", "storage")
+        .header("content-digest", ContentDigest::of(bytes).to_string())
+        .header("idempotency-key", key)
+        .body(bytes.to_vec())
+}
+
+const NSIPS_VALID: &[u8] = include_bytes!("../../formats/tests/data/nsips/valid.csv");
+const NSIPS_BAD_COUNT: &[u8] = include_bytes!("../../formats/tests/data/nsips/bad-count.csv");
+
+#[tokio::test]
+async fn an_nsips_upload_without_a_profile_is_stored_with_the_missing_profile_warning() {
+    // PROTO-UP-011: the demo has no NSIPS profile (the real layout is confidential); the
+    // envelope is checked, the layout is not, and the receipt says so.
+    let center = demo_center().await;
+    assert_eq!(center.config().nsips_profile, None);
+
+    let receipt = receipt_of(
+        nsips_upload(&center, "nsips-1", NSIPS_VALID)
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+
+    let codes: Vec<&str> = receipt
+        .warnings
+        .iter()
+        .filter_map(|w| w["code"].as_str())
+        .collect();
+    assert_eq!(codes, vec!["NSIPS-PROFILE-MISSING"]);
+    assert_eq!(receipt.warnings[0]["severity"], "warning");
+    assert_eq!(
+        center.store().read(&receipt.stored_path).unwrap(),
+        NSIPS_VALID
+    );
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_the_fictional_nsips_profile_configured_a_file_that_breaks_it_is_refused_with_findings()
+ {
+    // PROTO-UP-011 with `nsips_profile` set: the layout is checked too.
+    let mut config = MockConfig::demo();
+    config.nsips_profile = Some(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../formats/profiles/nsips-fictional-sample.toml"),
+    );
+    let center = MockCenter::start(config).await.unwrap();
+
+    let refused = nsips_upload(&center, "nsips-bad", NSIPS_BAD_COUNT)
+        .send()
+        .await
+        .unwrap();
+    let accepted = receipt_of(
+        nsips_upload(&center, "nsips-good", NSIPS_VALID)
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+
+    assert_eq!(refused.status(), 422);
+    let problem = problem(refused).await;
+    assert_eq!(problem.code, "validation-failed");
+    let findings = problem.findings;
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "NSIPS-RECORD-COUNT" && f["severity"] == "error"),
+        "{findings:?}"
+    );
+    assert!(accepted.warnings.is_empty(), "{:?}", accepted.warnings);
+    assert_eq!(center.store().documents().len(), 1);
+    center.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_receipt_is_visible_to_its_facility_only() {
     // PROTO-RCPT-001
