@@ -118,6 +118,17 @@ pub enum JournalEvent {
         path: String,
         /// `HTTP/1.1` or `HTTP/2.0`.
         version: String,
+        /// Uploads: the `Idempotency-Key` as sent, so one document's retries (and replays,
+        /// refused before any body is read) can be followed across connections
+        /// (`PROTO-CLI-001`). Not a secret, unlike `Authorization`, which is never journaled.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        idempotency_key: Option<String>,
+        /// Uploads: `IDLink-Patient-Id` as declared.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        patient_id: Option<String>,
+        /// Uploads: `IDLink-Document-Kind` as declared.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        document_kind: Option<String>,
     },
     /// An upload passed every check that needs no body and its body is now being received
     /// (its idempotency key is claimed: a second upload with the same key gets

@@ -14,7 +14,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use idlink_protocol::headers::{
-    PATH_DOCUMENTS, PATH_RECEIPTS, PATH_WHOAMI, PROTOCOL, PROTOCOL_VERSION, REQUEST_ID,
+    DOCUMENT_KIND, IDEMPOTENCY_KEY, PATH_DOCUMENTS, PATH_RECEIPTS, PATH_WHOAMI, PATIENT_ID,
+    PROTOCOL, PROTOCOL_VERSION, REQUEST_ID,
 };
 use idlink_protocol::{ProblemCode, WhoAmI};
 
@@ -59,6 +60,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// Longest declared header value journaled (a valid idempotency key has at most 128
+/// characters); an invalid one is cut rather than letting a client grow the journal.
+const DECLARED_MAX_CHARS: usize = 128;
+
 /// Request ID, `IDLink-Protocol`, journal entries, and `request_id` in problem documents
 /// (`PROTO-CONN-002`, `PROTO-ERR-001`).
 async fn journal_request(
@@ -70,6 +75,18 @@ async fn journal_request(
     let info = request.extensions().get::<Arc<ConnectionInfo>>().cloned();
     let connection = info.as_ref().map(|i| i.id);
     let listener = info.as_ref().map(|i| i.listener);
+    // What an upload declares, as sent (validated later): journaled before any check can
+    // refuse it, so every attempt of a retried document shows its key.
+    let [idempotency_key, patient_id, document_kind] = {
+        let is_upload =
+            request.method() == axum::http::Method::POST && request.uri().path() == PATH_DOCUMENTS;
+        [IDEMPOTENCY_KEY, PATIENT_ID, DOCUMENT_KIND].map(|name| {
+            is_upload
+                .then(|| request.headers().get(name)?.to_str().ok())
+                .flatten()
+                .map(|value| value.trim().chars().take(DECLARED_MAX_CHARS).collect())
+        })
+    };
     shared.journal.record(
         connection,
         listener,
@@ -78,6 +95,9 @@ async fn journal_request(
             method: request.method().to_string(),
             path: request.uri().path().to_owned(),
             version: format!("{:?}", request.version()),
+            idempotency_key,
+            patient_id,
+            document_kind,
         },
     );
     request

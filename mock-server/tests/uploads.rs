@@ -51,6 +51,60 @@ async fn the_same_upload_with_the_same_key_is_stored_once_and_replays_the_first_
 }
 
 #[tokio::test]
+async fn every_upload_attempt_journals_its_idempotency_key_patient_and_kind_but_no_credentials() {
+    // PROTO-CLI-001 is checked from the journal: the first upload and its replay (answered
+    // before any body is read) both carry the key the client sent.
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    for _ in 0..2 {
+        hl7_upload(
+            &client,
+            &center.mtls_url(),
+            CERT_ACCOUNT,
+            "retry-key-1",
+            SAMPLE_OMP01,
+        )
+        .send()
+        .await
+        .unwrap();
+    }
+
+    let uploads: Vec<_> = center
+        .journal()
+        .entries()
+        .into_iter()
+        .filter_map(|e| match e.event {
+            JournalEvent::Request {
+                path,
+                idempotency_key,
+                patient_id,
+                document_kind,
+                ..
+            } if path == "/v1/documents" => Some((idempotency_key, patient_id, document_kind)),
+            _ => None,
+        })
+        .collect();
+    let expected = (
+        Some("retry-key-1".to_owned()),
+        Some("9999013".to_owned()),
+        Some("hl7".to_owned()),
+    );
+    assert_eq!(uploads, vec![expected.clone(), expected]);
+    let file = std::fs::read_to_string(center.data_dir().join("journal.jsonl")).unwrap();
+    assert!(
+        file.contains(r#""idempotency_key":"retry-key-1""#),
+        "{file}"
+    );
+    for secret in [CERT_ACCOUNT.1, "Basic ", "authorization"] {
+        assert!(
+            !file.to_lowercase().contains(&secret.to_lowercase()),
+            "{secret} in {file}"
+        );
+    }
+    center.shutdown().await;
+}
+
+#[tokio::test]
 async fn an_update_with_the_same_order_number_moves_the_old_file_to_flag_2() {
     // PROTO-STORE-002 / PROTO-STORE-001
     let center = demo_center().await;
