@@ -297,7 +297,6 @@ fn base64_of(s: &str) -> String {
 
 /// `upload.nsips_profile` reaches pre-flight, and the center stores the file.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the mock refuses NSIPS without a profile until formats makes a missing profile a warning"]
 async fn an_nsips_file_uploads_with_the_configured_profile() {
     // Arrange
     let center = demo_center().await;
@@ -328,6 +327,32 @@ async fn an_nsips_file_uploads_with_the_configured_profile() {
         "the configured profile was not used:\n{}",
         text(&out)
     );
+    center.shutdown().await;
+}
+
+/// Without a profile an NSIPS file gets the envelope checks and a warning, and still goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_nsips_file_without_a_profile_uploads_with_a_warning() {
+    // Arrange
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    let doc = dir.path().join("dispensing.csv");
+    std::fs::copy(support::nsips_fixture("valid.csv"), &doc).unwrap();
+    let mut check = storeclient(&kit.config);
+    check.arg("check").arg(&doc);
+    let mut upload = storeclient(&kit.config);
+    upload.args(["upload", "--patient", "9999013"]).arg(&doc);
+    // Act
+    let checked = run(check).await;
+    let uploaded = run(upload).await;
+    // Assert
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked));
+    assert!(
+        String::from_utf8_lossy(&checked.stdout).contains("warning NSIPS-PROFILE-MISSING"),
+        "{}",
+        text(&checked)
+    );
+    assert_eq!(uploaded.status.code(), Some(0), "{}", text(&uploaded));
     center.shutdown().await;
 }
 

@@ -345,9 +345,7 @@ const NSIPS_FIXTURES: &[(&str, Option<Code>)] = &[
 fn check_with_the_fictional_nsips_profile_reports_each_broken_fixtures_code() {
     // Arrange
     let options = PreflightOptions {
-        nsips_profile: Some(
-            nsips::Profile::from_path(support::nsips_profile_path()).expect("sample profile"),
-        ),
+        nsips_profile: Some(nsips::Profile::fictional_sample()),
         ..Default::default()
     };
     for (name, expected) in NSIPS_FIXTURES {
@@ -372,4 +370,22 @@ fn check_with_the_fictional_nsips_profile_reports_each_broken_fixtures_code() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn an_nsips_file_without_a_profile_passes_pre_flight_with_a_warning() {
+    let hints = MetadataHints {
+        patient: Some("9999013".into()),
+        ..Default::default()
+    };
+    let prepared = preflight::prepare(
+        &support::nsips_fixture("valid.csv"),
+        &hints,
+        storeclient::config::StrictnessSetting::Strict,
+    )
+    .expect("the envelope is fine, so the file may go out");
+    let report = prepared.report.expect("small files are checked in full");
+    let warnings: Vec<Code> = report.warnings().map(|f| f.code).collect();
+    assert_eq!(warnings, vec![Code::NsipsProfileMissing]);
+    assert_eq!(prepared.metadata.kind, storeclient::DocumentKind::Nsips);
 }
