@@ -19,11 +19,9 @@ use crate::metadata::{
 };
 use idlink_formats::nsips;
 
-/// Documents up to this size are validated in full (read into memory once). Larger ones (big
-/// PDFs) get the light check only, so memory stays flat whatever the document size.
-pub const FULL_CHECK_LIMIT: u64 = 16 * 1024 * 1024;
-
-/// Bytes read to detect the kind of a large document.
+/// Bytes read to detect a document's kind. Validation itself goes through
+/// `idlink_formats::check_file`, which reads in bounded pieces, so memory stays flat whatever
+/// the document size.
 const HEAD: usize = 64 * 1024;
 
 /// How pre-flight judges a document: strictness, and the record-schema profile NSIPS files are
@@ -114,9 +112,9 @@ pub fn check_only(
     options: impl Into<PreflightOptions>,
 ) -> Result<Report, PreflightError> {
     let hints = with_sidecar(path, hints)?;
-    let (bytes, _) = read(path)?;
-    let kind = kind_of(path, &bytes, &hints)?;
-    run_check(path, &bytes, kind, &hints, options.into())
+    let head = read_head(path)?;
+    let kind = kind_of(path, &head, &hints)?;
+    run_check(path, kind, &hints, options.into())
 }
 
 /// Validates a document and works out its metadata (`storeclient upload`, spool runs).
@@ -126,28 +124,16 @@ pub fn prepare(
     options: impl Into<PreflightOptions>,
 ) -> Result<Prepared, PreflightError> {
     let hints = with_sidecar(path, hints)?;
-    let (bytes, full) = read(path)?;
-    let kind = kind_of(path, &bytes, &hints)?;
-    let report = if full {
-        let report = run_check(path, &bytes, kind, &hints, options.into())?;
-        if report.has_errors() {
-            return Err(PreflightError::Invalid {
-                path: path.to_owned(),
-                report: Box::new(report),
-            });
-        }
-        Some(report)
-    } else {
-        if idlink_formats::is_dicom(&bytes) {
-            let report = idlink_formats::check(&bytes, DocumentKind::Pdf, &CheckOptions::default());
-            return Err(PreflightError::Invalid {
-                path: path.to_owned(),
-                report: Box::new(report),
-            });
-        }
-        tracing::info!(document = %path.display(), "larger than {FULL_CHECK_LIMIT} bytes: checked kind and DICOM only; the server validates it in full");
-        None
-    };
+    let head = read_head(path)?;
+    let kind = kind_of(path, &head, &hints)?;
+    let report = run_check(path, kind, &hints, options.into())?;
+    if report.has_errors() {
+        return Err(PreflightError::Invalid {
+            path: path.to_owned(),
+            report: Box::new(report),
+        });
+    }
+    let report = Some(report);
     let metadata = metadata_for(path, kind, &hints, report.as_ref()).map_err(|source| {
         PreflightError::Metadata {
             path: path.to_owned(),
@@ -169,25 +155,16 @@ fn with_sidecar(path: &Path, hints: &MetadataHints) -> Result<MetadataHints, Pre
     Ok(hints.clone().or(side.unwrap_or_default()))
 }
 
-/// Reads the whole document when it is small enough, else its head; says which.
-fn read(path: &Path) -> Result<(Vec<u8>, bool), PreflightError> {
+/// Reads the first [`HEAD`] bytes, enough to recognise the kind (and DICOM).
+fn read_head(path: &Path) -> Result<Vec<u8>, PreflightError> {
     let err = |source| PreflightError::Read {
         path: path.to_owned(),
         source,
     };
-    let mut file = std::fs::File::open(path).map_err(err)?;
-    let size = file.metadata().map_err(err)?.len();
-    if size <= FULL_CHECK_LIMIT {
-        let mut bytes = Vec::with_capacity(size as usize);
-        file.read_to_end(&mut bytes).map_err(err)?;
-        Ok((bytes, true))
-    } else {
-        let mut bytes = Vec::with_capacity(HEAD);
-        file.take(HEAD as u64)
-            .read_to_end(&mut bytes)
-            .map_err(err)?;
-        Ok((bytes, false))
-    }
+    let file = std::fs::File::open(path).map_err(err)?;
+    let mut head = Vec::with_capacity(HEAD);
+    file.take(HEAD as u64).read_to_end(&mut head).map_err(err)?;
+    Ok(head)
 }
 
 fn kind_of(
@@ -245,7 +222,6 @@ fn file_name(path: &Path) -> String {
 
 fn run_check(
     path: &Path,
-    bytes: &[u8],
     kind: DocumentKind,
     hints: &MetadataHints,
     preflight: PreflightOptions,
@@ -284,9 +260,14 @@ fn run_check(
         nsips_profile: preflight
             .nsips_profile
             .filter(|_| kind == DocumentKind::Nsips),
-        max_pdf_bytes: None,
+        // The size limit is the service center's own (PROTO-UP-010) and it answers `too-large`;
+        // the client does not guess it, so a PDF is never refused locally for its size.
+        max_pdf_bytes: Some(u64::MAX),
     };
-    Ok(idlink_formats::check(bytes, kind, &options))
+    idlink_formats::check_file(path, kind, &options).map_err(|source| PreflightError::Read {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 fn metadata_for(
@@ -369,6 +350,55 @@ fn metadata_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pdf_larger_than_any_in_memory_limit_passes_pre_flight_without_being_read_whole() {
+        // Arrange: a 60 MiB PDF (sparse, so the test writes almost nothing)
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("report.pdf");
+        let size = 60 * 1024 * 1024;
+        let mut file = std::fs::File::create(&doc).unwrap();
+        std::io::Write::write_all(&mut file, b"%PDF-1.7\n").unwrap();
+        file.set_len(size - 6).unwrap();
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::End(0)).unwrap();
+        std::io::Write::write_all(&mut file, b"%%EOF\n").unwrap();
+        let hints = MetadataHints {
+            patient: Some("9999013".into()),
+            ..MetadataHints::default()
+        };
+
+        // Act
+        let prepared = prepare(&doc, &hints, StrictnessSetting::Strict);
+
+        // Assert: the service center's size limit is its own (PROTO-UP-010), not guessed here
+        let prepared = prepared.unwrap_or_else(|e| panic!("{}", e.explain()));
+        assert_eq!(prepared.metadata.kind, DocumentKind::Pdf);
+        assert_eq!(std::fs::metadata(&doc).unwrap().len(), size);
+    }
+
+    #[test]
+    fn a_large_truncated_pdf_is_still_validated_in_full_and_refused() {
+        // Arrange: 60 MiB, but the transfer was cut off before %%EOF
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("cut.pdf");
+        let mut file = std::fs::File::create(&doc).unwrap();
+        std::io::Write::write_all(&mut file, b"%PDF-1.7\n").unwrap();
+        file.set_len(60 * 1024 * 1024).unwrap();
+        let hints = MetadataHints {
+            patient: Some("9999013".into()),
+            ..MetadataHints::default()
+        };
+
+        // Act
+        let err = prepare(&doc, &hints, StrictnessSetting::Strict).unwrap_err();
+
+        // Assert
+        let PreflightError::Invalid { report, .. } = err else {
+            panic!("expected validation findings, got {err}")
+        };
+        let codes: Vec<String> = report.errors().map(|f| f.code.to_string()).collect();
+        assert_eq!(codes, ["PDF-EOF"]);
+    }
 
     #[test]
     fn a_text_document_needs_a_patient_from_flags_or_a_sidecar() {

@@ -154,7 +154,7 @@ pub enum ProfileError {
         message: String,
     },
     /// The file could not be read.
-    #[error("cannot read NSIPS profile {path}: {source}")]
+    #[error("cannot read NSIPS profile {path}")]
     Io {
         /// The path.
         path: String,

@@ -32,7 +32,7 @@ pub enum MockError {
     #[error(transparent)]
     Tls(#[from] TlsError),
     /// A listener could not be bound.
-    #[error("cannot bind the {listener} listener on {addr}: {source}")]
+    #[error("cannot bind the {listener} listener on {addr}")]
     Bind {
         /// Which listener.
         listener: &'static str,
@@ -42,7 +42,7 @@ pub enum MockError {
         source: std::io::Error,
     },
     /// The data directory could not be prepared.
-    #[error("cannot use the data directory {path}: {source}")]
+    #[error("cannot use the data directory {path}")]
     DataDir {
         /// The directory.
         path: PathBuf,

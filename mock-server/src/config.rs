@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read the mock configuration {path}: {source}")]
+    #[error("cannot read the mock configuration {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -23,7 +23,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The TOML is malformed or has an unknown key (the message carries line and column).
-    #[error("the mock configuration{} is not valid TOML for idlink-mock: {source}", in_file(.path))]
+    #[error("the mock configuration{} is not valid TOML for idlink-mock", in_file(.path))]
     Parse {
         /// The file, when the text came from one.
         path: Option<PathBuf>,
@@ -35,7 +35,7 @@ pub enum ConfigError {
     Invalid(String),
     /// The NSIPS profile named by `nsips_profile` cannot be read or parsed. The source names
     /// the profile file, and for a syntax or schema error its line and column.
-    #[error("the NSIPS profile in the mock configuration{} cannot be used: {source}", in_file(.config))]
+    #[error("the NSIPS profile in the mock configuration{} cannot be used", in_file(.config))]
     NsipsProfile {
         /// The configuration file that names the profile, when there is one.
         config: Option<PathBuf>,
@@ -433,7 +433,8 @@ mod tests {
     #[test]
     fn unknown_keys_are_refused_with_their_location() {
         let err = MockConfig::from_toml_str("strictnes = \"strict\"\n").unwrap_err();
-        let message = err.to_string();
+        // What the CLI prints: the message and its causes, once each.
+        let message = format!("{:#}", anyhow::Error::new(err));
         assert!(message.contains("strictnes"), "{message}");
         assert!(message.contains("line 1"), "{message}");
     }
@@ -461,7 +462,10 @@ mod tests {
         .unwrap();
 
         // Act
-        let broken = MockConfig::from_path(&config_path).unwrap_err().to_string();
+        let broken = format!(
+            "{:#}",
+            anyhow::Error::new(MockConfig::from_path(&config_path).unwrap_err())
+        );
         std::fs::write(
             &profile_path,
             include_str!("../../formats/profiles/nsips-fictional-sample.toml"),

@@ -192,7 +192,7 @@ pub struct WaitTimeout {
 
 /// Why the journal file could not be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open the journal file {path}: {source}")]
+#[error("cannot open the journal file {path}")]
 pub struct JournalError {
     /// The file.
     pub path: PathBuf,

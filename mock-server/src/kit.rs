@@ -38,7 +38,7 @@ pub enum KitError {
     #[error("cannot encode the PKCS#12 file: {0}")]
     Pkcs12(String),
     /// A file could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     Write {
         /// The file.
         path: PathBuf,

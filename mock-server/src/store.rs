@@ -36,7 +36,7 @@ use crate::clock::{self, MonotonicMillis};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A file-system operation failed.
-    #[error("storage I/O failed on {path}: {source}")]
+    #[error("storage I/O failed on {path}")]
     Io {
         /// The file or directory.
         path: PathBuf,

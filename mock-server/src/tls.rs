@@ -20,7 +20,7 @@ use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyD
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     /// A PKI file could not be loaded.
-    #[error("cannot load the mock's PKI from {dir}: {source}")]
+    #[error("cannot load the mock's PKI from {dir}")]
     Load {
         /// The PKI directory.
         dir: PathBuf,

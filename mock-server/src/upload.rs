@@ -378,11 +378,19 @@ fn too_large(size: u64, limit: u64) -> ApiProblem {
 }
 
 fn internal(error: crate::store::StoreError) -> ApiProblem {
-    tracing::error!(%error, "upload failed inside the server");
+    // The whole cause chain, once: "storage I/O failed on PATH: No space left on device".
+    let mut chain = error.to_string();
+    let mut cause = std::error::Error::source(&error);
+    while let Some(inner) = cause {
+        chain.push_str(": ");
+        chain.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    tracing::error!(error = %chain, "upload failed inside the server");
     ApiProblem::new(
         ProblemCode::InternalError,
         format!(
-            "the service center could not store the document ({error}); nothing was acknowledged, retry later"
+            "the service center could not store the document ({chain}); nothing was acknowledged, retry later"
         ),
     )
 }
