@@ -10,7 +10,7 @@
 # limit is raised to 2 GiB so the 1 GiB file is delivered (exit 0), not merely streamed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-client}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --release -q -p storeclient -p idlink-mock
 BIN="$CARGO_TARGET_DIR/release"
 WORK="$(mktemp -d)"

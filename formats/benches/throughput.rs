@@ -2,7 +2,7 @@
 //! baseline measured in the same run on the same bytes: a plain encoding_rs ISO-2022-JP decode
 //! (the least any correct reader must do). Not a timed test: it prints figures, asserts nothing.
 //!
-//! `CARGO_TARGET_DIR=/work/target-formats cargo bench -p idlink-formats --bench throughput`
+//! `cargo bench -p idlink-formats --bench throughput`
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

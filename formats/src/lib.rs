@@ -44,7 +44,7 @@
 //!
 //! # Throughput
 //!
-//! `CARGO_TARGET_DIR=/work/target-formats cargo bench -p idlink-formats --bench throughput`
+//! `cargo bench -p idlink-formats --bench throughput`
 //! measures parse + validate of realistic ~2 KB ISO-2022-JP messages against a plain
 //! encoding_rs decode of the same bytes in the same run. Target: ≥ 100 MB/s on one core.
 //! Measured on the shared 2-vCPU build box (load average ≈ 6): `check` 114 MB/s on-CPU
