@@ -145,12 +145,14 @@ async fn vpn_mode_uploads_without_a_certificate_on_the_vpn_listener() {
 // PROTO-CLI-002, PROTO-ERR-002
 #[tokio::test]
 async fn retry_after_is_honoured_as_measured_in_the_mock_journal() {
-    // Arrange: one 429 with Retry-After: 2; the kit scales waits by 0.001 (2 s -> 2 ms).
+    // Arrange: one 429 with Retry-After: 30; the kit scales waits by 0.001 (30 s -> 30 ms),
+    // far above the scaled backoff (1 s -> at most 1.5 ms with jitter), so a client that
+    // ignored Retry-After would retry well inside the window.
     let center = demo_center().await;
     let (dir, kit) = kit(&center, "fac-0112345678", "");
     center.faults().inject(Fault::Problem {
         code: ProblemCode::RateLimited,
-        retry_after: Some(2),
+        retry_after: Some(30),
         times: 1,
     });
     // Act
@@ -168,8 +170,8 @@ async fn retry_after_is_honoured_as_measured_in_the_mock_journal() {
         .expect("a retry in the journal");
     let gap = support::gap_ms(&entries[limited].at, &next.at);
     assert!(
-        gap >= 2.0,
-        "retried {gap} ms after the 429; Retry-After asks for 2 ms (scaled)"
+        gap >= 30.0,
+        "retried {gap} ms after the 429; Retry-After asks for 30 ms (scaled)"
     );
     center.shutdown().await;
 }
