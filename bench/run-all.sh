@@ -17,8 +17,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-bench}
 ROUNDS=${ROUNDS:-3} FILES=${FILES:-1000} PER_PROCESS_FILES=${PER_PROCESS_FILES:-100}
 BIG_MIB=${BIG_MIB:-256} LIMIT_SECONDS=${LIMIT_SECONDS:-1800} TMPFS=${TMPFS-/dev/shm}
-OUT=${OUT:-$(mktemp -d /tmp/idlink-bench-results.XXXXXX)}
-mkdir -p "$OUT"
 
 missing=0
 for tool in python3 curl timeout; do
@@ -38,6 +36,8 @@ if [[ -n $TMPFS ]]; then
   if [[ -d $TMPFS && -w $TMPFS ]]; then places+=(tmpfs); else echo "TMPFS=$TMPFS not writable: skipping the tmpfs pass" >&2; fi
 fi
 
+OUT=${OUT:-$(mktemp -d /tmp/idlink-bench-results.XXXXXX)}
+mkdir -p "$OUT"
 echo "results in $OUT" >&2
 for place in "${places[@]}"; do
   tmpdir=()
