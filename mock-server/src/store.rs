@@ -462,6 +462,14 @@ impl Store {
         };
         let target = self.root.join(&relative);
         let dir = target.parent().unwrap_or(&self.root).to_owned();
+        // The deepest directory that already exists: it and every directory created below it
+        // gain an entry now, and only those need an fsync (3 syncs for a new patient's first
+        // document, 1 for a known folder, instead of every ancestor up to the root).
+        let existing = dir
+            .ancestors()
+            .find(|d| d.is_dir())
+            .unwrap_or(&self.root)
+            .to_owned();
         fs::create_dir_all(&dir).map_err(io(&dir))?;
 
         let mut superseded_path = None;
@@ -473,7 +481,7 @@ impl Store {
         }
         fs::rename(&received.guard.path, &target).map_err(io(&target))?;
         received.guard.keep = true;
-        sync_dirs(&dir, &self.root)?;
+        sync_dirs(&dir, &existing)?;
 
         let receipt = Receipt {
             receipt_id: receipt_id.clone(),
@@ -629,16 +637,17 @@ fn to_slash(path: &Path) -> String {
         .join("/")
 }
 
-/// fsyncs `dir` and every ancestor up to and including `root`, so new directory entries (and
-/// directories created for this document) survive a crash.
-fn sync_dirs(dir: &Path, root: &Path) -> Result<(), StoreError> {
+/// fsyncs `dir` and every ancestor up to and including `top`, so new directory entries (and
+/// directories created for this document) survive a crash. `top` is the deepest directory that
+/// existed before: its entry for the first new directory is the last one that changed.
+fn sync_dirs(dir: &Path, top: &Path) -> Result<(), StoreError> {
     let mut current = Some(dir);
     while let Some(d) = current {
         File::open(d).and_then(|f| f.sync_all()).map_err(io(d))?;
-        if d == root {
+        if d == top {
             break;
         }
-        current = d.parent().filter(|p| p.starts_with(root));
+        current = d.parent().filter(|p| p.starts_with(top));
     }
     Ok(())
 }
@@ -702,7 +711,7 @@ fn recover(
         if doc.superseded_by.is_none() && renamed != doc.path && renamed.exists() {
             fs::rename(&renamed, &doc.path).map_err(io(&renamed))?;
             if let Some(parent) = doc.path.parent() {
-                sync_dirs(parent, root)?;
+                sync_dirs(parent, parent)?;
             }
             notes.push(format!(
                 "restored {} to condition flag _1: the update that renamed it was never acknowledged",
