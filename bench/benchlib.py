@@ -18,7 +18,7 @@ import time
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-TARGET = os.environ.get("CARGO_TARGET_DIR", "/work/target-bench")
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 RELEASE = os.path.join(TARGET, "release")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 

@@ -9,12 +9,12 @@
 # disk (/tmp, what a deployment sees, dominated by the disk's fsync latency), then on tmpfs
 # (/dev/shm, fsync is free: what is left is TLS, HTTP, validation and the clients themselves).
 #
-# Environment: CARGO_TARGET_DIR (default /work/target-bench), ROUNDS (3), FILES (1000),
+# Environment: CARGO_TARGET_DIR (default: the repository's target/), ROUNDS (3), FILES (1000),
 # PER_PROCESS_FILES (100), BIG_MIB (256), OUT (a new /tmp/idlink-bench-results.* directory),
 # TMPFS (/dev/shm; empty to skip the tmpfs pass), LIMIT_SECONDS (time limit per script, 1800).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-bench}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$(cd "$(dirname "$0")/.." && pwd)/target}
 ROUNDS=${ROUNDS:-3} FILES=${FILES:-1000} PER_PROCESS_FILES=${PER_PROCESS_FILES:-100}
 BIG_MIB=${BIG_MIB:-256} LIMIT_SECONDS=${LIMIT_SECONDS:-1800} TMPFS=${TMPFS-/dev/shm}
 
