@@ -329,7 +329,30 @@ impl Client {
     }
 
     /// Uploads a file, streaming it; retries transient failures with the same key.
+    ///
+    /// A document up to [`SMALL_DOCUMENT`] bytes (nearly every HL7 message) is read once and
+    /// hashed, checked and sent from memory: opening it three times through the blocking pool
+    /// cost a batch upload twice curl's CPU per file (docs/benchmarks.md). Larger ones are
+    /// hashed in a first pass and streamed from the file on every attempt, so memory stays flat.
     pub async fn upload_path(&self, path: &Path, meta: &Metadata) -> Result<Delivery, UploadError> {
+        let read_err = |source| UploadError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let label = path.display().to_string();
+        let size = tokio::fs::metadata(path).await.map_err(read_err)?.len();
+        if size <= SMALL_DOCUMENT {
+            let bytes = bytes::Bytes::from(tokio::fs::read(path).await.map_err(read_err)?);
+            refuse_if_dicom(path, &bytes)?;
+            let digest = ContentDigest::of(&bytes);
+            let open = || {
+                let bytes = bytes.clone();
+                async move { Ok(io::Cursor::new(bytes)) }
+            };
+            return self
+                .upload_with(&open, bytes.len() as u64, digest, meta, &label)
+                .await;
+        }
         let (digest, size) = digest_file(path).await?;
         self.refuse_dicom(path).await?;
         let open = || async move {
@@ -340,7 +363,7 @@ impl Client {
             }
             Ok(file)
         };
-        self.upload_with(&open, size, digest, meta, &path.display().to_string())
+        self.upload_with(&open, size, digest, meta, &label)
             .await
             .map_err(|e| match e {
                 UploadError::Read { source, .. } => match source
@@ -450,14 +473,7 @@ impl Client {
                 path: path.to_owned(),
                 source,
             })?;
-        if idlink_formats::is_dicom(&head) {
-            // PROTO-CLI-005, PROTO-UP-004: DICOM never leaves the facility through ID-Link.
-            return Err(UploadError::Refused {
-                path: path.to_owned(),
-                reason: "it is a DICOM file; ID-Link does not accept DICOM".into(),
-            });
-        }
-        Ok(())
+        refuse_if_dicom(path, &head)
     }
 
     async fn upload_with<F, Fut, R>(
@@ -806,6 +822,21 @@ pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+/// Documents up to this size are read into memory once per upload (see [`Client::upload_path`]).
+pub const SMALL_DOCUMENT: u64 = 256 * 1024;
+
+/// Refuses a document whose first bytes are a DICOM preamble and magic.
+fn refuse_if_dicom(path: &Path, head: &[u8]) -> Result<(), UploadError> {
+    if idlink_formats::is_dicom(head) {
+        // PROTO-CLI-005, PROTO-UP-004: DICOM never leaves the facility through ID-Link.
+        return Err(UploadError::Refused {
+            path: path.to_owned(),
+            reason: "it is a DICOM file; ID-Link does not accept DICOM".into(),
+        });
+    }
+    Ok(())
 }
 
 /// SHA-256 and size of a file, read in chunks (first pass of an upload).

@@ -391,3 +391,67 @@ fn an_nsips_file_without_a_profile_passes_pre_flight_with_a_warning() {
     assert_eq!(warnings, vec![Code::NsipsProfileMissing]);
     assert_eq!(prepared.metadata.kind, storeclient::DocumentKind::Nsips);
 }
+
+// PROTO-UP-001, PROTO-CLI-001
+#[tokio::test]
+async fn a_document_above_the_in_memory_size_is_streamed_again_on_each_attempt() {
+    // Arrange: a text document bigger than SMALL_DOCUMENT, and a reset before the first store
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    let line = "退院時サマリ: 経過良好。\n";
+    let body = line.repeat((storeclient::upload::SMALL_DOCUMENT as usize / line.len()) * 3);
+    let path = text_doc(dir.path(), "summary.txt", &body, "9999013");
+    center.faults().inject(Fault::ResetBeforeStore { times: 1 });
+    let config = ClientConfig::from_path(&kit.config).expect("config loads");
+    let client = Client::from_config(&config).expect("client builds");
+    let prepared = preflight::prepare(&path, &MetadataHints::default(), config.strictness)
+        .expect("pre-flight passes");
+
+    // Act
+    let delivery = client
+        .upload_path(&path, &prepared.metadata)
+        .await
+        .expect("delivered");
+
+    // Assert: the file was reopened for the second attempt and arrived whole
+    assert_eq!(
+        (delivery.kind, delivery.attempts),
+        (DeliveryKind::Stored, 2)
+    );
+    let receipt = delivery.receipt.expect("receipt");
+    assert!(receipt.size > storeclient::upload::SMALL_DOCUMENT);
+    let stored = center.store().read(&receipt.stored_path).expect("stored");
+    assert_eq!(stored, body.as_bytes());
+    center.shutdown().await;
+}
+
+// PROTO-CLI-005
+#[tokio::test]
+async fn the_library_refuses_a_dicom_file_even_without_pre_flight() {
+    // Arrange: a DICOM Part 10 file (128-byte preamble + DICM) declared as a PDF
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    let path = dir.path().join("image.pdf");
+    let mut bytes = vec![0u8; 128];
+    bytes.extend_from_slice(b"DICM\x02\x00\x00\x00");
+    std::fs::write(&path, &bytes).unwrap();
+    let client = Client::from_config(&ClientConfig::from_path(&kit.config).unwrap()).unwrap();
+    let meta = storeclient::Metadata::new(
+        storeclient::DocumentKind::Pdf,
+        idlink_protocol::PatientId::parse("9999013").unwrap(),
+    );
+
+    // Act
+    let err = client
+        .upload_path(&path, &meta)
+        .await
+        .expect_err("DICOM must not be sent");
+
+    // Assert: refused locally, nothing reached the service center
+    assert!(matches!(err, UploadError::Refused { .. }), "{err}");
+    assert!(center.store().documents().is_empty());
+    assert!(!center.journal().entries().iter().any(
+        |e| matches!(&e.event, JournalEvent::Request { path, .. } if path == "/v1/documents")
+    ));
+    center.shutdown().await;
+}
