@@ -74,7 +74,18 @@ fn init_tracing(
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .with_filter(filter());
-    let (file, guard) = match log_dir.and_then(|d| std::fs::create_dir_all(d).ok().map(|()| d)) {
+    let usable = log_dir.and_then(|d| match std::fs::create_dir_all(d) {
+        Ok(()) => Some(d),
+        Err(e) => {
+            // Uploading still works; say so instead of losing the log file silently.
+            eprintln!(
+                "storeclient: warning: cannot create the log folder {}: {e}; logging to stderr only",
+                d.display()
+            );
+            None
+        }
+    });
+    let (file, guard) = match usable {
         Some(dir) => {
             let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::daily(
                 dir,
