@@ -161,7 +161,10 @@ pub struct CheckOptions {
 /// (fictional sample) NSIPS envelope. Anything else is `None`: text is never guessed, because
 /// every byte string is "text" in some charset.
 pub fn detect(bytes: &[u8]) -> Option<DocumentKind> {
+    // MLLP start byte and a UTF-8 byte-order mark are framing mistakes the HL7 check reports;
+    // they do not make the message another kind of document.
     let body = bytes.strip_prefix(b"\x0b").unwrap_or(bytes);
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if body.len() >= 4 && body.starts_with(b"MSH") && body[3].is_ascii_punctuation() {
         return Some(DocumentKind::Hl7);
     }

@@ -4,6 +4,7 @@
 //! README there says what each file is).
 
 mod defects;
+mod quirks;
 mod robustness;
 mod snapshots;
 mod streaming;

@@ -83,6 +83,15 @@ fn grammar_source(message_type: &str) -> Option<String> {
     })
 }
 
+/// Whether the grammar of `message_type` names segment `name` anywhere.
+fn grammar_mentions(message_type: &str, name: &str) -> bool {
+    grammar_source(message_type).is_some_and(|source| {
+        source
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|token| token == name)
+    })
+}
+
 /// The message types every data kind uses, mapped to compiled grammars (compiled once).
 fn grammar(message_type: &str) -> Option<&'static Grammar> {
     static CACHE: OnceLock<HashMap<String, Grammar>> = OnceLock::new();
@@ -520,12 +529,39 @@ pub(crate) fn check(
     };
 
     // --- segment order -----------------------------------------------------------------------
-    let names: Vec<&str> = message.segments().map(|s| s.name()).collect();
+    // HL7 lets trading partners add site-defined Z segments. SS-MIX2 storage defines its own
+    // grammar, so strict mode refuses unknown ones (the grammar does); lenient mode warns once
+    // per such segment and checks the order of the others.
+    let mut kept: Vec<(usize, &str)> = Vec::new();
+    for (i, segment) in message.segments().enumerate() {
+        let name = segment.name();
+        if strictness == Strictness::Lenient
+            && name.starts_with('Z')
+            && !grammar_mentions(&message_type, name)
+        {
+            findings.push(Finding::new(
+                Code::Hl7SegmentOrder,
+                Severity::Warning,
+                Location::segment(segment.index(), name).with_byte(segment.byte_offset()),
+                format!(
+                    "site-defined segment {name} is not part of the SS-MIX2 grammar for \
+                     {message_type}; ignored in lenient mode, refused in strict mode"
+                ),
+            ));
+        } else {
+            kept.push((i, name));
+        }
+    }
+    let names: Vec<&str> = kept.iter().map(|(_, name)| *name).collect();
     if let Some(grammar) = grammar(&message_type)
         && let Err(mismatch) = grammar.check(&names)
     {
         let expected = mismatch.expected.join(", ");
-        let (location, text) = match (&mismatch.found, message.segment(mismatch.index + 1)) {
+        let original = kept.get(mismatch.index).map(|(i, _)| *i);
+        let (location, text) = match (
+            &mismatch.found,
+            original.and_then(|i| message.segment(i + 1)),
+        ) {
             (Some(found), Some(seg)) => (
                 Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
                 format!(

@@ -699,6 +699,21 @@ pub(crate) fn parse(bytes: &[u8], options: &ParseOptions) -> Parsed {
         charset = forced;
     }
 
+    // A UTF-8 byte-order mark was reported by `read_prefix`. From here on its three bytes read
+    // as spaces, so the scan and the decoder do not report it again as 8-bit data or as part of
+    // the first segment's name; offsets stay the same.
+    let mllp = usize::from(bytes.first() == Some(&0x0B));
+    let has_bom = bytes[mllp..].starts_with(b"\xEF\xBB\xBF");
+    let masked;
+    let bytes: &[u8] = if has_bom {
+        let mut copy = bytes.to_vec();
+        copy[mllp..mllp + 3].copy_from_slice(b"   ");
+        masked = copy;
+        &masked
+    } else {
+        bytes
+    };
+
     // 2. Byte-level scan for what the decoder would tolerate.
     let mut scan_problems = 0;
     match charset {
@@ -739,12 +754,7 @@ pub(crate) fn parse(bytes: &[u8], options: &ParseOptions) -> Parsed {
 
     // 4. Framing, on raw bytes (offsets) and on the text (ranges).
     let (raw_ranges, events) = split_segments(bytes, prefix.start);
-    let text_start = usize::from(text.starts_with('\u{0B}'))
-        + if text[usize::from(text.starts_with('\u{0B}'))..].starts_with('\u{FEFF}') {
-            3
-        } else {
-            0
-        };
+    let text_start = usize::from(text.starts_with('\u{0B}')) + if has_bom { 3 } else { 0 };
     let (text_ranges, _) = split_segments(text.as_bytes(), text_start);
     let mut lf_first: Option<(usize, bool)> = None;
     let mut lf_count = 0;

@@ -89,8 +89,11 @@ pub enum ParseError {
         /// What was found.
         found: String,
     },
-    /// Non-ASCII bytes although MSH-18 declares ASCII.
-    #[error("byte 0x{byte:02X} at offset {offset} is not ASCII, but MSH-18 declares {declared:?}")]
+    /// Non-ASCII bytes (or an ISO-2022 escape) although MSH-18 declares ASCII.
+    #[error(
+        "{} at offset {offset}, but MSH-18 declares {declared:?} (ASCII)",
+        if *byte == 0x1B { "ISO-2022 escape sequence (ESC)".to_owned() } else { format!("byte 0x{byte:02X} is not ASCII") }
+    )]
     Undeclared {
         /// Byte offset.
         offset: usize,
@@ -239,6 +242,12 @@ impl ParseError {
             }
             ParseError::Iso2022(Iso2022Issue::ForbiddenEscape { .. }) => {
                 "convert half-width kana to full-width and use only JIS X 0208 (ESC $ B) and ASCII (ESC ( B)"
+            }
+            ParseError::Undeclared { byte: 0x1B, .. } => {
+                "the message is ISO-2022-JP: declare it with MSH-18 \"~ISO IR87\" and MSH-20 \"ISO 2022-1994\""
+            }
+            ParseError::Control { code: 0xFEFF, .. } => {
+                "save the file without a byte-order mark: an HL7 message starts with the bytes \"MSH\""
             }
             ParseError::Iso2022(Iso2022Issue::EightBit { .. }) | ParseError::Undeclared { .. } => {
                 "the file is probably Shift_JIS or UTF-8: re-export it as ISO-2022-JP, or declare the charset (MSH-18) or pass an explicit override"
