@@ -47,8 +47,8 @@
 //! `cargo bench -p idlink-formats --bench throughput`
 //! measures parse + validate of realistic ~2 KB ISO-2022-JP messages against a plain
 //! encoding_rs decode of the same bytes in the same run. Target: ≥ 100 MB/s on one core.
-//! Measured on a quiet 2-vCPU VM: `check` 116 MB/s, `Message::parse` 243 MB/s, baseline decode
-//! 717 MB/s (wall and on-CPU agree when the machine is idle); details
+//! Measured on a quiet 2-vCPU VM: `check` 103–116 MB/s, 5.6–6.2× the time of a plain decode of
+//! the same bytes in the same run (wall and on-CPU agree when the machine is idle); details
 //! in `formats/README.md`.
 
 pub mod charset;
