@@ -294,12 +294,18 @@ async fn not_found(request: Request) -> ApiProblem {
 }
 
 async fn wrong_method(request: Request) -> ApiProblem {
+    // Each route has exactly one method (docs/protocol.md): uploads are POSTed, the rest read.
+    let path = request.uri().path();
+    let allowed = if path == PATH_DOCUMENTS {
+        "POST"
+    } else {
+        "GET"
+    };
     let mut problem = ApiProblem::new(
         ProblemCode::NotFound,
         format!(
-            "{} is not supported on {}",
-            request.method(),
-            request.uri().path()
+            "{} is not supported on {path}; use {allowed} (see docs/protocol.md)",
+            request.method()
         ),
     );
     // The route exists, so HTTP says 405; the document says the same.

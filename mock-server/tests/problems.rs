@@ -466,3 +466,25 @@ async fn injected_rate_limit_maintenance_and_internal_error_carry_retry_after() 
     );
     center.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_wrong_method_gets_405_and_is_told_which_method_to_use() {
+    // Arrange
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+
+    // Act: a GET on the upload endpoint, as a hand-written integration might try first
+    let response = client
+        .get(format!("{}/v1/documents", center.mtls_url()))
+        .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+        .send()
+        .await
+        .unwrap();
+
+    // Assert: PROTO-ERR-001 problem document with the HTTP status and the way out
+    assert_eq!(response.status(), 405);
+    let problem = problem(response).await;
+    assert_eq!(problem.status, 405);
+    assert!(problem.detail.contains("use POST"), "{}", problem.detail);
+    center.shutdown().await;
+}
