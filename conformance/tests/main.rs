@@ -1,0 +1,1 @@
+//! Integration tests of `idlink-conformance` (one test binary, ripgrep's layout).
