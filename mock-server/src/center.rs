@@ -11,16 +11,21 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use std::collections::BTreeMap;
+
+use sha2::{Digest as _, Sha256};
+
 use crate::accounts::Accounts;
+use crate::clock::Clock;
 use crate::config::MockConfig;
 use crate::consent::Consents;
-use crate::fault::Faults;
 use crate::journal::{Journal, JournalError, JournalEvent, Listener};
 use crate::kit::{ClientKit, KitError};
+use crate::scenario::{Engine, Scenario};
 use crate::server::TlsServer;
+use crate::state::CenterState;
 use crate::store::{Store, StoreError};
-use crate::tls::{self, TlsError, TlsMaterial};
-use crate::upload::InProgress;
+use crate::tls::{self, ServerCertificate, TlsError, TlsMaterial};
 
 /// Why a center could not start or do what it was asked.
 #[derive(Debug, thiserror::Error)]
@@ -74,22 +79,6 @@ pub struct Ports {
     pub admin: u16,
 }
 
-/// State shared by every connection task and handler.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub config: MockConfig,
-    pub accounts: Accounts,
-    pub consents: Consents,
-    pub faults: Faults,
-    pub journal: Arc<Journal>,
-    pub store: Arc<Store>,
-    pub in_progress: Arc<InProgress>,
-    pub admin_token: String,
-    /// `config.nsips_profile`, loaded once at start-up (read-only afterwards, cloned into the
-    /// check options of each NSIPS upload).
-    pub nsips_profile: Option<idlink_formats::nsips::Profile>,
-}
-
 /// A running mock service center with its mTLS, VPN and admin listeners on 127.0.0.1.
 ///
 /// ```no_run
@@ -103,7 +92,7 @@ pub(crate) struct Shared {
 /// ```
 #[derive(Debug)]
 pub struct MockCenter {
-    shared: Arc<Shared>,
+    state: Arc<CenterState>,
     pki: Option<Arc<Pki>>,
     mtls_addr: SocketAddr,
     vpn_addr: SocketAddr,
@@ -115,38 +104,154 @@ pub struct MockCenter {
     tracker: TaskTracker,
 }
 
+/// How a center starts: one builder instead of a constructor per combination.
+///
+/// ```no_run
+/// # async fn demo(pki: idlink_certs::Pki) -> Result<(), Box<dyn std::error::Error>> {
+/// use idlink_mock::{MockCenter, MockConfig};
+/// use idlink_mock::scenario::Scenario;
+/// let scenario = Scenario::from_path("scenarios/retry/RETRY-503.toml")?;
+/// let center = MockCenter::builder(MockConfig::demo())
+///     .pki(pki)
+///     .scenario(scenario)
+///     .time_scale(0.01)
+///     .start()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct MockCenterBuilder {
+    config: MockConfig,
+    pki: Option<Pki>,
+    material: Option<TlsMaterial>,
+    ports: Ports,
+    scenario: Option<(Scenario, std::collections::HashMap<String, String>)>,
+    time_scale: Option<f64>,
+    seed: Option<u64>,
+    server_certificate: Option<ServerCertificate>,
+}
+
+impl MockCenterBuilder {
+    /// Serve with this PKI (default: a freshly generated ECDSA one).
+    pub fn pki(mut self, pki: Pki) -> Self {
+        self.pki = Some(pki);
+        self
+    }
+
+    /// Serve with TLS material loaded from files (how `idlink-mock serve` reuses its PKI);
+    /// [`MockCenter::pki`] is `None` then.
+    pub fn tls(mut self, material: TlsMaterial) -> Self {
+        self.material = Some(material);
+        self
+    }
+
+    /// Bind these ports (0 = ephemeral, the default).
+    pub fn ports(mut self, ports: Ports) -> Self {
+        self.ports = ports;
+        self
+    }
+
+    /// Run this scenario. Its documents are recognised by their SHA-256; generated documents
+    /// need their digests given with [`MockCenterBuilder::scenario_with_digests`].
+    pub fn scenario(self, scenario: Scenario) -> Self {
+        self.scenario_with_digests(scenario, std::collections::HashMap::new())
+    }
+
+    /// Run this scenario; `digests` maps document names to the lowercase hex SHA-256 of the
+    /// bytes the client is given (fixture files are hashed here when missing from the map).
+    pub fn scenario_with_digests(
+        mut self,
+        scenario: Scenario,
+        digests: std::collections::HashMap<String, String>,
+    ) -> Self {
+        self.scenario = Some((scenario, digests));
+        self
+    }
+
+    /// The time scale (default: the scenario's, else 1.0).
+    pub fn time_scale(mut self, scale: f64) -> Self {
+        self.time_scale = Some(scale);
+        self
+    }
+
+    /// The seed (default: the scenario's).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// The server certificate presented by default (default: the scenario's, else valid).
+    pub fn server_certificate(mut self, variant: ServerCertificate) -> Self {
+        self.server_certificate = Some(variant);
+        self
+    }
+
+    /// Binds the listeners and starts serving. Ready when it returns.
+    pub async fn start(self) -> Result<MockCenter, MockError> {
+        let (pki, material) = match (self.pki, self.material) {
+            (_, Some(material)) => (None, material),
+            (Some(pki), None) => {
+                let material = TlsMaterial::from_pki(&pki);
+                (Some(Arc::new(pki)), material)
+            }
+            (None, None) => {
+                let pki = Pki::generate()?;
+                let material = TlsMaterial::from_pki(&pki);
+                (Some(Arc::new(pki)), material)
+            }
+        };
+        let scale = self
+            .time_scale
+            .or_else(|| self.scenario.as_ref().map(|(s, _)| s.spec.run.time_scale))
+            .unwrap_or(1.0);
+        let certificate = self
+            .server_certificate
+            .or_else(|| {
+                self.scenario
+                    .as_ref()
+                    .map(|(s, _)| s.spec.setup.server_certificate)
+            })
+            .unwrap_or(ServerCertificate::Valid);
+        let center =
+            MockCenter::launch(self.config, pki, material, self.ports, scale, certificate).await?;
+        if let Some((scenario, mut digests)) = self.scenario {
+            for doc in &scenario.spec.documents {
+                if digests.contains_key(&doc.name) {
+                    continue;
+                }
+                if let Some(path) = scenario.fixture_path(doc) {
+                    let bytes = std::fs::read(&path).map_err(|source| MockError::DataDir {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    digests.insert(doc.name.clone(), hex::encode(Sha256::digest(&bytes)));
+                }
+            }
+            let seed = self.seed.unwrap_or(scenario.spec.run.seed);
+            center.engine().load(Arc::new(scenario), digests, seed);
+        }
+        Ok(center)
+    }
+}
+
 impl MockCenter {
     /// Generates a PKI and starts on ephemeral loopback ports. Ready when it returns.
     pub async fn start(config: MockConfig) -> Result<MockCenter, MockError> {
-        let pki = Pki::generate()?;
-        Self::start_with_pki(config, pki).await
+        Self::builder(config).start().await
     }
 
-    /// Starts with a PKI the caller made (for example an RSA one, or one whose certificates the
-    /// caller already wrote to disk).
-    pub async fn start_with_pki(config: MockConfig, pki: Pki) -> Result<MockCenter, MockError> {
-        let material = TlsMaterial::from_pki(&pki);
-        Self::launch(config, Some(Arc::new(pki)), material, Ports::default()).await
-    }
-
-    /// Starts from TLS material loaded from files (how `idlink-mock serve` reuses its PKI on a
-    /// restart); [`MockCenter::pki`] is `None` then.
-    pub async fn start_with_tls(
-        config: MockConfig,
-        material: TlsMaterial,
-        ports: Ports,
-    ) -> Result<MockCenter, MockError> {
-        Self::launch(config, None, material, ports).await
-    }
-
-    /// Like [`MockCenter::start_with_pki`] with explicit ports (`idlink-mock serve --mtls-port`).
-    pub async fn start_with_pki_on(
-        config: MockConfig,
-        pki: Pki,
-        ports: Ports,
-    ) -> Result<MockCenter, MockError> {
-        let material = TlsMaterial::from_pki(&pki);
-        Self::launch(config, Some(Arc::new(pki)), material, ports).await
+    /// A builder: PKI or TLS material, ports, scenario, time scale.
+    pub fn builder(config: MockConfig) -> MockCenterBuilder {
+        MockCenterBuilder {
+            config,
+            pki: None,
+            material: None,
+            ports: Ports::default(),
+            scenario: None,
+            time_scale: None,
+            seed: None,
+            server_certificate: None,
+        }
     }
 
     async fn launch(
@@ -154,6 +259,8 @@ impl MockCenter {
         pki: Option<Arc<Pki>>,
         material: TlsMaterial,
         ports: Ports,
+        time_scale: f64,
+        default_certificate: ServerCertificate,
     ) -> Result<MockCenter, MockError> {
         tls::ensure_crypto_provider();
         let nsips_profile = config.load_nsips_profile()?;
@@ -181,8 +288,17 @@ impl MockCenter {
         for detail in recovery {
             journal.record(None, None, JournalEvent::Recovery { detail });
         }
-        let mtls_config = tls::mtls_server_config(&material)?;
-        let vpn_config = tls::vpn_server_config(&material)?;
+        let mut acceptors = [Listener::Mtls, Listener::Vpn].map(|_| BTreeMap::new());
+        for variant in material.servers.keys().copied() {
+            acceptors[0].insert(
+                variant,
+                TlsAcceptor::from(tls::mtls_server_config(&material, variant)?),
+            );
+            acceptors[1].insert(
+                variant,
+                TlsAcceptor::from(tls::vpn_server_config(&material, variant)?),
+            );
+        }
 
         let bind = |listener: &'static str, port: u16| async move {
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -208,37 +324,38 @@ impl MockCenter {
         let vpn_addr = local(&vpn_tcp, "VPN")?;
         let admin_addr = local(&admin_tcp, "admin")?;
 
-        let shared = Arc::new(Shared {
-            accounts: Accounts::new(&config.accounts, config.limits.lockout_threshold),
-            consents: Consents::new(&config.consents),
-            faults: Faults::default(),
-            journal: journal.clone(),
-            store: Arc::new(store),
-            in_progress: Arc::new(InProgress::default()),
-            admin_token: format!("adm-{}", uuid::Uuid::new_v4().simple()),
-            nsips_profile,
+        let clock = Arc::new(Clock::new(time_scale));
+        let engine = Arc::new(Engine::new(clock.clone(), journal.clone()));
+        let state = Arc::new(CenterState::new(
             config,
-        });
+            journal.clone(),
+            store,
+            engine,
+            clock,
+            nsips_profile,
+        ));
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let app = crate::service::router(shared.clone());
-        for (listener, tcp, server_config) in [
-            (Listener::Mtls, mtls_tcp, mtls_config),
-            (Listener::Vpn, vpn_tcp, vpn_config),
+        let app = crate::http::service::router(state.clone());
+        let [mtls_acceptors, vpn_acceptors] = acceptors;
+        for (listener, tcp, acceptors) in [
+            (Listener::Mtls, mtls_tcp, mtls_acceptors),
+            (Listener::Vpn, vpn_tcp, vpn_acceptors),
         ] {
             let server = TlsServer {
                 listener,
-                acceptor: TlsAcceptor::from(server_config),
+                acceptors: Arc::new(acceptors),
+                default_certificate,
                 app: app.clone(),
-                journal: journal.clone(),
-                max_connections: shared.config.limits.max_connections,
-                handshake_timeout: Duration::from_millis(shared.config.limits.handshake_timeout_ms),
+                state: state.clone(),
+                max_connections: state.config.limits.max_connections,
+                handshake_timeout: Duration::from_millis(state.config.limits.handshake_timeout_ms),
                 shutdown: shutdown.clone(),
                 tracker: tracker.clone(),
             };
             tracker.spawn(server.run(tcp));
         }
-        let admin = crate::admin::router(shared.clone());
+        let admin = crate::http::admin::router(state.clone());
         let admin_shutdown = shutdown.clone();
         tracker.spawn(async move {
             let served = axum::serve(admin_tcp, admin)
@@ -250,7 +367,7 @@ impl MockCenter {
         });
 
         let center = MockCenter {
-            shared,
+            state,
             pki,
             mtls_addr,
             vpn_addr,
@@ -290,7 +407,7 @@ impl MockCenter {
 
     /// The bearer token the admin API requires.
     pub fn admin_token(&self) -> &str {
-        &self.shared.admin_token
+        &self.state.admin_token
     }
 
     /// The socket address of the mTLS listener.
@@ -311,7 +428,7 @@ impl MockCenter {
 
     /// The configuration the center runs with.
     pub fn config(&self) -> &MockConfig {
-        &self.shared.config
+        &self.state.config
     }
 
     /// The data directory (the configured one or the owned temporary one).
@@ -321,27 +438,42 @@ impl MockCenter {
 
     /// The journal of connections, handshakes, requests, responses and faults.
     pub fn journal(&self) -> &Journal {
-        &self.shared.journal
+        &self.state.journal
     }
 
     /// The document store.
     pub fn store(&self) -> &crate::store::Store {
-        &self.shared.store
+        &self.state.store
     }
 
-    /// The fault hooks.
-    pub fn faults(&self) -> &Faults {
-        &self.shared.faults
+    /// The scenario engine: load a scenario, arm faults, see the current state.
+    pub fn engine(&self) -> &Engine {
+        &self.state.engine
+    }
+
+    /// The same engine, for arming faults one by one (kept for tests written before scenarios).
+    pub fn faults(&self) -> &Engine {
+        &self.state.engine
+    }
+
+    /// The center's clock (scenario time).
+    pub fn clock(&self) -> &Clock {
+        &self.state.clock
+    }
+
+    /// Restarts the center as seen from outside (see [`CenterState::restart`]).
+    pub fn restart(&self, down_for: Duration) {
+        self.state.restart(down_for);
     }
 
     /// The consent registry.
     pub fn consents(&self) -> &Consents {
-        &self.shared.consents
+        &self.state.consents
     }
 
     /// The account registry (unlock, states).
     pub fn accounts(&self) -> &Accounts {
-        &self.shared.accounts
+        &self.state.accounts
     }
 
     /// Writes everything a store client needs for `account` into `dir` (see [`ClientKit`]).

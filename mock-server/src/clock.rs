@@ -1,9 +1,66 @@
-//! Wall-clock time and the identifiers derived from it (request IDs, receipt IDs, SS-MIX2 file
-//! timestamps), in one place so their formats stay consistent.
+//! Time: the center's [`Clock`] (scenario time, scaled), wall-clock time and the identifiers
+//! derived from it (request IDs, receipt IDs, SS-MIX2 file timestamps), in one place so their
+//! formats stay consistent.
 
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
+
+/// The center's clock. Scenario durations are nominal; the clock multiplies them by the time
+/// scale, so a scenario that says "maintenance for 30 s" runs in 300 ms at scale 0.01. Every wait
+/// the center makes on purpose (delays, stalls, windows, down time) goes through it.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    scale: f64,
+    started: Instant,
+}
+
+impl Clock {
+    /// A clock with this scale (1.0 = real time), starting now.
+    pub fn new(scale: f64) -> Self {
+        let scale = if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            1.0
+        };
+        Self {
+            scale,
+            started: Instant::now(),
+        }
+    }
+
+    /// The time scale.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// A nominal duration in real time.
+    pub fn scaled(&self, nominal: Duration) -> Duration {
+        Duration::from_secs_f64(nominal.as_secs_f64() * self.scale)
+    }
+
+    /// Real time since the center started.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// The monotonic instant now.
+    pub fn instant(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// Sleeps for a nominal duration, scaled. An injected wait, never synchronisation.
+    pub async fn sleep(&self, nominal: Duration) {
+        tokio::time::sleep(self.scaled(nominal)).await;
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self::new(1.0)
+    }
+}
 
 /// The current UTC time.
 pub fn now() -> OffsetDateTime {
@@ -22,6 +79,25 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
         at.minute(),
         at.second(),
         at.millisecond()
+    )
+}
+
+/// An IMF-fixdate (RFC 9110 §5.6.7), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`, for `Retry-After`.
+pub fn http_date(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        DAYS[at.weekday().number_days_from_monday() as usize],
+        at.day(),
+        MONTHS[u8::from(at.month()) as usize - 1],
+        at.year(),
+        at.hour(),
+        at.minute(),
+        at.second()
     )
 }
 
@@ -112,6 +188,7 @@ mod tests {
         let round = time::macros::datetime!(2026-11-24 10:15:00.1 UTC);
         assert_eq!(rfc3339(round), "2026-11-24T10:15:00.100Z");
         assert_eq!(ssmix2_timestamp(at), "20261124101500123");
+        assert_eq!(http_date(at), "Tue, 24 Nov 2026 10:15:00 GMT");
         let id = receipt_id();
         assert_eq!(id.len(), "rcpt-".len() + 26);
         assert!(id.starts_with("rcpt-"));

@@ -45,6 +45,10 @@ pub struct JournalEntry {
     pub seq: u64,
     /// When it happened, RFC 3339 UTC with milliseconds.
     pub at: String,
+    /// Microseconds since the journal was opened, from a monotonic clock: what graders measure
+    /// gaps with (wall-clock time can step).
+    #[serde(default)]
+    pub t_us: u64,
     /// The connection it belongs to (a per-process counter), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection: Option<u64>,
@@ -129,6 +133,22 @@ pub enum JournalEvent {
         /// Uploads: `IDLink-Document-Kind` as declared.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         document_kind: Option<String>,
+        /// Uploads: `IDLink-Data-Kind` as declared.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data_kind: Option<String>,
+        /// Uploads: `IDLink-Destination` as declared.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination: Option<String>,
+        /// Uploads: `Content-Type` as declared.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<String>,
+        /// Uploads: the SHA-256 of `Content-Digest` as declared, lowercase hex (how one
+        /// document's attempts are recognised, whatever keys they carry).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_digest: Option<String>,
+        /// Uploads: the attempt number for this document (same declared digest), from 1.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attempt: Option<u32>,
     },
     /// An upload passed every check that needs no body and its body is now being received
     /// (its idempotency key is claimed: a second upload with the same key gets
@@ -142,12 +162,74 @@ pub enum JournalEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         content_length: Option<u64>,
     },
-    /// An injected fault fired.
-    Fault {
-        /// The request it hit.
+    /// A scenario was loaded into the engine.
+    ScenarioLoaded {
+        /// Its ID.
+        scenario: String,
+        /// The seed its random choices come from.
+        seed: u64,
+        /// The time scale.
+        time_scale: f64,
+        /// The initial state.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        initial: Option<String>,
+    },
+    /// The engine decided an action other than normal processing (a scenario rule or an armed
+    /// fault).
+    ActionFired {
+        /// The state whose rule fired (`armed` for a fault armed through the admin API).
+        state: String,
+        /// The action, as data (what a replay forces).
+        action: crate::scenario::ActionSpec,
+        /// The action for people.
+        label: String,
+        /// The request it hit (none for connection actions).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
+        /// The attempt number of the document it hit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attempt: Option<u32>,
+    },
+    /// The machine moved to another state.
+    StateChanged {
+        /// From.
+        from: String,
+        /// To.
+        to: String,
+    },
+    /// A request that no state expected (processed normally).
+    Unexpected {
+        /// The request.
         request_id: String,
-        /// What it did.
-        fault: String,
+        /// The state the machine was in.
+        state: String,
+        /// Why, in words.
+        reason: String,
+    },
+    /// An action stopped reading the request body after this many bytes.
+    BodyRead {
+        /// The request.
+        request_id: String,
+        /// Body bytes the server read.
+        bytes: u64,
+    },
+    /// A document was committed (or an idempotent replay found it): what was stored.
+    Stored {
+        /// The request.
+        request_id: String,
+        /// Its receipt.
+        receipt_id: String,
+        /// Path in the SS-MIX2 tree, relative to the storage root.
+        path: String,
+        /// SHA-256 of the stored bytes, hex.
+        sha256: String,
+        /// True for a replay of an earlier upload (nothing new stored).
+        replayed: bool,
+    },
+    /// The action's connection-level part was carried out (reset, close, raw bytes written).
+    ConnectionAction {
+        /// What was done.
+        detail: String,
     },
     /// A response was sent (or, after a reset fault, would have been).
     Response {
@@ -157,7 +239,10 @@ pub enum JournalEvent {
         status: u16,
         /// Problem code, for errors.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        code: Option<String>,
+        code: Option<idlink_protocol::ProblemCode>,
+        /// `Retry-After` as sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<String>,
         /// The authenticated account, if authentication got that far.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         account: Option<String>,
@@ -210,6 +295,8 @@ pub struct Journal {
     notify: watch::Sender<u64>,
     path: PathBuf,
     capacity: usize,
+    /// Origin of `t_us`.
+    opened: std::time::Instant,
 }
 
 #[derive(Debug)]
@@ -241,6 +328,7 @@ impl Journal {
             notify,
             path,
             capacity: capacity.max(1),
+            opened: std::time::Instant::now(),
         })
     }
 
@@ -268,6 +356,7 @@ impl Journal {
             let entry = JournalEntry {
                 seq,
                 at: clock::rfc3339(clock::now()),
+                t_us: self.opened.elapsed().as_micros() as u64,
                 connection,
                 listener,
                 event,

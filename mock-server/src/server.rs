@@ -3,15 +3,18 @@
 //! Why not `axum::serve`: the mock needs the socket. The TLS handshake runs in the spawned
 //! per-connection task under a timeout (a silent client must never block the accept loop), the
 //! handshake result is journaled with rustls's own reason, the negotiated parameters and client
-//! certificate go into request extensions, and a fault can reset the TCP connection (SO_LINGER 0)
-//! instead of answering. The loop takes an already-bound listener and a cancellation token, as
+//! certificate go into request extensions, and the transport carries out what the scenario
+//! engine decided: connection actions before TLS (refuse, stall, a TLS alert, another server
+//! certificate) and, at a handler's request, a reset, a close or raw bytes instead of an answer. The loop takes an already-bound listener and a cancellation token, as
 //! mini-redis's server does, so tests bind `127.0.0.1:0` and shut down gracefully.
 
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -19,7 +22,7 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use idlink_protocol::TlsSummary;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore};
 use tokio_rustls::TlsAcceptor;
@@ -28,7 +31,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
-use crate::journal::{Journal, JournalEvent, Listener};
+use crate::journal::{JournalEvent, Listener};
+use crate::tls::ServerCertificate;
+use crate::scenario::{ActionSpec, ConnectionFacts};
+use crate::state::CenterState;
 use crate::tls::{self, ClientCertificate};
 
 /// What a handler knows about the connection its request came on (a request extension).
@@ -44,24 +50,45 @@ pub struct ConnectionInfo {
     pub tls: TlsSummary,
     /// The verified client certificate (mTLS listener only).
     pub client_certificate: Option<ClientCertificate>,
-    /// Resets this connection instead of answering (fault injection).
-    pub reset: ResetHandle,
+    /// Ends this connection the way an action asks, instead of answering.
+    pub control: ConnectionControl,
 }
 
-/// Lets a handler reset its TCP connection: SO_LINGER 0 and close, so the client sees a RST
-/// instead of a response.
+/// What the transport does to a connection instead of letting HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionAction {
+    /// TCP RST (SO_LINGER 0).
+    Reset,
+    /// TLS close_notify and FIN, without an answer.
+    Close,
+    /// Write these bytes inside TLS, then close.
+    Raw(Vec<u8>),
+}
+
+/// Lets a handler end its connection below HTTP. Once requested, nothing more is written by
+/// HTTP on the connection: the stream wrapper refuses every later write.
 #[derive(Debug, Clone, Default)]
-pub struct ResetHandle {
+pub struct ConnectionControl {
     requested: Arc<AtomicBool>,
+    action: Arc<Mutex<Option<ConnectionAction>>>,
     notify: Arc<Notify>,
 }
 
-impl ResetHandle {
-    /// Requests the reset. Nothing more is written on the connection from this moment: the
-    /// stream wrapper refuses every later write.
-    pub fn reset_now(&self) {
+impl ConnectionControl {
+    /// Requests `action` now.
+    pub fn request(&self, action: ConnectionAction) {
+        *self.action.lock().unwrap_or_else(|e| e.into_inner()) = Some(action);
         self.requested.store(true, Ordering::SeqCst);
         self.notify.notify_one();
+    }
+
+    /// Requests a TCP reset now.
+    pub fn reset_now(&self) {
+        self.request(ConnectionAction::Reset);
+    }
+
+    fn take(&self) -> Option<ConnectionAction> {
+        self.action.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
 
@@ -69,12 +96,14 @@ impl ResetHandle {
 pub(crate) struct TlsServer {
     /// Which listener this is.
     pub listener: Listener,
-    /// The TLS configuration.
-    pub acceptor: TlsAcceptor,
+    /// One acceptor per server certificate the PKI has (a scenario may present any).
+    pub acceptors: Arc<BTreeMap<ServerCertificate, TlsAcceptor>>,
+    /// The certificate presented unless an action says otherwise.
+    pub default_certificate: ServerCertificate,
     /// The application.
     pub app: Router,
-    /// Where connections and handshakes are journaled.
-    pub journal: Arc<Journal>,
+    /// The center's state (journal, engine, clock, connection numbers).
+    pub state: Arc<CenterState>,
     /// Open connections allowed; the next is closed at once and journaled.
     pub max_connections: usize,
     /// Handshake deadline.
@@ -84,8 +113,6 @@ pub(crate) struct TlsServer {
     /// Tracks connection tasks so shutdown can wait for them.
     pub tracker: TaskTracker,
 }
-
-static CONNECTION_IDS: AtomicU64 = AtomicU64::new(1);
 
 impl TlsServer {
     /// Accepts until `shutdown` is cancelled. Connection tasks are spawned on `tracker`.
@@ -107,16 +134,29 @@ impl TlsServer {
                     continue;
                 }
             };
-            let id = CONNECTION_IDS.fetch_add(1, Ordering::Relaxed);
-            this.journal.record(
+            let id = this.state.next_connection_id();
+            this.state.journal.record(
                 Some(id),
                 Some(this.listener),
                 JournalEvent::Connection {
                     peer: peer.to_string(),
                 },
             );
+            if this.state.engine.down() {
+                this.state.journal.record(
+                    Some(id),
+                    Some(this.listener),
+                    JournalEvent::ConnectionRefused {
+                        peer: peer.to_string(),
+                        reason: "the center is restarting (scenario restart action)".to_owned(),
+                    },
+                );
+                let _ = stream.set_zero_linger();
+                drop(stream);
+                continue;
+            }
             let Ok(permit) = permits.clone().try_acquire_owned() else {
-                this.journal.record(
+                this.state.journal.record(
                     Some(id),
                     Some(this.listener),
                     JournalEvent::ConnectionRefused {
@@ -140,10 +180,53 @@ impl TlsServer {
 
     async fn connection(self: Arc<Self>, id: u64, stream: TcpStream, peer: SocketAddr) {
         let _ = stream.set_nodelay(true);
-        let journal = |event| self.journal.record(Some(id), Some(self.listener), event);
+        let journal = |event| self.state.journal.record(Some(id), Some(self.listener), event);
+        let mut certificate = self.default_certificate;
+        let decision = self.state.engine.decide_connection(ConnectionFacts {
+            listener: self.listener,
+            connection: id,
+        });
+        match decision.action {
+            ActionSpec::Refuse => {
+                let _ = stream.set_zero_linger();
+                journal(JournalEvent::ConnectionAction {
+                    detail: "refused: reset right after accept, before TLS".to_owned(),
+                });
+                return;
+            }
+            ActionSpec::StallHandshake { duration } => {
+                tokio::select! {
+                    _ = self.shutdown.cancelled() => {}
+                    _ = self.state.clock.sleep(duration) => {}
+                }
+                journal(JournalEvent::ConnectionAction {
+                    detail: format!(
+                        "stalled {} ms before the handshake, then closed",
+                        self.state.clock.scaled(duration).as_millis()
+                    ),
+                });
+                return;
+            }
+            ActionSpec::TlsAlert { alert } => {
+                send_alert(stream, alert.code(), self.handshake_timeout).await;
+                journal(JournalEvent::ConnectionAction {
+                    detail: format!("fatal TLS alert {} sent after the ClientHello", alert.code()),
+                });
+                return;
+            }
+            ActionSpec::ServerCertificate { variant } => certificate = variant,
+            _ => {}
+        }
+        let Some(acceptor) = self
+            .acceptors
+            .get(&certificate)
+            .or_else(|| self.acceptors.get(&ServerCertificate::Valid))
+        else {
+            return;
+        };
         let handshake = tokio::select! {
             _ = self.shutdown.cancelled() => return,
-            result = tokio::time::timeout(self.handshake_timeout, self.acceptor.accept(stream)) => result,
+            result = tokio::time::timeout(self.handshake_timeout, acceptor.accept(stream)) => result,
         };
         let tls = match handshake {
             Ok(Ok(tls)) => tls,
@@ -173,35 +256,35 @@ impl TlsServer {
             client_certificate: client_certificate.as_ref().map(|c| c.summary.clone()),
         });
 
-        let reset = ResetHandle::default();
+        let control = ConnectionControl::default();
         let info = Arc::new(ConnectionInfo {
             id,
             listener: self.listener,
             peer,
             tls: summary,
             client_certificate,
-            reset: reset.clone(),
+            control: control.clone(),
         });
         let app = self.app.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(info.clone());
             app.clone().oneshot(request.map(axum::body::Body::new))
         });
-        let io = TokioIo::new(ResettableStream {
-            inner: tls,
-            reset: reset.requested.clone(),
+        let (salvage, salvaged) = tokio::sync::oneshot::channel();
+        let io = TokioIo::new(ControlledStream {
+            inner: Some(tls),
+            requested: control.requested.clone(),
+            salvage: Some(salvage),
         });
         let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-        let connection = builder.serve_connection(io, service);
-        tokio::pin!(connection);
+        let mut connection = Box::pin(builder.serve_connection(io, service));
+        let mut restarts = self.state.restarts();
         let result = tokio::select! {
             result = connection.as_mut() => result,
-            _ = reset.notify.notified() => {
-                // Dropping the connection drops the stream, whose Drop sets SO_LINGER 0: RST.
-                journal(JournalEvent::ConnectionClosed {
-                    error: Some("reset by an injected fault (SO_LINGER 0)".to_owned()),
-                });
-                return;
+            _ = control.notify.notified() => Ok(()),
+            _ = restarts.changed() => {
+                control.request(ConnectionAction::Reset);
+                Ok(())
             }
             _ = self.shutdown.cancelled() => {
                 connection.as_mut().graceful_shutdown();
@@ -211,10 +294,60 @@ impl TlsServer {
                 }
             }
         };
+        if control.requested.load(Ordering::SeqCst) {
+            // Dropping HTTP hands the TLS stream back (see `ControlledStream::drop`).
+            drop(connection);
+            let action = control.take().unwrap_or(ConnectionAction::Reset);
+            let detail = match salvaged.await {
+                Ok(stream) => carry_out(stream, &action).await,
+                Err(_) => "the connection was already gone".to_owned(),
+            };
+            journal(JournalEvent::ConnectionClosed {
+                error: Some(format!("ended by the scenario engine: {detail}")),
+            });
+            return;
+        }
         journal(JournalEvent::ConnectionClosed {
             error: result.err().map(|e| e.to_string()),
         });
     }
+}
+
+/// Carries out a connection action on the salvaged stream; says what was done.
+async fn carry_out(mut stream: TlsStream<TcpStream>, action: &ConnectionAction) -> String {
+    match action {
+        ConnectionAction::Reset => {
+            // Best effort: if it fails the client sees a FIN instead of a RST.
+            let _ = stream.get_ref().0.set_zero_linger();
+            "TCP reset (SO_LINGER 0)".to_owned()
+        }
+        ConnectionAction::Close => {
+            let _ = tokio::time::timeout(Duration::from_secs(2), stream.shutdown()).await;
+            "closed without an answer (close_notify, FIN)".to_owned()
+        }
+        ConnectionAction::Raw(bytes) => {
+            let written = tokio::time::timeout(Duration::from_secs(5), async {
+                stream.write_all(bytes).await?;
+                stream.flush().await
+            })
+            .await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), stream.shutdown()).await;
+            match written {
+                Ok(Ok(())) => format!("{} raw bytes written inside TLS, then closed", bytes.len()),
+                _ => "raw bytes could not be written; closed".to_owned(),
+            }
+        }
+    }
+}
+
+/// Reads what the client sends first (its ClientHello) and answers with a fatal alert record:
+/// `content type 21, TLS 1.2 record version, length 2, level fatal, description`.
+async fn send_alert(mut stream: TcpStream, description: u8, timeout: Duration) {
+    let mut hello = [0u8; 4096];
+    let _ = tokio::time::timeout(timeout, stream.read(&mut hello)).await;
+    let _ = stream.write_all(&[21, 3, 3, 0, 2, 2, description]).await;
+    let _ = stream.flush().await;
+    let _ = stream.shutdown().await;
 }
 
 /// The server-side rustls error, verbatim when there is one (tokio-rustls wraps it in an
@@ -229,55 +362,60 @@ fn handshake_reason(error: &io::Error) -> String {
     }
 }
 
-/// The TLS stream with a reset switch. Once the switch is on, reads and writes fail and dropping
-/// the stream sends a TCP RST (SO_LINGER 0) rather than a FIN: this is how `ResetAfterStore` and
-/// `ResetBeforeStore` faults cut a connection below HTTP.
-struct ResettableStream {
-    inner: TlsStream<TcpStream>,
-    reset: Arc<AtomicBool>,
+/// The TLS stream with a switch. Once an action is requested, reads and writes fail (HTTP can
+/// write nothing more), and dropping the wrapper hands the stream to the connection task, which
+/// carries the action out: a RST, a silent close, or raw bytes.
+struct ControlledStream {
+    inner: Option<TlsStream<TcpStream>>,
+    requested: Arc<AtomicBool>,
+    salvage: Option<tokio::sync::oneshot::Sender<TlsStream<TcpStream>>>,
 }
 
-impl ResettableStream {
-    fn check(&self) -> io::Result<()> {
-        if self.reset.load(Ordering::SeqCst) {
-            Err(io::Error::new(
+impl ControlledStream {
+    fn stream(&mut self) -> io::Result<Pin<&mut TlsStream<TcpStream>>> {
+        if self.requested.load(Ordering::SeqCst) {
+            return Err(io::Error::new(
                 io::ErrorKind::ConnectionReset,
-                "connection reset by an injected fault",
-            ))
-        } else {
-            Ok(())
+                "connection taken over by the scenario engine",
+            ));
+        }
+        match self.inner.as_mut() {
+            Some(inner) => Ok(Pin::new(inner)),
+            None => Err(io::Error::from(io::ErrorKind::NotConnected)),
         }
     }
 }
 
-impl Drop for ResettableStream {
+impl Drop for ControlledStream {
     fn drop(&mut self) {
-        if self.reset.load(Ordering::SeqCst) {
-            // Best effort: if it fails the client sees a FIN instead of a RST.
-            let _ = self.inner.get_ref().0.set_zero_linger();
+        if let (Some(inner), Some(salvage)) = (self.inner.take(), self.salvage.take()) {
+            if self.requested.load(Ordering::SeqCst) {
+                // The receiver is the connection task; if it is gone the stream just drops.
+                let _ = salvage.send(inner);
+            } else {
+                drop(inner);
+            }
         }
     }
 }
 
-impl AsyncRead for ResettableStream {
+impl AsyncRead for ControlledStream {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.check()?;
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        self.stream()?.poll_read(cx, buf)
     }
 }
 
-impl AsyncWrite for ResettableStream {
+impl AsyncWrite for ControlledStream {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.check()?;
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        self.stream()?.poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -285,21 +423,18 @@ impl AsyncWrite for ResettableStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.check()?;
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        self.stream()?.poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
+        self.inner.as_ref().is_some_and(|i| i.is_write_vectored())
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.check()?;
-        Pin::new(&mut self.inner).poll_flush(cx)
+        self.stream()?.poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.check()?;
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        self.stream()?.poll_shutdown(cx)
     }
 }

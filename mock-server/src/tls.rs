@@ -6,10 +6,12 @@
 //! handshake and the rejection reason is rustls's own, verbatim. The VPN listener asks for no
 //! certificate at all (`PROTO-TLS-004`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use idlink_certs::{Pki, ServerVariant};
+use idlink_certs::Pki;
+
 use idlink_protocol::{CertificateSummary, FacilityCode, TlsSummary};
 use rustls::crypto::CryptoProvider;
 use rustls::server::{ServerConnection, WebPkiClientVerifier};
@@ -37,6 +39,48 @@ pub enum TlsError {
     },
 }
 
+/// Server certificate variants of `idlink-certs`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerCertificate {
+    /// For localhost, from the trusted intermediate.
+    #[default]
+    Valid,
+    /// Validity ended.
+    Expired,
+    /// For another host name.
+    WrongHost,
+    /// From a CA the client was not told to trust.
+    UnknownCa,
+}
+
+impl ServerCertificate {
+    /// Every variant.
+    pub const ALL: [ServerCertificate; 4] =
+        [Self::Valid, Self::Expired, Self::WrongHost, Self::UnknownCa];
+
+    /// The `idlink-certs` variant.
+    pub fn certs_variant(self) -> idlink_certs::ServerVariant {
+        use idlink_certs::ServerVariant as V;
+        match self {
+            Self::Valid => V::Valid,
+            Self::Expired => V::Expired,
+            Self::WrongHost => V::WrongHost,
+            Self::UnknownCa => V::UnknownCa,
+        }
+    }
+
+    /// kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Expired => "expired",
+            Self::WrongHost => "wrong-host",
+            Self::UnknownCa => "unknown-ca",
+        }
+    }
+}
+
 /// The certificates and keys a center serves with: everything it needs from a PKI.
 #[derive(Debug, Clone)]
 pub struct TlsMaterial {
@@ -44,41 +88,79 @@ pub struct TlsMaterial {
     pub client_roots: Vec<CertificateDer<'static>>,
     /// CRLs checked for every client certificate in the chain.
     pub crls: Vec<CertificateRevocationListDer<'static>>,
-    /// The server certificate then its intermediate.
-    pub server_chain: Vec<CertificateDer<'static>>,
-    /// The server's private key.
-    pub server_key: Arc<PrivateKeyDer<'static>>,
+    /// Every server identity the PKI has (chain, key): the valid one, and the broken ones a
+    /// scenario can present so that a client must refuse them.
+    pub servers: BTreeMap<ServerCertificate, ServerIdentity>,
+}
+
+/// A server certificate chain (leaf first) and its key.
+#[derive(Debug, Clone)]
+pub struct ServerIdentity {
+    /// The chain.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The private key.
+    pub key: Arc<PrivateKeyDer<'static>>,
 }
 
 impl TlsMaterial {
-    /// The valid server identity, root CA and CRLs of a generated PKI.
+    /// Every server identity, the root CA and the CRLs of a generated PKI.
     pub fn from_pki(pki: &Pki) -> Self {
-        let server = pki.server(ServerVariant::Valid);
+        let servers = ServerCertificate::ALL
+            .into_iter()
+            .map(|variant| {
+                let server = pki.server(variant.certs_variant());
+                (
+                    variant,
+                    ServerIdentity {
+                        chain: server.chain_der(),
+                        key: Arc::new(server.key_der()),
+                    },
+                )
+            })
+            .collect();
         Self {
             client_roots: vec![pki.ca_der()],
             crls: pki.crl_der(),
-            server_chain: server.chain_der(),
-            server_key: Arc::new(server.key_der()),
+            servers,
         }
     }
 
     /// The same material from a directory written by `Pki::write_to` (how `idlink-mock serve`
-    /// reuses its PKI across restarts).
+    /// reuses its PKI across restarts). The valid server identity is required; the broken ones
+    /// are loaded when their files are there.
     pub fn from_pki_dir(dir: &Path) -> Result<Self, TlsError> {
         let fail = |source| TlsError::Load {
             dir: dir.to_owned(),
             source,
         };
         use idlink_certs::load;
+        let mut servers = BTreeMap::new();
+        for variant in ServerCertificate::ALL {
+            let slug = variant.certs_variant().slug();
+            let chain = dir.join(format!("server/{slug}.chain.pem"));
+            let key = dir.join(format!("server/{slug}.key.pem"));
+            if variant != ServerCertificate::Valid && !(chain.is_file() && key.is_file()) {
+                continue;
+            }
+            servers.insert(
+                variant,
+                ServerIdentity {
+                    chain: load::certificates_pem(&chain).map_err(fail)?,
+                    key: Arc::new(load::private_key_pem(&key).map_err(fail)?),
+                },
+            );
+        }
         Ok(Self {
             client_roots: load::certificates_pem(&dir.join("ca/root-ca.pem")).map_err(fail)?,
             crls: load::crls(&dir.join("ca/crl.pem")).map_err(fail)?,
-            server_chain: load::certificates_pem(&dir.join("server/valid.chain.pem"))
-                .map_err(fail)?,
-            server_key: Arc::new(
-                load::private_key_pem(&dir.join("server/valid.key.pem")).map_err(fail)?,
-            ),
+            servers,
         })
+    }
+
+    fn server(&self, variant: ServerCertificate) -> Result<&ServerIdentity, String> {
+        self.servers
+            .get(&variant)
+            .ok_or_else(|| format!("the PKI has no {} server certificate", variant.as_str()))
     }
 }
 
@@ -114,7 +196,10 @@ const VERSIONS: &[&rustls::SupportedProtocolVersion] =
     &[&rustls::version::TLS13, &rustls::version::TLS12];
 
 /// The main listener's configuration: client certificate required and verified with the CRLs.
-pub fn mtls_server_config(material: &TlsMaterial) -> Result<Arc<ServerConfig>, TlsError> {
+pub fn mtls_server_config(
+    material: &TlsMaterial,
+    variant: ServerCertificate,
+) -> Result<Arc<ServerConfig>, TlsError> {
     let err = |reason: String| TlsError::Config {
         listener: "mTLS",
         reason,
@@ -133,8 +218,8 @@ pub fn mtls_server_config(material: &TlsMaterial) -> Result<Arc<ServerConfig>, T
         .map_err(|e| err(e.to_string()))?
         .with_client_cert_verifier(verifier)
         .with_single_cert(
-            material.server_chain.clone(),
-            material.server_key.clone_key(),
+            material.server(variant).map_err(err)?.chain.clone(),
+            material.server(variant).map_err(err)?.key.clone_key(),
         )
         .map_err(|e| err(e.to_string()))?;
     config.alpn_protocols = alpn();
@@ -142,7 +227,10 @@ pub fn mtls_server_config(material: &TlsMaterial) -> Result<Arc<ServerConfig>, T
 }
 
 /// The VPN listener's configuration: no client authentication (`PROTO-TLS-004`).
-pub fn vpn_server_config(material: &TlsMaterial) -> Result<Arc<ServerConfig>, TlsError> {
+pub fn vpn_server_config(
+    material: &TlsMaterial,
+    variant: ServerCertificate,
+) -> Result<Arc<ServerConfig>, TlsError> {
     let err = |reason: String| TlsError::Config {
         listener: "VPN",
         reason,
@@ -152,8 +240,8 @@ pub fn vpn_server_config(material: &TlsMaterial) -> Result<Arc<ServerConfig>, Tl
         .map_err(|e| err(e.to_string()))?
         .with_no_client_auth()
         .with_single_cert(
-            material.server_chain.clone(),
-            material.server_key.clone_key(),
+            material.server(variant).map_err(err)?.chain.clone(),
+            material.server(variant).map_err(err)?.key.clone_key(),
         )
         .map_err(|e| err(e.to_string()))?;
     config.alpn_protocols = alpn();

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
+pub use crate::tls::ServerCertificate;
+
 /// The schema identifier this version of the engine reads.
 pub const SCHEMA: &str = "idlink-scenario/1";
 
@@ -70,7 +72,7 @@ pub struct RunSpec {
     pub time_scale: f64,
     /// Nominal time the client command may take per run before it is killed (scaled, but never
     /// below 5 s of real time).
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "duration", serialize_with = "ser_duration")]
     pub deadline: Duration,
     /// What a request that no state expects means: `fail` (a verdict) or `record` (journaled).
     pub on_unexpected: OnUnexpected,
@@ -236,48 +238,6 @@ pub enum KeyTypeSpec {
     Ecdsa,
     /// RSA-2048.
     Rsa,
-}
-
-/// Server certificate variants of `idlink-certs`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ServerCertificate {
-    /// For localhost, from the trusted intermediate.
-    #[default]
-    Valid,
-    /// Validity ended.
-    Expired,
-    /// For another host name.
-    WrongHost,
-    /// From a CA the client was not told to trust.
-    UnknownCa,
-}
-
-impl ServerCertificate {
-    /// Every variant.
-    pub const ALL: [ServerCertificate; 4] =
-        [Self::Valid, Self::Expired, Self::WrongHost, Self::UnknownCa];
-
-    /// The `idlink-certs` variant.
-    pub fn certs_variant(self) -> idlink_certs::ServerVariant {
-        use idlink_certs::ServerVariant as V;
-        match self {
-            Self::Valid => V::Valid,
-            Self::Expired => V::Expired,
-            Self::WrongHost => V::WrongHost,
-            Self::UnknownCa => V::UnknownCa,
-        }
-    }
-
-    /// kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Valid => "valid",
-            Self::Expired => "expired",
-            Self::WrongHost => "wrong-host",
-            Self::UnknownCa => "unknown-ca",
-        }
-    }
 }
 
 /// A listener.
@@ -470,7 +430,7 @@ pub enum ActionSpec {
         #[serde(default)]
         status: Option<u16>,
         /// `Retry-After`, nominal.
-        #[serde(default, deserialize_with = "opt_duration")]
+        #[serde(default, deserialize_with = "opt_duration", serialize_with = "ser_opt_duration", skip_serializing_if = "Option::is_none")]
         retry_after: Option<Duration>,
         /// Send `Retry-After` as an HTTP date instead of seconds.
         #[serde(default)]
@@ -479,7 +439,7 @@ pub enum ActionSpec {
     /// Process normally, wait this long before the response headers.
     Delay {
         /// Nominal delay.
-        #[serde(deserialize_with = "duration")]
+        #[serde(deserialize_with = "duration", serialize_with = "ser_duration")]
         before_headers: Duration,
     },
     /// Process normally, send the response body in `chunks` pieces over `total`.
@@ -487,7 +447,7 @@ pub enum ActionSpec {
         /// Number of chunks.
         chunks: u32,
         /// Nominal total time.
-        #[serde(deserialize_with = "duration")]
+        #[serde(deserialize_with = "duration", serialize_with = "ser_duration")]
         total: Duration,
     },
     /// Reset the connection before reading the body; nothing is stored.
@@ -502,7 +462,7 @@ pub enum ActionSpec {
         /// Body bytes read before the stall.
         after_bytes: u64,
         /// Nominal stall.
-        #[serde(deserialize_with = "duration")]
+        #[serde(deserialize_with = "duration", serialize_with = "ser_duration")]
         duration: Duration,
     },
     /// Answer with a problem before reading the body, then close the connection.
@@ -535,7 +495,7 @@ pub enum ActionSpec {
     /// Accept, then say nothing for `duration` before the handshake (connection event).
     StallHandshake {
         /// Nominal stall.
-        #[serde(deserialize_with = "duration")]
+        #[serde(deserialize_with = "duration", serialize_with = "ser_duration")]
         duration: Duration,
     },
     /// Read the ClientHello, answer with this fatal TLS alert, close (connection event).
@@ -552,10 +512,10 @@ pub enum ActionSpec {
     /// scenario time from the first one; the state then moves on.
     Maintenance {
         /// Nominal length of the window.
-        #[serde(deserialize_with = "duration")]
+        #[serde(deserialize_with = "duration", serialize_with = "ser_duration")]
         duration: Duration,
         /// `Retry-After`, nominal.
-        #[serde(deserialize_with = "duration")]
+        #[serde(deserialize_with = "duration", serialize_with = "ser_duration")]
         retry_after: Duration,
     },
     /// At most `limit` matching requests per `window`; the rest get `429 rate-limited`.
@@ -563,14 +523,14 @@ pub enum ActionSpec {
         /// Requests allowed per window.
         limit: u32,
         /// Nominal window.
-        #[serde(deserialize_with = "duration")]
+        #[serde(deserialize_with = "duration", serialize_with = "ser_duration")]
         window: Duration,
     },
     /// Restart the center: every connection is dropped, uploads in progress are lost, the
     /// durable store is kept; the listeners refuse connections for `down_for`.
     Restart {
         /// Nominal down time.
-        #[serde(default, deserialize_with = "duration")]
+        #[serde(default, deserialize_with = "duration", serialize_with = "ser_duration")]
         down_for: Duration,
     },
 }
@@ -615,20 +575,54 @@ impl TlsAlert {
 }
 
 /// `[[expect]]`: one graded expectation.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+///
+/// Deserialised by hand: serde cannot combine `deny_unknown_fields` with a flattened, tagged
+/// `check`, and a misspelt key must still be an error. The common keys are taken out first, the
+/// rest must be exactly one [`Check`] (whose variants deny unknown keys).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExpectSpec {
     /// Unique within the scenario.
     pub id: String,
     /// The requirement it verifies.
-    #[serde(default)]
     pub verifies: Option<String>,
     /// `error` (default) or `warning`.
-    #[serde(default)]
     pub severity: ExpectSeverity,
     /// What to check.
-    #[serde(flatten)]
     pub check: Check,
+}
+
+impl<'de> Deserialize<'de> for ExpectSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut table = toml::Table::deserialize(d)?;
+        let id = match table.remove("id") {
+            Some(toml::Value::String(id)) => id,
+            Some(_) => return Err(D::Error::custom("expectation `id` must be a string")),
+            None => return Err(D::Error::custom("an expectation needs an `id`")),
+        };
+        let verifies = match table.remove("verifies") {
+            Some(toml::Value::String(v)) => Some(v),
+            Some(_) => {
+                return Err(D::Error::custom(format!(
+                    "expectation {id:?}: `verifies` is one requirement ID (a string)"
+                )));
+            }
+            None => None,
+        };
+        let severity = match table.remove("severity") {
+            Some(value) => ExpectSeverity::deserialize(value)
+                .map_err(|e| D::Error::custom(format!("expectation {id:?}: {e}")))?,
+            None => ExpectSeverity::Error,
+        };
+        let check = Check::deserialize(toml::Value::Table(table))
+            .map_err(|e| D::Error::custom(format!("expectation {id:?}: {}", e.message())))?;
+        Ok(Self {
+            id,
+            verifies,
+            severity,
+            check,
+        })
+    }
 }
 
 /// Error or warning.
@@ -644,7 +638,7 @@ pub enum ExpectSeverity {
 
 /// The checks a grader can make, from the journal and the store only.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "check", rename_all = "kebab-case")]
+#[serde(tag = "check", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Check {
     /// The client command's exit status.
     Exit {
@@ -695,7 +689,7 @@ pub enum Check {
         #[serde(default)]
         doc: Option<String>,
         /// Nominal minimum first wait.
-        #[serde(default, deserialize_with = "opt_duration")]
+        #[serde(default, deserialize_with = "opt_duration", serialize_with = "ser_opt_duration", skip_serializing_if = "Option::is_none")]
         min_first: Option<Duration>,
     },
     /// The same `Idempotency-Key` on every attempt for one document.
@@ -782,6 +776,27 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
     parse_duration(&text).map_err(serde::de::Error::custom)
+}
+
+/// `"1.5s"`: the form [`parse_duration`] reads back.
+pub fn format_duration(d: &Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms.fract() == 0.0 && ms < 1000.0 {
+        format!("{ms}ms")
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
+}
+
+fn ser_duration<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_duration(d))
+}
+
+fn ser_opt_duration<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&format_duration(d)),
+        None => s.serialize_none(),
+    }
 }
 
 fn opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {

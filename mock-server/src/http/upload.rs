@@ -5,10 +5,8 @@
 //! and the idempotency key are all decided before a single body byte is read, so a refused upload
 //! costs the client a round trip, not a transfer.
 
-use std::collections::HashSet;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,13 +19,19 @@ use idlink_protocol::{
     ContentDigest, Destination, FacilityCode, IdempotencyKey, PatientId, ProblemCode,
 };
 
-use crate::center::Shared;
+use super::service::{Authenticated, RequestId, suppressed, with_outcome};
 use crate::config::Strictness;
-use crate::fault::Fault;
 use crate::journal::JournalEvent;
 use crate::problem::{ApiProblem, Outcome};
-use crate::service::{Authenticated, RequestId, Suppressed, with_outcome};
+use crate::scenario::{ActionSpec, Decision};
+use crate::state::CenterState;
 use crate::store::{CommitOutcome, Layout, NewDocument, StoredDocument};
+
+impl Received {
+    fn stored((doc, replayed): (StoredDocument, bool)) -> Self {
+        Self::Stored(doc, replayed)
+    }
+}
 
 /// The upload headers, parsed (`PROTO-UP-002/003/012`).
 #[derive(Debug, Clone)]
@@ -46,115 +50,81 @@ struct UploadHeaders {
     content_length: Option<u64>,
 }
 
-/// Idempotency keys with an upload in progress (`PROTO-IDEM-004`), per account.
-#[derive(Debug, Default)]
-pub(crate) struct InProgress {
-    /// A blocking mutex: insert and remove only, never held across an await.
-    keys: Mutex<HashSet<(String, String)>>,
-}
-
-impl InProgress {
-    fn claim(self: &Arc<Self>, account: &str, key: &str) -> Option<InProgressGuard> {
-        let entry = (account.to_owned(), key.to_owned());
-        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
-        keys.insert(entry.clone()).then(|| InProgressGuard {
-            owner: self.clone(),
-            entry,
-        })
-    }
-}
-
-/// Releases the key when the upload ends, however it ends.
-struct InProgressGuard {
-    owner: Arc<InProgress>,
-    entry: (String, String),
-}
-
-impl Drop for InProgressGuard {
-    fn drop(&mut self) {
-        self.owner
-            .keys
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&self.entry);
-    }
-}
-
-/// The upload handler.
+/// The upload handler. The engine's decision for the request (made by the middleware) says
+/// whether the body is read whole, cut short, stalled, or the answer replaced after storing.
 pub(crate) async fn upload(
-    State(shared): State<Arc<Shared>>,
+    State(state): State<Arc<CenterState>>,
     axum::Extension(request_id): axum::Extension<RequestId>,
+    decision: Option<axum::Extension<Decision>>,
     auth: Authenticated,
     request: Request,
 ) -> Response {
     let account = auth.principal.account.clone();
-    let fault = shared.faults.take_for_upload();
-    if let Some(fault) = &fault {
-        shared.journal.record(
-            Some(auth.connection.id),
-            Some(auth.connection.listener),
-            JournalEvent::Fault {
-                request_id: request_id.0.clone(),
-                fault: fault.label(),
-            },
-        );
-    }
-    let delay = match &fault {
-        Some(Fault::Problem {
-            code, retry_after, ..
-        }) => {
-            return ApiProblem::new(
-                *code,
-                format!(
-                    "injected fault: {}; nothing was stored",
-                    code.title().to_lowercase()
-                ),
-            )
-            .retry_after(*retry_after)
-            .account(&account)
-            .into_response();
-        }
-        Some(Fault::ResetBeforeStore { .. }) => {
-            auth.connection.reset.reset_now();
-            return suppressed();
-        }
-        Some(Fault::Delay { millis, .. }) => Some(Duration::from_millis(*millis)),
-        _ => None,
+    let action = decision.map(|d| d.0.action).unwrap_or(ActionSpec::Normal);
+    let body_action = match &action {
+        ActionSpec::CloseAfterBodyBytes { bytes } => BodyAction::CloseAfter(*bytes),
+        ActionSpec::StallBody {
+            after_bytes,
+            duration,
+        } => BodyAction::Stall(*after_bytes, state.clock.scaled(*duration)),
+        _ => BodyAction::None,
     };
-    let reset_after_store = matches!(fault, Some(Fault::ResetAfterStore { .. }));
-
-    let response = match receive(&shared, &auth, &request_id, request).await {
-        Ok((doc, replayed)) => {
-            if reset_after_store && !replayed {
-                shared.journal.record(
-                    Some(auth.connection.id),
-                    Some(auth.connection.listener),
-                    JournalEvent::Fault {
-                        request_id: request_id.0.clone(),
-                        fault: format!(
-                            "reset after store: {} is durable, the connection is reset instead of answering",
-                            doc.receipt.receipt_id
-                        ),
-                    },
-                );
-                auth.connection.reset.reset_now();
-                return suppressed();
+    let outcome = receive(&state, &auth, &request_id, request, body_action).await;
+    let journal = |event| {
+        state
+            .journal
+            .record(Some(auth.connection.id), Some(auth.connection.listener), event)
+    };
+    match outcome {
+        Ok(Received::Stored(doc, replayed)) => {
+            journal(JournalEvent::Stored {
+                request_id: request_id.0.clone(),
+                receipt_id: doc.receipt.receipt_id.clone(),
+                path: doc.receipt.path.clone(),
+                sha256: doc.receipt.sha256.clone(),
+                replayed,
+            });
+            match action {
+                ActionSpec::StoreThenReset if !replayed => {
+                    auth.connection.control.reset_now();
+                    suppressed()
+                }
+                ActionSpec::StoreThenHang if !replayed => {
+                    // Never answer: the client must time out. Bounded by the center's life.
+                    std::future::pending::<()>().await;
+                    suppressed()
+                }
+                _ => receipt_response(&doc, replayed, &account),
             }
-            receipt_response(&doc, replayed, &account)
+        }
+        Ok(Received::CutShort(bytes)) => {
+            journal(JournalEvent::BodyRead {
+                request_id: request_id.0.clone(),
+                bytes,
+            });
+            auth.connection.control.reset_now();
+            suppressed()
         }
         Err(problem) => problem.account(&account).into_response(),
-    };
-    if let Some(delay) = delay {
-        // An injected response delay, not synchronisation.
-        tokio::time::sleep(delay).await;
     }
-    response
 }
 
-fn suppressed() -> Response {
-    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    response.extensions_mut().insert(Suppressed);
-    response
+/// What an action does to the reading of the body.
+#[derive(Debug, Clone, Copy)]
+enum BodyAction {
+    None,
+    /// Read exactly this many bytes, then stop (the caller resets).
+    CloseAfter(u64),
+    /// After this many bytes, stop reading for this long (real time), then go on.
+    Stall(u64, std::time::Duration),
+}
+
+/// What came out of [`receive`] when nothing refused the upload.
+enum Received {
+    /// Stored (or, when the flag is true, an idempotent replay of an earlier upload).
+    Stored(StoredDocument, bool),
+    /// The body was cut after this many bytes on purpose.
+    CutShort(u64),
 }
 
 fn receipt_response(doc: &StoredDocument, replayed: bool, account: &str) -> Response {
@@ -185,11 +155,12 @@ fn receipt_response(doc: &StoredDocument, replayed: bool, account: &str) -> Resp
 
 /// Everything between the headers and the receipt. `Ok((doc, true))` is an idempotent replay.
 async fn receive(
-    shared: &Arc<Shared>,
+    shared: &Arc<CenterState>,
     auth: &Authenticated,
     request_id: &RequestId,
     request: Request,
-) -> Result<(StoredDocument, bool), ApiProblem> {
+    body_action: BodyAction,
+) -> Result<Received, ApiProblem> {
     let principal = &auth.principal;
     let upload = parse_headers(request.headers())?;
 
@@ -247,7 +218,7 @@ async fn receive(
         .store
         .by_idempotency_key(&principal.account, upload.key.as_str())
     {
-        return replay_or_reused(first, &upload.digest.to_hex());
+        return replay_or_reused(first, &upload.digest.to_hex()).map(Received::stored);
     }
     // PROTO-IDEM-004
     let Some(_guard) = shared
@@ -277,8 +248,9 @@ async fn receive(
     // PROTO-UP-001 / PROTO-UP-009: stream to disk, hashing as the bytes arrive.
     let mut incoming = shared.store.begin_upload().await.map_err(internal)?;
     let mut body = request.into_body().into_data_stream();
+    let mut stalled = false;
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| {
+        let mut chunk = chunk.map_err(|e| {
             ApiProblem::new(
                 ProblemCode::InvalidRequest,
                 format!("the request body ended early: {e}; nothing was stored"),
@@ -287,7 +259,32 @@ async fn receive(
         if incoming.size() + chunk.len() as u64 > limit {
             return Err(too_large(incoming.size() + chunk.len() as u64, limit));
         }
+        match body_action {
+            BodyAction::CloseAfter(n) if incoming.size() + chunk.len() as u64 >= n => {
+                // Exactly n bytes were read by the server; the rest is never looked at.
+                let take = (n - incoming.size()) as usize;
+                chunk.truncate(take);
+                incoming.write(&chunk).await.map_err(internal)?;
+                return Ok(Received::CutShort(n));
+            }
+            BodyAction::Stall(n, pause) if !stalled && incoming.size() + chunk.len() as u64 >= n => {
+                stalled = true;
+                let take = (n - incoming.size()) as usize;
+                let rest = chunk.split_off(take);
+                incoming.write(&chunk).await.map_err(internal)?;
+                // An injected stall, not synchronisation.
+                tokio::time::sleep(pause).await;
+                chunk = rest;
+            }
+            _ => {}
+        }
         incoming.write(&chunk).await.map_err(internal)?;
+    }
+    if let BodyAction::CloseAfter(n) = body_action
+        && incoming.size() < n
+    {
+        // The body was shorter than the cut: the cut happens at its end.
+        return Ok(Received::CutShort(incoming.size()));
     }
     let received = incoming.finish().await.map_err(internal)?;
     if &received.digest != upload.digest.as_bytes() {
@@ -332,9 +329,9 @@ async fn receive(
         .await
         .map_err(internal)?
     {
-        CommitOutcome::Stored(doc) => Ok((doc, false)),
-        CommitOutcome::Replayed(doc) => Ok((doc, true)),
-        CommitOutcome::KeyReused(doc) => replay_or_reused(doc, ""),
+        CommitOutcome::Stored(doc) => Ok(Received::Stored(doc, false)),
+        CommitOutcome::Replayed(doc) => Ok(Received::Stored(doc, true)),
+        CommitOutcome::KeyReused(doc) => replay_or_reused(doc, "").map(Received::stored),
         CommitOutcome::Duplicate(doc) => Err(duplicate(doc)),
     }
 }
@@ -397,7 +394,7 @@ fn internal(error: crate::store::StoreError) -> ApiProblem {
 
 /// Runs the formats crate on the received file and decides the storage layout.
 async fn validate(
-    shared: &Arc<Shared>,
+    shared: &Arc<CenterState>,
     upload: &UploadHeaders,
     path: std::path::PathBuf,
 ) -> Result<(Layout, Vec<serde_json::Value>), ApiProblem> {

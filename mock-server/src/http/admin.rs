@@ -18,13 +18,13 @@ use axum::routing::{get, post};
 use idlink_protocol::{FacilityCode, PatientId};
 use serde::Deserialize;
 
-use crate::center::Shared;
+use crate::state::CenterState;
 use crate::config::ConsentConfig;
-use crate::fault::Fault;
+use crate::scenario::{Fault, Scenario};
 use crate::journal::JournalEvent;
 
 /// The admin router.
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<CenterState>) -> Router {
     Router::new()
         .route("/", get(web_view))
         .route("/admin/documents", get(documents))
@@ -40,6 +40,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/admin/faults",
             get(faults).post(inject_fault).delete(clear_faults),
         )
+        .route("/admin/scenario", get(scenario).post(load_scenario))
         .route("/admin/reset", post(reset))
         .layer(middleware::from_fn_with_state(
             shared.clone(),
@@ -49,7 +50,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 }
 
 async fn require_token(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<CenterState>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -90,7 +91,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn documents(State(shared): State<Arc<Shared>>) -> Response {
+async fn documents(State(shared): State<Arc<CenterState>>) -> Response {
     Json(shared.store.documents()).into_response()
 }
 
@@ -107,7 +108,7 @@ struct JournalQuery {
     _token: Option<String>,
 }
 
-async fn journal(State(shared): State<Arc<Shared>>, Query(query): Query<JournalQuery>) -> Response {
+async fn journal(State(shared): State<Arc<CenterState>>, Query(query): Query<JournalQuery>) -> Response {
     let since = query.since.unwrap_or(0);
     if let Some(wait) = query.wait_ms {
         let wait = std::time::Duration::from_millis(wait.min(30_000));
@@ -125,12 +126,12 @@ async fn journal(State(shared): State<Arc<Shared>>, Query(query): Query<JournalQ
     Json(&entries[skip..]).into_response()
 }
 
-async fn consents(State(shared): State<Arc<Shared>>) -> Response {
+async fn consents(State(shared): State<Arc<CenterState>>) -> Response {
     Json(shared.consents.list()).into_response()
 }
 
 async fn add_consent(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<CenterState>>,
     Json(consent): Json<ConsentConfig>,
 ) -> Response {
     let added = shared
@@ -152,7 +153,7 @@ async fn add_consent(
 }
 
 async fn remove_consent(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<CenterState>>,
     Path((facility, patient_id)): Path<(String, String)>,
 ) -> Response {
     let (Ok(facility), Ok(patient_id)) = (
@@ -179,11 +180,11 @@ async fn remove_consent(
     }
 }
 
-async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
+async fn accounts(State(shared): State<Arc<CenterState>>) -> Response {
     Json(shared.accounts.list()).into_response()
 }
 
-async fn unlock(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+async fn unlock(State(shared): State<Arc<CenterState>>, Path(id): Path<String>) -> Response {
     if shared.accounts.unlock(&id) {
         shared.journal.record(
             None,
@@ -198,50 +199,78 @@ async fn unlock(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Re
     }
 }
 
-async fn faults(State(shared): State<Arc<Shared>>) -> Response {
-    Json(shared.faults.pending()).into_response()
+async fn faults(State(shared): State<Arc<CenterState>>) -> Response {
+    Json(shared.engine.pending()).into_response()
 }
 
-async fn inject_fault(State(shared): State<Arc<Shared>>, Json(fault): Json<Fault>) -> Response {
+/// Arms a fault: `{"action": {"kind": "problem", "code": "maintenance", "retry_after": "2s"},
+/// "times": 1}`, any action of `docs/scenarios.md`, for the next `times` uploads.
+async fn inject_fault(
+    State(shared): State<Arc<CenterState>>,
+    Json(fault): Json<Fault>,
+) -> Response {
     shared.journal.record(
         None,
         None,
         JournalEvent::Admin {
-            action: format!("fault armed: {}", fault.label()),
+            action: format!("fault armed: {} x{}", fault.action.label(), fault.times),
         },
     );
-    shared.faults.inject(fault);
+    shared.engine.inject(fault);
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
-    shared.faults.clear();
+async fn clear_faults(State(shared): State<Arc<CenterState>>) -> Response {
+    shared.engine.clear();
+    shared.journal.record(
+        None,
+        None,
+        JournalEvent::Admin {
+            action: "faults disarmed".to_owned(),
+        },
+    );
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// Deletes every document, restores accounts and consents to the configuration, disarms faults
-/// and empties the in-memory journal (the journal file keeps its history).
-async fn reset(State(shared): State<Arc<Shared>>) -> Response {
-    if let Err(error) = shared.store.reset().await {
-        return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
+/// The running scenario: its current state, the states visited, counters.
+async fn scenario(State(shared): State<Arc<CenterState>>) -> Response {
+    Json(shared.engine.status()).into_response()
+}
+
+/// Loads a scenario sent as TOML (fixture paths relative to the mock's working directory).
+async fn load_scenario(State(shared): State<Arc<CenterState>>, body: String) -> Response {
+    let base = std::env::current_dir().unwrap_or_default();
+    match Scenario::from_toml(&body, std::path::Path::new("<admin request>"), &base) {
+        Ok(scenario) => {
+            let mut digests = std::collections::HashMap::new();
+            for doc in &scenario.spec.documents {
+                if let Some(path) = scenario.fixture_path(doc)
+                    && let Ok(bytes) = std::fs::read(path)
+                {
+                    use sha2::Digest as _;
+                    digests.insert(doc.name.clone(), hex::encode(sha2::Sha256::digest(&bytes)));
+                }
+            }
+            let seed = scenario.spec.run.seed;
+            shared.engine.load(Arc::new(scenario), digests, seed);
+            Json(shared.engine.status()).into_response()
+        }
+        Err(error) => (StatusCode::UNPROCESSABLE_ENTITY, error.to_string()).into_response(),
     }
-    shared.accounts.reset();
-    shared.consents.reset();
-    shared.faults.clear();
-    shared.journal.clear();
-    shared.journal.record(
-        None,
-        None,
-        JournalEvent::Admin {
-            action: "reset: documents deleted, accounts and consents restored, faults disarmed"
-                .to_owned(),
-        },
-    );
-    StatusCode::NO_CONTENT.into_response()
+}
+
+/// Deletes every document, restores accounts and consents to the configuration, removes the
+/// scenario and the faults and empties the in-memory journal (the journal file keeps its
+/// history).
+async fn reset(State(shared): State<Arc<CenterState>>) -> Response {
+    match shared.reset().await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
 }
 
 /// A server-rendered page: recent journal entries and stored documents. No JavaScript.
-async fn web_view(State(shared): State<Arc<Shared>>) -> Html<String> {
+async fn web_view(State(shared): State<Arc<CenterState>>) -> Html<String> {
     let mut page = String::from(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <title>idlink-mock</title><style>body{font-family:sans-serif;margin:1em}\

@@ -1,6 +1,7 @@
 //! The service center's HTTP API (both TLS listeners): routing, the per-request middleware that
-//! assigns request IDs and journals requests and responses, authentication, the connectivity
-//! check and receipt lookups. Uploads live in [`crate::upload`].
+//! assigns request IDs, asks the scenario engine what to do, carries out the actions that need
+//! no body and journals requests and responses, authentication, the connectivity check and
+//! receipt lookups. Uploads live in [`super::upload`].
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,13 +15,16 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use idlink_protocol::headers::{
-    DOCUMENT_KIND, IDEMPOTENCY_KEY, PATH_DOCUMENTS, PATH_RECEIPTS, PATH_WHOAMI, PATIENT_ID,
-    PROTOCOL, PROTOCOL_VERSION, REQUEST_ID,
+    CONTENT_DIGEST, DATA_KIND, DESTINATION, DOCUMENT_KIND, IDEMPOTENCY_KEY, PATH_DOCUMENTS,
+    PATH_RECEIPTS, PATH_WHOAMI, PATIENT_ID, PROTOCOL, PROTOCOL_VERSION, REQUEST_ID,
 };
 use idlink_protocol::{ProblemCode, WhoAmI};
 
 use crate::accounts::Principal;
-use crate::center::Shared;
+use crate::scenario::file::Route;
+use crate::scenario::{ActionSpec, Decision, RequestFacts};
+use crate::server::ConnectionAction;
+use crate::state::CenterState;
 use crate::clock;
 use crate::config::AccessMode;
 use crate::journal::{JournalEvent, Listener};
@@ -37,12 +41,12 @@ pub struct RequestId(pub String);
 pub(crate) struct Suppressed;
 
 /// The router served on both TLS listeners.
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<CenterState>) -> Router {
     Router::new()
         .route(PATH_WHOAMI, get(whoami).fallback(wrong_method))
         .route(
             PATH_DOCUMENTS,
-            post(crate::upload::upload)
+            post(super::upload::upload)
                 // The upload streams its body to disk and enforces its own limit
                 // (`PROTO-UP-010`); axum's 2 MB default must not apply.
                 .layer(DefaultBodyLimit::disable())
@@ -64,10 +68,23 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// characters); an invalid one is cut rather than letting a client grow the journal.
 const DECLARED_MAX_CHARS: usize = 128;
 
-/// Request ID, `IDLink-Protocol`, journal entries, and `request_id` in problem documents
-/// (`PROTO-CONN-002`, `PROTO-ERR-001`).
+/// The route of a request, for the engine's matchers.
+fn route_of(path: &str) -> Route {
+    if path == PATH_DOCUMENTS {
+        Route::Upload
+    } else if path == PATH_WHOAMI {
+        Route::Whoami
+    } else if path.starts_with(PATH_RECEIPTS) {
+        Route::Receipt
+    } else {
+        Route::Other
+    }
+}
+
+/// Request ID, the engine's decision, `IDLink-Protocol`, journal entries, and `request_id` in
+/// problem documents (`PROTO-CONN-002`, `PROTO-ERR-001`).
 async fn journal_request(
-    State(shared): State<Arc<Shared>>,
+    State(state): State<Arc<CenterState>>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -75,19 +92,32 @@ async fn journal_request(
     let info = request.extensions().get::<Arc<ConnectionInfo>>().cloned();
     let connection = info.as_ref().map(|i| i.id);
     let listener = info.as_ref().map(|i| i.listener);
+    let route = route_of(request.uri().path());
+    let is_upload = request.method() == axum::http::Method::POST && route == Route::Upload;
     // What an upload declares, as sent (validated later): journaled before any check can
     // refuse it, so every attempt of a retried document shows its key.
-    let [idempotency_key, patient_id, document_kind] = {
-        let is_upload =
-            request.method() == axum::http::Method::POST && request.uri().path() == PATH_DOCUMENTS;
-        [IDEMPOTENCY_KEY, PATIENT_ID, DOCUMENT_KIND].map(|name| {
-            is_upload
-                .then(|| request.headers().get(name)?.to_str().ok())
-                .flatten()
-                .map(|value| value.trim().chars().take(DECLARED_MAX_CHARS).collect())
-        })
+    let declared = |name: &str| {
+        is_upload
+            .then(|| request.headers().get(name)?.to_str().ok())
+            .flatten()
+            .map(|value| value.trim().chars().take(DECLARED_MAX_CHARS).collect::<String>())
     };
-    shared.journal.record(
+    let content_digest = declared(CONTENT_DIGEST)
+        .and_then(|d| idlink_protocol::ContentDigest::parse(&d).ok())
+        .map(|d| d.to_hex());
+    let facts = RequestFacts {
+        listener,
+        route: Some(route),
+        method: request.method().to_string(),
+        digest: content_digest.clone(),
+        document_kind: declared(DOCUMENT_KIND),
+        data_kind: declared(DATA_KIND),
+        patient: declared(PATIENT_ID),
+        request_id: request_id.clone(),
+        connection,
+    };
+    let decision = state.engine.decide_request(&facts);
+    state.journal.record(
         connection,
         listener,
         JournalEvent::Request {
@@ -95,16 +125,58 @@ async fn journal_request(
             method: request.method().to_string(),
             path: request.uri().path().to_owned(),
             version: format!("{:?}", request.version()),
-            idempotency_key,
-            patient_id,
-            document_kind,
+            idempotency_key: declared(IDEMPOTENCY_KEY),
+            patient_id: facts.patient.clone(),
+            document_kind: facts.document_kind.clone(),
+            data_kind: facts.data_kind.clone(),
+            destination: declared(DESTINATION),
+            content_type: declared("content-type"),
+            content_digest,
+            attempt: decision.attempt,
         },
     );
+    let version = request.version();
     request
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
+    request.extensions_mut().insert(decision.clone());
     let started = Instant::now();
-    let mut response = next.run(request).await;
+    let control = info.as_ref().map(|i| i.control.clone());
+    let take_over = |action: ConnectionAction| {
+        if let Some(control) = &control {
+            control.request(action);
+        }
+        suppressed()
+    };
+    let mut response = match &decision.action {
+        ActionSpec::Problem {
+            code,
+            status,
+            retry_after,
+            retry_after_date,
+        } => injected_problem(&state, *code, *status, *retry_after, *retry_after_date),
+        ActionSpec::AnswerEarly { code, status } => {
+            let mut response = injected_problem(&state, *code, *status, None, false);
+            // HTTP/1.1 closes after this answer; HTTP/2 resets the unread request stream.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+        ActionSpec::ResetBeforeBody => take_over(ConnectionAction::Reset),
+        ActionSpec::EmptyResponse => take_over(ConnectionAction::Close),
+        ActionSpec::GarbageThenClose { bytes } => {
+            take_over(ConnectionAction::Raw(state.engine.random_bytes(*bytes as usize)))
+        }
+        ActionSpec::MalformedResponse => take_over(ConnectionAction::Raw(
+            b"HTTP/1.1 2O1 Creat\x01d\r\nthis line is not a header\r\n\r\n{".to_vec(),
+        )),
+        ActionSpec::Restart { down_for } => {
+            state.restart(*down_for);
+            suppressed()
+        }
+        _ => next.run(request).await,
+    };
 
     if let Some(PendingProblem(mut problem)) = response.extensions_mut().remove::<PendingProblem>()
     {
@@ -117,25 +189,155 @@ async fn journal_request(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID, value);
     }
+    // Response-direction actions, on the complete answer.
+    match &decision.action {
+        ActionSpec::Delay { before_headers } => state.clock.sleep(*before_headers).await,
+        ActionSpec::Dribble { chunks, total } => {
+            response = dribble(response, *chunks, state.clock.scaled(*total)).await;
+        }
+        ActionSpec::WrongContentLength => {
+            response = wrong_content_length(response, version, &control).await;
+        }
+        _ => {}
+    }
     if response.extensions().get::<Suppressed>().is_none() {
         let outcome = response
             .extensions()
             .get::<Outcome>()
             .cloned()
             .unwrap_or_default();
-        shared.journal.record(
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        state.journal.record(
             connection,
             listener,
             JournalEvent::Response {
                 request_id,
                 status: response.status().as_u16(),
-                code: outcome.code.map(|c| c.as_str().to_owned()),
+                code: outcome.code,
+                retry_after,
                 account: outcome.account,
                 receipt_id: outcome.receipt_id,
                 duration_ms: started.elapsed().as_millis() as u64,
             },
         );
     }
+    response
+}
+
+/// A response that was never sent because the connection was taken over; the middleware
+/// journals no response for it.
+pub(crate) fn suppressed() -> Response {
+    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    response.extensions_mut().insert(Suppressed);
+    response
+}
+
+/// The problem an action asks for. `Retry-After` carries nominal seconds (`docs/scenarios.md`),
+/// or, as a date, now plus the scaled wait rounded up to a second.
+fn injected_problem(
+    state: &CenterState,
+    code: ProblemCode,
+    status: Option<u16>,
+    retry_after: Option<std::time::Duration>,
+    as_date: bool,
+) -> Response {
+    let mut problem = ApiProblem::new(
+        code,
+        format!(
+            "{} (injected by the scenario engine); nothing was stored",
+            code.title().to_lowercase()
+        ),
+    );
+    if let Some(status) = status {
+        problem.problem.status = status;
+    }
+    let seconds = retry_after.map(|d| d.as_secs_f64().ceil() as u64);
+    if !as_date {
+        problem = problem.retry_after(seconds);
+    }
+    let mut response = problem.into_response();
+    if as_date && let Some(wait) = retry_after {
+        let wait = state.clock.scaled(wait).as_secs_f64().ceil() as i64;
+        let at = clock::now() + time::Duration::seconds(wait.max(1));
+        if let Ok(value) = HeaderValue::from_str(&clock::http_date(at)) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+    }
+    response
+}
+
+/// Sends the body in `chunks` pieces spread over `total`.
+async fn dribble(response: Response, chunks: u32, total: std::time::Duration) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let chunks = chunks.max(1) as usize;
+    let size = bytes.len().div_ceil(chunks).max(1);
+    let pause = total / chunks as u32;
+    let pieces: Vec<bytes::Bytes> = (0..bytes.len())
+        .step_by(size)
+        .map(|i| bytes.slice(i..(i + size).min(bytes.len())))
+        .collect();
+    let stream = futures_util::stream::unfold(pieces.into_iter(), move |mut pieces| async move {
+        let piece = pieces.next()?;
+        tokio::time::sleep(pause).await;
+        Some((Ok::<_, std::io::Error>(piece), pieces))
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// Announces 100 more body bytes than it sends, then the connection closes. HTTP/1.1: the
+/// answer is written raw. HTTP/2 cannot carry a lying length through hyper, so the stream is
+/// reset after the short body instead.
+async fn wrong_content_length(
+    response: Response,
+    version: axum::http::Version,
+    control: &Option<crate::server::ConnectionControl>,
+) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let announced = bytes.len() + 100;
+    if version == axum::http::Version::HTTP_2 {
+        let mut parts = parts;
+        if let Ok(value) = HeaderValue::from_str(&announced.to_string()) {
+            parts.headers.insert(header::CONTENT_LENGTH, value);
+        }
+        let stream = futures_util::stream::iter([
+            Ok(bytes),
+            Err(std::io::Error::other("injected: body shorter than Content-Length")),
+        ]);
+        return Response::from_parts(parts, Body::from_stream(stream));
+    }
+    let mut raw = format!(
+        "HTTP/1.1 {} {}\r\n",
+        parts.status.as_u16(),
+        parts.status.canonical_reason().unwrap_or("")
+    )
+    .into_bytes();
+    for (name, value) in &parts.headers {
+        if name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING {
+            continue;
+        }
+        raw.extend_from_slice(name.as_str().as_bytes());
+        raw.extend_from_slice(b": ");
+        raw.extend_from_slice(value.as_bytes());
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(format!("content-length: {announced}\r\n\r\n").as_bytes());
+    raw.extend_from_slice(&bytes);
+    if let Some(control) = control {
+        control.request(ConnectionAction::Raw(raw));
+    }
+    // The journal still gets the answer that went out (with its lying length).
+    let mut response = Response::from_parts(parts, Body::empty());
+    response.extensions_mut().remove::<Suppressed>();
     response
 }
 
@@ -148,12 +350,12 @@ pub(crate) struct Authenticated {
     pub connection: Arc<ConnectionInfo>,
 }
 
-impl FromRequestParts<Arc<Shared>> for Authenticated {
+impl FromRequestParts<Arc<CenterState>> for Authenticated {
     type Rejection = ApiProblem;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        shared: &Arc<Shared>,
+        shared: &Arc<CenterState>,
     ) -> Result<Self, ApiProblem> {
         let connection = parts
             .extensions
@@ -257,7 +459,7 @@ async fn whoami(auth: Authenticated) -> Response {
 
 /// `GET /v1/receipts/{receipt_id}` (`PROTO-RCPT-001`): only the uploading facility sees it.
 async fn receipt(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<CenterState>>,
     auth: Authenticated,
     Path(receipt_id): Path<String>,
 ) -> Result<Response, ApiProblem> {
