@@ -767,6 +767,10 @@ fn the_html_report_opens_in_a_real_browser_and_shows_every_scenario_and_verdict(
     let dir = TempDir::new().unwrap();
     let page = dir.path().join("report.html");
     std::fs::write(&page, to_html(&sample_report())).unwrap();
+    // For a person reviewing the page's look: `IDLINK_SAMPLE_HTML=/tmp/x.html cargo test ...`
+    if let Some(keep) = std::env::var_os("IDLINK_SAMPLE_HTML") {
+        std::fs::copy(&page, keep).unwrap();
+    }
     let profile = dir.path().join("profile");
     let dom_path = dir.path().join("dom.html");
     let stderr_path = dir.path().join("stderr.txt");

@@ -79,11 +79,11 @@ pub fn summary_table(report: &Report) -> String {
     out.push('\n');
     let _ = writeln!(
         out,
-        "scenarios: {}; expectations: {}; {} in {}",
+        "scenarios: {}\nexpectations: {}\nrun time: {}, seed {}",
         totals(&report.summary.scenarios),
         totals(&report.summary.expectations),
-        printable(&report.suite),
-        seconds(report.duration_ms)
+        seconds(report.duration_ms),
+        report.seed
     );
     if report.scaled {
         let _ = writeln!(

@@ -93,8 +93,9 @@ fn test_case(case: &Case<'_>) -> TestCase {
     testcase.add_property(Property::new("level", scenario.level.as_str()));
     match &case.subject {
         Subject::Expectation(expectation) => {
-            if case.verdict != Verdict::Pass {
-                // `type` tells an error-severity failure from a warning one at a glance.
+            if case.verdict.needs_attention() {
+                // `type` tells an error-severity failure from a warning one at a glance; a skip
+                // has only its reason, since nothing was expected or observed.
                 testcase.status.set_type(expectation.severity.as_str());
                 testcase
                     .status
@@ -106,6 +107,9 @@ fn test_case(case: &Case<'_>) -> TestCase {
             testcase.add_property(Property::new("severity", expectation.severity.as_str()));
         }
         Subject::Scenario { .. } => {
+            if case.verdict == Verdict::Error {
+                testcase.status.set_type("harness");
+            }
             // Expectations carry no time of their own; the scenario-level case carries the
             // scenario's, so the suite's total is not lost when there is nothing else.
             testcase.set_time(Duration::from_millis(scenario.duration_ms));
