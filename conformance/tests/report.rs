@@ -26,8 +26,7 @@ fn expectation(
     id: &str,
     description: &str,
     requirement: Option<&str>,
-    severity: Severity,
-    verdict: Verdict,
+    (severity, verdict): (Severity, Verdict),
     (expected, actual): (&str, &str),
     message: &str,
     evidence: &[&str],
@@ -74,8 +73,7 @@ fn happy_path() -> ScenarioResult {
                 "stored-once",
                 "the document is stored exactly once",
                 Some("PROTO-STORE-1"),
-                Severity::Error,
-                Verdict::Pass,
+                (Severity::Error, Verdict::Pass),
                 ("1 stored document", "1 stored document"),
                 "",
                 &["#3 POST /v1/documents → 201 receipt R-000001"],
@@ -84,8 +82,7 @@ fn happy_path() -> ScenarioResult {
                 "patient-id",
                 "患者ID is taken from PID-3",
                 Some("PROTO-META-2"),
-                Severity::Error,
-                Verdict::Pass,
+                (Severity::Error, Verdict::Pass),
                 ("patient_id 9999013", "patient_id 9999013"),
                 "",
                 &[],
@@ -135,8 +132,7 @@ fn retry_503() -> ScenarioResult {
                 "E1",
                 "same idempotency key on every attempt",
                 Some("PROTO-IDEM-2"),
-                Severity::Error,
-                Verdict::Fail,
+                (Severity::Error, Verdict::Fail),
                 (
                     "1 distinct Idempotency-Key over 3 attempts",
                     "3 distinct keys",
@@ -156,8 +152,7 @@ fn retry_503() -> ScenarioResult {
                 "E2",
                 "waits at least Retry-After between attempts",
                 Some("PROTO-RETRY-1"),
-                Severity::Error,
-                Verdict::Pass,
+                (Severity::Error, Verdict::Pass),
                 ("gaps ≥ 1.000 s (scaled: 0.100 s)", "gaps 0.104 s, 0.110 s"),
                 "",
                 &["#1→#2 gap 104 ms", "#2→#3 gap 110 ms"],
@@ -166,8 +161,7 @@ fn retry_503() -> ScenarioResult {
                 "E3",
                 "logs each retry with its cause",
                 None,
-                Severity::Warning,
-                Verdict::Fail,
+                (Severity::Warning, Verdict::Fail),
                 (
                     "a log line per retry naming the status",
                     "1 of 2 retries logged",
@@ -246,8 +240,7 @@ fn skipped() -> ScenarioResult {
             "partial-not-sent",
             "a partial file is not uploaded",
             Some("PROTO-FOLDER-1"),
-            Severity::Error,
-            Verdict::Skip,
+            (Severity::Error, Verdict::Skip),
             ("no upload before the file is complete", "not exercised"),
             "needs client_mode folder",
             &[],
@@ -429,7 +422,8 @@ fn every_junit_test_case_name_is_unique_and_starts_with_its_scenario() {
                 case.original_name
             );
             assert!(
-                case.original_name.starts_with(&format!("{} › ", suite.name)),
+                case.original_name
+                    .starts_with(&format!("{} › ", suite.name)),
                 "{}",
                 case.original_name
             );
