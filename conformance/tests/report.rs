@@ -322,6 +322,20 @@ fn the_json_report_reads_back_equal_to_what_was_written() {
 }
 
 #[test]
+fn awkward_time_scales_survive_the_json_round_trip_exactly() {
+    for time_scale in [1.0 / 3.0, 0.05, 0.001, 2.5, 1e-9] {
+        let mut report = sample_report();
+        report.time_scale = time_scale;
+        report.scenarios[1].time_scale = time_scale;
+
+        let read = from_json(&to_json(&report)).unwrap();
+
+        assert_eq!(read.time_scale.to_bits(), time_scale.to_bits());
+        assert_eq!(read, report);
+    }
+}
+
+#[test]
 fn the_json_report_keeps_its_field_order_and_content() {
     let report = sample_report();
 
@@ -578,6 +592,23 @@ fn a_huge_client_output_is_bounded_in_the_junit_system_out() {
     assert!(out.contains("more bytes not shown"));
 }
 
+#[test]
+fn a_scenario_skipped_as_a_whole_is_one_skipped_junit_case_with_the_scenario_reason() {
+    let mut report = sample_report();
+    report.scenarios[3].expectations.clear();
+
+    let xml = to_junit_xml(&report).unwrap();
+    let junit = junit_parser::from_reader(Cursor::new(xml.into_bytes())).unwrap();
+
+    let suite = &junit.suites[3];
+    assert_eq!((suite.tests, suite.skipped), (1, 1));
+    assert_eq!(suite.cases[0].original_name, "FOLDER-ATOMIC › scenario");
+    assert_eq!(
+        suite.cases[0].status.skipped_as_ref().message,
+        "needs client_mode folder; this run is command mode"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Console
 
@@ -586,6 +617,41 @@ fn the_console_table_matches_its_snapshot() {
     let table = summary_table(&sample_report());
 
     insta::assert_snapshot!("report_console", table);
+}
+
+#[test]
+fn the_console_table_aligns_columns_by_display_width_with_cjk_ids() {
+    let mut report = sample_report();
+    report.scenarios[0].id = "患者ID-照合".into();
+
+    let table = summary_table(&report);
+
+    // The DURATION column ends at the same display column on every scenario line.
+    let ends: Vec<usize> = table
+        .lines()
+        .take(1 + report.scenarios.len())
+        .map(|line| {
+            let end = line
+                .find(" s ")
+                .map(|i| i + 2)
+                .unwrap_or_else(|| line.find("DURATION").expect("header") + "DURATION".len());
+            unicode_width_of(&line[..end])
+        })
+        .collect();
+    assert!(ends.windows(2).all(|w| w[0] == w[1]), "{ends:?}\n{table}");
+}
+
+/// Display width, counting CJK as two columns (enough for this test's text).
+fn unicode_width_of(text: &str) -> usize {
+    text.chars()
+        .map(|c| {
+            if ('\u{3000}'..='\u{9fff}').contains(&c) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
 }
 
 #[test]
