@@ -1,9 +1,30 @@
 //! The report of one conformance run: the data model every rendering is made from.
 //!
 //! The JSON form of [`Report`] is the source of truth (schema [`REPORT_SCHEMA`], documented in
-//! `docs/conformance.md`); console, JUnit XML, HTML and CTRF are renderings of it.
+//! `docs/conformance-reports.md`); console, JUnit XML, HTML and CTRF are renderings of it:
+//!
+//! - [`json`]: the versioned JSON (write and read back);
+//! - [`junit`]: JUnit XML for CI servers (GitLab, Jenkins);
+//! - [`html`]: a self-contained HTML page for people;
+//! - [`console`]: the fixed-width summary printed at the end of a run;
+//! - [`ctrf`]: CTRF JSON, a secondary machine format.
+//!
+//! Every rendering is a pure function of the [`Report`]: none reads the clock or the environment,
+//! so the same report always renders to the same bytes.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+mod cases;
+pub mod console;
+pub mod ctrf;
+pub mod html;
+pub mod json;
+pub mod junit;
+mod text;
+
+pub use json::{ReportError, from_json, to_json};
 
 /// The versioned schema identifier of the JSON report.
 pub const REPORT_SCHEMA: &str = "idlink-conformance-report/1";
@@ -227,4 +248,88 @@ pub struct RequirementCoverage {
     pub scenarios: Vec<String>,
     /// `fail` if any of them failed, `error` if any errored, else `pass` (or `skip`).
     pub verdict: Verdict,
+}
+
+impl Verdict {
+    /// The lowercase name used in the JSON (`pass`, `fail`, `skip`, `error`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Skip => "skip",
+            Verdict::Error => "error",
+        }
+    }
+
+    /// The uppercase label used in tables and badges (`PASS`, `FAIL`, `SKIP`, `ERROR`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Skip => "SKIP",
+            Verdict::Error => "ERROR",
+        }
+    }
+
+    /// True for `fail` and `error`: the verdicts a reader has to look at.
+    pub fn needs_attention(self) -> bool {
+        matches!(self, Verdict::Fail | Verdict::Error)
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Level {
+    /// The lowercase name used in the JSON (`required`, `optional`, `strict`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Required => "required",
+            Level::Optional => "optional",
+            Level::Strict => "strict",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Severity {
+    /// The lowercase name used in the JSON (`error`, `warning`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ScenarioResult {
+    /// The expectations whose verdict is `fail` or `error`, in order.
+    pub fn failing_expectations(&self) -> impl Iterator<Item = &ExpectationResult> {
+        self.expectations
+            .iter()
+            .filter(|e| e.verdict.needs_attention())
+    }
+
+    /// Counts of this scenario's expectation verdicts.
+    pub fn expectation_counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for expectation in &self.expectations {
+            counts.add(expectation.verdict);
+        }
+        counts
+    }
 }
