@@ -107,11 +107,9 @@ async fn exit_code_5_when_the_server_rejects_a_document_without_consent() {
 async fn exit_code_6_when_retries_run_out_and_the_spool_keeps_the_file() {
     let center = demo_center().await;
     let (dir, kit) = kit(&center, "fac-0112345678", "");
-    center.faults().inject(Fault::Problem {
-        code: ProblemCode::InternalError,
-        retry_after: None,
-        times: 100,
-    });
+    center
+        .faults()
+        .inject(Fault::problem(ProblemCode::InternalError, None, 100));
     let spool = dir.path().join("spool");
     std::fs::create_dir_all(spool.join("outbox")).unwrap();
     std::fs::write(
@@ -253,7 +251,7 @@ async fn the_password_never_appears_in_stdout_stderr_trace_or_logs() {
     // Arrange: verbose logs, a log folder, a trace, a retry, and a rejection.
     let center = demo_center().await;
     let (dir, kit) = kit(&center, "fac-0112345678", "\n[log]\ndir = \"logs\"\n");
-    center.faults().inject(Fault::ResetBeforeStore { times: 1 });
+    center.faults().inject(Fault::reset_before_body(1));
     let good = sample(dir.path());
     let bad = text_doc(dir.path(), "bad.txt", "x\n", "9999099");
     let trace = dir.path().join("trace.jsonl");

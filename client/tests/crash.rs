@@ -22,10 +22,7 @@ async fn a_spool_run_killed_at_random_points_delivers_every_document_exactly_onc
         .unwrap()
         .replace("max_attempts = 4", "max_attempts = 50");
     std::fs::write(&kit.config, cfg).unwrap();
-    center.faults().inject(Fault::Delay {
-        millis: 15,
-        times: 10_000,
-    });
+    center.faults().inject(Fault::delay_ms(15, 10_000));
     let spool = dir.path().join("spool");
     let outbox = spool.join("outbox");
     std::fs::create_dir_all(&outbox).unwrap();

@@ -56,7 +56,9 @@ async fn a_pkcs12_rsa_identity_uploads() {
         .key_type(KeyType::Rsa2048)
         .build()
         .expect("RSA PKI");
-    let center = MockCenter::start_with_pki(MockConfig::demo(), pki)
+    let center = MockCenter::builder(MockConfig::demo())
+        .pki(pki)
+        .start()
         .await
         .expect("center starts");
     let (dir, kit) = kit(&center, "fac-0112345678", "");
@@ -107,7 +109,9 @@ async fn a_pem_rsa_identity_uploads() {
         .key_type(KeyType::Rsa2048)
         .build()
         .expect("RSA PKI");
-    let center = MockCenter::start_with_pki(MockConfig::demo(), pki)
+    let center = MockCenter::builder(MockConfig::demo())
+        .pki(pki)
+        .start()
         .await
         .expect("center starts");
     let (dir, kit) = kit(&center, "fac-0112345678", "");
@@ -150,11 +154,9 @@ async fn retry_after_is_honoured_as_measured_in_the_mock_journal() {
     // ignored Retry-After would retry well inside the window.
     let center = demo_center().await;
     let (dir, kit) = kit(&center, "fac-0112345678", "");
-    center.faults().inject(Fault::Problem {
-        code: ProblemCode::RateLimited,
-        retry_after: Some(30),
-        times: 1,
-    });
+    center
+        .faults()
+        .inject(Fault::problem(ProblemCode::RateLimited, Some(30), 1));
     // Act
     let delivery = upload_sample(&kit.config, dir.path()).await;
     // Assert: the next upload request arrived at least 2 s x 0.001 after the 429 left.
@@ -182,7 +184,7 @@ async fn a_reset_after_the_server_stored_is_retried_and_stored_once() {
     // Arrange
     let center = demo_center().await;
     let (dir, kit) = kit(&center, "fac-0112345678", "");
-    center.faults().inject(Fault::ResetAfterStore { times: 1 });
+    center.faults().inject(Fault::reset_after_store(1));
     // Act
     let delivery = upload_sample(&kit.config, dir.path()).await;
     // Assert: same key on the retry, so the server replayed the first receipt.
@@ -204,7 +206,7 @@ async fn a_reset_after_the_server_stored_is_retried_and_stored_once() {
 async fn a_reset_before_store_is_retried_and_stored_once() {
     let center = demo_center().await;
     let (dir, kit) = kit(&center, "fac-0112345678", "");
-    center.faults().inject(Fault::ResetBeforeStore { times: 2 });
+    center.faults().inject(Fault::reset_before_body(2));
     let delivery = upload_sample(&kit.config, dir.path()).await;
     assert_eq!(
         (delivery.kind, delivery.attempts),
@@ -219,11 +221,9 @@ async fn a_reset_before_store_is_retried_and_stored_once() {
 async fn maintenance_until_the_attempts_run_out_is_a_transient_failure() {
     let center = demo_center().await;
     let (dir, kit) = kit(&center, "fac-0112345678", "");
-    center.faults().inject(Fault::Problem {
-        code: ProblemCode::Maintenance,
-        retry_after: Some(1),
-        times: 10,
-    });
+    center
+        .faults()
+        .inject(Fault::problem(ProblemCode::Maintenance, Some(1), 10));
     let config = ClientConfig::from_path(&kit.config).unwrap();
     let client = Client::from_config(&config).unwrap();
     let path = sample(dir.path());
@@ -311,7 +311,7 @@ async fn an_expired_certificate_is_a_final_tls_failure_and_the_server_journal_sa
 async fn upload_stream_reopens_its_source_for_every_attempt() {
     let center = demo_center().await;
     let (_dir, kit) = kit(&center, "fac-0112345678", "");
-    center.faults().inject(Fault::ResetBeforeStore { times: 1 });
+    center.faults().inject(Fault::reset_before_body(1));
     let config = ClientConfig::from_path(&kit.config).unwrap();
     let client = Client::from_config(&config).unwrap();
     let mut meta =
@@ -401,7 +401,7 @@ async fn a_document_above_the_in_memory_size_is_streamed_again_on_each_attempt()
     let line = "退院時サマリ: 経過良好。\n";
     let body = line.repeat((storeclient::upload::SMALL_DOCUMENT as usize / line.len()) * 3);
     let path = text_doc(dir.path(), "summary.txt", &body, "9999013");
-    center.faults().inject(Fault::ResetBeforeStore { times: 1 });
+    center.faults().inject(Fault::reset_before_body(1));
     let config = ClientConfig::from_path(&kit.config).expect("config loads");
     let client = Client::from_config(&config).expect("client builds");
     let prepared = preflight::prepare(&path, &MetadataHints::default(), config.strictness)

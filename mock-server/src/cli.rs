@@ -68,6 +68,13 @@ pub struct ServeArgs {
     /// Print exactly one JSON line on stdout when ready (human text goes to stderr).
     #[arg(long)]
     pub print_json: bool,
+    /// Run this scenario (`docs/scenarios.md`): its setup replaces the configuration's accounts
+    /// and consents, its state machine decides how the center behaves.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Multiplies every scenario duration (1.0 = real time).
+    #[arg(long, value_name = "X")]
+    pub time_scale: Option<f64>,
 }
 
 /// What `serve` will do, decided before any I/O on sockets.
@@ -85,14 +92,24 @@ pub struct ServePlan {
     pub ports: Ports,
     /// Machine-readable output.
     pub print_json: bool,
+    /// The scenario to run, checked.
+    pub scenario: Option<crate::scenario::Scenario>,
+    /// The time scale.
+    pub time_scale: Option<f64>,
 }
 
 impl ServePlan {
     /// Reads the configuration and decides directories.
     pub fn resolve(args: &ServeArgs) -> anyhow::Result<Self> {
-        let mut config = match &args.config {
-            Some(path) => MockConfig::from_path(path)?,
-            None => MockConfig::demo(),
+        let scenario = args
+            .scenario
+            .as_ref()
+            .map(crate::scenario::Scenario::from_path)
+            .transpose()?;
+        let mut config = match (&args.config, &scenario) {
+            (Some(path), _) => MockConfig::from_path(path)?,
+            (None, Some(scenario)) => scenario.mock_config("scenario-pass"),
+            (None, None) => MockConfig::demo(),
         };
         std::fs::create_dir_all(&args.data)
             .with_context(|| format!("cannot create the data directory {}", args.data.display()))?;
@@ -110,6 +127,8 @@ impl ServePlan {
                 admin: args.admin_port,
             },
             print_json: args.print_json,
+            scenario,
+            time_scale: args.time_scale,
         })
     }
 }
@@ -186,10 +205,28 @@ pub async fn serve(plan: ServePlan) -> anyhow::Result<()> {
         let pki = builder.build().context("cannot generate the test PKI")?;
         pki.write_to(&plan.pki_dir, idlink_certs::DEFAULT_P12_PASSWORD)
             .with_context(|| format!("cannot write the PKI to {}", plan.pki_dir.display()))?;
-        MockCenter::start_with_pki_on(plan.config.clone(), pki, plan.ports).await?
+        let mut builder = MockCenter::builder(plan.config.clone())
+            .pki(pki)
+            .ports(plan.ports);
+        if let Some(scenario) = &plan.scenario {
+            builder = builder.scenario(scenario.clone());
+        }
+        if let Some(scale) = plan.time_scale {
+            builder = builder.time_scale(scale);
+        }
+        builder.start().await?
     } else {
         let material = TlsMaterial::from_pki_dir(&plan.pki_dir)?;
-        MockCenter::start_with_tls(plan.config.clone(), material, plan.ports).await?
+        let mut builder = MockCenter::builder(plan.config.clone())
+            .tls(material)
+            .ports(plan.ports);
+        if let Some(scenario) = &plan.scenario {
+            builder = builder.scenario(scenario.clone());
+        }
+        if let Some(scale) = plan.time_scale {
+            builder = builder.time_scale(scale);
+        }
+        builder.start().await?
     };
 
     let mut kits = std::collections::BTreeMap::new();

@@ -283,7 +283,9 @@ impl Evidence {
                     record.handshake_ok = true;
                     record.client_subject = client_certificate.as_ref().map(|c| c.subject.clone());
                 }
-                JournalEvent::HandshakeRejected { reason } => record.rejected = Some(reason.clone()),
+                JournalEvent::HandshakeRejected { reason } => {
+                    record.rejected = Some(reason.clone())
+                }
                 JournalEvent::Request { .. } => record.requests += 1,
                 JournalEvent::ConnectionClosed { error } => record.closed_error = error.clone(),
                 _ => {}
@@ -405,9 +407,7 @@ pub fn render(entry: &JournalEntry) -> String {
         }
         JournalEvent::StateChanged { from, to } => format!("state {from:?} -> {to:?}"),
         JournalEvent::Unexpected { reason, .. } => format!("unexpected: {reason}"),
-        JournalEvent::Stored {
-            path, replayed, ..
-        } => {
+        JournalEvent::Stored { path, replayed, .. } => {
             if *replayed {
                 format!("replayed the receipt of {path}")
             } else {

@@ -50,8 +50,8 @@ pub use config::{
     MockConfig, Strictness,
 };
 pub use consent::Consents;
-pub use scenario::{ActionSpec, Engine, Fault, Scenario, ScenarioError};
 pub use journal::{Journal, JournalEntry, JournalEvent, Listener, WaitTimeout};
 pub use kit::{ClientKit, KitError};
+pub use scenario::{ActionSpec, Engine, Fault, Scenario, ScenarioError};
 pub use store::{Store, StoreError, StoredDocument};
 pub use tls::{ServerCertificate, TlsError, TlsMaterial, ensure_crypto_provider};

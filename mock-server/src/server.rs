@@ -8,11 +8,11 @@
 //! certificate) and, at a handler's request, a reset, a close or raw bytes instead of an answer. The loop takes an already-bound listener and a cancellation token, as
 //! mini-redis's server does, so tests bind `127.0.0.1:0` and shut down gracefully.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
@@ -32,9 +32,9 @@ use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
 use crate::journal::{JournalEvent, Listener};
-use crate::tls::ServerCertificate;
 use crate::scenario::{ActionSpec, ConnectionFacts};
 use crate::state::CenterState;
+use crate::tls::ServerCertificate;
 use crate::tls::{self, ClientCertificate};
 
 /// What a handler knows about the connection its request came on (a request extension).
@@ -180,7 +180,11 @@ impl TlsServer {
 
     async fn connection(self: Arc<Self>, id: u64, stream: TcpStream, peer: SocketAddr) {
         let _ = stream.set_nodelay(true);
-        let journal = |event| self.state.journal.record(Some(id), Some(self.listener), event);
+        let journal = |event| {
+            self.state
+                .journal
+                .record(Some(id), Some(self.listener), event)
+        };
         let mut certificate = self.default_certificate;
         let decision = self.state.engine.decide_connection(ConnectionFacts {
             listener: self.listener,
@@ -210,7 +214,10 @@ impl TlsServer {
             ActionSpec::TlsAlert { alert } => {
                 send_alert(stream, alert.code(), self.handshake_timeout).await;
                 journal(JournalEvent::ConnectionAction {
-                    detail: format!("fatal TLS alert {} sent after the ClientHello", alert.code()),
+                    detail: format!(
+                        "fatal TLS alert {} sent after the ClientHello",
+                        alert.code()
+                    ),
                 });
                 return;
             }

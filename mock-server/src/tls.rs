@@ -40,7 +40,19 @@ pub enum TlsError {
 }
 
 /// Server certificate variants of `idlink-certs`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Deserialize,
+    serde::Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServerCertificate {
     /// For localhost, from the trusted intermediate.

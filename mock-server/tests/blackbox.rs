@@ -181,7 +181,7 @@ async fn curl_with_the_other_facilitys_certificate_gets_403_certificate_facility
         })
         .await;
     assert!(
-        matches!(entry.event, JournalEvent::Response { code: Some(ref c), .. } if c == "certificate-facility-mismatch")
+        matches!(entry.event, JournalEvent::Response { code: Some(c), .. } if c == idlink_protocol::ProblemCode::CertificateFacilityMismatch)
     );
 }
 

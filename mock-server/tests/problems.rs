@@ -347,7 +347,7 @@ async fn every_cause_gets_its_problem_code_status_and_requirement() {
         );
         let entry = response_entry(&center, problem.request_id.as_deref().unwrap()).await;
         assert!(
-            matches!(entry.event, idlink_mock::JournalEvent::Response { code: Some(ref c), .. } if c == code.as_str()),
+            matches!(entry.event, idlink_mock::JournalEvent::Response { code: Some(c), .. } if c == *code),
             "{case}: the journal has the code"
         );
         center.shutdown().await;
@@ -422,11 +422,7 @@ async fn injected_rate_limit_maintenance_and_internal_error_carry_retry_after() 
     let center = demo_center().await;
     let client = mtls_client(&center);
     for (code, retry_after) in cases {
-        center.faults().inject(Fault::Problem {
-            code,
-            retry_after,
-            times: 1,
-        });
+        center.faults().inject(Fault::problem(code, retry_after, 1));
 
         let response = hl7_upload(
             &client,

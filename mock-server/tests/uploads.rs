@@ -623,7 +623,7 @@ async fn after_a_reset_after_store_the_retry_with_the_same_key_gets_the_stored_r
     // PROTO-UP-013 / PROTO-CLI-001: the store happened, the answer was lost.
     let center = demo_center().await;
     let client = mtls_client(&center);
-    center.faults().inject(Fault::ResetAfterStore { times: 1 });
+    center.faults().inject(Fault::reset_after_store(1));
 
     let lost = hl7_upload(
         &client,
@@ -651,7 +651,18 @@ async fn after_a_reset_after_store_the_retry_with_the_same_key_gets_the_stored_r
     assert_eq!(center.store().documents()[0].receipt, receipt);
     let fault = center
         .journal()
-        .wait_for(|e| matches!(&e.event, JournalEvent::Fault { fault, .. } if fault.contains("is durable")), WAIT)
+        .wait_for(
+            |e| {
+                matches!(
+                    &e.event,
+                    JournalEvent::Stored {
+                        replayed: false,
+                        ..
+                    }
+                )
+            },
+            WAIT,
+        )
         .await;
     assert!(fault.is_ok());
     center.shutdown().await;
@@ -661,11 +672,8 @@ async fn after_a_reset_after_store_the_retry_with_the_same_key_gets_the_stored_r
 async fn a_reset_before_store_stores_nothing_and_a_delay_still_answers() {
     let center = demo_center().await;
     let client = mtls_client(&center);
-    center.faults().inject(Fault::ResetBeforeStore { times: 1 });
-    center.faults().inject(Fault::Delay {
-        millis: 50,
-        times: 1,
-    });
+    center.faults().inject(Fault::reset_before_body(1));
+    center.faults().inject(Fault::delay_ms(50, 1));
 
     let reset = hl7_upload(&client, &center.mtls_url(), CERT_ACCOUNT, "d", SAMPLE_OMP01)
         .send()

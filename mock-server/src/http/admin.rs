@@ -18,10 +18,10 @@ use axum::routing::{get, post};
 use idlink_protocol::{FacilityCode, PatientId};
 use serde::Deserialize;
 
-use crate::state::CenterState;
 use crate::config::ConsentConfig;
-use crate::scenario::{Fault, Scenario};
 use crate::journal::JournalEvent;
+use crate::scenario::{Fault, Scenario};
+use crate::state::CenterState;
 
 /// The admin router.
 pub(crate) fn router(shared: Arc<CenterState>) -> Router {
@@ -108,7 +108,10 @@ struct JournalQuery {
     _token: Option<String>,
 }
 
-async fn journal(State(shared): State<Arc<CenterState>>, Query(query): Query<JournalQuery>) -> Response {
+async fn journal(
+    State(shared): State<Arc<CenterState>>,
+    Query(query): Query<JournalQuery>,
+) -> Response {
     let since = query.since.unwrap_or(0);
     if let Some(wait) = query.wait_ms {
         let wait = std::time::Duration::from_millis(wait.min(30_000));

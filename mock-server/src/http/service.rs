@@ -21,15 +21,15 @@ use idlink_protocol::headers::{
 use idlink_protocol::{ProblemCode, WhoAmI};
 
 use crate::accounts::Principal;
-use crate::scenario::file::Route;
-use crate::scenario::{ActionSpec, Decision, RequestFacts};
-use crate::server::ConnectionAction;
-use crate::state::CenterState;
 use crate::clock;
 use crate::config::AccessMode;
 use crate::journal::{JournalEvent, Listener};
 use crate::problem::{ApiProblem, Outcome, PendingProblem};
+use crate::scenario::file::Route;
+use crate::scenario::{ActionSpec, RequestFacts};
+use crate::server::ConnectionAction;
 use crate::server::ConnectionInfo;
+use crate::state::CenterState;
 
 /// The request ID of the current request (a request extension set by the middleware).
 #[derive(Debug, Clone)]
@@ -95,14 +95,38 @@ async fn journal_request(
     let route = route_of(request.uri().path());
     let is_upload = request.method() == axum::http::Method::POST && route == Route::Upload;
     // What an upload declares, as sent (validated later): journaled before any check can
-    // refuse it, so every attempt of a retried document shows its key.
-    let declared = |name: &str| {
+    // refuse it, so every attempt of a retried document shows its key. Read into owned values
+    // here: a borrow of the request (whose body is not `Sync`) must not live across an await.
+    let [
+        key,
+        patient,
+        document_kind,
+        data_kind,
+        destination,
+        content_type,
+        digest,
+    ] = [
+        IDEMPOTENCY_KEY,
+        PATIENT_ID,
+        DOCUMENT_KIND,
+        DATA_KIND,
+        DESTINATION,
+        "content-type",
+        CONTENT_DIGEST,
+    ]
+    .map(|name| {
         is_upload
             .then(|| request.headers().get(name)?.to_str().ok())
             .flatten()
-            .map(|value| value.trim().chars().take(DECLARED_MAX_CHARS).collect::<String>())
-    };
-    let content_digest = declared(CONTENT_DIGEST)
+            .map(|value| {
+                value
+                    .trim()
+                    .chars()
+                    .take(DECLARED_MAX_CHARS)
+                    .collect::<String>()
+            })
+    });
+    let content_digest = digest
         .and_then(|d| idlink_protocol::ContentDigest::parse(&d).ok())
         .map(|d| d.to_hex());
     let facts = RequestFacts {
@@ -110,9 +134,9 @@ async fn journal_request(
         route: Some(route),
         method: request.method().to_string(),
         digest: content_digest.clone(),
-        document_kind: declared(DOCUMENT_KIND),
-        data_kind: declared(DATA_KIND),
-        patient: declared(PATIENT_ID),
+        document_kind,
+        data_kind,
+        patient,
         request_id: request_id.clone(),
         connection,
     };
@@ -125,12 +149,12 @@ async fn journal_request(
             method: request.method().to_string(),
             path: request.uri().path().to_owned(),
             version: format!("{:?}", request.version()),
-            idempotency_key: declared(IDEMPOTENCY_KEY),
+            idempotency_key: key,
             patient_id: facts.patient.clone(),
             document_kind: facts.document_kind.clone(),
             data_kind: facts.data_kind.clone(),
-            destination: declared(DESTINATION),
-            content_type: declared("content-type"),
+            destination,
+            content_type,
             content_digest,
             attempt: decision.attempt,
         },
@@ -165,9 +189,9 @@ async fn journal_request(
         }
         ActionSpec::ResetBeforeBody => take_over(ConnectionAction::Reset),
         ActionSpec::EmptyResponse => take_over(ConnectionAction::Close),
-        ActionSpec::GarbageThenClose { bytes } => {
-            take_over(ConnectionAction::Raw(state.engine.random_bytes(*bytes as usize)))
-        }
+        ActionSpec::GarbageThenClose { bytes } => take_over(ConnectionAction::Raw(
+            state.engine.random_bytes(*bytes as usize),
+        )),
         ActionSpec::MalformedResponse => take_over(ConnectionAction::Raw(
             b"HTTP/1.1 2O1 Creat\x01d\r\nthis line is not a header\r\n\r\n{".to_vec(),
         )),
@@ -311,7 +335,9 @@ async fn wrong_content_length(
         }
         let stream = futures_util::stream::iter([
             Ok(bytes),
-            Err(std::io::Error::other("injected: body shorter than Content-Length")),
+            Err(std::io::Error::other(
+                "injected: body shorter than Content-Length",
+            )),
         ]);
         return Response::from_parts(parts, Body::from_stream(stream));
     }

@@ -71,16 +71,18 @@ pub(crate) async fn upload(
     };
     let outcome = receive(&state, &auth, &request_id, request, body_action).await;
     let journal = |event| {
-        state
-            .journal
-            .record(Some(auth.connection.id), Some(auth.connection.listener), event)
+        state.journal.record(
+            Some(auth.connection.id),
+            Some(auth.connection.listener),
+            event,
+        )
     };
     match outcome {
         Ok(Received::Stored(doc, replayed)) => {
             journal(JournalEvent::Stored {
                 request_id: request_id.0.clone(),
                 receipt_id: doc.receipt.receipt_id.clone(),
-                path: doc.receipt.path.clone(),
+                path: doc.receipt.stored_path.clone(),
                 sha256: doc.receipt.sha256.clone(),
                 replayed,
             });
@@ -267,7 +269,9 @@ async fn receive(
                 incoming.write(&chunk).await.map_err(internal)?;
                 return Ok(Received::CutShort(n));
             }
-            BodyAction::Stall(n, pause) if !stalled && incoming.size() + chunk.len() as u64 >= n => {
+            BodyAction::Stall(n, pause)
+                if !stalled && incoming.size() + chunk.len() as u64 >= n =>
+            {
                 stalled = true;
                 let take = (n - incoming.size()) as usize;
                 let rest = chunk.split_off(take);

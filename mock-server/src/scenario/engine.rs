@@ -113,6 +113,39 @@ impl Fault {
     pub fn new(action: ActionSpec, times: u32) -> Self {
         Self { action, times }
     }
+
+    /// A problem answer, with `Retry-After` in whole (nominal) seconds.
+    pub fn problem(code: ProblemCode, retry_after_seconds: Option<u64>, times: u32) -> Self {
+        Self::new(
+            ActionSpec::Problem {
+                code,
+                status: None,
+                retry_after: retry_after_seconds.map(Duration::from_secs),
+                retry_after_date: false,
+            },
+            times,
+        )
+    }
+
+    /// Store the document durably, then reset instead of answering.
+    pub fn reset_after_store(times: u32) -> Self {
+        Self::new(ActionSpec::StoreThenReset, times)
+    }
+
+    /// Reset before reading the body.
+    pub fn reset_before_body(times: u32) -> Self {
+        Self::new(ActionSpec::ResetBeforeBody, times)
+    }
+
+    /// Process normally, answer late (nominal milliseconds).
+    pub fn delay_ms(millis: u64, times: u32) -> Self {
+        Self::new(
+            ActionSpec::Delay {
+                before_headers: Duration::from_millis(millis),
+            },
+            times,
+        )
+    }
 }
 
 /// The decision point. One per center.
@@ -247,7 +280,10 @@ impl Engine {
     /// The current state, the states visited and the counters.
     pub fn status(&self) -> EngineStatus {
         let inner = self.inner();
-        let machine = inner.scenario.as_ref().and_then(|s| s.spec.machine.as_ref());
+        let machine = inner
+            .scenario
+            .as_ref()
+            .and_then(|s| s.spec.machine.as_ref());
         EngineStatus {
             scenario: inner.scenario.as_ref().map(|s| s.spec.id.clone()),
             state: machine.map(|m| m.states[inner.current].name.clone()),

@@ -430,7 +430,12 @@ pub enum ActionSpec {
         #[serde(default)]
         status: Option<u16>,
         /// `Retry-After`, nominal.
-        #[serde(default, deserialize_with = "opt_duration", serialize_with = "ser_opt_duration", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            deserialize_with = "opt_duration",
+            serialize_with = "ser_opt_duration",
+            skip_serializing_if = "Option::is_none"
+        )]
         retry_after: Option<Duration>,
         /// Send `Retry-After` as an HTTP date instead of seconds.
         #[serde(default)]
@@ -530,7 +535,11 @@ pub enum ActionSpec {
     /// durable store is kept; the listeners refuse connections for `down_for`.
     Restart {
         /// Nominal down time.
-        #[serde(default, deserialize_with = "duration", serialize_with = "ser_duration")]
+        #[serde(
+            default,
+            deserialize_with = "duration",
+            serialize_with = "ser_duration"
+        )]
         down_for: Duration,
     },
 }
@@ -689,7 +698,12 @@ pub enum Check {
         #[serde(default)]
         doc: Option<String>,
         /// Nominal minimum first wait.
-        #[serde(default, deserialize_with = "opt_duration", serialize_with = "ser_opt_duration", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            deserialize_with = "opt_duration",
+            serialize_with = "ser_opt_duration",
+            skip_serializing_if = "Option::is_none"
+        )]
         min_first: Option<Duration>,
     },
     /// The same `Idempotency-Key` on every attempt for one document.
@@ -750,7 +764,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
         Some(i) => text.split_at(i),
-        None => return Err(format!("{text:?} has no unit: write e.g. \"30s\" or \"250ms\"")),
+        None => {
+            return Err(format!(
+                "{text:?} has no unit: write e.g. \"30s\" or \"250ms\""
+            ));
+        }
     };
     let value: f64 = number
         .trim()

@@ -97,6 +97,71 @@ impl Scenario {
         &self.spec.id
     }
 
+    /// The center configuration the scenario's setup describes: its one account (with this
+    /// password), the consent records, the appliances, strictness and limits. The data
+    /// directory is left unset (the caller decides).
+    pub fn mock_config(&self, password: &str) -> crate::config::MockConfig {
+        use crate::config::{AccountConfig, ApplianceConfig, ConsentConfig, Limits, MockConfig};
+        use idlink_protocol::{FacilityCode, PatientId};
+        let setup = &self.spec.setup;
+        let facility = FacilityCode::parse(&setup.account.facility).ok();
+        let accounts = facility
+            .clone()
+            .map(|facility| AccountConfig {
+                id: setup.account.id.clone(),
+                password: password.to_owned(),
+                facility,
+                mode: setup.account.mode,
+                state: setup.account.state,
+            })
+            .into_iter()
+            .collect();
+        let patients: Vec<String> = match &setup.consents {
+            Some(list) => list.clone(),
+            None => self
+                .spec
+                .documents
+                .iter()
+                .filter(|d| d.destination.as_deref().is_none_or(|d| d == "storage"))
+                .map(|d| d.patient_id.clone())
+                .collect(),
+        };
+        let consents = patients
+            .iter()
+            .filter_map(|p| {
+                Some(ConsentConfig {
+                    facility: facility.clone()?,
+                    patient_id: PatientId::parse(p).ok()?,
+                })
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut limits = Limits {
+            lockout_threshold: setup.lockout_threshold,
+            ..Limits::default()
+        };
+        if let Some(max) = setup.max_body_bytes {
+            limits.max_body_bytes = max;
+        }
+        MockConfig {
+            strictness: setup.strictness,
+            data_dir: None,
+            limits,
+            accounts,
+            consents,
+            appliances: setup
+                .appliances
+                .iter()
+                .map(|id| ApplianceConfig {
+                    id: id.clone(),
+                    name: None,
+                })
+                .collect(),
+            nsips_profile: None,
+        }
+    }
+
     /// Resolves a document's fixture path.
     pub fn fixture_path(&self, doc: &DocumentSpec) -> Option<PathBuf> {
         doc.file.as_ref().map(|f| self.base_dir.join(f))
@@ -141,6 +206,15 @@ impl Scenario {
                 "time_scale must be above 0 (1.0 = real time)".to_owned(),
             ));
         }
+        if idlink_protocol::FacilityCode::parse(&s.setup.account.facility).is_err() {
+            return Err((
+                Needle::Text(format!("\"{}\"", s.setup.account.facility)),
+                format!(
+                    "facility {:?} is not a 10-digit facility code",
+                    s.setup.account.facility
+                ),
+            ));
+        }
         if s.run.runs == 0 || s.run.runs > 10 {
             return Err((Needle::Key("runs"), "runs must be 1 to 10".to_owned()));
         }
@@ -173,7 +247,11 @@ impl Scenario {
     }
 
     fn document_names(&self) -> BTreeSet<&str> {
-        self.spec.documents.iter().map(|d| d.name.as_str()).collect()
+        self.spec
+            .documents
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect()
     }
 
     fn check_documents(&self) -> Result<(), (Needle, String)> {
@@ -270,11 +348,7 @@ fn find_span(text: &str, needle: &Needle) -> Option<std::ops::Range<usize>> {
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
 }
 
@@ -406,7 +480,10 @@ fn check_machine(
         if !reached.insert(name) {
             continue;
         }
-        if let Some(next) = index.get(name).and_then(|&i| machine.states[i].next.as_deref()) {
+        if let Some(next) = index
+            .get(name)
+            .and_then(|&i| machine.states[i].next.as_deref())
+        {
             queue.push_back(next);
         }
     }
@@ -449,27 +526,34 @@ impl ActionSpec {
                 retry_after,
                 retry_after_date,
             } => {
-                let mut label = format!(
-                    "problem {} {code}",
-                    status.unwrap_or_else(|| code.status())
-                );
+                let mut label =
+                    format!("problem {} {code}", status.unwrap_or_else(|| code.status()));
                 if let Some(ra) = retry_after {
                     label.push_str(&format!(
                         ", Retry-After {}{}",
                         secs(ra),
-                        if *retry_after_date { " (as a date)" } else { "" }
+                        if *retry_after_date {
+                            " (as a date)"
+                        } else {
+                            ""
+                        }
                     ));
                 }
                 label
             }
             Self::Delay { before_headers } => format!("delay {}", secs(before_headers)),
-            Self::Dribble { chunks, total } => format!("dribble {chunks} chunks over {}", secs(total)),
+            Self::Dribble { chunks, total } => {
+                format!("dribble {chunks} chunks over {}", secs(total))
+            }
             Self::ResetBeforeBody => "reset before body".to_owned(),
             Self::CloseAfterBodyBytes { bytes } => format!("close after {bytes} body bytes"),
             Self::StallBody {
                 after_bytes,
                 duration,
-            } => format!("stall body after {after_bytes} bytes for {}", secs(duration)),
+            } => format!(
+                "stall body after {after_bytes} bytes for {}",
+                secs(duration)
+            ),
             Self::AnswerEarly { code, .. } => format!("answer early ({code}) then close"),
             Self::StoreThenReset => "store then reset".to_owned(),
             Self::StoreThenHang => "store then hang".to_owned(),
