@@ -9,6 +9,7 @@ mod blackbox;
 mod crash;
 mod limits;
 mod problems;
+mod scenarios;
 mod served;
 mod smoke;
 mod tls;

@@ -140,7 +140,7 @@ async fn journal_request(
         request_id: request_id.clone(),
         connection,
     };
-    let decision = state.engine.decide_request(&facts);
+    let attempt = state.engine.count_attempt(&facts);
     state.journal.record(
         connection,
         listener,
@@ -156,9 +156,10 @@ async fn journal_request(
             destination,
             content_type,
             content_digest,
-            attempt: decision.attempt,
+            attempt,
         },
     );
+    let decision = state.engine.decide_request(&facts, attempt);
     let version = request.version();
     request
         .extensions_mut()

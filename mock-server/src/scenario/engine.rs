@@ -339,32 +339,38 @@ impl Engine {
         {
             return Decision::normal(None);
         }
-        let decision = self.fire(&mut inner, &scenario, None);
-        if let Some(state) = &decision.state {
-            self.journal_fired(
-                state,
-                &decision.action,
-                None,
-                Some(facts.connection),
-                Some(facts.listener),
-                None,
-            );
-        }
-        decision
+        self.fire(
+            &mut inner,
+            &scenario,
+            None,
+            Hit {
+                request_id: None,
+                connection: Some(facts.connection),
+                listener: Some(facts.listener),
+                attempt: None,
+            },
+        )
     }
 
-    /// Decides what to do with a request. Journals the action that fired, the state change and
-    /// an unexpected request.
-    pub fn decide_request(&self, facts: &RequestFacts) -> Decision {
-        let mut inner = self.inner();
-        let attempt = match (&facts.route, &facts.digest) {
+    /// Counts an upload attempt of the document with this declared digest; returns its number
+    /// (from 1). Called once per request, before [`Engine::decide_request`], so the journal can
+    /// show the request (with its attempt number) before what was decided for it.
+    pub fn count_attempt(&self, facts: &RequestFacts) -> Option<u32> {
+        match (&facts.route, &facts.digest) {
             (Some(Route::Upload), Some(digest)) => {
+                let mut inner = self.inner();
                 let n = inner.attempts.entry(digest.clone()).or_insert(0);
                 *n += 1;
                 Some(*n)
             }
             _ => None,
-        };
+        }
+    }
+
+    /// Decides what to do with a request (`attempt` from [`Engine::count_attempt`]). Journals
+    /// the action that fired, the state change and an unexpected request, in that order.
+    pub fn decide_request(&self, facts: &RequestFacts, attempt: Option<u32>) -> Decision {
+        let mut inner = self.inner();
         // Armed faults first: they apply to uploads, in the order armed.
         if facts.route == Some(Route::Upload)
             && let Some(front) = inner.armed.front_mut()
@@ -488,8 +494,6 @@ impl Engine {
         Decision::normal(attempt)
     }
 
-    /// Counts a firing of `action` in the current state, moves on when its `times` are used up,
-    /// journals it.
     fn fired_request(
         &self,
         mut inner: MutexGuard<'_, Inner>,
@@ -498,29 +502,27 @@ impl Engine {
         facts: &RequestFacts,
         attempt: Option<u32>,
     ) -> Decision {
-        let mut decision = self.fire(&mut inner, scenario, Some(action));
-        decision.attempt = attempt;
-        drop(inner);
-        if let Some(state) = &decision.state
-            && decision.action != ActionSpec::Normal
-        {
-            self.journal_fired(
-                state,
-                &decision.action,
-                Some(&facts.request_id),
-                facts.connection,
-                facts.listener,
+        self.fire(
+            &mut inner,
+            scenario,
+            Some(action),
+            Hit {
+                request_id: Some(&facts.request_id),
+                connection: facts.connection,
+                listener: facts.listener,
                 attempt,
-            );
-        }
-        decision
+            },
+        )
     }
 
+    /// Counts a firing in the current state, journals it, then moves on when the state's
+    /// `times` are used up (so the journal reads: action fired, then state changed).
     fn fire(
         &self,
         inner: &mut Inner,
         scenario: &Arc<Scenario>,
         action: Option<ActionSpec>,
+        hit: Hit<'_>,
     ) -> Decision {
         let Some(machine) = scenario.spec.machine.as_ref() else {
             return Decision::normal(None);
@@ -532,13 +534,23 @@ impl Engine {
         inner.fired += 1;
         inner.fired_in_state += 1;
         let name = state.name.clone();
+        if action != ActionSpec::Normal {
+            self.journal_fired(
+                &name,
+                &action,
+                hit.request_id,
+                hit.connection,
+                hit.listener,
+                hit.attempt,
+            );
+        }
         if state.times.is_some_and(|t| inner.fired_in_state >= t) {
             self.advance(inner, scenario);
         }
         Decision {
             action,
             state: Some(name),
-            attempt: None,
+            attempt: hit.attempt,
             unexpected: false,
         }
     }
@@ -591,6 +603,15 @@ impl Engine {
             },
         );
     }
+}
+
+/// What a firing hit, for the journal.
+#[derive(Debug, Clone, Copy)]
+struct Hit<'a> {
+    request_id: Option<&'a str>,
+    connection: Option<u64>,
+    listener: Option<Listener>,
+    attempt: Option<u32>,
 }
 
 fn route_name(route: Option<Route>) -> &'static str {
