@@ -324,6 +324,7 @@ impl MockCenter {
         let vpn_addr = local(&vpn_tcp, "VPN")?;
         let admin_addr = local(&admin_tcp, "admin")?;
 
+        let shutdown = CancellationToken::new();
         let clock = Arc::new(Clock::new(time_scale));
         let engine = Arc::new(Engine::new(clock.clone(), journal.clone()));
         let state = Arc::new(CenterState::new(
@@ -333,8 +334,8 @@ impl MockCenter {
             engine,
             clock,
             nsips_profile,
+            shutdown.clone(),
         ));
-        let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
         let app = crate::http::service::router(state.clone());
         let [mtls_acceptors, vpn_acceptors] = acceptors;

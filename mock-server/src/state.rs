@@ -44,6 +44,9 @@ pub struct CenterState {
     connection_ids: AtomicU64,
     /// Bumped by a restart: every connection task watches it and drops its connection.
     restarts: tokio::sync::watch::Sender<u64>,
+    /// Cancelled when the center shuts down: actions that wait on purpose (a hung answer, a
+    /// stalled handshake) end then, so shutdown never waits for them.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 impl CenterState {
@@ -56,6 +59,7 @@ impl CenterState {
         engine: Arc<Engine>,
         clock: Arc<Clock>,
         nsips_profile: Option<idlink_formats::nsips::Profile>,
+        stopping: tokio_util::sync::CancellationToken,
     ) -> Self {
         Self {
             accounts: Accounts::new(&config.accounts, config.limits.lockout_threshold),
@@ -70,6 +74,7 @@ impl CenterState {
             config,
             connection_ids: AtomicU64::new(1),
             restarts: tokio::sync::watch::channel(0).0,
+            stopping,
         }
     }
 

@@ -93,7 +93,7 @@ pub(crate) async fn upload(
                 }
                 ActionSpec::StoreThenHang if !replayed => {
                     // Never answer: the client must time out. Bounded by the center's life.
-                    std::future::pending::<()>().await;
+                    state.stopping.cancelled().await;
                     suppressed()
                 }
                 _ => receipt_response(&doc, replayed, &account),

@@ -1,0 +1,132 @@
+//! Running the client command: `sh -c CMD` in the work directory with the vendor environment,
+//! stdout and stderr captured into one stream (as a person would see them interleaved), killed
+//! with its whole process group at the deadline so a hung client never hangs the run.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Most output kept per run; the rest is cut (reports stay small, CI systems have limits).
+pub const OUTPUT_LIMIT: usize = 64 * 1024;
+
+/// What one run of the command did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    /// The exit code, when it exited.
+    pub exit_code: Option<i32>,
+    /// The signal that ended it (Unix).
+    pub signal: Option<i32>,
+    /// Killed at the deadline.
+    pub timed_out: bool,
+    /// Wall time.
+    pub duration: Duration,
+    /// stdout and stderr as one stream, lossily decoded, bounded.
+    pub output: String,
+}
+
+/// Why the command could not be run at all (a harness error).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot run the client command `sh -c {command:?}` in {dir}: {source}")]
+pub struct SpawnError {
+    /// The command.
+    pub command: String,
+    /// The work directory.
+    pub dir: String,
+    /// The I/O error.
+    pub source: std::io::Error,
+}
+
+/// Runs `command` through `sh -c` in `dir` with `env` added, until it exits or `deadline`.
+pub async fn run(
+    command: &str,
+    dir: &Path,
+    env: &BTreeMap<String, String>,
+    deadline: Duration,
+) -> Result<Finished, SpawnError> {
+    let spawn_error = |source| SpawnError {
+        command: command.to_owned(),
+        dir: dir.display().to_string(),
+        source,
+    };
+    let (mut reader, writer) = std::io::pipe().map_err(spawn_error)?;
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .envs(env)
+        .stdin(std::process::Stdio::null())
+        .stdout(writer.try_clone().map_err(spawn_error)?)
+        .stderr(writer)
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    cmd.process_group(0);
+    let started = Instant::now();
+    let mut child = cmd.spawn().map_err(spawn_error)?;
+    // Our copies of the pipe's write end live in the builder: drop it, so EOF comes when the
+    // command's process group has exited.
+    drop(cmd);
+    let collector = tokio::task::spawn_blocking(move || {
+        let mut kept = Vec::new();
+        let mut chunk = [0u8; 8192];
+        let mut dropped = 0usize;
+        loop {
+            match reader.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    let room = OUTPUT_LIMIT.saturating_sub(kept.len());
+                    kept.extend_from_slice(&chunk[..n.min(room)]);
+                    dropped += n.saturating_sub(room);
+                }
+            }
+        }
+        (kept, dropped)
+    });
+    let pid = child.id();
+    let (status, timed_out) = match tokio::time::timeout(deadline, child.wait()).await {
+        Ok(status) => (status.ok(), false),
+        Err(_) => {
+            kill_group(pid);
+            (child.wait().await.ok(), true)
+        }
+    };
+    // Children the command left behind hold the pipe open: end them too, then collect.
+    kill_group(pid);
+    let (kept, dropped) = tokio::time::timeout(Duration::from_secs(5), collector)
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let mut output = String::from_utf8_lossy(&kept).into_owned();
+    if dropped > 0 {
+        output.push_str(&format!("\n[... {dropped} more bytes of output cut]\n"));
+    }
+    #[cfg(unix)]
+    let signal = {
+        use std::os::unix::process::ExitStatusExt as _;
+        status.and_then(|s| s.signal())
+    };
+    #[cfg(not(unix))]
+    let signal = None;
+    Ok(Finished {
+        exit_code: status.and_then(|s| s.code()),
+        signal,
+        timed_out,
+        duration: started.elapsed(),
+        output,
+    })
+}
+
+/// SIGKILL to the process group led by `pid` (the command was made a group leader).
+fn kill_group(pid: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = pid {
+        // `kill` from the system: no libc dependency for one call; failure means the group is
+        // already gone.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
