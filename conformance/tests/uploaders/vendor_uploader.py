@@ -176,56 +176,58 @@ DEFECTS: dict[str, Defect] = {
     "no-retry": Defect(
         {"retry_retryable": False},
         "gives up after the first retryable failure (503, 429, reset, upload-in-progress)",
-        "PROTO-CLI-002/003: a fault scenario (503 + Retry-After, reset after store) ends with "
-        "the document not delivered and a non-zero exit",
+        "PROTO-CLI-002/003 in any fault scenario (503 + Retry-After, store-then-reset): "
+        "`stored` fails (the document is missing) and `exit` expects zero",
     ),
     "fresh-key": Defect(
         {"stable_key": False},
         "uses a new Idempotency-Key on every attempt (and every run)",
-        "PROTO-CLI-001: the attempts of one document carry more than one distinct "
-        "Idempotency-Key (reset after store: the retry gets 409 duplicate, not a 200 replay)",
+        "PROTO-CLI-001: `same-key` fails; after store-then-reset the retry gets 409 duplicate "
+        "instead of a 200 replay",
     ),
     "ignore-retry-after": Defect(
         {"fixed_retry_delay": 0.001},
         "retries after 1 ms, whatever Retry-After says (and without backoff)",
-        "PROTO-CLI-002: the gap between two attempts is shorter than Retry-After x time scale",
+        "PROTO-CLI-002: `respects-retry-after` fails (gap < Retry-After x time scale); "
+        "`backoff` fails without Retry-After",
     ),
     "reencode": Defect(
         {"reencode_hl7_to_utf8": True},
         "sends ISO-2022-JP / Shift_JIS HL7 re-encoded as UTF-8, same headers, digest of the "
         "new bytes",
-        "PROTO-UP body-unchanged / PROTO-STORE-001: the stored bytes differ from the fixture "
-        "(and strict validation answers 422 validation-failed on the charset)",
+        "PROTO-UP body-unchanged: `stored` fails (not byte-identical; strict validation "
+        "answers 422 validation-failed), the request is not recognised as the scenario's "
+        "document (`no-unexpected`)",
     ),
     "insecure": Defect(
         {"verify_server": False},
         "accepts any server certificate (CERT_NONE, no host name check)",
-        "PROTO-CLI-004: a listener with an untrusted or wrong-host server certificate receives "
-        "an upload (the correct client refuses before sending anything)",
+        "PROTO-CLI-004 / PROTO-TLS-006: `refused-server-certificate` fails with a wrong-host or "
+        "unknown-ca server certificate (a request and the credentials reached the server)",
     ),
     "leak-secrets": Defect(
         {"leak_secrets": True},
         "prints the account password and the private key file to stdout",
-        "secret redaction check: the captured output contains the password or a PEM private key",
+        "`no-secrets` fails: the command's output holds the password and a PEM private key",
     ),
     "exit-zero": Defect(
         {"honest_exit_status": False},
         "always exits 0, even when a document was not delivered",
-        "exit-status check: exit 0 while the store lacks a manifest document (e.g. consent "
-        "missing, validation failed)",
+        "`exit` with status = non-zero fails in any scenario where delivery is impossible "
+        "(consent-missing, validation-failed, locked account, untrusted server)",
     ),
     "retry-forever-on-4xx": Defect(
         {"retry_final_4xx": True},
         "retries final 4xx answers (validation-failed, bad-credentials, ...) up to the attempt "
         "bound",
-        "PROTO-CLI-003: more than one attempt after a 422 validation-failed (or a 401 that ends "
-        "in account-locked)",
+        "PROTO-CLI-003: `attempts` with max = 1 fails after a 422 validation-failed or a 403; "
+        "a wrong password retried 6 times also locks the account (PROTO-AUTH-003)",
     ),
     "no-client-cert": Defect(
         {"present_client_cert": False},
         "never presents the client certificate",
-        "PROTO-TLS-003: the mTLS listener journals handshake-rejected 'peer sent no "
-        "certificates' and nothing is stored",
+        "PROTO-TLS-003: `handshake-rejected` shows 'peer sent no certificates' and `stored` fails "
+        "on the mTLS listener",
     ),
 }
 
@@ -668,21 +670,38 @@ class Attempt:
     advice: str = ""
     receipt_id: str | None = None
     request_id: str | None = None
-    retry_after: float | None = None  # NOMINAL seconds, as the server said
+    retry_after: RetryAfter | None = None
     findings: list = field(default_factory=list)
 
 
-def parse_retry_after(value: str | None, date_header: str | None) -> float | None:
-    """Retry-After as nominal seconds: delta-seconds, or an HTTP date (RFC 9110 10.2.3).
+@dataclass(frozen=True)
+class RetryAfter:
+    """A server's Retry-After (RFC 9110 10.2.3), in one of its two forms."""
+
+    seconds: float
+    #: True for the HTTP-date form. The harness sends "now + the already SCALED wait" as the
+    #: date, so a date is waited for as is; only delta-seconds are nominal and get scaled.
+    is_date: bool
+
+    def real_seconds(self, scale: float) -> float:
+        return self.seconds if self.is_date else self.seconds * scale
+
+    def __str__(self) -> str:
+        return f"until the date ({self.seconds:.1f} s)" if self.is_date else f"{self.seconds:g} s"
+
+
+def parse_retry_after(value: str | None, date_header: str | None) -> RetryAfter | None:
+    """Retry-After: delta-seconds or an HTTP date; None when absent or unreadable.
 
     For a date we measure from the response's own Date header when there is one, so a skewed
-    local clock does not change the wait.
+    local clock does not change the wait (Date is truncated to the second, so this can only make
+    the wait longer, never shorter).
     """
     if value is None:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(int(value))
+        return RetryAfter(float(int(value)), is_date=False)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -697,7 +716,7 @@ def parse_retry_after(value: str | None, date_header: str | None) -> float | Non
         when = when.replace(tzinfo=datetime.timezone.utc)
     if now.tzinfo is None:
         now = now.replace(tzinfo=datetime.timezone.utc)
-    return max(0.0, (when - now).total_seconds())
+    return RetryAfter(max(0.0, (when - now).total_seconds()), is_date=True)
 
 
 def classify_response(status: int, headers: http.client.HTTPMessage, raw: bytes,
@@ -731,7 +750,7 @@ def classify_response(status: int, headers: http.client.HTTPMessage, raw: bytes,
     detail = str(body.get("detail") or body.get("title") or "").strip()
     retry_after = parse_retry_after(headers.get("Retry-After"), headers.get("Date"))
     if retry_after is None and isinstance(body.get("retry_after"), (int, float)):
-        retry_after = float(body["retry_after"])
+        retry_after = RetryAfter(float(body["retry_after"]), is_date=False)
     attempt = Attempt(status=status, code=code or f"http-{status}", request_id=request_id,
                       retry_after=retry_after, findings=body.get("findings") or [],
                       receipt_id=body.get("receipt_id"))
@@ -852,9 +871,9 @@ def send_once(config: Config, ctx: ssl.SSLContext, doc: Document, body: bytes | 
 class Options:
     max_attempts: int
     budget_seconds: float  # nominal; scaled like every other wait
-    base_backoff: float  # nominal seconds before the 2nd attempt; doubles each time
+    first_backoff: float  # nominal ceiling of the first backoff; doubles each retry
     max_backoff: float  # nominal
-    timeout: float  # real seconds of socket inactivity; I/O is not time-scaled
+    timeout: float  # real seconds of socket inactivity (already scaled, see run())
 
 
 def reencode_as_utf8(doc: Document) -> bytes | None:
@@ -875,20 +894,40 @@ def reencode_as_utf8(doc: Document) -> bytes | None:
     return data.decode(codec, errors="replace").encode("utf-8")
 
 
-def next_wait(attempt_no: int, result: Attempt, behaviour: Behaviour, options: Options,
+class Backoff:
+    """Exponential backoff with "equal jitter", never shrinking, in nominal seconds.
+
+    Each wait is drawn between half and all of a ceiling that doubles per retry (2, 4, 8, ...
+    up to a cap). Full jitter (0 to the ceiling) spreads clients best but can come out near 0,
+    which is no backoff at all; equal jitter keeps a floor while clients still spread out. A
+    wait is never shorter than the previous one, also once the cap is reached.
+    """
+
+    def __init__(self, first_ceiling: float, cap: float):
+        self.first_ceiling = first_ceiling
+        self.cap = cap
+        self.retries = 0
+        self.previous = 0.0
+
+    def next(self) -> float:
+        ceiling = min(self.cap, self.first_ceiling * 2 ** self.retries)
+        self.retries += 1
+        self.previous = max(self.previous, random.uniform(ceiling / 2, ceiling))
+        return self.previous
+
+
+def next_wait(result: Attempt, behaviour: Behaviour, backoff: Backoff,
               scale: float) -> tuple[float, str]:
-    """Seconds to wait before the next attempt (real time), and why (for the log)."""
+    """Real seconds to wait before the next attempt, and why (for the log)."""
     if behaviour.fixed_retry_delay is not None:
-        return behaviour.fixed_retry_delay, "fixed delay"
+        return behaviour.fixed_retry_delay, "fixed delay"  # DEFECT ignore-retry-after
     if result.retry_after is not None:
-        # PROTO-CLI-002: not before Retry-After. The small extra keeps many clients from
-        # coming back in the same millisecond; it never makes the wait shorter.
-        nominal = result.retry_after + random.uniform(0.0, 0.1)
-        return nominal * scale, f"Retry-After {result.retry_after:g} s x scale {scale:g}"
-    # Exponential backoff with "equal jitter": between half and all of the doubled delay, so
-    # the gap keeps growing (full jitter could be ~0) while clients still spread out.
-    ceiling = min(options.max_backoff, options.base_backoff * 2 ** (attempt_no - 1))
-    nominal = random.uniform(ceiling / 2, ceiling)
+        # PROTO-CLI-002: not before Retry-After. The small extra (at most 100 ms nominal) keeps
+        # many clients from coming back in the same millisecond; it never makes a wait shorter.
+        wait = result.retry_after.real_seconds(scale) + random.uniform(0.0, 0.1) * scale
+        how = "" if result.retry_after.is_date else f" x scale {scale:g}"
+        return wait, f"Retry-After {result.retry_after}{how}"
+    nominal = backoff.next()
     return nominal * scale, f"backoff {nominal:.2f} s x scale {scale:g}"
 
 
@@ -921,6 +960,7 @@ def deliver(doc: Document, config: Config, ctx: ssl.SSLContext, keys: KeyStore,
     body = reencode_as_utf8(doc) if behaviour.reencode_hl7_to_utf8 else None
     stable_key = keys.key_for(doc) if behaviour.stable_key else None
     deadline = time.monotonic() + options.budget_seconds * config.time_scale
+    backoff = Backoff(options.first_backoff, options.max_backoff)
     result = Attempt()
 
     for attempt_no in range(1, options.max_attempts + 1):
@@ -955,7 +995,7 @@ def deliver(doc: Document, config: Config, ctx: ssl.SSLContext, keys: KeyStore,
                            "retrying")
         if attempt_no == options.max_attempts:
             break
-        wait, why = next_wait(attempt_no, result, behaviour, options, config.time_scale)
+        wait, why = next_wait(result, behaviour, backoff, config.time_scale)
         if time.monotonic() + wait > deadline:
             return Verdict(doc.label, False,
                            f"FAIL {doc.label}: {describe_failure(result)}: the next attempt "
@@ -988,8 +1028,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--budget", type=float, default=300.0, metavar="SECONDS",
                         help="nominal time budget per document, scaled by IDLINK_TIME_SCALE; "
                         "no wait may end after it (default 300)")
-    parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                        help="socket inactivity timeout in real seconds (default 60)")
+    parser.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                        help="nominal socket inactivity timeout, scaled by IDLINK_TIME_SCALE "
+                        "with a floor of 1 real second (default 20)")
     args = parser.parse_args(argv)
     if args.max_attempts < 1:
         parser.error("--max-attempts must be at least 1")
@@ -1023,8 +1064,12 @@ def run(args: argparse.Namespace, behaviour: Behaviour) -> int:
         f"{config.time_scale:g}{', scenario ' + config.scenario if config.scenario else ''}"
         f"{', DEFECT ' + args.defect if args.defect else ''})")
 
+    # The harness scales its stalls and hangs ("store-then-hang") and the run's deadline, so a
+    # fixed real timeout would outlive a scaled deadline: scale it too, with a floor so that a
+    # tiny scale still leaves time for a TLS handshake.
     options = Options(max_attempts=args.max_attempts, budget_seconds=args.budget,
-                      base_backoff=1.0, max_backoff=30.0, timeout=args.timeout)
+                      first_backoff=2.0, max_backoff=30.0,
+                      timeout=max(1.0, args.timeout * config.time_scale))
     verdicts: list[Verdict] = []
     for index, entry in enumerate(entries):
         prefix = f"[{index + 1}/{len(entries)}]"
