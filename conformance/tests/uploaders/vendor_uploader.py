@@ -770,6 +770,12 @@ def classify_response(status: int, headers: http.client.HTTPMessage, raw: bytes,
     return attempt
 
 
+# The phase an attempt failed in: it decides whether the server can have stored the document.
+CONNECTING = "connecting (TCP + TLS handshake)"
+SENDING = "sending the request"
+AWAITING = "waiting for the answer"
+
+
 def transport_failure(phase: str, e: BaseException, config: Config) -> Attempt:
     """A failure with no HTTP response. Names the phase, never guesses the server's reason."""
     what = f"{type(e).__name__}: {getattr(e, 'reason', None) or e}"
@@ -787,7 +793,7 @@ def transport_failure(phase: str, e: BaseException, config: Config) -> Attempt:
                        f"{getattr(e, 'reason', '')})",
                        advice="check the client certificate (valid, not expired or revoked, this "
                        "facility's) and the CA; the server's journal has the exact reason")
-    if phase == "response" and isinstance(e, (ConnectionError, ssl.SSLEOFError,
+    if phase == AWAITING and isinstance(e, (ConnectionError, ssl.SSLEOFError,
                                               ssl.SSLZeroReturnError, http.client.HTTPException)):
         # The whole request went out, then the connection closed: the server may or may not have
         # stored the document. Retrying with the same Idempotency-Key is exactly what makes this
@@ -798,10 +804,11 @@ def transport_failure(phase: str, e: BaseException, config: Config) -> Attempt:
                        advice="check the client certificate if this persists; the server's "
                        "journal has the exact reason")
     if isinstance(e, TimeoutError):
-        return Attempt(retryable=True, code="timeout", message=f"timed out while {phase}",
-                       advice="check the network path to IDLINK_URL")
+        return Attempt(retryable=True, code="timeout", message=f"timed out {phase}",
+                       advice="check the network path to IDLINK_URL (the same key makes a "
+                       "retry safe even if the server stored the document)")
     return Attempt(retryable=True, code="connection-failed",
-                   message=f"connection failed while {phase} ({what})",
+                   message=f"connection failed {phase} ({what})",
                    advice="check that IDLINK_URL is reachable")
 
 
@@ -837,7 +844,7 @@ def send_once(config: Config, ctx: ssl.SSLContext, doc: Document, body: bytes | 
         try:
             conn.connect()  # TCP + TLS handshake: a distrusted server stops us here
         except (OSError, ssl.SSLError) as e:
-            return transport_failure("connecting", e, config)
+            return transport_failure(CONNECTING, e, config)
 
         send_error = None
         try:
@@ -853,7 +860,7 @@ def send_once(config: Config, ctx: ssl.SSLContext, doc: Document, body: bytes | 
             response = conn.getresponse()
             raw = response.read(1 << 20)  # problem documents and receipts are small
         except (OSError, http.client.HTTPException) as e:
-            return transport_failure("response" if send_error is None else "sending",
+            return transport_failure(AWAITING if send_error is None else SENDING,
                                      send_error or e, config)
         return classify_response(response.status, response.headers, raw, digest)
     finally:
@@ -943,15 +950,16 @@ def log(message: str) -> None:
 
 
 def describe_failure(result: Attempt) -> str:
-    parts = [result.message or result.code]
-    if result.request_id:
-        parts.append(f"(request {result.request_id})")
-    if result.findings:
+    """The answer in one line: status and code, detail, first finding, request ID."""
+    text = result.message or result.code
+    if result.findings and isinstance(result.findings[0], dict):
         first = result.findings[0]
-        more = f" and {len(result.findings) - 1} more" if len(result.findings) > 1 else ""
-        if isinstance(first, dict):
-            parts.append(f"finding {first.get('code')}: {first.get('message')}{more}")
-    return " ".join(parts)
+        more = f" (and {len(result.findings) - 1} more)" if len(result.findings) > 1 else ""
+        text += f"; first finding {first.get('code')}: {first.get('message')}{more}"
+    if result.request_id:
+        # IDLink-Request-Id is also in the server's journal (PROTO-CONN-002).
+        text += f" [request {result.request_id}]"
+    return text
 
 
 def deliver(doc: Document, config: Config, ctx: ssl.SSLContext, keys: KeyStore,
@@ -987,26 +995,27 @@ def deliver(doc: Document, config: Config, ctx: ssl.SSLContext, keys: KeyStore,
         is_4xx = result.status is not None and 400 <= result.status < 500
         if not (result.retryable or (behaviour.retry_final_4xx and is_4xx)):
             return Verdict(doc.label, False,
-                           f"FAIL {doc.label}: {describe_failure(result)}: {result.advice} "
-                           f"(not retried: a final answer)")
+                           f"FAIL {doc.label}: {describe_failure(result)}. Not retried (a final "
+                           f"answer): {result.advice}.")
         if not behaviour.retry_retryable:
             return Verdict(doc.label, False,
-                           f"FAIL {doc.label}: {describe_failure(result)}: gave up without "
-                           "retrying")
+                           f"FAIL {doc.label}: {describe_failure(result)}. Gave up without "
+                           "retrying.")
         if attempt_no == options.max_attempts:
             break
         wait, why = next_wait(result, behaviour, backoff, config.time_scale)
         if time.monotonic() + wait > deadline:
             return Verdict(doc.label, False,
-                           f"FAIL {doc.label}: {describe_failure(result)}: the next attempt "
-                           f"would be after the time budget ({why}); {result.advice or 'run again later'}")
+                           f"FAIL {doc.label}: {describe_failure(result)}. Not retried: the wait "
+                           f"({why}) would end after the time budget (--budget); "
+                           f"{result.advice or 'run again later'}.")
         log(f"{prefix} waiting {wait:.3f} s before attempt {attempt_no + 1} ({why})")
         time.sleep(wait)
 
     return Verdict(doc.label, False,
-                   f"FAIL {doc.label}: {describe_failure(result)}: still failing after "
-                   f"{options.max_attempts} attempts; {result.advice or 'run again later'} "
-                   "(the same idempotency key will be reused)")
+                   f"FAIL {doc.label}: {describe_failure(result)}. Still failing after "
+                   f"{options.max_attempts} attempts: {result.advice or 'run again later'} "
+                   "(the next run reuses this document's idempotency key).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1079,7 +1088,7 @@ def run(args: argparse.Namespace, behaviour: Behaviour) -> int:
             preflight(doc)
         except DocumentError as e:
             name = os.path.basename(str(entry.get("path", ""))) or f"document #{index + 1}"
-            verdicts.append(Verdict(name, False, f"FAIL {name}: not sent (pre-flight): {e}"))
+            verdicts.append(Verdict(name, False, f"FAIL {name}: not sent (pre-flight check): {e}."))
             log(f"{prefix} not sent: {e}")
             continue
         try:
@@ -1087,7 +1096,8 @@ def run(args: argparse.Namespace, behaviour: Behaviour) -> int:
         except OSError as e:
             # E.g. the state file could not be written: without a saved key we must not send.
             verdicts.append(Verdict(doc.label, False,
-                                    f"FAIL {doc.label}: local error {e}: check IDLINK_WORK_DIR"))
+                                    f"FAIL {doc.label}: local error ({e}). Check "
+                                    "IDLINK_WORK_DIR and the file."))
 
     for verdict in verdicts:
         print(verdict.line, flush=True)
