@@ -647,9 +647,18 @@ def make_tls_context(config: Config, behaviour: Behaviour) -> ssl.SSLContext:
     return ctx
 
 
-def is_server_alert(e: BaseException) -> bool:
-    """True when the server sent a TLS alert, i.e. it actively refused the handshake."""
-    return isinstance(e, ssl.SSLError) and "ALERT" in str(getattr(e, "reason", "") or "").upper()
+def server_alert(e: BaseException) -> str | None:
+    """The TLS alert the server sent (OpenSSL's name, e.g. TLSV1_ALERT_UNKNOWN_CA), or None."""
+    reason = str(getattr(e, "reason", "") or "") if isinstance(e, ssl.SSLError) else ""
+    return reason if "ALERT" in reason.upper() else None
+
+
+def is_certificate_alert(e: BaseException) -> bool:
+    """True when the server refused our certificate (bad, unknown CA, expired, revoked, missing,
+    access denied). Sending the same certificate again cannot succeed, so this is final.
+    Other alerts (internal_error, handshake_failure, ...) are treated as connection failures."""
+    alert = (server_alert(e) or "").upper()
+    return any(word in alert for word in ("CERTIFICATE", "UNKNOWN_CA", "ACCESS_DENIED"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -786,23 +795,29 @@ def transport_failure(phase: str, e: BaseException, config: Config) -> Attempt:
                        f"({e.verify_message or what})",
                        advice=f"check IDLINK_CA_FILE ({config.ca_file}) and IDLINK_URL's host "
                        "name; never disable verification")
-    if is_server_alert(e):
-        # PROTO-CLI-006: the server refused our TLS side. Retrying sends the same certificate.
+    if is_certificate_alert(e):
+        # PROTO-CLI-006: the server refused our TLS side. The alert is all we know; the exact
+        # reason is only in the server's journal, and we do not guess it.
         return Attempt(code="tls-rejected",
                        message=f"TLS rejected by the server (reason not given; TLS alert "
-                       f"{getattr(e, 'reason', '')})",
+                       f"{server_alert(e)})",
                        advice="check the client certificate (valid, not expired or revoked, this "
                        "facility's) and the CA; the server's journal has the exact reason")
-    if phase == AWAITING and isinstance(e, (ConnectionError, ssl.SSLEOFError,
-                                              ssl.SSLZeroReturnError, http.client.HTTPException)):
-        # The whole request went out, then the connection closed: the server may or may not have
-        # stored the document. Retrying with the same Idempotency-Key is exactly what makes this
-        # safe (PROTO-IDEM-002). If it never stops, PROTO-CLI-006 applies.
+    if phase in (SENDING, AWAITING) and isinstance(
+            e, (ConnectionError, ssl.SSLEOFError, ssl.SSLZeroReturnError,
+                http.client.HTTPException)):
+        # A fresh connection closed before any answer. PROTO-CLI-006: under TLS 1.3 this is how
+        # a refused client certificate often looks, so we say so without inventing a reason.
+        # It is also how a server restart or a lost answer looks, which is why it is retried:
+        # if the whole request went out the server may have stored the document, and the same
+        # Idempotency-Key turns the retry into a 200 replay (PROTO-IDEM-002).
+        stage = ("after the whole request was sent (the document may be stored)"
+                 if phase == AWAITING else "while the request was being sent")
         return Attempt(retryable=True, code="closed-before-response",
-                       message=f"the server closed the connection before any response ({what}): "
-                       "TLS rejected by the server (reason not given), or a lost answer",
-                       advice="check the client certificate if this persists; the server's "
-                       "journal has the exact reason")
+                       message=f"TLS rejected by the server (reason not given), or the "
+                       f"connection was lost: closed before any response, {stage} ({what})",
+                       advice="if this persists, check the client certificate (valid, not "
+                       "revoked, this facility's); the server's journal has the exact reason")
     if isinstance(e, TimeoutError):
         return Attempt(retryable=True, code="timeout", message=f"timed out {phase}",
                        advice="check the network path to IDLINK_URL (the same key makes a "
@@ -860,8 +875,10 @@ def send_once(config: Config, ctx: ssl.SSLContext, doc: Document, body: bytes | 
             response = conn.getresponse()
             raw = response.read(1 << 20)  # problem documents and receipts are small
         except (OSError, http.client.HTTPException) as e:
-            return transport_failure(AWAITING if send_error is None else SENDING,
-                                     send_error or e, config)
+            if send_error is None:
+                return transport_failure(AWAITING, e, config)
+            # Of the two errors, a TLS alert is the one that explains the other.
+            return transport_failure(SENDING, e if server_alert(e) else send_error, config)
         return classify_response(response.status, response.headers, raw, digest)
     finally:
         if stream is not None:
