@@ -14,7 +14,10 @@
 #      the second 201; the command must exit 0;
 #   3. run the command again in the same work dir: both come back as 200 replays;
 #   4. check the journal: one key per document, the retry after the 503 waited
-#      >= Retry-After x scale; check the store: exactly the two documents, byte-identical.
+#      >= Retry-After x scale; check the store: exactly the two documents, byte-identical;
+#   5. with IDLINK_CA_FILE pointing at another mock's CA, the uploader refuses the server
+#      (nothing reaches it), while --defect insecure uploads anyway;
+#   6. no password or private key in any output.
 # Exit 0 when every check passed, 1 otherwise, 2 when the mock could not be started.
 set -euo pipefail
 
@@ -172,6 +175,36 @@ else:
 sys.exit(0 if ok else 1)
 PY
 
+# --- an untrusted server: the correct uploader refuses, --defect insecure does not -------------
+# A second mock generates its own PKI; its CA is "a different CA" for our server. Pointing
+# IDLINK_CA_FILE at it makes our server's certificate untrusted.
+echo "--- untrusted server certificate (IDLINK_CA_FILE = another mock's CA)"
+"$MOCK" serve --data "$TMP/other" >"$TMP/other.out" 2>"$TMP/other.err" &
+OTHER_PID=$!
+for _ in $(seq 1 150); do [[ -s $TMP/other/ready.json ]] && break; sleep 0.2; done
+kill -TERM "$OTHER_PID"; wait "$OTHER_PID" 2>/dev/null || true
+[[ -s $TMP/other/kit/$ACCOUNT/ca.pem ]] || { echo "the second mock wrote no kit" >&2; exit 2; }
+mkdir -p "$TMP/work-untrusted" "$TMP/work-insecure"
+SEQ=$(admin GET '/admin/journal?since=0&limit=10000' | python3 -c 'import json,sys; j=json.load(sys.stdin); j=j.get("entries", j) if isinstance(j, dict) else j; print(max([e["seq"] for e in j] or [0]))')
+uploads_since() {
+  admin GET "/admin/journal?since=$SEQ&limit=10000" | python3 -c 'import json,sys
+j = json.load(sys.stdin); j = j.get("entries", j) if isinstance(j, dict) else j
+print(sum(1 for e in j if e.get("event") == "request" and e.get("path") == "/v1/documents"))'
+}
+set +e
+IDLINK_CA_FILE=$TMP/other/kit/$ACCOUNT/ca.pem IDLINK_WORK_DIR=$TMP/work-untrusted \
+  python3 "$HERE/vendor_uploader.py" >"$TMP/untrusted.out" 2>"$TMP/untrusted.err"; RC_GOOD=$?
+set -e
+sed 's/^/    /' "$TMP/untrusted.out"
+check "correct uploader refuses the untrusted server (exit $RC_GOOD, no upload reached it)" \
+  test "$RC_GOOD" -ne 0 -a "$(uploads_since)" -eq 0
+set +e
+IDLINK_CA_FILE=$TMP/other/kit/$ACCOUNT/ca.pem IDLINK_WORK_DIR=$TMP/work-insecure \
+  python3 "$HERE/vendor_uploader.py" --defect insecure >"$TMP/insecure.out" 2>"$TMP/insecure.err"; RC_BAD=$?
+set -e
+sed 's/^/    /' "$TMP/insecure.out"
+check "--defect insecure connects anyway (exit $RC_BAD, $(uploads_since) upload(s) reached the server)" \
+  test "$(uploads_since)" -gt 0
 # --- no secrets in the output --------------------------------------------------------------------
 PASSWORD=$(cat "$IDLINK_ACCOUNT_PASSWORD_FILE")
 check "no password or private key in the command's output" \
