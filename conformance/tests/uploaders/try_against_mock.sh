@@ -99,8 +99,16 @@ check() {  # check DESCRIPTION COMMAND...: prints PASS/FAIL, never stops the scr
 }
 
 # --- run 1: through a 503 + Retry-After and a lost answer --------------------------------------
-admin POST /admin/faults '{"kind":"problem","code":"maintenance","retry_after":2,"times":1}' >/dev/null
-admin POST /admin/faults '{"kind":"reset-after-store","times":1}' >/dev/null
+# The admin API takes a scenario action (docs/scenarios.md) since the scenario engine; older
+# builds took the flat form of mock-server/README.md. Try the new form, then the old one.
+arm_fault() {  # arm_fault NEW-JSON OLD-JSON
+  admin POST /admin/faults "$1" >/dev/null 2>&1 || admin POST /admin/faults "$2" >/dev/null
+}
+arm_fault '{"action":{"kind":"problem","code":"maintenance","retry_after":"2s"},"times":1}' \
+          '{"kind":"problem","code":"maintenance","retry_after":2,"times":1}'
+arm_fault '{"action":{"kind":"store-then-reset"},"times":1}' \
+          '{"kind":"reset-after-store","times":1}'
+echo "    armed: $(admin GET /admin/faults)"
 echo "--- run 1 (faults: 503 maintenance Retry-After 2, then reset after store; scale $SCALE)"
 set +e
 "${UPLOADER[@]}" >"$TMP/run1.out" 2>"$TMP/run1.err"; RC1=$?
