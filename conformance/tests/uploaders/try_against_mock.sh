@@ -92,6 +92,12 @@ cat >"$IDLINK_MANIFEST_FILE" <<EOF
 ]}
 EOF
 
+last_seq() {  # the journal's newest sequence number
+  admin GET '/admin/journal?since=0&limit=10000' | python3 -c 'import json,sys
+j = json.load(sys.stdin); j = j.get("entries", j) if isinstance(j, dict) else j
+print(max([e["seq"] for e in j] or [0]))'
+}
+
 FAILED=0
 check() {  # check DESCRIPTION COMMAND...: prints PASS/FAIL, never stops the script
   local what=$1; shift
@@ -115,6 +121,7 @@ set +e
 set -e
 cat "$TMP/run1.out"; sed 's/^/    /' "$TMP/run1.err"
 check "run 1 exits 0 (got $RC1)" test "$RC1" -eq 0
+RUN1_LAST_SEQ=$(last_seq)
 
 # --- run 2: the same command again; the saved keys give 200 replays ----------------------------
 echo "--- run 2 (same work dir: every document is replayed under its saved key)"
@@ -129,10 +136,10 @@ check "run 2: both documents are 200 replays" test "$(grep -c '200 replayed' "$T
 admin GET '/admin/journal?since=0&limit=10000' >"$TMP/journal.json"
 admin GET /admin/documents >"$TMP/documents.json"
 echo "--- the mock's journal and store"
-check "journal and store agree with the protocol" python3 - "$TMP" "$SCALE" "$TMP/docs/$DOC1" "$TMP/docs/$DOC2" <<'PY'
+check "journal and store agree with the protocol" python3 - "$TMP" "$SCALE" "$RUN1_LAST_SEQ" "$TMP/docs/$DOC1" "$TMP/docs/$DOC2" <<'PY'
 import datetime, hashlib, json, sys
 
-tmp, scale, paths = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+tmp, scale, run1_last_seq, paths = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
 journal = json.load(open(f"{tmp}/journal.json"))
 entries = journal["entries"] if isinstance(journal, dict) else journal
 documents = json.load(open(f"{tmp}/documents.json"))
@@ -160,12 +167,13 @@ keys = sorted({e.get("idempotency_key") for e in uploads})
 if len(keys) != 2:
     fail(f"expected 2 distinct idempotency keys (one per document), got {keys}")
 
-# respects-retry-after: the attempt after the 503 came >= Retry-After x scale later.
-for i, e in enumerate(uploads):
+# respects-retry-after: in run 1, the attempt after the 503 came >= Retry-After x scale later.
+run1 = [e for e in uploads if e["seq"] <= run1_last_seq]
+for i, e in enumerate(run1):
     if responses.get(e["request_id"], {}).get("status") == 503:
-        later = [u for u in uploads[i + 1:] if u.get("idempotency_key") == e.get("idempotency_key")]
+        later = [u for u in run1[i + 1:] if u.get("idempotency_key") == e.get("idempotency_key")]
         if not later:
-            fail("no retry after the 503")
+            fail("run 1 did not retry after the 503 (with the same key)")
             continue
         gap = at(later[0]) - at(e)
         need = 2 * scale
@@ -193,7 +201,7 @@ for _ in $(seq 1 150); do [[ -s $TMP/other/ready.json ]] && break; sleep 0.2; do
 kill -TERM "$OTHER_PID"; wait "$OTHER_PID" 2>/dev/null || true
 [[ -s $TMP/other/kit/$ACCOUNT/ca.pem ]] || { echo "the second mock wrote no kit" >&2; exit 2; }
 mkdir -p "$TMP/work-untrusted" "$TMP/work-insecure"
-SEQ=$(admin GET '/admin/journal?since=0&limit=10000' | python3 -c 'import json,sys; j=json.load(sys.stdin); j=j.get("entries", j) if isinstance(j, dict) else j; print(max([e["seq"] for e in j] or [0]))')
+SEQ=$(last_seq)
 uploads_since() {
   admin GET "/admin/journal?since=$SEQ&limit=10000" | python3 -c 'import json,sys
 j = json.load(sys.stdin); j = j.get("entries", j) if isinstance(j, dict) else j

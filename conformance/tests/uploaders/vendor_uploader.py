@@ -981,7 +981,9 @@ def log(message: str) -> None:
 def describe_failure(result: Attempt) -> str:
     """The answer in one line: status and code, detail, first finding, request ID."""
     text = result.message or result.code
-    if result.findings and isinstance(result.findings[0], dict):
+    # The first finding, unless the server's detail already quotes it.
+    if (result.findings and isinstance(result.findings[0], dict)
+            and str(result.findings[0].get("code")) not in text):
         first = result.findings[0]
         more = f" (and {len(result.findings) - 1} more)" if len(result.findings) > 1 else ""
         text += f"; first finding {first.get('code')}: {first.get('message')}{more}"
