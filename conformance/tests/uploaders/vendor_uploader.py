@@ -480,13 +480,16 @@ def resolve_document(index: int, entry: dict) -> Document:
         if charset not in CHARSETS:
             raise DocumentError(f"charset {charset!r} is not one of {', '.join(CHARSETS)}")
 
-    # The original file name helps the operator and is cross-checked for SS-MIX2 names. The
-    # protocol gives header values no encoding, so a non-ASCII name is left out, not mangled.
+    # IDLink-File-Name: the manifest's file_name, else the file's own name, which names the
+    # stored file of PDF, text and NSIPS documents. For HL7 the server cross-checks the name
+    # as an SS-MIX2 file name, so there an arbitrary local name ("lab.hl7") is not sent.
+    # The protocol gives header values no encoding: a non-ASCII name is left out, not mangled.
     file_name = member("file_name")
     if file_name is not None and not _ascii_header_value(file_name):
         raise DocumentError(f"file_name {file_name!r} must be printable ASCII")
     if file_name is None and _ascii_header_value(label):
-        file_name = label
+        if kind != "hl7" or ssmix2_fields(label):
+            file_name = label
 
     return Document(
         index=index,
@@ -981,12 +984,12 @@ def log(message: str) -> None:
 def describe_failure(result: Attempt) -> str:
     """The answer in one line: status and code, detail, first finding, request ID."""
     text = result.message or result.code
-    # The first finding, unless the server's detail already quotes it.
-    if (result.findings and isinstance(result.findings[0], dict)
-            and str(result.findings[0].get("code")) not in text):
-        first = result.findings[0]
-        more = f" (and {len(result.findings) - 1} more)" if len(result.findings) > 1 else ""
-        text += f"; first finding {first.get('code')}: {first.get('message')}{more}"
+    # The first error (warnings do not block), unless the server's detail already quotes it.
+    findings = [f for f in result.findings if isinstance(f, dict)]
+    errors = [f for f in findings if f.get("severity", "error") == "error"] or findings
+    if errors and str(errors[0].get("code")) not in text:
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        text += f"; first error {errors[0].get('code')}: {errors[0].get('message')}{more}"
     if result.request_id:
         # IDLink-Request-Id is also in the server's journal (PROTO-CONN-002).
         text += f" [request {result.request_id}]"
@@ -1019,9 +1022,11 @@ def deliver(doc: Document, config: Config, ctx: ssl.SSLContext, keys: KeyStore,
         log(f"{prefix} attempt {attempt_no}: {describe_failure(result)}")
         for finding in result.findings:
             if isinstance(finding, dict):
-                log(f"{prefix}   {finding.get('severity', 'error')} {finding.get('code')} at "
-                    f"{json.dumps(finding.get('location'), ensure_ascii=False)}: "
-                    f"{finding.get('message')} (hint: {finding.get('hint')})")
+                where = finding.get("location")
+                where = f" at {json.dumps(where, ensure_ascii=False)}" if where else ""
+                hint = f" (hint: {finding['hint']})" if finding.get("hint") else ""
+                log(f"{prefix}   {finding.get('severity', 'error')} {finding.get('code')}{where}: "
+                    f"{finding.get('message')}{hint}")
 
         is_4xx = result.status is not None and 400 <= result.status < 500
         if not (result.retryable or (behaviour.retry_final_4xx and is_4xx)):
