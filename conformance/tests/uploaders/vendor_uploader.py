@@ -663,17 +663,20 @@ def make_tls_context(config: Config, behaviour: Behaviour) -> ssl.SSLContext:
 
 
 def server_alert(e: BaseException) -> str | None:
-    """The TLS alert the server sent (OpenSSL's name, e.g. TLSV1_ALERT_UNKNOWN_CA), or None."""
+    """The TLS alert the server sent, by its RFC 8446 name (`unknown_ca`), or None.
+
+    OpenSSL reports it as e.g. TLSV1_ALERT_UNKNOWN_CA or SSLV3_ALERT_CERTIFICATE_REVOKED."""
     reason = str(getattr(e, "reason", "") or "") if isinstance(e, ssl.SSLError) else ""
-    return reason if "ALERT" in reason.upper() else None
+    _, found, name = reason.upper().partition("_ALERT_")
+    return name.lower() if found else None
 
 
 def is_certificate_alert(e: BaseException) -> bool:
     """True when the server refused our certificate (bad, unknown CA, expired, revoked, missing,
     access denied). Sending the same certificate again cannot succeed, so this is final.
     Other alerts (internal_error, handshake_failure, ...) are treated as connection failures."""
-    alert = (server_alert(e) or "").upper()
-    return any(word in alert for word in ("CERTIFICATE", "UNKNOWN_CA", "ACCESS_DENIED"))
+    alert = server_alert(e) or ""
+    return any(word in alert for word in ("certificate", "unknown_ca", "access_denied"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -814,7 +817,7 @@ def transport_failure(phase: str, e: BaseException, config: Config) -> Attempt:
         # PROTO-CLI-006: the server refused our TLS side. The alert is all we know; the exact
         # reason is only in the server's journal, and we do not guess it.
         return Attempt(code="tls-rejected",
-                       message=f"TLS rejected by the server (reason not given; TLS alert "
+                       message=f"TLS rejected by the server (it sent the TLS alert "
                        f"{server_alert(e)})",
                        advice="check the client certificate (valid, not expired or revoked, this "
                        "facility's) and the CA; the server's journal has the exact reason")
