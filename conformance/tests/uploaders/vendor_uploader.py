@@ -21,7 +21,7 @@ Usage (the runner sets the variables; by hand see README.md)
 Output
     stdout: exactly one line per manifest document, in manifest order:
         OK   <file>: delivered (201 created), receipt rcpt-..., 1 attempt
-        FAIL <file>: <what happened> [code] (request req-...): <what to do>
+        FAIL <file>: <status> <code>: <detail> [request req-...]. <what to do>.
     stderr: progress (one line per attempt and per wait) and the totals.
     Secrets (the account password, the private key) are never printed.
 
@@ -684,6 +684,22 @@ def is_certificate_alert(e: BaseException) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RetryAfter:
+    """A server's Retry-After (RFC 9110 10.2.3), in one of its two forms."""
+
+    seconds: float
+    #: True for the HTTP-date form. The harness sends "now + the already SCALED wait" as the
+    #: date, so a date is waited for as is; only delta-seconds are nominal and get scaled.
+    is_date: bool
+
+    def real_seconds(self, scale: float) -> float:
+        return self.seconds if self.is_date else self.seconds * scale
+
+    def __str__(self) -> str:
+        return f"until the date ({self.seconds:.1f} s)" if self.is_date else f"{self.seconds:g} s"
+
+
 @dataclass
 class Attempt:
     """What one request came to."""
@@ -699,22 +715,6 @@ class Attempt:
     request_id: str | None = None
     retry_after: RetryAfter | None = None
     findings: list = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class RetryAfter:
-    """A server's Retry-After (RFC 9110 10.2.3), in one of its two forms."""
-
-    seconds: float
-    #: True for the HTTP-date form. The harness sends "now + the already SCALED wait" as the
-    #: date, so a date is waited for as is; only delta-seconds are nominal and get scaled.
-    is_date: bool
-
-    def real_seconds(self, scale: float) -> float:
-        return self.seconds if self.is_date else self.seconds * scale
-
-    def __str__(self) -> str:
-        return f"until the date ({self.seconds:.1f} s)" if self.is_date else f"{self.seconds:g} s"
 
 
 def parse_retry_after(value: str | None, date_header: str | None) -> RetryAfter | None:
