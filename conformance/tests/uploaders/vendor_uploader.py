@@ -145,8 +145,8 @@ class Behaviour:
     stable_key: bool = True
     #: PROTO-CLI-002: when set, every retry waits this many seconds, whatever the server said.
     fixed_retry_delay: float | None = None
-    #: PROTO-UP (body is the document's bytes, unchanged): when set, HL7 in ISO-2022-JP or
-    #: Shift_JIS is decoded and re-encoded as UTF-8 before sending.
+    #: "The body is the document's bytes, unchanged" (Uploading a document): when set, HL7 in
+    #: ISO-2022-JP or Shift_JIS is decoded and re-encoded as UTF-8 before sending.
     reencode_hl7_to_utf8: bool = False
     #: PROTO-CLI-004: verify the server certificate and host name.
     verify_server: bool = True
@@ -192,7 +192,8 @@ DEFECTS: dict[str, Defect] = {
         {"reencode_hl7_to_utf8": True},
         "sends ISO-2022-JP / Shift_JIS HL7 re-encoded as UTF-8, same headers, digest of the "
         "new bytes",
-        "PROTO-UP body-unchanged: `stored` fails (not byte-identical; strict validation "
+        "'the body is the document's bytes, unchanged' (Uploading a document; "
+        "PROTO-STORE-001): `stored` fails (not byte-identical; strict validation "
         "answers 422 validation-failed), the request is not recognised as the scenario's "
         "document (`no-unexpected`)",
     ),
