@@ -338,10 +338,10 @@ def load_config(env: dict) -> Config:
     raw_scale = env.get("IDLINK_TIME_SCALE", "1.0")
     try:
         time_scale = float(raw_scale)
-        if not (time_scale >= 0.0 and time_scale < float("inf")):
+        if not 0.0 < time_scale < float("inf"):
             raise ValueError
     except ValueError:
-        problems.append(f"IDLINK_TIME_SCALE={raw_scale!r} must be a number >= 0 (1.0 = real time)")
+        problems.append(f"IDLINK_TIME_SCALE={raw_scale!r} must be a number > 0 (1.0 = real time)")
 
     port = 443
     try:
@@ -872,8 +872,10 @@ def send_once(config: Config, ctx: ssl.SSLContext, doc: Document, body: bytes | 
     if doc.file_name:
         headers["IDLink-File-Name"] = doc.file_name
 
+    # Opened before connecting: a file that vanished is a local error (raised to the caller),
+    # not a connection failure to retry.
+    stream = open(doc.path, "rb") if body is None else None
     conn = http.client.HTTPSConnection(config.host, config.port, context=ctx, timeout=timeout)
-    stream = None
     try:
         try:
             conn.connect()  # TCP + TLS handshake: a distrusted server stops us here
@@ -882,7 +884,6 @@ def send_once(config: Config, ctx: ssl.SSLContext, doc: Document, body: bytes | 
 
         send_error = None
         try:
-            stream = open(doc.path, "rb") if body is None else None
             conn.request("POST", config.base_path + UPLOAD_PATH,
                          body=stream if stream is not None else body, headers=headers)
         except OSError as e:
