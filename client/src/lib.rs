@@ -8,13 +8,15 @@
 //! [`trace`]. The folder integration ([`spool`]) claims files atomically and survives being
 //! killed at any moment. [`doctor`] explains a broken setup in plain words; [`report`] and
 //! [`accesslog`] produce what people and auditors read; [`exit`] maps outcomes to the documented
-//! exit codes. The command line lives in [`cli`] (flags) and [`run`] (resolved plans executed).
+//! exit codes. The command line lives in [`cli`] (flags) and [`run`] (resolved plans executed);
+//! [`entry`] is the whole program behind `main`.
 
 pub mod accesslog;
 pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod doctor;
+pub mod entry;
 pub mod exit;
 pub mod identity;
 pub mod metadata;

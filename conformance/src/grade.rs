@@ -47,8 +47,13 @@ const DEFAULT_MIN_FIRST_BACKOFF: Duration = Duration::from_millis(500);
 pub fn grade(observed: &Observed<'_>) -> Vec<ExpectationResult> {
     let spec = &observed.scenario.spec;
     let mut expectations: Vec<ExpectSpec> = spec.expectations.clone();
-    let has = |f: fn(&Check) -> bool| expectations.iter().any(|e| f(&e.check));
-    if !has(|c| matches!(c, Check::NoSecrets)) {
+    let has_secrets = expectations
+        .iter()
+        .any(|e| matches!(e.check, Check::NoSecrets));
+    let has_unexpected = expectations
+        .iter()
+        .any(|e| matches!(e.check, Check::NoUnexpected));
+    if !has_secrets {
         expectations.push(ExpectSpec {
             id: "no-secrets".into(),
             verifies: None,
@@ -58,7 +63,7 @@ pub fn grade(observed: &Observed<'_>) -> Vec<ExpectationResult> {
     }
     if spec.machine.is_some()
         && spec.run.on_unexpected == idlink_mock::scenario::file::OnUnexpected::Fail
-        && !has(|c| matches!(c, Check::NoUnexpected))
+        && !has_unexpected
     {
         expectations.push(ExpectSpec {
             id: "no-unexpected".into(),

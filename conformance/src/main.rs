@@ -1,5 +1,23 @@
 //! `idlink-conformance`: thin binary over the library.
 
-fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use idlink_conformance::cli::{self, Cli};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { cli::EXIT_USAGE } else { 0 });
+        }
+    };
+    match cli::main(cli, None) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("idlink-conformance: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,0 +1,170 @@
+//! The command line: `run` and `replay`. Two phases, as ripgrep does: flags → a checked plan,
+//! then the work.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::report::{self, Verdict};
+use crate::runner::{self, RunConfig};
+
+/// Exit codes: 0 every required scenario passed, 1 the uploader failed a scenario, 2 the harness
+/// could not run (a scenario errored), 3 usage.
+pub const EXIT_USAGE: u8 = 3;
+
+/// `idlink-conformance`: runs the ID-Link conformance suite against a store client.
+#[derive(Debug, Parser)]
+#[command(
+    name = "idlink-conformance",
+    version,
+    about = "Runs the ID-Link conformance suite against a store client and grades it from the mock center's journal and store.",
+    after_help = "Exit codes: 0 every required scenario passed; 1 the uploader failed at least one required scenario; 2 the harness could not run a scenario (not the uploader's fault); 3 usage.\nThe vendor interface (environment variables, manifest) is in docs/conformance.md."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a suite against a client command.
+    Run(RunArgs),
+    /// Write a scenario that reproduces a saved journal or a storeclient trace.
+    Replay(ReplayArgs),
+}
+
+/// Flags of `run`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// The suite directory.
+    #[arg(long, value_name = "DIR", default_value = "scenarios")]
+    pub suite: PathBuf,
+    /// The client command, run through `sh -c` in each scenario's work directory with the
+    /// IDLINK_* variables (docs/conformance.md).
+    #[arg(long, value_name = "CMD")]
+    pub client_cmd: Option<String>,
+    /// Only scenarios whose ID or path matches (substring or `*` pattern; commas for several).
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Scenarios run at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub jobs: usize,
+    /// Multiply every scenario duration and Retry-After (a scaled run cannot certify).
+    #[arg(long, value_name = "X")]
+    pub time_scale: Option<f64>,
+    /// Override every scenario's seed.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Write the JSON report (the source of truth).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write JUnit XML.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write the HTML report.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write CTRF JSON.
+    #[arg(long, value_name = "FILE")]
+    pub ctrf: Option<PathBuf>,
+    /// Keep each scenario's work directory under DIR (for debugging a client).
+    #[arg(long, value_name = "DIR")]
+    pub keep_dir: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Flags of `replay`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReplayArgs {
+    /// A center's `journal.jsonl` or a `storeclient --trace` file.
+    pub file: PathBuf,
+    /// The new scenario's ID.
+    #[arg(long, default_value = "FIELD-REPLAY")]
+    pub id: String,
+    /// Write it here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs the CLI; `default_client` is the command used when `--client-cmd` is absent (the
+/// harness binary passes its storeclient adapter).
+pub fn main(cli: Cli, default_client: Option<String>) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Run(args) => run(args, default_client),
+        Command::Replay(args) => {
+            let text = crate::replay::replay(&args.file, &args.id)?;
+            match &args.output {
+                Some(path) => std::fs::write(path, &text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn run(args: RunArgs, default_client: Option<String>) -> anyhow::Result<u8> {
+    let Some(client_command) = args.client_cmd.clone().or(default_client) else {
+        anyhow::bail!(
+            "no client command: give --client-cmd 'your-uploader ...' (see docs/conformance.md), or run the suite against storeclient with `cargo run --release`"
+        );
+    };
+    if let Some(scale) = args.time_scale
+        && !(scale > 0.0 && scale <= 100.0)
+    {
+        anyhow::bail!("--time-scale {scale} must be above 0 (1.0 = real time)");
+    }
+    let entries = crate::suite::load(&args.suite, args.filter.as_deref())?;
+    let total = entries.len();
+    let progress = if args.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    };
+    let bar = progress.clone();
+    let on_finished: runner::OnFinished = Arc::new(move |result| {
+        bar.inc(1);
+        if result.verdict != Verdict::Pass {
+            bar.println(format!("{:<5} {}", result.verdict.as_str(), result.id));
+        }
+        bar.set_message(result.id.clone());
+    });
+    let config = RunConfig {
+        suite: args.suite.clone(),
+        client_command,
+        jobs: args.jobs,
+        time_scale: args.time_scale,
+        seed: args.seed,
+        keep_dir: args.keep_dir.clone(),
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let report = runtime.block_on(runner::run_suite(entries, config, on_finished));
+    progress.finish_and_clear();
+    let write = |path: &Option<PathBuf>, text: String| -> anyhow::Result<()> {
+        if let Some(path) = path {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Ok(())
+    };
+    write(&args.json, report::json::to_json(&report))?;
+    write(&args.junit, report::junit::to_junit_xml(&report)?)?;
+    write(&args.html, report::html::to_html(&report))?;
+    write(&args.ctrf, report::ctrf::to_ctrf(&report))?;
+    let mut stdout = std::io::stdout().lock();
+    let _ = write!(stdout, "{}", report::console::summary_table(&report));
+    Ok(runner::exit_code(&report))
+}
