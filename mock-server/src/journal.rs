@@ -7,7 +7,6 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -17,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::clock;
+use crate::durable::{Failpoints, WritePoint};
 
 /// Which listener a connection came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -210,6 +210,8 @@ pub struct Journal {
     notify: watch::Sender<u64>,
     path: PathBuf,
     capacity: usize,
+    /// Inert unless a test arms it (see [`crate::durable`]).
+    failpoints: Failpoints,
 }
 
 #[derive(Debug)]
@@ -241,12 +243,18 @@ impl Journal {
             notify,
             path,
             capacity: capacity.max(1),
+            failpoints: Failpoints::default(),
         })
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
         // Appends either complete or leave the ring untouched; poisoning cannot corrupt it.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The write failures tests can arm on `journal.jsonl`.
+    pub fn failpoints(&self) -> &Failpoints {
+        &self.failpoints
     }
 
     /// The JSON-lines file with every entry since the data directory was created.
@@ -277,7 +285,10 @@ impl Journal {
                 // must not take the server down, so the file is dropped and logged once.
                 let mut line = serde_json::to_vec(&entry).unwrap_or_default();
                 line.push(b'\n');
-                if let Err(error) = file.write_all(&line) {
+                if let Err(error) =
+                    self.failpoints
+                        .write_all(WritePoint::JournalAppend, file, &line)
+                {
                     tracing::error!(%error, path = %self.path.display(), "journal file write failed; keeping the journal in memory only");
                     inner.file = None;
                 }

@@ -28,6 +28,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod consent;
+pub mod durable;
 pub mod fault;
 pub mod journal;
 pub mod kit;

@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::{BufRead as _, BufReader};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
@@ -31,6 +31,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::io::AsyncWriteExt as _;
 
 use crate::clock::{self, MonotonicMillis};
+use crate::durable::{Failpoints, WritePoint};
 
 /// Why storage failed. Every variant names the path involved.
 #[derive(Debug, thiserror::Error)]
@@ -232,6 +233,8 @@ pub struct Store {
     index: RwLock<Index>,
     /// Makes SS-MIX2 timestamps unique within the store.
     clock: MonotonicMillis,
+    /// Inert unless a test arms it (see [`crate::durable`]).
+    failpoints: Failpoints,
 }
 
 impl Store {
@@ -280,6 +283,7 @@ impl Store {
                 commit: Mutex::new(log),
                 index: RwLock::new(index),
                 clock,
+                failpoints: Failpoints::default(),
             },
             notes,
         ))
@@ -298,6 +302,11 @@ impl Store {
     /// The storage root (`DATA/storage`); receipts' `stored_path` is relative to it.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The write failures tests can arm on this store's log, renames and directory syncs.
+    pub fn failpoints(&self) -> &Failpoints {
+        &self.failpoints
     }
 
     /// The transaction log file.
@@ -476,12 +485,16 @@ impl Store {
         if let Some(previous) = &previous {
             let to = superseded_name(&previous.current_path);
             let to_abs = self.root.join(&to);
-            fs::rename(&previous.path, &to_abs).map_err(io(&previous.path))?;
+            self.failpoints
+                .rename(WritePoint::SupersedeRename, &previous.path, &to_abs)
+                .map_err(io(&previous.path))?;
             superseded_path = Some(to);
         }
-        fs::rename(&received.guard.path, &target).map_err(io(&target))?;
+        self.failpoints
+            .rename(WritePoint::PlaceRename, &received.guard.path, &target)
+            .map_err(io(&target))?;
         received.guard.keep = true;
-        sync_dirs(&dir, &existing)?;
+        sync_dirs(&self.failpoints, &dir, &existing)?;
 
         let receipt = Receipt {
             receipt_id: receipt_id.clone(),
@@ -510,8 +523,12 @@ impl Store {
             source: std::io::Error::other(e),
         })?;
         line.push(b'\n');
-        log.write_all(&line).map_err(io(&self.log_path))?;
-        log.sync_data().map_err(io(&self.log_path))?;
+        self.failpoints
+            .write_all(WritePoint::LogAppend, &mut *log, &line)
+            .map_err(io(&self.log_path))?;
+        self.failpoints
+            .sync_data(WritePoint::LogSync, &log)
+            .map_err(io(&self.log_path))?;
 
         let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
         index.insert(&record, &self.root);
@@ -640,10 +657,10 @@ fn to_slash(path: &Path) -> String {
 /// fsyncs `dir` and every ancestor up to and including `top`, so new directory entries (and
 /// directories created for this document) survive a crash. `top` is the deepest directory that
 /// existed before: its entry for the first new directory is the last one that changed.
-fn sync_dirs(dir: &Path, top: &Path) -> Result<(), StoreError> {
+fn sync_dirs(failpoints: &Failpoints, dir: &Path, top: &Path) -> Result<(), StoreError> {
     let mut current = Some(dir);
     while let Some(d) = current {
-        File::open(d).and_then(|f| f.sync_all()).map_err(io(d))?;
+        failpoints.sync_dir(WritePoint::DirSync, d).map_err(io(d))?;
         if d == top {
             break;
         }
@@ -711,7 +728,7 @@ fn recover(
         if doc.superseded_by.is_none() && renamed != doc.path && renamed.exists() {
             fs::rename(&renamed, &doc.path).map_err(io(&renamed))?;
             if let Some(parent) = doc.path.parent() {
-                sync_dirs(parent, parent)?;
+                sync_dirs(&Failpoints::default(), parent, parent)?;
             }
             notes.push(format!(
                 "restored {} to condition flag _1: the update that renamed it was never acknowledged",
