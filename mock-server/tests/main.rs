@@ -11,5 +11,6 @@ mod limits;
 mod problems;
 mod served;
 mod smoke;
+mod storage_faults;
 mod tls;
 mod uploads;

@@ -1,0 +1,368 @@
+//! Storage faults: a full disk, a failing disk and a torn transaction log or journal lose no
+//! acknowledged document, leave disk and memory in agreement, and keep both files parseable
+//! line by line (`PROTO-UP-013`, `PROTO-STORE-004`). Writes are made to fail at chosen points
+//! through `idlink_mock::durable::Failpoints`; the torn-tail cases write the fragment a crash
+//! leaves by hand.
+
+use std::path::{Path, PathBuf};
+
+use idlink_mock::durable::{WriteFailure, WritePoint};
+use idlink_mock::{Journal, JournalEntry, JournalEvent, MockCenter, MockConfig};
+use idlink_protocol::Receipt;
+
+use crate::support::*;
+
+/// A demo configuration keeping its data in `dir`, so a test can restart on it.
+fn config_in(dir: &Path) -> MockConfig {
+    let mut config = MockConfig::demo();
+    config.data_dir = Some(dir.to_owned());
+    config
+}
+
+/// Uploads `bytes` under `key`; returns the status and the body.
+async fn upload(center: &MockCenter, key: &str, bytes: &[u8]) -> (u16, String) {
+    let response = hl7_upload(
+        &mtls_client(center),
+        &center.mtls_url(),
+        CERT_ACCOUNT,
+        key,
+        bytes,
+    )
+    .send()
+    .await
+    .expect("the center answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// Uploads and expects a `201` receipt.
+async fn stored(center: &MockCenter, key: &str, bytes: &[u8]) -> Receipt {
+    let (status, body) = upload(center, key, bytes).await;
+    assert_eq!(status, 201, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// Every file under `root`, relative, sorted.
+fn files_under(root: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path.strip_prefix(root).unwrap();
+                files.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Asserts every line of a JSON-lines file is complete and parses; returns the lines.
+fn parsed_lines<T: serde::de::DeserializeOwned>(path: &Path) -> Vec<T> {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.is_empty() || text.ends_with('\n'),
+        "{} ends in a torn line: {text:?}",
+        path.display()
+    );
+    text.lines()
+        .enumerate()
+        .map(|(n, line)| {
+            serde_json::from_str(line).unwrap_or_else(|e| {
+                panic!(
+                    "{} line {} does not parse ({e}): {line}",
+                    path.display(),
+                    n + 1
+                )
+            })
+        })
+        .collect()
+}
+
+fn recovery_notes(center: &MockCenter) -> Vec<String> {
+    center
+        .journal()
+        .entries()
+        .into_iter()
+        .filter_map(|e| match e.event {
+            JournalEvent::Recovery { detail } => Some(detail),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The acknowledged document is indexed, byte-identical on disk and not moved aside.
+fn assert_kept(center: &MockCenter, receipt: &Receipt, bytes: &[u8]) {
+    let doc = center
+        .store()
+        .receipt(&receipt.receipt_id)
+        .unwrap_or_else(|| {
+            panic!(
+                "receipt {} was acknowledged but is lost; recovery said {:?}",
+                receipt.receipt_id,
+                recovery_notes(center)
+            )
+        });
+    assert_eq!(&doc.receipt, receipt);
+    assert_eq!(center.store().read(&doc.current_path).unwrap(), bytes);
+}
+
+#[tokio::test]
+async fn a_torn_tail_of_the_transaction_log_is_cut_back_so_later_documents_survive_restarts() {
+    // Issue 10 item 1. Arrange: one stored document, then the fragment of a record whose
+    // append a crash interrupted (its 201 was never sent).
+    let dir = tempfile::tempdir().unwrap();
+    let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+    let first = stored(&center, "torn-1", SAMPLE_OMP01).await;
+    let log = center.store().log_path().to_owned();
+    center.shutdown().await;
+    let mut text = std::fs::read(&log).unwrap();
+    text.extend_from_slice(br#"{"op":"store","receipt":{"receipt_id":"rcp-nev"#);
+    std::fs::write(&log, text).unwrap();
+
+    // Act: restart, store two more documents across another restart.
+    let second_bytes = sample_with_order(77);
+    let third_bytes = sample_with_order(78);
+    let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+    assert!(
+        recovery_notes(&center).iter().any(|n| n.contains("torn")),
+        "{:?}",
+        recovery_notes(&center)
+    );
+    let second = stored(&center, "torn-2", &second_bytes).await;
+    center.shutdown().await;
+    let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+    let third = stored(&center, "torn-3", &third_bytes).await;
+    center.shutdown().await;
+    let center = MockCenter::start(config_in(dir.path()))
+        .await
+        .expect("the center restarts on its own log");
+
+    // Assert: every acknowledged document is there and the log parses line by line.
+    assert_kept(&center, &first, SAMPLE_OMP01);
+    assert_kept(&center, &second, &second_bytes);
+    assert_kept(&center, &third, &third_bytes);
+    assert_eq!(parsed_lines::<serde_json::Value>(&log).len(), 3);
+    assert!(files_under(&dir.path().join("unacknowledged")).is_empty());
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_torn_append_on_a_full_disk_leaves_the_log_as_it_was_before() {
+    // Issue 10 item 1: the disk fills up part-way through a record.
+    let dir = tempfile::tempdir().unwrap();
+    let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+    let log = center.store().log_path().to_owned();
+    let first = stored(&center, "full-1", SAMPLE_OMP01).await;
+    let before = std::fs::read(&log).unwrap();
+    center
+        .store()
+        .failpoints()
+        .fail(WritePoint::LogAppend, WriteFailure::Torn { written: 50 }, 1);
+
+    // Act
+    let (status, body) = upload(&center, "full-2", &sample_with_order(91)).await;
+    let after_failure = std::fs::read(&log).unwrap();
+    let next_bytes = sample_with_order(92);
+    let next = stored(&center, "full-3", &next_bytes).await;
+    center.shutdown().await;
+    let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+
+    // Assert
+    assert_eq!(status, 500, "{body}");
+    assert!(body.contains("no space left on device"), "{body}");
+    assert_eq!(after_failure, before, "the failed append left bytes behind");
+    assert_kept(&center, &first, SAMPLE_OMP01);
+    assert_kept(&center, &next, &next_bytes);
+    assert_eq!(center.store().documents().len(), 2);
+    assert_eq!(parsed_lines::<serde_json::Value>(&log).len(), 2);
+    assert!(files_under(&dir.path().join("unacknowledged")).is_empty());
+    center.shutdown().await;
+}
+
+/// One row per step of a commit that can fail: the commit must be undone whole.
+const COMMIT_FAULTS: &[(WritePoint, WriteFailure)] = &[
+    (WritePoint::SupersedeRename, WriteFailure::DiskFull),
+    (WritePoint::PlaceRename, WriteFailure::DiskFull),
+    (WritePoint::DirSync, WriteFailure::Io),
+    (WritePoint::LogAppend, WriteFailure::DiskFull),
+    (WritePoint::LogAppend, WriteFailure::Torn { written: 120 }),
+    (WritePoint::LogSync, WriteFailure::Io),
+];
+
+#[tokio::test]
+async fn a_failed_commit_is_rolled_back_on_disk_and_in_memory() {
+    // Issue 10 item 2.
+    for &(point, failure) in COMMIT_FAULTS {
+        let case = format!("{point:?} {failure:?}");
+        // Arrange: a current `_1` document, then five attempts at a new document and five at
+        // an update of the first, every one failing at `point`.
+        let dir = tempfile::tempdir().unwrap();
+        let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+        let first = stored(&center, "first", SAMPLE_OMP01).await;
+        let root = center.store().root().to_owned();
+        let tree = files_under(&root);
+        let log = std::fs::read(center.store().log_path()).unwrap();
+        center.store().failpoints().fail(point, failure, 10);
+
+        // Act
+        for attempt in 0..5 {
+            // Only an update renames a previous version; a new document would just be stored.
+            if point != WritePoint::SupersedeRename {
+                let new = sample_with_order(500 + attempt);
+                let (status, body) = upload(&center, &format!("new-{attempt}"), &new).await;
+                assert_eq!(status, 500, "{case}: {body}");
+            }
+            let update = sample_update(attempt as u32 + 10);
+            let (status, body) = upload(&center, &format!("upd-{attempt}"), &update).await;
+            assert_eq!(status, 500, "{case}: {body}");
+        }
+
+        // Assert: nothing of the failed attempts is left, and the next update just works.
+        assert_eq!(files_under(&root), tree, "{case}: orphans in storage/");
+        assert_eq!(
+            std::fs::read(center.store().log_path()).unwrap(),
+            log,
+            "{case}"
+        );
+        assert_eq!(center.store().documents().len(), 1, "{case}");
+        assert_eq!(
+            center
+                .store()
+                .receipt(&first.receipt_id)
+                .unwrap()
+                .current_path,
+            first.stored_path,
+            "{case}: the index moved the current version"
+        );
+        assert_eq!(
+            center.store().read(&first.stored_path).unwrap(),
+            SAMPLE_OMP01
+        );
+        center.store().failpoints().clear();
+        let update_bytes = sample_update(9);
+        let update = stored(&center, "upd-ok", &update_bytes).await;
+        let superseded = update.superseded_path.clone().expect("an update");
+        assert_eq!(center.store().read(&superseded).unwrap(), SAMPLE_OMP01);
+        center.shutdown().await;
+
+        let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+        assert_eq!(recovery_notes(&center), Vec::<String>::new(), "{case}");
+        assert_kept(&center, &update, &update_bytes);
+        center.shutdown().await;
+    }
+}
+
+#[test]
+fn a_journal_write_error_is_rolled_back_and_retried_on_the_next_entry() {
+    // Issue 10 item 3: the disk fills up part-way through a journal line, then frees up.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path(), 100).unwrap();
+    let admin = |n: u32| JournalEvent::Admin {
+        action: format!("action {n}"),
+    };
+    journal.record(None, None, admin(1));
+    journal.failpoints().fail(
+        WritePoint::JournalAppend,
+        WriteFailure::Torn { written: 7 },
+        1,
+    );
+
+    // Act
+    journal.record(None, None, admin(2));
+    let torn = std::fs::read_to_string(journal.path()).unwrap();
+    journal.record(None, None, admin(3));
+
+    // Assert: the failed line was rolled back, then written with the next one.
+    assert!(torn.ends_with('\n'), "a torn line was left: {torn:?}");
+    let seqs: Vec<u64> = parsed_lines::<JournalEntry>(journal.path())
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    let health = journal.file_health();
+    assert_eq!(health.write_failures, 1);
+    assert_eq!(health.pending, 0);
+    let last = health.last_error.expect("the failure is kept");
+    assert!(last.contains("no space left on device"), "{last}");
+    assert!(last.contains("journal.jsonl"), "{last}");
+}
+
+#[test]
+fn a_torn_last_journal_line_is_cut_when_the_journal_opens() {
+    // Issue 10 item 3: a previous process died (or hit a full disk) mid-line.
+    let dir = tempfile::tempdir().unwrap();
+    let first = Journal::open(dir.path(), 10).unwrap();
+    first.record(
+        None,
+        None,
+        JournalEvent::Admin {
+            action: "before".into(),
+        },
+    );
+    let path: PathBuf = first.path().to_owned();
+    drop(first);
+    let mut text = std::fs::read(&path).unwrap();
+    text.extend_from_slice(br#"{"seq":2,"at":"2026-"#);
+    std::fs::write(&path, text).unwrap();
+
+    let journal = Journal::open(dir.path(), 10).unwrap();
+    journal.record(
+        None,
+        None,
+        JournalEvent::Admin {
+            action: "after".into(),
+        },
+    );
+
+    let actions: Vec<String> = parsed_lines::<JournalEntry>(&path)
+        .into_iter()
+        .filter_map(|e| match e.event {
+            JournalEvent::Admin { action } => Some(action),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(actions, ["before", "after"]);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_everything_in_it_are_private_to_the_owner() {
+    // Issue 10 item 13: patient documents. An existing 0755 directory is tightened too.
+    use std::os::unix::fs::PermissionsExt as _;
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let center = MockCenter::start(config_in(&data)).await.unwrap();
+    let receipt = stored(&center, "private", SAMPLE_OMP01).await;
+    let root = center.store().root().to_owned();
+
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let mut expected = vec![
+        (data.clone(), 0o700),
+        (data.join("storage"), 0o700),
+        (data.join("incoming"), 0o700),
+        (data.join("journal.jsonl"), 0o600),
+        (data.join("transactions.jsonl"), 0o600),
+        (root.join(&receipt.stored_path), 0o600),
+    ];
+    let mut dir = root.join(&receipt.stored_path);
+    while dir.pop() && dir != root {
+        expected.push((dir.clone(), 0o700));
+    }
+    let wrong: Vec<String> = expected
+        .iter()
+        .filter(|(path, want)| mode(path) != *want)
+        .map(|(path, want)| format!("{} is {:o}, want {want:o}", path.display(), mode(path)))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    center.shutdown().await;
+}
