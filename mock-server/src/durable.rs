@@ -40,6 +40,10 @@ pub enum WritePoint {
     PlaceRename,
     /// The fsync of the storage directories that gained an entry.
     DirSync,
+    /// Cutting `transactions.jsonl` back to its length before a failed append.
+    LogCutBack,
+    /// Renaming a file back while a failed commit is undone.
+    UndoRename,
     /// Appending a line to `journal.jsonl`.
     JournalAppend,
 }
@@ -167,6 +171,14 @@ impl Failpoints {
     pub(crate) fn rename(&self, point: WritePoint, from: &Path, to: &Path) -> io::Result<()> {
         match self.take(point) {
             None => std::fs::rename(from, to),
+            Some(failure) => Err(failure.error(point)),
+        }
+    }
+
+    /// `file.set_len(len)` then `file.sync_data()`, unless a failure is armed at `point`.
+    pub(crate) fn set_len(&self, point: WritePoint, file: &File, len: u64) -> io::Result<()> {
+        match self.take(point) {
+            None => file.set_len(len).and_then(|()| file.sync_data()),
             Some(failure) => Err(failure.error(point)),
         }
     }

@@ -641,7 +641,7 @@ impl Store {
     /// which start-up recovery repairs.
     fn roll_back(&self, done: &[(PathBuf, PathBuf)], dir: &Path, existing: &Path) {
         for (now, was) in done.iter().rev() {
-            if let Err(error) = fs::rename(now, was) {
+            if let Err(error) = self.failpoints.rename(WritePoint::UndoRename, now, was) {
                 self.refuse_commits(format!(
                     "a failed commit could not move {} back to {} ({error})",
                     now.display(),
@@ -717,10 +717,7 @@ impl Log {
                 Ok(())
             }
             Err(error) => {
-                let cut = self
-                    .file
-                    .set_len(self.len)
-                    .and_then(|()| self.file.sync_data());
+                let cut = failpoints.set_len(WritePoint::LogCutBack, &self.file, self.len);
                 Err(AppendFailure {
                     error,
                     cut_back_failed: cut.err(),

@@ -260,6 +260,68 @@ async fn a_failed_commit_is_rolled_back_on_disk_and_in_memory() {
     }
 }
 
+#[tokio::test]
+async fn a_commit_that_cannot_be_undone_stops_new_documents_until_a_restart_settles_it() {
+    // Issue 10 item 2, the last resort: the undo fails too, so the store cannot know what the
+    // disk holds. It refuses new documents rather than guess; a restart's recovery settles the
+    // tree against the log, and nothing acknowledged is lost.
+    let cases: &[(&str, &[(WritePoint, WriteFailure)])] = &[
+        (
+            "log cannot be cut back",
+            &[
+                (WritePoint::LogAppend, WriteFailure::Torn { written: 30 }),
+                (WritePoint::LogCutBack, WriteFailure::Io),
+            ],
+        ),
+        (
+            "rename cannot be undone",
+            &[
+                (WritePoint::LogAppend, WriteFailure::DiskFull),
+                (WritePoint::UndoRename, WriteFailure::Io),
+            ],
+        ),
+    ];
+    for (case, faults) in cases {
+        // Arrange: a current `_1` document; an update fails and so does its undo.
+        let dir = tempfile::tempdir().unwrap();
+        let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+        let first = stored(&center, "first", SAMPLE_OMP01).await;
+        for &(point, failure) in *faults {
+            center.store().failpoints().fail(point, failure, 1);
+        }
+
+        // Act
+        let (failed, _) = upload(&center, "update", &sample_update(10)).await;
+        let (refused, body) = upload(&center, "other", &sample_with_order(600)).await;
+        let unsettled = center.store().unsettled();
+        center.shutdown().await;
+        let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+
+        // Assert
+        assert_eq!((failed, refused), (500, 500), "{case}: {body}");
+        assert!(
+            body.contains("until the mock is restarted"),
+            "{case}: {body}"
+        );
+        assert!(unsettled.is_some(), "{case}");
+        assert_eq!(center.store().unsettled(), None, "{case}");
+        assert_kept(&center, &first, SAMPLE_OMP01);
+        assert_eq!(center.store().documents().len(), 1, "{case}");
+        assert_eq!(
+            files_under(center.store().root()),
+            [first.stored_path.clone()],
+            "{case}: recovery restored the tree"
+        );
+        parsed_lines::<serde_json::Value>(center.store().log_path());
+        let retried = stored(&center, "update", &sample_update(10)).await;
+        assert_eq!(
+            retried.superseded_path,
+            Some(first.stored_path.replace("_1", "_2"))
+        );
+        center.shutdown().await;
+    }
+}
+
 #[test]
 fn a_journal_write_error_is_rolled_back_and_retried_on_the_next_entry() {
     // Issue 10 item 3: the disk fills up part-way through a journal line, then frees up.
