@@ -357,6 +357,50 @@ fn a_journal_write_error_is_rolled_back_and_retried_on_the_next_entry() {
     assert!(last.contains("journal.jsonl"), "{last}");
 }
 
+#[tokio::test]
+async fn admin_status_shows_journal_write_failures_and_a_store_refusing_documents() {
+    // Issue 10 item 3: a write failure is visible, not silent.
+    let center = demo_center().await;
+    center
+        .journal()
+        .failpoints()
+        .fail(WritePoint::JournalAppend, WriteFailure::DiskFull, 1);
+    center
+        .store()
+        .failpoints()
+        .fail(WritePoint::LogAppend, WriteFailure::Io, 1);
+    center
+        .store()
+        .failpoints()
+        .fail(WritePoint::UndoRename, WriteFailure::Io, 1);
+
+    let (status, body) = upload(&center, "status", SAMPLE_OMP01).await;
+    let report: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/admin/status", center.admin_url()))
+        .bearer_auth(center.admin_token())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(status, 500, "{body}");
+    let journal = &report["journal_file"];
+    assert_eq!(journal["write_failures"], 1, "{report}");
+    assert_eq!(
+        journal["pending"], 0,
+        "retried with the next entry: {report}"
+    );
+    let last = journal["last_error"].as_str().unwrap_or_default();
+    assert!(last.contains("no space left on device"), "{report}");
+    let refusing = report["storage"]["refusing_commits"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(refusing.contains("could not move"), "{report}");
+    center.shutdown().await;
+}
+
 #[test]
 fn a_torn_last_journal_line_is_cut_when_the_journal_opens() {
     // Issue 10 item 3: a previous process died (or hit a full disk) mid-line.
