@@ -1027,4 +1027,116 @@ mod tests {
         assert_eq!(patient_levels("1234"), ["123", "4"]);
         assert_eq!(patient_levels("12"), ["12"]);
     }
+
+    /// One complete log line (with its newline) for receipt `id`.
+    fn record_line(id: &str) -> Vec<u8> {
+        let record = LogRecord {
+            op: "store".into(),
+            receipt: Receipt {
+                receipt_id: id.into(),
+                idempotency_key: format!("key-{id}"),
+                account: "fac-0112345678".into(),
+                facility: "0112345678".into(),
+                patient_id: "9999013".into(),
+                document_kind: "text".into(),
+                data_kind: None,
+                destination: "storage".into(),
+                sha256: "00".repeat(32),
+                size: 1,
+                stored_path: format!("0112345678/{id}/doc.txt"),
+                superseded_path: None,
+                received_at: "2026-11-29T00:00:00.000Z".into(),
+                warnings: Vec::new(),
+            },
+            update_key: None,
+            supersedes: None,
+        };
+        let mut line = serde_json::to_vec(&record).unwrap();
+        line.push(b'\n');
+        line
+    }
+
+    /// Writes `content` as a log, reads it; returns the receipt IDs, the notes and the file
+    /// afterwards.
+    fn read(content: &[u8]) -> (Result<Vec<String>, String>, Vec<String>, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("transactions.jsonl");
+        fs::write(&path, content).unwrap();
+        let mut notes = Vec::new();
+        let ids = read_log(&path, &mut notes)
+            .map(|records| records.into_iter().map(|r| r.receipt.receipt_id).collect())
+            .map_err(|e| e.to_string());
+        (ids, notes, fs::read(&path).unwrap())
+    }
+
+    #[test]
+    fn read_log_cuts_torn_and_unreadable_tails_and_keeps_glued_records() {
+        let (a, b, c) = (record_line("a"), record_line("b"), record_line("c"));
+        let fragment = &b[..40];
+        // (case, log, receipts read, log afterwards, a note mentions)
+        let cases: Vec<(&str, Vec<u8>, Vec<&str>, Vec<u8>, &str)> = vec![
+            ("empty", vec![], vec![], vec![], ""),
+            (
+                "complete",
+                [&a[..], &b].concat(),
+                vec!["a", "b"],
+                [&a[..], &b].concat(),
+                "",
+            ),
+            (
+                "torn tail",
+                [&a[..], fragment].concat(),
+                vec!["a"],
+                a.clone(),
+                "torn record",
+            ),
+            (
+                "complete json without its newline",
+                [&a[..], &b[..b.len() - 1]].concat(),
+                vec!["a"],
+                a.clone(),
+                "torn record",
+            ),
+            (
+                "unreadable last line",
+                [&a[..], b"{not json\n"].concat(),
+                vec!["a"],
+                a.clone(),
+                "unreadable last line",
+            ),
+            (
+                "fragment glued to a record by an earlier version",
+                [&a[..], fragment, &b, &c].concat(),
+                vec!["a", "b", "c"],
+                [&a[..], fragment, &b, &c].concat(),
+                "fragment",
+            ),
+        ];
+        for (case, log, ids, after, note) in cases {
+            let (read_ids, notes, file) = read(&log);
+            assert_eq!(
+                read_ids,
+                Ok(ids.iter().map(|s| s.to_string()).collect()),
+                "{case}"
+            );
+            assert_eq!(file, after, "{case}");
+            if note.is_empty() {
+                assert!(notes.is_empty(), "{case}: {notes:?}");
+            } else {
+                assert!(notes.iter().any(|n| n.contains(note)), "{case}: {notes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn read_log_refuses_an_unreadable_middle_line_naming_file_and_line() {
+        let log = [&record_line("a")[..], b"{not json\n", &record_line("b")].concat();
+        let (ids, _, file) = read(&log);
+        let err = ids.unwrap_err();
+        assert!(
+            err.contains("transactions.jsonl line 2 is corrupt"),
+            "{err}"
+        );
+        assert_eq!(file, log, "nothing is cut when the log cannot be trusted");
+    }
 }
