@@ -1069,12 +1069,20 @@ mod tests {
         (ids, notes, fs::read(&path).unwrap())
     }
 
+    /// (case, log, receipts read, log afterwards, what a note mentions)
+    type TailCase = (
+        &'static str,
+        Vec<u8>,
+        Vec<&'static str>,
+        Vec<u8>,
+        &'static str,
+    );
+
     #[test]
     fn read_log_cuts_torn_and_unreadable_tails_and_keeps_glued_records() {
         let (a, b, c) = (record_line("a"), record_line("b"), record_line("c"));
         let fragment = &b[..40];
-        // (case, log, receipts read, log afterwards, a note mentions)
-        let cases: Vec<(&str, Vec<u8>, Vec<&str>, Vec<u8>, &str)> = vec![
+        let cases: Vec<TailCase> = vec![
             ("empty", vec![], vec![], vec![], ""),
             (
                 "complete",

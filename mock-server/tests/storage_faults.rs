@@ -309,7 +309,7 @@ async fn a_commit_that_cannot_be_undone_stops_new_documents_until_a_restart_sett
         assert_eq!(center.store().documents().len(), 1, "{case}");
         assert_eq!(
             files_under(center.store().root()),
-            [first.stored_path.clone()],
+            std::slice::from_ref(&first.stored_path),
             "{case}: recovery restored the tree"
         );
         parsed_lines::<serde_json::Value>(center.store().log_path());
