@@ -672,8 +672,9 @@ impl Store {
         tokio::task::spawn_blocking(move || {
             let mut log = store.commit_lock();
             log.file.set_len(0).map_err(io(&store.log_path))?;
-            log.file.sync_all().map_err(io(&store.log_path))?;
+            // Before the fsync: if that fails, a later cut-back must not grow the file again.
             log.len = 0;
+            log.file.sync_all().map_err(io(&store.log_path))?;
             if store.root.exists() {
                 fs::remove_dir_all(&store.root).map_err(io(&store.root))?;
             }
