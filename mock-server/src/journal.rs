@@ -261,6 +261,11 @@ impl Inner {
             self.health.dropped += 1;
         }
         let batch: Vec<u8> = self.pending.iter().flatten().copied().collect();
+        if !self.needs_cut {
+            // The length now, not the length we wrote: an operator may have truncated the file
+            // (copytruncate rotation), and a cut-back must never grow it again.
+            self.file_len = self.file.metadata().map_or(self.file_len, |m| m.len());
+        }
         let written = self
             .cut_if_needed()
             .and_then(|()| failpoints.write_all(WritePoint::JournalAppend, &mut self.file, &batch));
@@ -389,9 +394,12 @@ impl Journal {
             };
             // One write per line on an O_APPEND file: the line lands whole, or is cut back. A
             // failing disk must not take the server down, so failures are counted, not raised.
-            let mut line = serde_json::to_vec(&entry).unwrap_or_default();
-            line.push(b'\n');
-            inner.write_line(line, &self.path, &self.failpoints, self.capacity);
+            // Serialising cannot fail for these types (strings, numbers, string-keyed maps); if
+            // it ever did, writing nothing keeps the file parseable.
+            if let Ok(mut line) = serde_json::to_vec(&entry) {
+                line.push(b'\n');
+                inner.write_line(line, &self.path, &self.failpoints, self.capacity);
+            }
             if inner.ring.len() == self.capacity {
                 inner.ring.pop_front();
             }

@@ -402,6 +402,39 @@ async fn admin_status_shows_journal_write_failures_and_a_store_refusing_document
 }
 
 #[test]
+fn a_failed_journal_append_after_an_outside_truncation_does_not_grow_the_file() {
+    // An operator rotated the journal with copytruncate; then the disk filled up mid-line.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(dir.path(), 100).unwrap();
+    let admin = |n: u32| JournalEvent::Admin {
+        action: format!("action {n}"),
+    };
+    journal.record(None, None, admin(1));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(journal.path())
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    journal.failpoints().fail(
+        WritePoint::JournalAppend,
+        WriteFailure::Torn { written: 5 },
+        1,
+    );
+
+    journal.record(None, None, admin(2));
+    let after_failure = std::fs::read(journal.path()).unwrap();
+    journal.record(None, None, admin(3));
+
+    assert_eq!(after_failure, b"", "cut back to the truncated length");
+    let seqs: Vec<u64> = parsed_lines::<JournalEntry>(journal.path())
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs, [2, 3]);
+}
+
+#[test]
 fn a_torn_last_journal_line_is_cut_when_the_journal_opens() {
     // Issue 10 item 3: a previous process died (or hit a full disk) mid-line.
     let dir = tempfile::tempdir().unwrap();
