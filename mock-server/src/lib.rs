@@ -9,6 +9,8 @@
 //! validates it with `idlink_formats`, checks [`consent`] and idempotency, and makes it durable
 //! before answering. Everything observable lands in the [`journal`]; [`fault`] lets tests make
 //! the center misbehave on purpose; [`admin`] and the [`cli`] expose it all to people.
+//! Under the store and the journal, [`durable`] creates files private to the owner and lets
+//! tests make chosen writes fail like a full or failing disk.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
