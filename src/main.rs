@@ -26,14 +26,14 @@ fn main() -> ExitCode {
         args.push("run".into());
     }
     let is_run = args.get(1).is_some_and(|a| a == "run");
-    let given = |flag: &str| {
+    let given = |args: &[std::ffi::OsString], flag: &str| {
         args.iter()
             .any(|a| a.to_str().is_some_and(|a| a == flag || a.starts_with(&format!("{flag}="))))
     };
-    if is_run && !given("--client-cmd") && !given("--time-scale") {
+    if is_run && !given(&args, "--client-cmd") && !given(&args, "--time-scale") {
         args.extend(["--time-scale".into(), DEFAULT_TIME_SCALE.into()]);
     }
-    if is_run && !given("--suite") && !std::path::Path::new("scenarios").is_dir() {
+    if is_run && !given(&args, "--suite") && !std::path::Path::new("scenarios").is_dir() {
         args.extend([
             "--suite".into(),
             concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios").into(),

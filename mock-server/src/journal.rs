@@ -4,10 +4,16 @@
 //! ([`Journal::wait_for`], no sleeps); on disk, a complete JSON-lines file (`journal.jsonl` in the
 //! data directory) that an operator or a black-box test reads after the fact. Secrets never
 //! reach either: entries carry account IDs, never passwords, and certificate subjects, never keys.
+//!
+//! The file stays parseable line by line whatever the disk does: a torn last line (a crash or
+//! a full disk mid-write) is cut off when the journal opens, and a failed append is cut back to
+//! the previous length and retried with the next entry (entries wait in a backlog bounded by
+//! the in-memory capacity). Failures go to stderr and to [`Journal::file_health`], never take
+//! the server down, and never stop the journal for good.
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::Write as _;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -17,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::clock;
+use crate::durable::{self, Failpoints, WritePoint};
 
 /// Which listener a connection came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -285,6 +292,20 @@ pub struct JournalError {
     pub source: std::io::Error,
 }
 
+/// How writing `journal.jsonl` has gone since the journal was opened (for the admin status).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct JournalFileHealth {
+    /// Appends to the file that failed (each was cut back and is retried with the next entry).
+    pub write_failures: u64,
+    /// The most recent failure: the file and the operating system's error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// Entries in memory that have not reached the file yet.
+    pub pending: usize,
+    /// Entries that never reached the file because the backlog was full.
+    pub dropped: u64,
+}
+
 /// The journal handle shared by every part of the center.
 #[derive(Debug)]
 pub struct Journal {
@@ -297,44 +318,143 @@ pub struct Journal {
     capacity: usize,
     /// Origin of `t_us`.
     opened: std::time::Instant,
+    /// Inert unless a test arms it (see [`crate::durable`]).
+    failpoints: Failpoints,
 }
 
 #[derive(Debug)]
 struct Inner {
     ring: VecDeque<JournalEntry>,
     next_seq: u64,
-    file: Option<File>,
+    file: File,
+    /// Bytes of complete lines in the file: a failed append is cut back to this.
+    file_len: u64,
+    /// The file may end in a fragment that could not be cut off yet; cut before the next write.
+    needs_cut: bool,
+    /// Lines not written yet, oldest first, written together with the next line.
+    pending: VecDeque<Vec<u8>>,
+    health: JournalFileHealth,
+    /// Failures since the last successful write: the first is logged, and the recovery, not
+    /// every entry of a full disk.
+    streak: u64,
+}
+
+impl Inner {
+    /// Writes the backlog and `line` in one write, or cuts the file back and keeps them all.
+    fn write_line(&mut self, line: Vec<u8>, path: &Path, failpoints: &Failpoints, backlog: usize) {
+        self.pending.push_back(line);
+        if self.pending.len() > backlog {
+            self.pending.pop_front();
+            self.health.dropped += 1;
+        }
+        let batch: Vec<u8> = self.pending.iter().flatten().copied().collect();
+        if !self.needs_cut {
+            // The length now, not the length we wrote: an operator may have truncated the file
+            // (copytruncate rotation), and a cut-back must never grow it again.
+            self.file_len = self.file.metadata().map_or(self.file_len, |m| m.len());
+        }
+        let written = self
+            .cut_if_needed()
+            .and_then(|()| failpoints.write_all(WritePoint::JournalAppend, &mut self.file, &batch));
+        match written {
+            Ok(()) => {
+                self.file_len += batch.len() as u64;
+                self.pending.clear();
+                if self.streak > 0 {
+                    tracing::warn!(
+                        path = %path.display(),
+                        failures = self.streak,
+                        "journal file writes resumed; the entries that waited are written"
+                    );
+                    self.streak = 0;
+                }
+            }
+            Err(error) => {
+                self.needs_cut = true;
+                // If this fails too, it is retried before the next write.
+                let _ = self.cut_if_needed();
+                self.health.write_failures += 1;
+                self.health.last_error =
+                    Some(format!("writing {} failed: {error}", path.display()));
+                if self.streak == 0 {
+                    tracing::error!(
+                        %error,
+                        path = %path.display(),
+                        "journal file write failed; entries are kept in memory and written with the next entry"
+                    );
+                }
+                self.streak += 1;
+            }
+        }
+        self.health.pending = self.pending.len();
+    }
+
+    fn cut_if_needed(&mut self) -> io::Result<()> {
+        if self.needs_cut {
+            self.file.set_len(self.file_len)?;
+            self.needs_cut = false;
+        }
+        Ok(())
+    }
 }
 
 impl Journal {
-    /// Opens (appending) `journal.jsonl` in `dir` with an in-memory capacity.
+    /// Opens (appending) `journal.jsonl` in `dir` with an in-memory capacity, creating it
+    /// owner-only, and cuts off a torn last line (recorded as a `recovery` entry).
     pub fn open(dir: &Path, capacity: usize) -> Result<Self, JournalError> {
         let path = dir.join("journal.jsonl");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|source| JournalError {
-                path: path.clone(),
-                source,
-            })?;
+        let failed = |source| JournalError {
+            path: path.clone(),
+            source,
+        };
+        let mut file = durable::private_append(&path).map_err(failed)?;
+        let len = file.metadata().map_err(failed)?.len();
+        let complete = durable::complete_len(&mut file).map_err(failed)?;
+        if complete < len {
+            file.set_len(complete).map_err(failed)?;
+        }
         let (notify, _) = watch::channel(0);
-        Ok(Self {
+        let journal = Self {
             inner: Mutex::new(Inner {
                 ring: VecDeque::with_capacity(capacity.min(1024)),
                 next_seq: 1,
-                file: Some(file),
+                file,
+                file_len: complete,
+                needs_cut: false,
+                pending: VecDeque::new(),
+                health: JournalFileHealth::default(),
+                streak: 0,
             }),
             notify,
             path,
             capacity: capacity.max(1),
             opened: std::time::Instant::now(),
-        })
+            failpoints: Failpoints::default(),
+        };
+        if complete < len {
+            let detail = format!(
+                "cut a torn last line of {} bytes off {} (a write that never completed)",
+                len - complete,
+                journal.path.display()
+            );
+            journal.record(None, None, JournalEvent::Recovery { detail });
+        }
+        Ok(journal)
+    }
+
+    /// How writing the file has gone: failures, the last error, entries still waiting.
+    pub fn file_health(&self) -> JournalFileHealth {
+        self.inner().health.clone()
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
         // Appends either complete or leave the ring untouched; poisoning cannot corrupt it.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The write failures tests can arm on `journal.jsonl`.
+    pub fn failpoints(&self) -> &Failpoints {
+        &self.failpoints
     }
 
     /// The JSON-lines file with every entry since the data directory was created.
@@ -361,15 +481,13 @@ impl Journal {
                 listener,
                 event,
             };
-            if let Some(file) = inner.file.as_mut() {
-                // One write per line on an O_APPEND file: the line lands whole. A failing disk
-                // must not take the server down, so the file is dropped and logged once.
-                let mut line = serde_json::to_vec(&entry).unwrap_or_default();
+            // One write per line on an O_APPEND file: the line lands whole, or is cut back. A
+            // failing disk must not take the server down, so failures are counted, not raised.
+            // Serialising cannot fail for these types (strings, numbers, string-keyed maps); if
+            // it ever did, writing nothing keeps the file parseable.
+            if let Ok(mut line) = serde_json::to_vec(&entry) {
                 line.push(b'\n');
-                if let Err(error) = file.write_all(&line) {
-                    tracing::error!(%error, path = %self.path.display(), "journal file write failed; keeping the journal in memory only");
-                    inner.file = None;
-                }
+                inner.write_line(line, &self.path, &self.failpoints, self.capacity);
             }
             if inner.ring.len() == self.capacity {
                 inner.ring.pop_front();

@@ -12,7 +12,8 @@
 //! the handlers carry the decision out. Time goes through the center's [`clock::Clock`]; the
 //! shared [`state`] holds it all. Everything observable lands in the [`journal`], which
 //! [`evidence`] turns into the answers a grader asks for; [`http::admin`] and the [`cli`] expose
-//! it to people.
+//! it to people. Under the store and the journal, [`durable`] creates files private to the owner
+//! and lets tests make chosen writes fail like a full or failing disk.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -31,6 +32,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod consent;
+pub mod durable;
 pub mod evidence;
 pub mod http;
 pub mod idempotency;

@@ -17,10 +17,18 @@
 //! storage root is fsynced; the log record is appended and fsynced; only then is the index
 //! updated and the `201` sent. A crash before the log append leaves a file no receipt points to;
 //! start-up recovery moves it aside and undoes a `_1`→`_2` rename that no log record explains.
+//!
+//! A commit happens whole or not at all, also when a step fails while the server runs (a full
+//! or failing disk): a failed log append is cut back to the log's previous length, and the
+//! renames already done are undone in reverse, so disk, log and index agree and the next upload
+//! of the same document works without a restart. If even the undo fails, the store refuses
+//! further commits ([`StoreError::NeedsRecovery`]) until a restart lets recovery settle the tree.
+//! Recovery also cuts a torn last record off the log before anything is appended after it.
+//!
+//! Directories are created `0700` and files `0600` (Unix): these are patient documents.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
@@ -31,6 +39,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::io::AsyncWriteExt as _;
 
 use crate::clock::{self, MonotonicMillis};
+use crate::durable::{self, Failpoints, WritePoint};
 
 /// Why storage failed. Every variant names the path involved.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +65,16 @@ pub enum StoreError {
     /// A path given to [`Store::read`] leaves the storage root.
     #[error("{0:?} is not a path inside the storage root")]
     OutsideRoot(String),
+    /// A failed commit could not be undone (the log could not be cut back, or a rename not
+    /// reversed), so disk and index may disagree: commits are refused until a restart, whose
+    /// recovery settles the tree against the log.
+    #[error("the store at {path} refuses new documents until the mock is restarted: {reason}")]
+    NeedsRecovery {
+        /// The data directory's transaction log.
+        path: PathBuf,
+        /// What could not be undone.
+        reason: String,
+    },
     /// The blocking commit task did not finish (runtime shutting down).
     #[error("the storage task was cancelled: {0}")]
     Cancelled(String),
@@ -227,11 +246,16 @@ pub struct Store {
     log_path: PathBuf,
     /// Held for a whole commit (fsyncs included) on a blocking thread, so commits are serial and
     /// the log order is the index order. Guards the open log file.
-    commit: Mutex<File>,
+    commit: Mutex<Log>,
+    /// Why commits are refused, once a failed commit could not be undone. Written under the
+    /// commit lock, but a lock of its own so a status read never waits for an fsync.
+    unsettled: Mutex<Option<String>>,
     /// Read by handlers and the admin API; written only at the end of a commit, briefly.
     index: RwLock<Index>,
     /// Makes SS-MIX2 timestamps unique within the store.
     clock: MonotonicMillis,
+    /// Inert unless a test arms it (see [`crate::durable`]).
+    failpoints: Failpoints,
 }
 
 impl Store {
@@ -242,8 +266,8 @@ impl Store {
         let incoming = data_dir.join("incoming");
         let unacknowledged = data_dir.join("unacknowledged");
         let log_path = data_dir.join("transactions.jsonl");
-        for dir in [&root, &incoming] {
-            fs::create_dir_all(dir).map_err(io(dir))?;
+        for dir in [data_dir, &root, &incoming] {
+            durable::private_dir(dir).map_err(io(dir))?;
         }
         let mut notes = Vec::new();
         // Partial uploads from a previous run were never acknowledged.
@@ -257,11 +281,8 @@ impl Store {
             index.insert(record, &root);
         }
         recover(&root, &unacknowledged, &mut index, &mut notes)?;
-        let log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .map_err(io(&log_path))?;
+        let file = durable::private_append(&log_path).map_err(io(&log_path))?;
+        let len = file.metadata().map_err(io(&log_path))?.len();
         let clock = MonotonicMillis::default();
         for doc in &index.docs {
             if let Ok(at) = time::OffsetDateTime::parse(
@@ -277,9 +298,11 @@ impl Store {
                 incoming,
                 unacknowledged,
                 log_path,
-                commit: Mutex::new(log),
+                commit: Mutex::new(Log { file, len }),
+                unsettled: Mutex::new(None),
                 index: RwLock::new(index),
                 clock,
+                failpoints: Failpoints::default(),
             },
             notes,
         ))
@@ -291,13 +314,33 @@ impl Store {
         self.index.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn commit_lock(&self) -> MutexGuard<'_, File> {
+    fn commit_lock(&self) -> MutexGuard<'_, Log> {
+        // A commit that panicked part-way leaves at worst what a crash leaves, which the log
+        // length and recovery at the next start cope with.
         self.commit.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn unsettled_lock(&self) -> MutexGuard<'_, Option<String>> {
+        // A plain value, replaced whole.
+        self.unsettled
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Why the store refuses new documents, if a failed commit could not be undone (shown by
+    /// the admin status; a restart clears it).
+    pub fn unsettled(&self) -> Option<String> {
+        self.unsettled_lock().clone()
     }
 
     /// The storage root (`DATA/storage`); receipts' `stored_path` is relative to it.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The write failures tests can arm on this store's log, renames and directory syncs.
+    pub fn failpoints(&self) -> &Failpoints {
+        &self.failpoints
     }
 
     /// The transaction log file.
@@ -370,7 +413,12 @@ impl Store {
         let path = self
             .incoming
             .join(format!("{}.part", uuid::Uuid::new_v4().simple()));
-        let file = tokio::fs::File::create(&path).await.map_err(io(&path))?;
+        let mut options = tokio::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        // The body becomes the stored document by a rename, so it is private from the start.
+        #[cfg(unix)]
+        options.mode(durable::FILE_MODE);
+        let file = options.open(&path).await.map_err(io(&path))?;
         Ok(Incoming {
             file: Some(file),
             hasher: Sha256::new(),
@@ -397,6 +445,12 @@ impl Store {
         document: NewDocument,
     ) -> Result<CommitOutcome, StoreError> {
         let mut log = self.commit_lock();
+        if let Some(reason) = self.unsettled() {
+            return Err(StoreError::NeedsRecovery {
+                path: self.log_path.clone(),
+                reason,
+            });
+        }
         let sha256 = received.sha256.clone();
         if let Some(first) = self.by_idempotency_key(&document.account, &document.idempotency_key) {
             return Ok(if first.receipt.sha256 == sha256 {
@@ -470,48 +524,51 @@ impl Store {
             .find(|d| d.is_dir())
             .unwrap_or(&self.root)
             .to_owned();
-        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        durable::private_dir(&dir).map_err(io(&dir))?;
 
-        let mut superseded_path = None;
-        if let Some(previous) = &previous {
-            let to = superseded_name(&previous.current_path);
-            let to_abs = self.root.join(&to);
-            fs::rename(&previous.path, &to_abs).map_err(io(&previous.path))?;
-            superseded_path = Some(to);
-        }
-        fs::rename(&received.guard.path, &target).map_err(io(&target))?;
+        // Every rename done is remembered as (where it is now, where it was), so a failure at a
+        // later step can put the tree back: a commit happens whole or not at all.
+        let mut done: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let written = self.place_and_log(
+            &mut log,
+            &mut done,
+            Placement {
+                incoming: &received.guard.path,
+                target: &target,
+                dir: &dir,
+                existing: &existing,
+                previous: previous.as_ref(),
+            },
+            |superseded_path| LogRecord {
+                op: "store".to_owned(),
+                receipt: Receipt {
+                    receipt_id: receipt_id.clone(),
+                    idempotency_key: document.idempotency_key.clone(),
+                    account: document.account.clone(),
+                    facility: facility.to_owned(),
+                    patient_id: patient.to_owned(),
+                    document_kind: document.document_kind.clone(),
+                    data_kind: document.data_kind.clone(),
+                    destination: document.destination.clone(),
+                    sha256,
+                    size: received.size,
+                    stored_path: to_slash(&relative),
+                    superseded_path,
+                    received_at: clock::rfc3339(received_at),
+                    warnings: document.warnings.clone(),
+                },
+                update_key,
+                supersedes: previous.as_ref().map(|p| p.receipt.receipt_id.clone()),
+            },
+        );
+        let record = match written {
+            Ok(record) => record,
+            Err(error) => {
+                self.roll_back(&done, &dir, &existing);
+                return Err(error);
+            }
+        };
         received.guard.keep = true;
-        sync_dirs(&dir, &existing)?;
-
-        let receipt = Receipt {
-            receipt_id: receipt_id.clone(),
-            idempotency_key: document.idempotency_key.clone(),
-            account: document.account.clone(),
-            facility: facility.to_owned(),
-            patient_id: patient.to_owned(),
-            document_kind: document.document_kind.clone(),
-            data_kind: document.data_kind.clone(),
-            destination: document.destination.clone(),
-            sha256,
-            size: received.size,
-            stored_path: to_slash(&relative),
-            superseded_path,
-            received_at: clock::rfc3339(received_at),
-            warnings: document.warnings.clone(),
-        };
-        let record = LogRecord {
-            op: "store".to_owned(),
-            receipt,
-            update_key,
-            supersedes: previous.map(|p| p.receipt.receipt_id),
-        };
-        let mut line = serde_json::to_vec(&record).map_err(|e| StoreError::Io {
-            path: self.log_path.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        line.push(b'\n');
-        log.write_all(&line).map_err(io(&self.log_path))?;
-        log.sync_data().map_err(io(&self.log_path))?;
 
         let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
         index.insert(&record, &self.root);
@@ -519,23 +576,174 @@ impl Store {
         Ok(CommitOutcome::Stored(stored))
     }
 
+    /// The steps of a commit that change the disk, in the order the module docs give. Renames
+    /// are pushed to `done` as they happen; the log append undoes itself.
+    fn place_and_log(
+        &self,
+        log: &mut Log,
+        done: &mut Vec<(PathBuf, PathBuf)>,
+        placement: Placement<'_>,
+        record: impl FnOnce(Option<String>) -> LogRecord,
+    ) -> Result<LogRecord, StoreError> {
+        let mut superseded_path = None;
+        if let Some(previous) = placement.previous {
+            let to = superseded_name(&previous.current_path);
+            let to_abs = self.root.join(&to);
+            self.failpoints
+                .rename(WritePoint::SupersedeRename, &previous.path, &to_abs)
+                .map_err(io(&previous.path))?;
+            done.push((to_abs, previous.path.clone()));
+            superseded_path = Some(to);
+        }
+        self.failpoints
+            .rename(
+                WritePoint::PlaceRename,
+                placement.incoming,
+                placement.target,
+            )
+            .map_err(io(placement.target))?;
+        done.push((placement.target.to_owned(), placement.incoming.to_owned()));
+        sync_dirs(&self.failpoints, placement.dir, placement.existing)?;
+
+        let record = record(superseded_path);
+        let mut line = serde_json::to_vec(&record).map_err(|e| StoreError::Io {
+            path: self.log_path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        line.push(b'\n');
+        if let Err(failure) = log.append(&self.failpoints, &line) {
+            let error = StoreError::Io {
+                path: self.log_path.clone(),
+                source: failure.error,
+            };
+            if let Some(cut) = failure.cut_back_failed {
+                // The record may be on disk in full, acknowledging the renamed file: undoing
+                // the renames now could leave a logged receipt without its file. Keep the tree
+                // as it is and let recovery decide at the next start.
+                done.clear();
+                self.refuse_commits(format!(
+                    "appending to {} failed ({error}: {}) and cutting it back to {} bytes failed too ({cut})",
+                    self.log_path.display(),
+                    error_source(&error),
+                    log.len
+                ));
+            }
+            return Err(error);
+        }
+        Ok(record)
+    }
+
+    /// Undoes the renames of a failed commit, newest first, and removes the directories it
+    /// created if they are empty again.
+    ///
+    /// The undo is not fsynced: until it reaches the disk a crash leaves exactly what a crash
+    /// before the log append leaves (a file no record acknowledges, a `_2` no record explains),
+    /// which start-up recovery repairs.
+    fn roll_back(&self, done: &[(PathBuf, PathBuf)], dir: &Path, existing: &Path) {
+        for (now, was) in done.iter().rev() {
+            if let Err(error) = self.failpoints.rename(WritePoint::UndoRename, now, was) {
+                self.refuse_commits(format!(
+                    "a failed commit could not move {} back to {} ({error})",
+                    now.display(),
+                    was.display()
+                ));
+                return;
+            }
+        }
+        // Best effort: an empty folder left behind holds no document and confuses nobody.
+        for created in dir.ancestors().take_while(|d| *d != existing) {
+            if fs::remove_dir(created).is_err() {
+                break;
+            }
+        }
+    }
+
+    fn refuse_commits(&self, reason: String) {
+        tracing::error!(%reason, "storage is unsettled; new documents are refused until a restart");
+        let mut unsettled = self.unsettled_lock();
+        if unsettled.is_none() {
+            *unsettled = Some(reason);
+        }
+    }
+
     /// Deletes every document and empties the log (admin "reset").
     pub async fn reset(self: &Arc<Self>) -> Result<(), StoreError> {
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
-            let log = store.commit_lock();
-            log.set_len(0).map_err(io(&store.log_path))?;
-            log.sync_all().map_err(io(&store.log_path))?;
+            let mut log = store.commit_lock();
+            log.file.set_len(0).map_err(io(&store.log_path))?;
+            // Before the fsync: if that fails, a later cut-back must not grow the file again.
+            log.len = 0;
+            log.file.sync_all().map_err(io(&store.log_path))?;
             if store.root.exists() {
                 fs::remove_dir_all(&store.root).map_err(io(&store.root))?;
             }
-            fs::create_dir_all(&store.root).map_err(io(&store.root))?;
+            durable::private_dir(&store.root).map_err(io(&store.root))?;
             *store.index.write().unwrap_or_else(PoisonError::into_inner) = Index::default();
+            // Nothing is left for the unsettled commit to disagree with.
+            *store.unsettled_lock() = None;
             Ok(())
         })
         .await
         .map_err(|e| StoreError::Cancelled(e.to_string()))?
     }
+}
+
+/// The open transaction log and the length of its complete records.
+#[derive(Debug)]
+struct Log {
+    file: File,
+    /// Bytes of complete records: a failed append is cut back to this, so the next record
+    /// never lands on a fragment.
+    len: u64,
+}
+
+/// Why [`Log::append`] failed.
+struct AppendFailure {
+    error: std::io::Error,
+    /// Set when the log could not be cut back either: the record may be on disk.
+    cut_back_failed: Option<std::io::Error>,
+}
+
+impl Log {
+    /// Appends one record in one write and fsyncs it; on failure cuts the log back to its
+    /// previous length and fsyncs that, so a failed append leaves the log as it was.
+    fn append(&mut self, failpoints: &Failpoints, line: &[u8]) -> Result<(), AppendFailure> {
+        let written = failpoints
+            .write_all(WritePoint::LogAppend, &mut self.file, line)
+            .and_then(|()| failpoints.sync_data(WritePoint::LogSync, &self.file));
+        match written {
+            Ok(()) => {
+                self.len += line.len() as u64;
+                Ok(())
+            }
+            Err(error) => {
+                let cut = failpoints.set_len(WritePoint::LogCutBack, &self.file, self.len);
+                Err(AppendFailure {
+                    error,
+                    cut_back_failed: cut.err(),
+                })
+            }
+        }
+    }
+}
+
+/// Where a commit moves its file.
+struct Placement<'a> {
+    incoming: &'a Path,
+    target: &'a Path,
+    /// The target's directory, created for this commit if needed.
+    dir: &'a Path,
+    /// The deepest directory that existed before the commit.
+    existing: &'a Path,
+    /// The current `_1` version an update supersedes.
+    previous: Option<&'a StoredDocument>,
+}
+
+fn error_source(error: &StoreError) -> String {
+    std::error::Error::source(error)
+        .map(ToString::to_string)
+        .unwrap_or_default()
 }
 
 /// An upload being received: written to `incoming/` and hashed as it arrives, so the body is
@@ -640,10 +848,10 @@ fn to_slash(path: &Path) -> String {
 /// fsyncs `dir` and every ancestor up to and including `top`, so new directory entries (and
 /// directories created for this document) survive a crash. `top` is the deepest directory that
 /// existed before: its entry for the first new directory is the last one that changed.
-fn sync_dirs(dir: &Path, top: &Path) -> Result<(), StoreError> {
+fn sync_dirs(failpoints: &Failpoints, dir: &Path, top: &Path) -> Result<(), StoreError> {
     let mut current = Some(dir);
     while let Some(d) = current {
-        File::open(d).and_then(|f| f.sync_all()).map_err(io(d))?;
+        failpoints.sync_dir(WritePoint::DirSync, d).map_err(io(d))?;
         if d == top {
             break;
         }
@@ -652,9 +860,12 @@ fn sync_dirs(dir: &Path, top: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Reads the log's records. A record is complete when its newline is on disk: anything after
+/// the last newline is the fragment of an append that never completed (so its `201` was never
+/// sent), and is cut off, fsynced, before anything else is appended after it.
 fn read_log(path: &Path, notes: &mut Vec<String>) -> Result<Vec<LogRecord>, StoreError> {
-    let file = match File::open(path) {
-        Ok(file) => file,
+    let mut bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(source) => {
             return Err(StoreError::Io {
@@ -663,36 +874,86 @@ fn read_log(path: &Path, notes: &mut Vec<String>) -> Result<Vec<LogRecord>, Stor
             });
         }
     };
-    let lines: Vec<String> = BufReader::new(file)
-        .split(b'\n')
-        .map(|line| line.map(|l| String::from_utf8_lossy(&l).into_owned()))
-        .collect::<Result<_, _>>()
-        .map_err(io(path))?;
+    let complete = bytes
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    if complete < bytes.len() {
+        cut_log(path, complete as u64)?;
+        notes.push(format!(
+            "cut a torn record of {} bytes off the end of {}; its upload was never acknowledged",
+            bytes.len() - complete,
+            path.display()
+        ));
+        bytes.truncate(complete);
+    }
+    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    // `split` yields an empty piece after the final newline.
+    let last = lines.iter().rposition(|l| !l.trim_ascii().is_empty());
     let mut records = Vec::new();
-    let last = lines.len();
+    let mut offset = 0;
     for (n, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
+        let start = offset;
+        offset += line.len() + 1;
+        if line.trim_ascii().is_empty() {
             continue;
         }
-        match serde_json::from_str::<LogRecord>(line) {
-            Ok(record) => records.push(record),
-            // A torn last line is a record whose fsync never completed, so its 201 was never
-            // sent: dropping it loses nothing acknowledged.
-            Err(e) if n + 1 == last => notes.push(format!(
-                "ignored the torn last line {} of {} ({e}); it was never acknowledged",
+        let error = match serde_json::from_slice::<LogRecord>(line) {
+            Ok(record) => {
+                records.push(record);
+                continue;
+            }
+            Err(error) => error,
+        };
+        if let Some(record) = salvage(line) {
+            // Versions before the cut-back appended a record onto the fragment of a failed
+            // one; the record after the fragment was acknowledged.
+            notes.push(format!(
+                "line {} of {} starts with the fragment of a record that was never acknowledged; kept the complete record after it (receipt {})",
+                n + 1,
+                path.display(),
+                record.receipt.receipt_id
+            ));
+            records.push(record);
+        } else if Some(n) == last {
+            // A complete but unreadable last line was never fsynced whole, so never
+            // acknowledged; it is cut off so that it cannot become a corrupt middle line.
+            cut_log(path, start as u64)?;
+            notes.push(format!(
+                "cut the unreadable last line {} off {} ({error}); it was never acknowledged",
                 n + 1,
                 path.display()
-            )),
-            Err(e) => {
-                return Err(StoreError::CorruptLog {
-                    path: path.to_owned(),
-                    line: n + 1,
-                    reason: e.to_string(),
-                });
-            }
+            ));
+            break;
+        } else {
+            return Err(StoreError::CorruptLog {
+                path: path.to_owned(),
+                line: n + 1,
+                reason: error.to_string(),
+            });
         }
     }
     Ok(records)
+}
+
+/// The complete record after a fragment on the same line, if there is one. A fragment is a
+/// prefix of a record, and every record starts with `{"op":` (which cannot occur inside a JSON
+/// string, where the quotes are escaped), so the second such start is the complete record.
+fn salvage(line: &[u8]) -> Option<LogRecord> {
+    const START: &[u8] = br#"{"op":"#;
+    let at = line.windows(START.len()).skip(1).position(|w| w == START)? + 1;
+    serde_json::from_slice(&line[at..]).ok()
+}
+
+fn cut_log(path: &Path, len: u64) -> Result<(), StoreError> {
+    OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|file| {
+            file.set_len(len)?;
+            file.sync_all()
+        })
+        .map_err(io(path))
 }
 
 /// Makes the storage tree agree with the log (see the module docs).
@@ -711,7 +972,7 @@ fn recover(
         if doc.superseded_by.is_none() && renamed != doc.path && renamed.exists() {
             fs::rename(&renamed, &doc.path).map_err(io(&renamed))?;
             if let Some(parent) = doc.path.parent() {
-                sync_dirs(parent, parent)?;
+                sync_dirs(&Failpoints::default(), parent, parent)?;
             }
             notes.push(format!(
                 "restored {} to condition flag _1: the update that renamed it was never acknowledged",
@@ -735,7 +996,7 @@ fn recover(
                 let relative = path.strip_prefix(root).unwrap_or(&path).to_owned();
                 let to = unacknowledged.join(&relative);
                 if let Some(parent) = to.parent() {
-                    fs::create_dir_all(parent).map_err(io(parent))?;
+                    durable::private_dir(parent).map_err(io(parent))?;
                 }
                 fs::rename(&path, &to).map_err(io(&path))?;
                 notes.push(format!(
@@ -766,5 +1027,125 @@ mod tests {
         assert_eq!(patient_levels("9999013"), ["999", "901"]);
         assert_eq!(patient_levels("1234"), ["123", "4"]);
         assert_eq!(patient_levels("12"), ["12"]);
+    }
+
+    /// One complete log line (with its newline) for receipt `id`.
+    fn record_line(id: &str) -> Vec<u8> {
+        let record = LogRecord {
+            op: "store".into(),
+            receipt: Receipt {
+                receipt_id: id.into(),
+                idempotency_key: format!("key-{id}"),
+                account: "fac-0112345678".into(),
+                facility: "0112345678".into(),
+                patient_id: "9999013".into(),
+                document_kind: "text".into(),
+                data_kind: None,
+                destination: "storage".into(),
+                sha256: "00".repeat(32),
+                size: 1,
+                stored_path: format!("0112345678/{id}/doc.txt"),
+                superseded_path: None,
+                received_at: "2026-11-29T00:00:00.000Z".into(),
+                warnings: Vec::new(),
+            },
+            update_key: None,
+            supersedes: None,
+        };
+        let mut line = serde_json::to_vec(&record).unwrap();
+        line.push(b'\n');
+        line
+    }
+
+    /// Writes `content` as a log, reads it; returns the receipt IDs, the notes and the file
+    /// afterwards.
+    fn read(content: &[u8]) -> (Result<Vec<String>, String>, Vec<String>, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("transactions.jsonl");
+        fs::write(&path, content).unwrap();
+        let mut notes = Vec::new();
+        let ids = read_log(&path, &mut notes)
+            .map(|records| records.into_iter().map(|r| r.receipt.receipt_id).collect())
+            .map_err(|e| e.to_string());
+        (ids, notes, fs::read(&path).unwrap())
+    }
+
+    /// (case, log, receipts read, log afterwards, what a note mentions)
+    type TailCase = (
+        &'static str,
+        Vec<u8>,
+        Vec<&'static str>,
+        Vec<u8>,
+        &'static str,
+    );
+
+    #[test]
+    fn read_log_cuts_torn_and_unreadable_tails_and_keeps_glued_records() {
+        let (a, b, c) = (record_line("a"), record_line("b"), record_line("c"));
+        let fragment = &b[..40];
+        let cases: Vec<TailCase> = vec![
+            ("empty", vec![], vec![], vec![], ""),
+            (
+                "complete",
+                [&a[..], &b].concat(),
+                vec!["a", "b"],
+                [&a[..], &b].concat(),
+                "",
+            ),
+            (
+                "torn tail",
+                [&a[..], fragment].concat(),
+                vec!["a"],
+                a.clone(),
+                "torn record",
+            ),
+            (
+                "complete json without its newline",
+                [&a[..], &b[..b.len() - 1]].concat(),
+                vec!["a"],
+                a.clone(),
+                "torn record",
+            ),
+            (
+                "unreadable last line",
+                [&a[..], b"{not json\n"].concat(),
+                vec!["a"],
+                a.clone(),
+                "unreadable last line",
+            ),
+            (
+                "fragment glued to a record by an earlier version",
+                [&a[..], fragment, &b, &c].concat(),
+                vec!["a", "b", "c"],
+                [&a[..], fragment, &b, &c].concat(),
+                "fragment",
+            ),
+        ];
+        for (case, log, ids, after, note) in cases {
+            let (read_ids, notes, file) = read(&log);
+            assert_eq!(
+                read_ids,
+                Ok(ids.iter().map(|s| s.to_string()).collect()),
+                "{case}"
+            );
+            assert_eq!(file, after, "{case}");
+            if note.is_empty() {
+                assert!(notes.is_empty(), "{case}: {notes:?}");
+            } else {
+                assert!(notes.iter().any(|n| n.contains(note)), "{case}: {notes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn read_log_refuses_an_unreadable_middle_line_naming_file_and_line() {
+        let log = [&record_line("a")[..], b"{not json\n", &record_line("b")].concat();
+        let (ids, _, file) = read(&log);
+        let err = ids.unwrap_err();
+        assert!(
+            err.contains("transactions.jsonl line 2 is corrupt"),
+            "{err}"
+        );
+        assert_eq!(file, log, "nothing is cut when the log cannot be trusted");
     }
 }

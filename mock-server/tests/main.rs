@@ -12,5 +12,6 @@ mod problems;
 mod scenarios;
 mod served;
 mod smoke;
+mod storage_faults;
 mod tls;
 mod uploads;

@@ -28,6 +28,7 @@ pub(crate) fn router(shared: Arc<CenterState>) -> Router {
     Router::new()
         .route("/", get(web_view))
         .route("/admin/documents", get(documents))
+        .route("/admin/status", get(status))
         .route("/admin/journal", get(journal))
         .route("/admin/consents", get(consents).post(add_consent))
         .route(
@@ -93,6 +94,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 async fn documents(State(shared): State<Arc<CenterState>>) -> Response {
     Json(shared.store.documents()).into_response()
+}
+
+/// Storage faults the server survived but an operator must see: journal-file write failures,
+/// and a store that refuses new documents until a restart.
+async fn status(State(shared): State<Arc<CenterState>>) -> Response {
+    Json(serde_json::json!({
+        "storage": { "refusing_commits": shared.store.unsettled() },
+        "journal_file": shared.journal.file_health(),
+    }))
+    .into_response()
 }
 
 #[derive(Debug, Deserialize)]
