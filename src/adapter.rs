@@ -42,7 +42,9 @@ pub fn main() -> ExitCode {
 
 fn var(name: &str) -> anyhow::Result<String> {
     std::env::var(name).with_context(|| {
-        format!("{name} is not set: run this adapter through idlink-conformance (docs/conformance.md)")
+        format!(
+            "{name} is not set: run this adapter through idlink-conformance (docs/conformance.md)"
+        )
     })
 }
 

@@ -27,8 +27,10 @@ fn main() -> ExitCode {
     }
     let is_run = args.get(1).is_some_and(|a| a == "run");
     let given = |args: &[std::ffi::OsString], flag: &str| {
-        args.iter()
-            .any(|a| a.to_str().is_some_and(|a| a == flag || a.starts_with(&format!("{flag}="))))
+        args.iter().any(|a| {
+            a.to_str()
+                .is_some_and(|a| a == flag || a.starts_with(&format!("{flag}=")))
+        })
     };
     if is_run && !given(&args, "--client-cmd") && !given(&args, "--time-scale") {
         args.extend(["--time-scale".into(), DEFAULT_TIME_SCALE.into()]);
@@ -46,9 +48,12 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { cli::EXIT_USAGE } else { 0 });
         }
     };
-    let adapter = std::env::current_exe()
-        .ok()
-        .map(|exe| format!("'{}' storeclient-adapter", exe.display().to_string().replace('\'', "'\\''")));
+    let adapter = std::env::current_exe().ok().map(|exe| {
+        format!(
+            "'{}' storeclient-adapter",
+            exe.display().to_string().replace('\'', "'\\''")
+        )
+    });
     match cli::main(cli, adapter) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -79,6 +79,12 @@ impl TransportFailure {
         match classified {
             Self::Network { .. } if fallback_timeout => Self::Timeout,
             Self::Network { detail } if error.is_connect() => Self::Unreachable { detail },
+            // Closed while connecting, before our half of the handshake was done: the server
+            // never judged a certificate (TLS 1.3 judges it after the client's Finished, so a
+            // rejection arrives after connect). A refused or dropped connection: retryable.
+            Self::ClosedBeforeResponse { detail } if error.is_connect() => Self::Unreachable {
+                detail: format!("connection closed during the TLS handshake: {detail}"),
+            },
             other => other,
         }
     }

@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use crate::cli::{Action, Cli};
 use crate::exit::ExitStatus;
+use clap::Parser as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _};

@@ -244,23 +244,34 @@ impl Runner {
         options: &PreflightOptions,
     ) -> Summary {
         let bar = self.progress(files.len());
-        let documents = futures_util::stream::iter(files)
-            .map(|f| {
-                let bar = bar.clone();
-                async move {
-                    bar.set_message(f.display().to_string());
-                    let outcome = self
-                        .upload_one(f, f.display().to_string(), hints, options, None)
-                        .await
-                        .0;
-                    self.log(&outcome);
-                    bar.inc(1);
-                    outcome
-                }
-            })
-            .buffered(self.concurrency)
-            .collect::<Vec<_>>()
-            .await;
+        let one = |f: PathBuf| {
+            let bar = bar.clone();
+            async move {
+                bar.set_message(f.display().to_string());
+                let outcome = self
+                    .upload_one(&f, f.display().to_string(), hints, options, None)
+                    .await
+                    .0;
+                self.log(&outcome);
+                bar.inc(1);
+                outcome
+            }
+        };
+        // Slow start: the first document goes alone and is the run's login. If the account or
+        // the certificate is refused, `auth_failed` stops the rest before they are sent; sent
+        // together, N documents with a wrong password would count N failed logins and could
+        // lock the facility's account (`PROTO-AUTH-003`).
+        let mut documents = Vec::with_capacity(files.len());
+        if let Some((first, rest)) = files.split_first() {
+            documents.push(one(first.clone()).await);
+            documents.extend(
+                futures_util::stream::iter(rest.iter().cloned())
+                    .map(one)
+                    .buffered(self.concurrency)
+                    .collect::<Vec<_>>()
+                    .await,
+            );
+        }
         bar.finish_and_clear();
         Summary { documents }
     }
@@ -342,19 +353,28 @@ impl Runner {
     async fn spool_pass(&self, spool: &Spool) -> Result<Summary, RunError> {
         let claimed = spool.claim()?;
         let bar = self.progress(claimed.len());
-        let results = futures_util::stream::iter(claimed)
-            .map(|doc| {
-                let bar = bar.clone();
-                async move {
-                    bar.set_message(doc.name.clone());
-                    let r = self.spool_one(spool, &doc).await;
-                    bar.inc(1);
-                    r
-                }
-            })
-            .buffered(self.concurrency)
-            .collect::<Vec<_>>()
-            .await;
+        let one = |doc: Claimed| {
+            let bar = bar.clone();
+            async move {
+                bar.set_message(doc.name.clone());
+                let r = self.spool_one(spool, &doc).await;
+                bar.inc(1);
+                r
+            }
+        };
+        // Slow start, as in `upload_files`: the first document is the login.
+        let mut claimed = claimed.into_iter();
+        let mut results = Vec::new();
+        if let Some(first) = claimed.next() {
+            results.push(one(first).await);
+            results.extend(
+                futures_util::stream::iter(claimed)
+                    .map(one)
+                    .buffered(self.concurrency)
+                    .collect::<Vec<_>>()
+                    .await,
+            );
+        }
         bar.finish_and_clear();
         let documents = results.into_iter().collect::<Result<Vec<_>, _>>()?;
         Ok(Summary { documents })

@@ -156,7 +156,8 @@ fn run(args: RunArgs, default_client: Option<String>) -> anyhow::Result<u8> {
     progress.finish_and_clear();
     let write = |path: &Option<PathBuf>, text: String| -> anyhow::Result<()> {
         if let Some(path) = path {
-            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
         Ok(())
     };

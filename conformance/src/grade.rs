@@ -72,7 +72,10 @@ pub fn grade(observed: &Observed<'_>) -> Vec<ExpectationResult> {
             check: Check::NoUnexpected,
         });
     }
-    expectations.iter().map(|e| grade_one(observed, e)).collect()
+    expectations
+        .iter()
+        .map(|e| grade_one(observed, e))
+        .collect()
 }
 
 /// The outcome of one check before it is dressed as a result.
@@ -167,7 +170,10 @@ fn targets<'a>(o: &'a Observed<'_>, doc: Option<&'a str>) -> Vec<(&'a str, &'a s
 
 fn run_outcome(run: &Finished) -> String {
     if run.timed_out {
-        format!("killed at the deadline after {:.1} s", run.duration.as_secs_f64())
+        format!(
+            "killed at the deadline after {:.1} s",
+            run.duration.as_secs_f64()
+        )
     } else if let Some(code) = run.exit_code {
         format!("exit {code}")
     } else if let Some(signal) = run.signal {
@@ -206,8 +212,12 @@ fn exit(o: &Observed<'_>, status: ExitExpectation, run: Option<u32>) -> Judgemen
             .rev()
             .collect();
         let message = match status {
-            ExitExpectation::Zero => "the command did not report success, although it must deliver every document of the manifest and exit 0",
-            ExitExpectation::NonZero => "the command exited 0 although the upload could not succeed: an uploader must not report a failure as success",
+            ExitExpectation::Zero => {
+                "the command did not report success, although it must deliver every document of the manifest and exit 0"
+            }
+            ExitExpectation::NonZero => {
+                "the command exited 0 although the upload could not succeed: an uploader must not report a failure as success"
+            }
         };
         j.fail(actual, message).with_evidence(tail)
     }
@@ -232,7 +242,9 @@ fn excerpt(o: &Observed<'_>, attempts: &[UploadAttempt]) -> Vec<String> {
 fn stored(o: &Observed<'_>, doc: Option<&str>, path_contains: Option<&str>) -> Judgement {
     let j = Judgement::new(
         match doc {
-            Some(d) => format!("document {d:?} is stored once, byte-identical to the manifest's file"),
+            Some(d) => {
+                format!("document {d:?} is stored once, byte-identical to the manifest's file")
+            }
             None => "every document is stored once, byte-identical to the manifest's file".into(),
         },
         match path_contains {
@@ -255,7 +267,10 @@ fn stored(o: &Observed<'_>, doc: Option<&str>, path_contains: Option<&str>) -> J
                         uploads.len()
                     ));
                 } else {
-                    problems.push(format!("{name}: not stored ({} attempt(s))", attempts.len()));
+                    problems.push(format!(
+                        "{name}: not stored ({} attempt(s))",
+                        attempts.len()
+                    ));
                 }
             }
             [one] => {
@@ -333,7 +348,10 @@ fn no_duplicates(o: &Observed<'_>) -> Judgement {
     if twice.is_empty() {
         j.pass(format!("{} document(s), no duplicates", o.stored.len()))
     } else {
-        j.fail(twice.join("; "), "the same document was stored more than once")
+        j.fail(
+            twice.join("; "),
+            "the same document was stored more than once",
+        )
     }
 }
 
@@ -366,7 +384,10 @@ fn attempts(o: &Observed<'_>, doc: Option<&str>, min: Option<u32>, max: Option<u
     if problems.is_empty() {
         j.pass(counts.join(", "))
     } else {
-        let message = if max.is_some() && problems.iter().any(|p| p.contains("expected")) && min.is_none() {
+        let message = if max.is_some()
+            && problems.iter().any(|p| p.contains("expected"))
+            && min.is_none()
+        {
             "the client retried more than it may (a refusal that retrying cannot fix must not be retried; retries are bounded)".to_owned()
         } else {
             problems.join("; ")
@@ -383,8 +404,8 @@ fn required_wait(attempt: &UploadAttempt, o: &Observed<'_>) -> Option<Duration> 
     }
     // An HTTP date: the center computed it as its clock + the scaled wait, rounded up to a
     // whole second; one second of resolution is forgiven.
-    let date = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822)
-        .ok()?;
+    let date =
+        time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
     let answered = o
         .evidence
         .entries()
@@ -407,21 +428,21 @@ fn respects_retry_after(o: &Observed<'_>, doc: Option<&str>) -> Judgement {
     let mut evidence = Vec::new();
     for (name, digest) in targets(o, doc) {
         let list = attempts_of(o, digest);
-        for pair in list.windows(2) {
-            let Some(required) = required_wait(&pair[0], o) else {
+        for (first, next) in Evidence::pairs_within_runs(&list) {
+            let Some(required) = required_wait(first, o) else {
                 continue;
             };
-            let answered = pair[0].answered_us.unwrap_or(pair[0].started_us);
-            let waited = Duration::from_micros(pair[1].started_us.saturating_sub(answered));
+            let answered = first.answered_us.unwrap_or(first.started_us);
+            let waited = Duration::from_micros(next.started_us.saturating_sub(answered));
             checked += 1;
             if waited + SLACK < required {
                 problems.push(format!(
                     "{name}: retried {} ms after Retry-After: {} asked for {} ms",
                     waited.as_millis(),
-                    pair[0].retry_after.as_deref().unwrap_or_default(),
+                    first.retry_after.as_deref().unwrap_or_default(),
                     required.as_millis()
                 ));
-                evidence.extend(excerpt(o, pair));
+                evidence.extend(excerpt(o, &[first.clone(), next.clone()]));
             }
         }
     }
@@ -456,7 +477,8 @@ fn backoff(o: &Observed<'_>, doc: Option<&str>, min_first: Option<Duration>) -> 
     for (name, digest) in targets(o, doc) {
         let list = attempts_of(o, digest);
         let mut previous: Option<Duration> = None;
-        for pair in list.windows(2) {
+        for (first, next) in Evidence::pairs_within_runs(&list) {
+            let pair = [first.clone(), next.clone()];
             if pair[0].retry_after.is_some() {
                 previous = None;
                 continue;
@@ -471,7 +493,7 @@ fn backoff(o: &Observed<'_>, doc: Option<&str>, min_first: Option<Duration>) -> 
                     pair[0].attempt.unwrap_or(0),
                     pair[1].attempt.unwrap_or(0)
                 ));
-                evidence.extend(excerpt(o, pair));
+                evidence.extend(excerpt(o, &pair));
             } else if let Some(before) = previous
                 && waited * 2 + SLACK < before
             {
@@ -480,7 +502,7 @@ fn backoff(o: &Observed<'_>, doc: Option<&str>, min_first: Option<Duration>) -> 
                     before.as_millis(),
                     waited.as_millis()
                 ));
-                evidence.extend(excerpt(o, pair));
+                evidence.extend(excerpt(o, &pair));
             }
             previous = Some(waited);
         }
@@ -542,7 +564,8 @@ fn refused_server_certificate(o: &Observed<'_>) -> Judgement {
         .filter(|e| matches!(&e.event, idlink_mock::JournalEvent::ActionFired { label, .. } if label.starts_with("server certificate")))
         .filter_map(|e| e.connection)
         .collect();
-    let whole_run_bad = o.scenario.spec.setup.server_certificate != idlink_mock::ServerCertificate::Valid;
+    let whole_run_bad =
+        o.scenario.spec.setup.server_certificate != idlink_mock::ServerCertificate::Valid;
     let bad: Vec<_> = connections
         .iter()
         .filter(|c| whole_run_bad || bad_by_action.contains(&c.id))
@@ -591,7 +614,10 @@ fn handshake_rejected(o: &Observed<'_>, text: &str) -> Judgement {
             "the client did not present the certificate it was given (or never connected)",
         )
     } else {
-        j.fail(reasons.join("; "), "the handshake failed for another reason")
+        j.fail(
+            reasons.join("; "),
+            "the handshake failed for another reason",
+        )
     }
 }
 
@@ -649,14 +675,11 @@ fn answered(
     status: Option<u16>,
     code: Option<idlink_protocol::ProblemCode>,
 ) -> Judgement {
-    let want = [
-        status.map(|s| s.to_string()),
-        code.map(|c| c.to_string()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
+    let want = [status.map(|s| s.to_string()), code.map(|c| c.to_string())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     let j = Judgement::new(
         format!(
             "the center answered {want}{}",
@@ -686,7 +709,11 @@ fn answered(
         j.pass(seen.join(", "))
     } else {
         j.fail(
-            if seen.is_empty() { "no upload arrived".to_owned() } else { seen.join(", ") },
+            if seen.is_empty() {
+                "no upload arrived".to_owned()
+            } else {
+                seen.join(", ")
+            },
             "the request that should have drawn this answer never reached the center in that form",
         )
         .with_evidence(excerpt(o, &attempts))

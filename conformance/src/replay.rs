@@ -120,7 +120,9 @@ fn from_journal(path: &Path) -> Result<(Vec<Step>, Declared), ReplayError> {
                 action.clone()
             } else {
                 match (u.status, u.code) {
-                    (Some(status), Some(code)) if status >= 400 => problem(code, status, u.retry_after.as_deref()),
+                    (Some(status), Some(code)) if status >= 400 => {
+                        problem(code, status, u.retry_after.as_deref())
+                    }
                     (None, _) => ActionSpec::EmptyResponse,
                     _ => ActionSpec::Normal,
                 }
@@ -131,7 +133,11 @@ fn from_journal(path: &Path) -> Result<(Vec<Step>, Declared), ReplayError> {
     Ok((steps, declared))
 }
 
-fn problem(code: idlink_protocol::ProblemCode, status: u16, retry_after: Option<&str>) -> ActionSpec {
+fn problem(
+    code: idlink_protocol::ProblemCode,
+    status: u16,
+    retry_after: Option<&str>,
+) -> ActionSpec {
     ActionSpec::Problem {
         code,
         status: (status != code.status()).then_some(status),
@@ -183,10 +189,11 @@ fn from_trace(text: &str, path: &str) -> Result<(Vec<Step>, Declared), ReplayErr
             Some(response) => {
                 let status = response["status"].as_u64().unwrap_or(0) as u16;
                 let body: serde_json::Value =
-                    serde_json::from_str(response["body"].as_str().unwrap_or("")).unwrap_or_default();
-                let code = body
-                    .get("code")
-                    .and_then(|c| serde_json::from_value::<idlink_protocol::ProblemCode>(c.clone()).ok());
+                    serde_json::from_str(response["body"].as_str().unwrap_or(""))
+                        .unwrap_or_default();
+                let code = body.get("code").and_then(|c| {
+                    serde_json::from_value::<idlink_protocol::ProblemCode>(c.clone()).ok()
+                });
                 let retry_after = header("retry-after", &response["headers"]);
                 match code {
                     Some(code) if status >= 400 => (
@@ -230,7 +237,10 @@ fn stand_in(declared: &Declared) -> (&'static str, &'static str, Option<&'static
 fn render(id: &str, source: &str, steps: &[Step], declared: &Declared) -> String {
     let mut out = String::new();
     let (fixture, kind, data_kind) = stand_in(declared);
-    let _ = writeln!(out, "# Replayed by `idlink-conformance replay` from {source}.");
+    let _ = writeln!(
+        out,
+        "# Replayed by `idlink-conformance replay` from {source}."
+    );
     let _ = writeln!(
         out,
         "# Review it, replace the stand-in document with a de-identified copy of the field document\n# if its content matters, and move it into the suite."
@@ -253,7 +263,10 @@ fn render(id: &str, source: &str, steps: &[Step], declared: &Declared) -> String
         "verifies = [\"PROTO-CLI-001\", \"PROTO-CLI-002\", \"PROTO-IDEM-002\"]\n"
     );
     let _ = writeln!(out, "[[document]]\nname = \"field\"");
-    let _ = writeln!(out, "file = \"../fixtures/{fixture}\"\nkind = \"{kind}\"\npatient_id = \"9999013\"");
+    let _ = writeln!(
+        out,
+        "file = \"../fixtures/{fixture}\"\nkind = \"{kind}\"\npatient_id = \"9999013\""
+    );
     if let Some(d) = data_kind {
         let _ = writeln!(out, "data_kind = \"{d}\"");
     }
@@ -270,8 +283,15 @@ fn render(id: &str, source: &str, steps: &[Step], declared: &Declared) -> String
         }
     }
     // The last answer in the field may have been the success; the replay ends with one anyway.
-    if merged.last().is_none_or(|(a, _, _)| *a != ActionSpec::Normal) {
-        merged.push((ActionSpec::Normal, 1, vec!["the answer the client should get in the end".into()]));
+    if merged
+        .last()
+        .is_none_or(|(a, _, _)| *a != ActionSpec::Normal)
+    {
+        merged.push((
+            ActionSpec::Normal,
+            1,
+            vec!["the answer the client should get in the end".into()],
+        ));
     }
     for (i, (action, times, notes)) in merged.iter().enumerate() {
         let name = format!("s{}", i + 1);

@@ -20,8 +20,8 @@ use crate::execute;
 use crate::grade::{self, Observed};
 use crate::redact::Redactor;
 use crate::report::{
-    CommandRun, Counts, FiredAction, Level, Report, RequirementCoverage, ScenarioResult, Summary,
-    Tool, Verdict, REPORT_SCHEMA,
+    CommandRun, Counts, FiredAction, Level, REPORT_SCHEMA, Report, RequirementCoverage,
+    ScenarioResult, Summary, Tool, Verdict,
 };
 use crate::suite::SuiteEntry;
 use crate::workdir::{self, Target};
@@ -209,7 +209,11 @@ fn harness_error_result(id: &str, file: &str, reason: String) -> ScenarioResult 
 }
 
 /// Runs one scenario; a harness failure becomes an `error` result, never a panic.
-pub async fn run_scenario(entry: &SuiteEntry, config: &RunConfig, pkis: &PkiCache) -> ScenarioResult {
+pub async fn run_scenario(
+    entry: &SuiteEntry,
+    config: &RunConfig,
+    pkis: &PkiCache,
+) -> ScenarioResult {
     let scenario = match &entry.scenario {
         Ok(s) => s,
         Err(e) => return harness_error_result(&entry.id_hint(), &entry.relative, e.to_string()),
@@ -241,7 +245,10 @@ async fn execute_scenario(
     let time_scale = config.time_scale.unwrap_or(spec.run.time_scale);
     let seed = config.seed.unwrap_or(spec.run.seed);
     let pki = pkis
-        .get(spec.setup.key_type == KeyTypeSpec::Rsa, &spec.setup.account.facility)
+        .get(
+            spec.setup.key_type == KeyTypeSpec::Rsa,
+            &spec.setup.account.facility,
+        )
         .await?;
     let password = format!("pw-{:016x}", seed ^ 0x5eed_1d11_4c0f_fee5);
     let data = tempfile::Builder::new()
@@ -269,10 +276,13 @@ async fn execute_scenario(
     };
 
     // Documents are written first: the center recognises them by their digests.
-    let listener = spec.setup.listener.unwrap_or(match spec.setup.account.mode {
-        AccessMode::Certificate => ListenerSpec::Mtls,
-        AccessMode::Vpn => ListenerSpec::Vpn,
-    });
+    let listener = spec
+        .setup
+        .listener
+        .unwrap_or(match spec.setup.account.mode {
+            AccessMode::Certificate => ListenerSpec::Mtls,
+            AccessMode::Vpn => ListenerSpec::Vpn,
+        });
     let placeholder = Target {
         url: String::new(),
         pki: &pki,
@@ -280,7 +290,8 @@ async fn execute_scenario(
         time_scale,
         seed,
     };
-    let mut work = workdir::prepare(scenario, &work_dir, &placeholder).map_err(|e| e.to_string())?;
+    let mut work =
+        workdir::prepare(scenario, &work_dir, &placeholder).map_err(|e| e.to_string())?;
     let center = MockCenter::builder(mock_config)
         .tls(idlink_mock::TlsMaterial::from_pki(&pki))
         .scenario_with_digests(scenario.clone(), work.digests.clone())
@@ -297,11 +308,11 @@ async fn execute_scenario(
 
     // Real time allowed per run: the scenario's nominal deadline scaled, never below 10 s (a
     // process start and a TLS handshake cost real time whatever the scale).
-    let deadline = Duration::from_secs_f64(
-        (spec.run.deadline.as_secs_f64() * time_scale).max(10.0),
-    );
+    let deadline =
+        Duration::from_secs_f64((spec.run.deadline.as_secs_f64() * time_scale).max(10.0));
     let mut runs = Vec::new();
-    for _ in 0..spec.run.runs {
+    for n in 1..=spec.run.runs {
+        center.engine().begin_run(n);
         let finished = execute::run(&config.client_command, &work.dir, &work.env, deadline)
             .await
             .map_err(|e| e.to_string())?;
@@ -416,13 +427,24 @@ async fn settle(center: &MockCenter) {
         }
         open.values().all(|n| *n == 0)
     };
-    let _ = center
-        .journal()
-        .wait_for(
-            |_| settled(&center.journal().entries()),
-            Duration::from_millis(500),
-        )
-        .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+    loop {
+        let entries = center.journal().entries();
+        if settled(&entries) {
+            return;
+        }
+        let last = entries.last().map_or(0, |e| e.seq);
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero()
+            || center
+                .journal()
+                .wait_for(|e| e.seq > last, left)
+                .await
+                .is_err()
+        {
+            return;
+        }
+    }
 }
 
 /// `error` if nothing could be judged, `fail` if an error-severity expectation failed (or a

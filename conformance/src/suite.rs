@@ -72,11 +72,9 @@ pub fn load(dir: &Path, filter: Option<&str>) -> Result<Vec<SuiteEntry>, SuiteEr
             }
         }
         if let Ok(s) = &scenario
-            && let Some(other) = entries.iter().find(|e| {
-                e.scenario
-                    .as_ref()
-                    .is_ok_and(|o| o.spec.id == s.spec.id)
-            })
+            && let Some(other) = entries
+                .iter()
+                .find(|e| e.scenario.as_ref().is_ok_and(|o| o.spec.id == s.spec.id))
         {
             return Err(SuiteError::DuplicateId {
                 id: s.spec.id.clone(),

@@ -149,7 +149,11 @@ pub fn prepare(
     };
     secrets.push(given_password.clone());
     let password_file = dir.join("account.password");
-    write(&password_file, format!("{given_password}\n").as_bytes(), true)?;
+    write(
+        &password_file,
+        format!("{given_password}\n").as_bytes(),
+        true,
+    )?;
     env.insert("IDLINK_URL".into(), target.url.clone());
     env.insert("IDLINK_ACCOUNT_ID".into(), setup.account.id.clone());
     env.insert(
@@ -165,7 +169,10 @@ pub fn prepare(
     };
     for doc in &scenario.spec.documents {
         let bytes = document_bytes(scenario, doc, target.seed)?;
-        let name = doc.file_name.clone().unwrap_or_else(|| default_name(scenario, doc));
+        let name = doc
+            .file_name
+            .clone()
+            .unwrap_or_else(|| default_name(scenario, doc));
         let folder = dir.join("documents").join(&doc.name);
         std::fs::create_dir_all(&folder).map_err(io(&folder))?;
         let path = folder.join(&name);

@@ -1,3 +1,6 @@
 //! Integration tests of `idlink-conformance` (one test binary, ripgrep's layout).
 
+mod coverage;
+mod independence;
 mod report;
+mod uploaders;

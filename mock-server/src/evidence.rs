@@ -52,6 +52,8 @@ pub struct UploadAttempt {
     pub stored: Option<(String, String, String, bool)>,
     /// Body bytes the server read before an action cut the body.
     pub body_read: Option<u64>,
+    /// The run of the client command it belongs to (1 when runs were not journaled).
+    pub run: u32,
 }
 
 impl UploadAttempt {
@@ -156,8 +158,10 @@ impl Evidence {
     pub fn uploads(&self) -> Vec<UploadAttempt> {
         let mut order = Vec::new();
         let mut by_id: BTreeMap<String, UploadAttempt> = BTreeMap::new();
+        let mut run = 1;
         for entry in &self.entries {
             match &entry.event {
+                JournalEvent::RunStarted { run: n } => run = *n,
                 JournalEvent::Request {
                     request_id,
                     method,
@@ -188,6 +192,7 @@ impl Evidence {
                             patient_id: patient_id.clone(),
                             destination: destination.clone(),
                             attempt: *attempt,
+                            run,
                             ..UploadAttempt::default()
                         },
                     );
@@ -247,6 +252,15 @@ impl Evidence {
         self.uploads()
             .into_iter()
             .filter(|a| a.digest.as_deref() == Some(digest))
+            .collect()
+    }
+
+    /// Consecutive attempts of one document within one run (the pairs graders time).
+    pub fn pairs_within_runs(attempts: &[UploadAttempt]) -> Vec<(&UploadAttempt, &UploadAttempt)> {
+        attempts
+            .windows(2)
+            .filter(|w| w[0].run == w[1].run)
+            .map(|w| (&w[0], &w[1]))
             .collect()
     }
 

@@ -197,6 +197,12 @@ pub enum JournalEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         attempt: Option<u32>,
     },
+    /// The runner started a run of the client command (from 1): graders compare attempts
+    /// within one run (a new process does not remember the last `Retry-After`).
+    RunStarted {
+        /// The run.
+        run: u32,
+    },
     /// The machine moved to another state.
     StateChanged {
         /// From.

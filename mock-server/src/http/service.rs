@@ -174,12 +174,16 @@ async fn journal_request(
         suppressed()
     };
     let mut response = match &decision.action {
+        // An injected `duplicate` on an upload is carried out by the handler: the contract says
+        // a duplicate names the stored first upload, so the document is stored first.
         ActionSpec::Problem {
             code,
             status,
             retry_after,
             retry_after_date,
-        } => injected_problem(&state, *code, *status, *retry_after, *retry_after_date),
+        } if !(*code == ProblemCode::Duplicate && is_upload) => {
+            injected_problem(&state, *code, *status, *retry_after, *retry_after_date)
+        }
         ActionSpec::AnswerEarly { code, status } => {
             let mut response = injected_problem(&state, *code, *status, None, false);
             // HTTP/1.1 closes after this answer; HTTP/2 resets the unread request stream.

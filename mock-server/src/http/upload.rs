@@ -91,6 +91,10 @@ pub(crate) async fn upload(
                     auth.connection.control.reset_now();
                     suppressed()
                 }
+                ActionSpec::Problem {
+                    code: ProblemCode::Duplicate,
+                    ..
+                } => duplicate(doc).account(&account).into_response(),
                 ActionSpec::StoreThenHang if !replayed => {
                     // Never answer: the client must time out. Bounded by the center's life.
                     state.stopping.cancelled().await;

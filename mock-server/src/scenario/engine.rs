@@ -173,6 +173,8 @@ struct Inner {
     unexpected: u64,
     /// When the center comes back after a restart.
     down_until: Option<Instant>,
+    /// The run of the client command in progress (from 1).
+    run: u32,
     seed: u64,
 }
 
@@ -193,6 +195,7 @@ impl Engine {
                 fired: 0,
                 unexpected: 0,
                 down_until: None,
+                run: 1,
                 seed: 0,
             }),
             clock,
@@ -294,6 +297,32 @@ impl Engine {
             armed: inner.armed.iter().cloned().collect(),
             time_scale: self.clock.scale(),
             seed: inner.seed,
+        }
+    }
+
+    /// The runner starts run `n` of the client command: states that match an earlier run are
+    /// left for their `next`.
+    pub fn begin_run(&self, n: u32) {
+        let mut inner = self.inner();
+        inner.run = n;
+        self.journal
+            .record(None, None, JournalEvent::RunStarted { run: n });
+        let Some(scenario) = inner.scenario.clone() else {
+            return;
+        };
+        let Some(machine) = scenario.spec.machine.as_ref() else {
+            return;
+        };
+        for _ in 0..machine.states.len() {
+            let state = &machine.states[inner.current];
+            let earlier = state
+                .on
+                .as_ref()
+                .and_then(|on| on.run)
+                .is_some_and(|r| r < n);
+            if !earlier || !self.advance(&mut inner, &scenario) {
+                break;
+            }
         }
     }
 
@@ -409,10 +438,9 @@ impl Engine {
         for _ in 0..=machine.states.len() {
             let state = &machine.states[inner.current];
             let allowed = facts.route.is_some_and(|r| machine.allow.contains(&r));
-            let matched = state
-                .on
-                .as_ref()
-                .is_some_and(|on| matches(on, facts, attempt, &inner.digests));
+            let matched = state.on.as_ref().is_some_and(|on| {
+                matches(on, facts, attempt, &inner.digests) && on.run.is_none_or(|r| r == inner.run)
+            });
             if !matched {
                 if allowed {
                     return Decision::normal(attempt);

@@ -389,6 +389,10 @@ pub struct MatchSpec {
     /// The attempt number for the same document (same declared digest), from 1.
     #[serde(default)]
     pub attempt: Option<u32>,
+    /// The run of the client command (from 1). A state that matches a run is left for its
+    /// `next` when a later run begins.
+    #[serde(default)]
+    pub run: Option<u32>,
 }
 
 /// Request or connection.
