@@ -59,7 +59,8 @@ codes! {
     Hl7MshDelimiters => "HL7-MSH-DELIMITERS",
     /// Segments separated by LF or CRLF instead of CR.
     Hl7FrameLf => "HL7-FRAME-LF",
-    /// MLLP framing bytes (leading 0x0B, trailing 0x1C) inside a stored file.
+    /// MLLP framing bytes (leading 0x0B, trailing 0x1C) inside a stored file. The trailing
+    /// 0x1C after the last CR is a warning in both modes (the SS-MIX2 sample files end so).
     Hl7FrameMllp => "HL7-FRAME-MLLP",
     /// The last segment is not terminated by CR.
     Hl7FrameFinalCr => "HL7-FRAME-FINAL-CR",

@@ -190,15 +190,16 @@ const CASES: &[Case] = &[
         "MSH[1]",
         Some(172),
     ),
-    case(
-        "broken/trailing-fs.hl7",
+    // The published SS-MIX2 samples end with CR + 0x1C: a warning in both modes.
+    warn(
+        "lenient/trailing-fs.hl7",
         Hl7,
         Code::Hl7FrameMllp,
         "IN1[11]",
         Some(1213),
     ),
     warn(
-        "broken/trailing-fs.hl7",
+        "lenient/trailing-fs.hl7",
         Hl7Lenient,
         Code::Hl7FrameMllp,
         "IN1[11]",
@@ -599,13 +600,17 @@ fn the_parser_reports_the_first_error_as_a_typed_value() {
             sequence: *b"\x1b(J"
         })
     );
-    let err =
-        Message::parse(&fixture("broken/trailing-fs.hl7"), &ParseOptions::default()).unwrap_err();
+    let err = Message::parse(
+        &fixture("broken/lf-separators.hl7"),
+        &ParseOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(
         err,
-        ParseError::Mllp {
-            offset: 1213,
-            what: "MLLP end byte 0x1C"
+        ParseError::LineFeed {
+            offset: 171,
+            count: 11,
+            what: "LF"
         }
     );
 }
