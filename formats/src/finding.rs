@@ -150,6 +150,8 @@ codes! {
     TextNul => "TEXT-NUL",
     /// A byte-order mark: stripped (UTF-8) or contradicting the declared charset.
     TextBom => "TEXT-BOM",
+    /// The text document is empty: no bytes at all, or nothing after a UTF-8 byte-order mark.
+    TextEmpty => "TEXT-EMPTY",
     /// An NSIPS file was checked without a record-schema profile: only the envelope was checked.
     NsipsProfileMissing => "NSIPS-PROFILE-MISSING",
     /// The NSIPS file is larger than [`crate::nsips::MAX_BYTES`] and was refused unread.

@@ -158,11 +158,45 @@ pub struct CheckOptions {
     pub max_pdf_bytes: Option<u64>,
 }
 
+/// What the first bytes of an upload say it is: see [`detect_upload`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Detected {
+    /// A DICOM Part 10 file (128-byte preamble + `DICM`): refused whatever kind it is sent as.
+    Dicom,
+    /// A document kind recognised from the content.
+    Kind(DocumentKind),
+}
+
+/// Recognise an upload from its first bytes (the first KiB is enough), **DICOM first**: a Part
+/// 10 preamble is 128 free bytes, so it may itself start with `MSH|` or `%PDF-`, and a DICOM
+/// file must never be taken for the kind its preamble imitates. Then as [`detect`]; `None`
+/// when neither DICOM nor a kind is recognisable.
+///
+/// ```
+/// use idlink_formats::{detect_upload, Detected, DocumentKind};
+/// let mut dicom = b"%PDF-1.4 preamble".to_vec();
+/// dicom.resize(128, 0);
+/// dicom.extend_from_slice(b"DICM");
+/// assert_eq!(detect_upload(&dicom), Some(Detected::Dicom));
+/// assert_eq!(detect_upload(b"%PDF-1.4\n"), Some(Detected::Kind(DocumentKind::Pdf)));
+/// assert_eq!(detect_upload(b"plain words"), None);
+/// ```
+pub fn detect_upload(bytes: &[u8]) -> Option<Detected> {
+    if is_dicom(bytes) {
+        return Some(Detected::Dicom);
+    }
+    detect(bytes).map(Detected::Kind)
+}
+
 /// Guess the document kind from the first bytes: `MSH` + delimiter (after an optional MLLP
 /// 0x0B) is HL7, `%PDF-` in the first KiB is PDF, a first line starting `NSIPS,` is the
 /// (fictional sample) NSIPS envelope. Anything else is `None`: text is never guessed, because
-/// every byte string is "text" in some charset.
+/// every byte string is "text" in some charset. A DICOM file is `None` too, whatever its
+/// preamble holds (it is no document kind); [`detect_upload`] tells it apart from "unknown".
 pub fn detect(bytes: &[u8]) -> Option<DocumentKind> {
+    if is_dicom(bytes) {
+        return None;
+    }
     // MLLP start byte and a UTF-8 byte-order mark are framing mistakes the HL7 check reports;
     // they do not make the message another kind of document.
     let body = bytes.strip_prefix(b"\x0b").unwrap_or(bytes);
@@ -411,6 +445,46 @@ mod tests {
             streamed,
             check(bytes, DocumentKind::Text, &CheckOptions::default())
         );
+    }
+
+    /// A DICOM Part 10 file whose 128-byte preamble starts like another kind.
+    fn dicom_with_preamble(preamble: &[u8]) -> Vec<u8> {
+        let mut bytes = preamble.to_vec();
+        bytes.resize(128, b' ');
+        bytes.extend_from_slice(b"DICM\x02\x00\x00\x00UL\x04\x00");
+        bytes
+    }
+
+    #[test]
+    fn dicom_is_detected_before_whatever_kind_its_preamble_imitates() {
+        for preamble in [
+            &b"MSH|^~\\&|HIS|F|GW|R|20240101120000||ADT^A08^ADT_A01|1|P|2.5\r"[..],
+            b"%PDF-1.4\n",
+            b"NSIPS,9.99-FICTIONAL,20240401\r\n",
+            b"",
+        ] {
+            let bytes = dicom_with_preamble(preamble);
+            assert_eq!(detect(&bytes), None, "{preamble:?}");
+            assert_eq!(detect_upload(&bytes), Some(Detected::Dicom), "{preamble:?}");
+        }
+    }
+
+    #[test]
+    fn dicom_is_refused_by_every_entry_point_whatever_the_kind() {
+        let bytes = dicom_with_preamble(b"%PDF-1.4\n");
+        for kind in [
+            DocumentKind::Hl7,
+            DocumentKind::Nsips,
+            DocumentKind::Pdf,
+            DocumentKind::Text,
+        ] {
+            let in_memory = check(&bytes, kind, &CheckOptions::default());
+            let streamed =
+                check_reader(&mut Cursor::new(&bytes), kind, &CheckOptions::default()).unwrap();
+            let codes: Vec<Code> = in_memory.findings.iter().map(|f| f.code).collect();
+            assert_eq!(codes, vec![Code::DicomRefused], "{kind}");
+            assert_eq!(streamed, in_memory, "{kind}");
+        }
     }
 
     #[test]

@@ -424,6 +424,8 @@ const CASES: &[Case] = &[
     case("pdf/not-a-pdf.pdf", Pdf, Code::PdfHeader, "@0", Some(0)),
     warn("text/bom-utf8.txt", Text, Code::TextBom, "1", Some(0)),
     case("text/nul.txt", Text, Code::TextNul, "1", Some(3)),
+    case("text/empty.txt", Text, Code::TextEmpty, "1", Some(0)),
+    case("text/bom-only.txt", Text, Code::TextEmpty, "1", Some(3)),
     case(
         "text/invalid-utf8.txt",
         Text,

@@ -167,6 +167,8 @@ def main():
     write("text/bom-utf8.txt", b"\xef\xbb\xbf" + "紹介状\n".encode())
     write("text/nul.txt", b"abc\x00def\n")
     write("text/invalid-utf8.txt", b"line 1\nline \xff2\n")
+    write("text/empty.txt", b"")
+    write("text/bom-only.txt", b"\xef\xbb\xbf")
     write("dicom/preamble.dcm", b"\x00" * 128 + b"DICM\x02\x00\x00\x00UL\x04\x00")
 
     # --- NSIPS (FICTIONAL envelope, see ../../profiles/nsips-fictional-sample.toml) -----------
