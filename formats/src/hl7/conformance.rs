@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::grammar::Grammar;
+use super::grammar::{Grammar, Mismatch};
 use super::{Message, ParseOptions, Segment, parse_collect};
 use crate::finding::Findings;
 use crate::jis::{self, Class};
@@ -118,6 +118,13 @@ use DataKind::*;
 /// Kinds an order rule applies to.
 const ORDER_KINDS: &[DataKind] = &[
     Ppr01, Omd, Omp01, Omp11, Omp02, Omp12, Oml01, Oml11, Omg01, Omg11, Omg02, Omg12, Omg03, Omg13,
+];
+/// Longest SS-MIX2 patient ID (file name, storage path, index DB `PatientID VARCHAR(15)`).
+const MAX_PATIENT_ID: usize = 15;
+
+/// Kinds whose files are named with ORC-2 as the order number (the update/delete key).
+const ORDER_FILE_KINDS: &[DataKind] = &[
+    Omd, Omp01, Omp11, Omp02, Omp12, Oml01, Oml11, Omg01, Omg11, Omg02, Omg12, Omg03, Omg13,
 ];
 const OMP: &[DataKind] = &[Omp01, Omp11, Omp02, Omp12];
 const OMG: &[DataKind] = &[Omg01, Omg11, Omg02, Omg12, Omg03, Omg13];
@@ -246,6 +253,9 @@ pub(crate) fn is_hl7_ts(value: &str) -> bool {
             || f.len() > 4
             || !f.bytes().all(|b| b.is_ascii_digit()))
     {
+        return false;
+    }
+    if digits.len() == 6 && !(1..=12).contains(&digits[4..6].parse::<u32>().unwrap_or(0)) {
         return false;
     }
     if digits.len() >= 8 && !ssmix2::is_valid_date(&digits[..8]) {
@@ -445,22 +455,31 @@ pub(crate) fn check(
             ),
         ));
     }
+    // HL7 table 0354 gives one message structure per trigger (the JAHIS Z-triggers PPR^ZD1 and
+    // OMI^Z23 define their own); a receiver parses by it, so another one is an error strict.
     if let Some(expected) = candidates.first().and_then(|k| k.event(type_, trigger))
         && !structure.is_empty()
         && structure != expected.structure
     {
-        findings.push(Finding::new(
-            Code::Hl7MshType,
-            Severity::Warning,
-            Location {
-                component: Some(3),
-                ..Location::field(1, "MSH", 9)
-            },
-            format!(
-                "MSH-9 structure is {structure:?}; HL7 v2.5 defines {message_type} as {:?}",
+        findings.push(
+            Finding::new(
+                Code::Hl7MshType,
+                lenient_severity(strictness),
+                Location {
+                    component: Some(3),
+                    ..Location::field(1, "MSH", 9)
+                },
+                format!(
+                    "MSH-9.3 message structure is {structure:?}; HL7 table 0354 gives {:?} for \
+                     {message_type}",
+                    expected.structure
+                ),
+            )
+            .with_hint(format!(
+                "write MSH-9 as {message_type}^{}",
                 expected.structure
-            ),
-        ));
+            )),
+        );
     }
     let file_name = options
         .file_name
@@ -522,8 +541,14 @@ pub(crate) fn check(
             format!("declared data kind {a} differs from the file name's data kind {b}"),
         ));
     }
-    // The kinds rules are evaluated for: the declared one if it fits, else all candidates.
-    let kinds: Vec<DataKind> = match declared.iter().find(|(k, _)| candidates.contains(k)) {
+    // The kinds the kind-dependent rules (required fields, care date) follow: the declared kind
+    // when there is one, else every candidate of MSH-9. When a declared kind contradicts MSH-9,
+    // SSMIX2-KIND-MISMATCH above is the one finding for that defect: rules derived from either
+    // kind would only restate it (a care date "missing" for a kind the message is not), so
+    // they are not run, and `kinds` is empty.
+    let kind_mismatch = !type_.is_empty() && declared.iter().any(|(k, _)| !candidates.contains(k));
+    let kinds: Vec<DataKind> = match declared.first() {
+        _ if kind_mismatch => Vec::new(),
         Some((k, _)) => vec![*k],
         None => candidates.clone(),
     };
@@ -553,42 +578,93 @@ pub(crate) fn check(
         }
     }
     let names: Vec<&str> = kept.iter().map(|(_, name)| *name).collect();
+    let mut pid_reported_missing = false;
     if let Some(grammar) = grammar(&message_type)
         && let Err(mismatch) = grammar.check(&names)
     {
         let expected = mismatch.expected.join(", ");
         let original = kept.get(mismatch.index).map(|(i, _)| *i);
-        let (location, text) = match (
-            &mismatch.found,
-            original.and_then(|i| message.segment(i + 1)),
-        ) {
-            (Some(found), Some(seg)) => (
-                Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
-                format!(
-                    "segment {found} is not allowed here in {message_type}; expected {expected}"
+        let at = original.and_then(|i| message.segment(i + 1));
+        let previous = mismatch
+            .index
+            .checked_sub(1)
+            .and_then(|i| names.get(i))
+            .copied()
+            .unwrap_or("MSH");
+        if let Some(missing) = missing_segment(grammar, &names, &mismatch) {
+            pid_reported_missing = missing == "PID";
+            let (location, next) = match (&mismatch.found, at) {
+                (Some(found), Some(seg)) => (
+                    Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
+                    format!(" (the next segment is {found})"),
                 ),
-            ),
-            _ => (
-                Location::segment(names.len(), names.last().copied().unwrap_or("MSH")),
-                format!(
-                    "{message_type} ends after {}; expected {expected}",
-                    names.last().copied().unwrap_or("MSH")
+                _ => (
+                    Location::segment(names.len(), previous),
+                    " (the message ends there)".to_owned(),
                 ),
-            ),
-        };
-        findings.push(Finding::new(
-            Code::Hl7SegmentOrder,
-            Severity::Error,
-            location,
-            text,
-        ));
+            };
+            findings.push(
+                Finding::new(
+                    Code::Hl7SegmentMissing,
+                    Severity::Error,
+                    location,
+                    format!(
+                        "{missing} is required after {previous} in {message_type}; it is \
+                         missing{next}"
+                    ),
+                )
+                .with_hint(format!(
+                    "write the {missing} segment after {previous}, as the {message_type} \
+                     message structure requires"
+                )),
+            );
+        } else {
+            let (location, text) = match (&mismatch.found, at) {
+                (Some(found), Some(seg)) => (
+                    Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
+                    format!(
+                        "segment {found} is not allowed here in {message_type}; expected {expected}"
+                    ),
+                ),
+                _ => (
+                    Location::segment(names.len(), names.last().copied().unwrap_or("MSH")),
+                    format!(
+                        "{message_type} ends after {}; expected {expected}",
+                        names.last().copied().unwrap_or("MSH")
+                    ),
+                ),
+            };
+            findings.push(Finding::new(
+                Code::Hl7SegmentOrder,
+                Severity::Error,
+                location,
+                text,
+            ));
+        }
+    }
+    // The HL7 structures of order and result messages make the patient group optional; SS-MIX2
+    // storage does not, since PID-3 is the patient the file is stored under.
+    if !candidates.is_empty() && !pid_reported_missing && message.first("PID").is_none() {
+        findings.push(
+            Finding::new(
+                Code::Hl7SegmentMissing,
+                Severity::Error,
+                Location::segment(1, "MSH"),
+                format!(
+                    "PID is required by SS-MIX2 in {message_type}; it is missing (PID-3 is the \
+                     patient the file is stored under)"
+                ),
+            )
+            .with_hint("write a PID segment with the patient ID in PID-3 after MSH"),
+        );
     }
 
     // --- required fields ---------------------------------------------------------------------
     if !candidates.is_empty() {
         for segment in message.segments().skip(1) {
             for (name, field, applies) in required_for(segment.name()) {
-                let required = applies.is_empty() || kinds.iter().all(|k| applies.contains(k));
+                let required = applies.is_empty()
+                    || (!kinds.is_empty() && kinds.iter().all(|k| applies.contains(k)));
                 if required && segment.value(*field).is_empty() {
                     findings.push(Finding::new(
                         Code::Hl7FieldRequired,
@@ -596,7 +672,11 @@ pub(crate) fn check(
                         segment.field_location(*field),
                         format!(
                             "{name}-{field} is required by SS-MIX2 for {} but empty",
-                            kinds_text(&kinds)
+                            if kinds.is_empty() {
+                                "every data kind".to_owned()
+                            } else {
+                                kinds_text(&kinds)
+                            }
                         ),
                     ));
                 }
@@ -604,11 +684,18 @@ pub(crate) fn check(
         }
     }
 
+    // --- HL7 data types ----------------------------------------------------------------------
+    if !candidates.is_empty() {
+        let care_field = care_field_of(&kinds, &candidates, type_, trigger);
+        check_data_types(message, care_field, strictness, findings);
+    }
+
     // --- summary facts -----------------------------------------------------------------------
     let pid = message.first("PID");
     let (patient_id, pid_rep) = pid.map(patient_id).unwrap_or((None, 1));
-    let event = kinds.first().and_then(|k| k.event(type_, trigger));
-    let care_field = event.and_then(|e| e.care_date);
+    // The care-date field of the kind the rules follow, else of the message's own kind: a fact
+    // of the message (summary, date format), whatever a contradicting declaration says.
+    let care_field = care_field_of(&kinds, &candidates, type_, trigger);
     let care_value = |segment: &Segment<'_>, field: usize| -> String {
         segment
             .field(field)
@@ -655,6 +742,30 @@ pub(crate) fn check(
                 .filter(|s| !s.is_empty())
         });
 
+    // SS-MIX2 keys storage on the patient ID: at most 15 characters (the file name's first
+    // field, the index database's PatientID VARCHAR(15)).
+    if let (Some(id), Some(pid)) = (&patient_id, pid)
+        && !candidates.is_empty()
+        && id.chars().count() > MAX_PATIENT_ID
+    {
+        let mut location = pid.field_location(3);
+        location.repetition = Some(pid_rep);
+        location.component = Some(1);
+        findings.push(
+            Finding::new(
+                Code::Ssmix2PatientIdLength,
+                lenient_severity(strictness),
+                location,
+                format!(
+                    "PID-3 patient ID {id:?} has {} characters; SS-MIX2 storage allows at most \
+                     {MAX_PATIENT_ID} (file name, storage path, index)",
+                    id.chars().count()
+                ),
+            )
+            .with_hint("send the facility's patient ID of at most 15 characters in PID-3.1"),
+        );
+    }
+
     // --- file-name cross-checks --------------------------------------------------------------
     if let Some(file) = &file {
         match (&patient_id, pid) {
@@ -677,22 +788,35 @@ pub(crate) fn check(
             }
             _ => {}
         }
-        check_care_date(message, file, care_field, findings);
-        if let (Some(orc), Some(order)) = (first_orc, &order_number)
-            && *order != file.order_number
+        if !kind_mismatch {
+            check_care_date(message, file, care_field, strictness, findings);
+        }
+        // Updates (_1 → _2) and deletions (_0) are keyed on the file name's order number, so
+        // for order and result kinds it must be ORC-2 (PPR-01 keeps every disease in one file
+        // under 999999999999999, whatever its ORCs say).
+        let keyed_on_orc2 = !kinds.is_empty() && kinds.iter().all(|k| ORDER_FILE_KINDS.contains(k));
+        if keyed_on_orc2
+            && let (Some(orc), Some(order)) = (first_orc, &order_number)
+            && !same_order_number(order, &file.order_number)
         {
-            findings.push(Finding::new(
-                Code::Ssmix2OrderNumber,
-                Severity::Warning,
-                Location {
-                    component: Some(1),
-                    ..orc.field_location(2)
-                },
-                format!(
-                    "ORC-2 order number {order:?} differs from the file name's {:?}",
-                    file.order_number
+            findings.push(
+                Finding::new(
+                    Code::Ssmix2OrderNumber,
+                    lenient_severity(strictness),
+                    Location {
+                        component: Some(1),
+                        ..orc.field_location(2)
+                    },
+                    format!(
+                        "ORC-2 order number {order:?} differs from the file name's {:?}",
+                        file.order_number
+                    ),
+                )
+                .with_hint(
+                    "updates and deletions are keyed on the order number: name the file with \
+                     ORC-2 (zero-padded to 15 digits)",
                 ),
-            ));
+            );
         }
         if file.order_number.len() != 15 || !file.order_number.bytes().all(|b| b.is_ascii_digit()) {
             findings.push(Finding::new(
@@ -752,6 +876,217 @@ pub(crate) fn check(
     })
 }
 
+/// The care-date field of the kinds the rules follow (else of the message's own kind).
+fn care_field_of(
+    kinds: &[DataKind],
+    candidates: &[DataKind],
+    type_: &str,
+    trigger: &str,
+) -> Option<ssmix2::FieldRef> {
+    kinds
+        .first()
+        .or(candidates.first())
+        .and_then(|k| k.event(type_, trigger))
+        .and_then(|e| e.care_date)
+}
+
+/// An HL7 v2.5 data type a field is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DataType {
+    /// Date `YYYY[MM[DD]]`.
+    Dt,
+    /// Time stamp / date-time `YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]` (TS.1 is a DTM).
+    Ts,
+    /// Numeric: an optional sign, digits, an optional decimal point.
+    Nm,
+}
+
+impl DataType {
+    fn name(self) -> &'static str {
+        match self {
+            DataType::Dt => "DT (YYYY[MM[DD]])",
+            DataType::Ts => "TS/DTM (YYYY[MM[DD[HH[MM[SS[.SSSS]]]]]][+ZZZZ])",
+            DataType::Nm => "NM (a number such as -1.5)",
+        }
+    }
+
+    fn accepts(self, value: &str) -> bool {
+        match self {
+            DataType::Dt => {
+                [4, 6, 8].contains(&value.len())
+                    && !value.contains(['+', '-', '.'])
+                    && is_hl7_ts(value)
+            }
+            DataType::Ts => is_hl7_ts(value),
+            DataType::Nm => is_hl7_nm(value),
+        }
+    }
+
+    /// OBX-2 value type → the type OBX-5 must have (only those SS-MIX2 data rely on).
+    fn of_value_type(code: &str) -> Option<DataType> {
+        match code {
+            "NM" => Some(DataType::Nm),
+            "DT" => Some(DataType::Dt),
+            "TS" | "DTM" => Some(DataType::Ts),
+            _ => None,
+        }
+    }
+}
+
+/// HL7 NM: `[+|-]digits[.digits]`, with at least one digit.
+fn is_hl7_nm(value: &str) -> bool {
+    let unsigned = value.strip_prefix(['+', '-']).unwrap_or(value);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    !(whole.is_empty() && fraction.is_empty())
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Date and time fields of the segments SS-MIX2 stores, with their HL7 v2.5 types; the first
+/// component is checked (TS.1, DR.1 for SPM-17). MSH-7 has its own code (`HL7-MSH-DATETIME`)
+/// and a kind's care-date field its own finding, so neither is listed or checked twice.
+const TYPED_FIELDS: &[(&str, usize, DataType)] = &[
+    ("EVN", 2, DataType::Ts),
+    ("EVN", 3, DataType::Ts),
+    ("EVN", 6, DataType::Ts),
+    ("PID", 7, DataType::Ts),
+    ("PID", 29, DataType::Ts),
+    ("PID", 33, DataType::Ts),
+    ("PV1", 44, DataType::Ts),
+    ("PV1", 45, DataType::Ts),
+    ("PV2", 8, DataType::Ts),
+    ("PV2", 9, DataType::Ts),
+    ("PV2", 47, DataType::Ts),
+    ("AL1", 6, DataType::Dt),
+    ("IN1", 12, DataType::Dt),
+    ("IN1", 13, DataType::Dt),
+    ("ORC", 9, DataType::Ts),
+    ("ORC", 15, DataType::Ts),
+    ("TQ1", 7, DataType::Ts),
+    ("TQ1", 8, DataType::Ts),
+    ("RXA", 3, DataType::Ts),
+    ("RXA", 4, DataType::Ts),
+    ("SPM", 17, DataType::Ts),
+    ("SPM", 18, DataType::Ts),
+    ("OBR", 7, DataType::Ts),
+    ("OBR", 8, DataType::Ts),
+    ("OBR", 22, DataType::Ts),
+    ("OBX", 14, DataType::Ts),
+    ("OBX", 19, DataType::Ts),
+    ("PRB", 2, DataType::Ts),
+    ("PRB", 7, DataType::Ts),
+    ("PRB", 16, DataType::Ts),
+];
+
+/// Field values against the HL7 data types JAHIS / SS-MIX2 rely on: dates and time stamps
+/// (month and day ranges included) in [`TYPED_FIELDS`], and OBX-5 against OBX-2 (NM, DT, TS).
+/// Error strict, warning lenient.
+fn check_data_types(
+    message: &Message,
+    care_field: Option<ssmix2::FieldRef>,
+    strictness: Strictness,
+    findings: &mut Findings,
+) {
+    let mut report =
+        |segment: &Segment<'_>, field: usize, value: &str, data_type: DataType, why: String| {
+            findings.push(
+                Finding::new(
+                    Code::Hl7FieldDatatype,
+                    lenient_severity(strictness),
+                    Location {
+                        component: Some(1),
+                        ..segment.field_location(field)
+                    },
+                    format!(
+                        "{}-{field} {value:?} is not a valid {}{why}",
+                        segment.name(),
+                        data_type.name()
+                    ),
+                )
+                .with_hint(match data_type {
+                    DataType::Nm => {
+                        "send the number alone (units go in OBX-6, flags in OBX-8), or \
+                                 declare another value type in OBX-2"
+                    }
+                    DataType::Dt | DataType::Ts => {
+                        "write dates as YYYYMMDD[HHMM[SS]] with a real month (01-12) and day"
+                    }
+                }),
+            );
+        };
+    for segment in message.segments().skip(1) {
+        let name = segment.name();
+        for (_, field, data_type) in TYPED_FIELDS.iter().filter(|(s, _, _)| *s == name) {
+            let is_care_field =
+                care_field.is_some_and(|cf| cf.segment == name && cf.field == *field);
+            let value = segment.field(*field).map(|f| f.component(1)).unwrap_or("");
+            if !is_care_field && !value.is_empty() && !data_type.accepts(value) {
+                report(&segment, *field, value, *data_type, String::new());
+            }
+        }
+        if name == "OBX" {
+            let value_type = segment.field(2).map(|f| f.component(1)).unwrap_or("");
+            if let Some(data_type) = DataType::of_value_type(value_type)
+                && let Some(field) = segment.field(5)
+            {
+                for repetition in field.repetitions() {
+                    let value = repetition.component(1);
+                    if !value.is_empty() && !data_type.accepts(value) {
+                        let why = format!(" (OBX-2 declares the value type {value_type})");
+                        report(&segment, 5, value, data_type, why);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// ORC-2 names the same order as a file name's order number: equal, or the file name holds
+/// the digits of ORC-2 zero-padded to 15 (what SS-MIX2 writers do).
+fn same_order_number(orc2: &str, in_file_name: &str) -> bool {
+    orc2 == in_file_name
+        || (orc2.len() < 15
+            && orc2.bytes().all(|b| b.is_ascii_digit())
+            && in_file_name.len() == 15
+            && in_file_name.ends_with(orc2)
+            && in_file_name[..15 - orc2.len()].bytes().all(|b| b == b'0'))
+}
+
+/// The segment whose absence explains a grammar mismatch, if one does: written where the
+/// message went wrong, it lets the grammar read on past the segment it refused (or, at the end
+/// of the message, complete it), and it does not occur further on (then the problem is the
+/// order, which `HL7-SEGMENT-ORDER` reports). Of several, the one that reads on furthest.
+fn missing_segment(grammar: &Grammar, names: &[&str], mismatch: &Mismatch) -> Option<String> {
+    let at = mismatch.index.min(names.len());
+    let (before, after) = names.split_at(at);
+    let mut best: Option<(usize, &String)> = None;
+    for candidate in &mismatch.expected {
+        let is_segment =
+            candidate.len() == 3 && candidate.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !is_segment || after.contains(&candidate.as_str()) {
+            continue;
+        }
+        let trial: Vec<&str> = before
+            .iter()
+            .copied()
+            .chain(std::iter::once(candidate.as_str()))
+            .chain(after.iter().copied())
+            .collect();
+        let reached = match grammar.check(&trial) {
+            Ok(()) => usize::MAX,
+            Err(m) => m.index,
+        };
+        let enough = match mismatch.found {
+            Some(_) => reached > at + 1,
+            None => reached == usize::MAX,
+        };
+        if enough && best.is_none_or(|(b, _)| reached > b) {
+            best = Some((reached, candidate));
+        }
+    }
+    best.map(|(_, name)| name.clone())
+}
+
 fn kinds_text(kinds: &[DataKind]) -> String {
     kinds.iter().map(|k| k.code()).collect::<Vec<_>>().join("/")
 }
@@ -777,6 +1112,7 @@ fn check_care_date(
     message: &Message,
     file: &FileName,
     care_field: Option<ssmix2::FieldRef>,
+    strictness: Strictness,
     findings: &mut Findings,
 ) {
     let kind = file.data_kind;
@@ -809,14 +1145,20 @@ fn check_care_date(
                     .collect();
                 let location = segment.field_location(cf.field);
                 if value.is_empty() {
-                    findings.push(Finding::new(
-                        Code::Ssmix2CareDate,
-                        Severity::Warning,
-                        location,
-                        format!(
-                            "{cf} is empty, so the file name's care date {date} cannot be verified"
-                        ),
-                    ));
+                    findings.push(
+                        Finding::new(
+                            Code::Ssmix2CareDate,
+                            lenient_severity(strictness),
+                            location,
+                            format!(
+                                "{cf} is empty, so the file name's care date {date} cannot be \
+                                 verified ({kind} takes its care date from {cf})"
+                            ),
+                        )
+                        .with_hint(format!(
+                            "fill {cf} with the care date the file is stored under"
+                        )),
+                    );
                 } else if value != *date {
                     findings.push(Finding::new(
                         Code::Ssmix2CareDate,
