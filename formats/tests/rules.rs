@@ -50,8 +50,10 @@ fn error_strict_warning_lenient(bytes: &[u8], file_name: Option<&str>, code: Cod
         (Strictness::Strict, Severity::Error),
         (Strictness::Lenient, Severity::Warning),
     ] {
-        let expected: Vec<(Code, Severity, String)> =
-            at.iter().map(|a| (code, severity, (*a).to_owned())).collect();
+        let expected: Vec<(Code, Severity, String)> = at
+            .iter()
+            .map(|a| (code, severity, (*a).to_owned()))
+            .collect();
         assert_eq!(
             seen(bytes, &options(strictness, file_name)),
             expected,
@@ -66,12 +68,21 @@ fn error_strict_warning_lenient(bytes: &[u8], file_name: Option<&str>, code: Cod
 fn a_file_name_order_number_other_than_orc_2_is_an_error_strict() {
     let bytes = fixture(&format!("valid/{OMP01}"));
     let name = OMP01.replace("000000011000185", "000000011000999");
-    error_strict_warning_lenient(&bytes, Some(&name), Code::Ssmix2OrderNumber, &["ORC[4]:2.1"]);
+    error_strict_warning_lenient(
+        &bytes,
+        Some(&name),
+        Code::Ssmix2OrderNumber,
+        &["ORC[4]:2.1"],
+    );
 }
 
 #[test]
 fn an_orc_2_without_its_zero_padding_names_the_same_order_as_the_file() {
-    let bytes = edited(&format!("valid/{OMP01}"), b"|000000011000185|", b"|11000185|");
+    let bytes = edited(
+        &format!("valid/{OMP01}"),
+        b"|000000011000185|",
+        b"|11000185|",
+    );
     assert_eq!(seen(&bytes, &options(Strictness::Strict, Some(OMP01))), []);
 }
 
@@ -81,8 +92,11 @@ fn a_condition_flag_other_than_0_1_2_is_a_file_name_error() {
     let name = format!("{}3", OMP01.strip_suffix('1').unwrap());
     for strictness in [Strictness::Strict, Strictness::Lenient] {
         let report = check(&bytes, DocumentKind::Hl7, &options(strictness, Some(&name)));
-        let codes: Vec<(Code, Severity)> =
-            report.findings.iter().map(|f| (f.code, f.severity)).collect();
+        let codes: Vec<(Code, Severity)> = report
+            .findings
+            .iter()
+            .map(|f| (f.code, f.severity))
+            .collect();
         assert_eq!(codes, [(Code::Ssmix2FileName, Severity::Error)]);
         assert!(report.findings[0].message.contains("condition flag \"3\""));
     }
@@ -90,7 +104,11 @@ fn a_condition_flag_other_than_0_1_2_is_a_file_name_error() {
 
 #[test]
 fn a_patient_id_longer_than_15_characters_is_an_error_strict() {
-    let bytes = edited(&format!("valid/{OMP01}"), b"|9999013^^^^PI|", b"|1234567890123456^^^^PI|");
+    let bytes = edited(
+        &format!("valid/{OMP01}"),
+        b"|9999013^^^^PI|",
+        b"|1234567890123456^^^^PI|",
+    );
     error_strict_warning_lenient(&bytes, None, Code::Ssmix2PatientIdLength, &["PID[2]:3.1"]);
 }
 
@@ -128,7 +146,11 @@ fn dates_and_time_stamps_need_a_real_month_and_day() {
 
 #[test]
 fn msh_9_3_must_be_the_structure_table_0354_gives_for_the_trigger() {
-    let bytes = edited(&format!("valid/{ADT00}"), b"ADT^A08^ADT_A01", b"ADT^A08^ADT_A05");
+    let bytes = edited(
+        &format!("valid/{ADT00}"),
+        b"ADT^A08^ADT_A01",
+        b"ADT^A08^ADT_A05",
+    );
     error_strict_warning_lenient(&bytes, Some(ADT00), Code::Hl7MshType, &["MSH[1]:9.3"]);
     let report = check(&bytes, DocumentKind::Hl7, &CheckOptions::default());
     assert_eq!(

@@ -316,6 +316,10 @@ fn place_byte(
 }
 
 /// Run every HL7 layer, pushing findings; returns the routing summary when MSH was readable.
+///
+/// Each layer is one named rule function below, called in report order; the findings of one
+/// layer never depend on another layer's findings, only on the facts worked out here (MSH-9,
+/// the candidate and declared data kinds, the file name).
 pub(crate) fn check(
     bytes: &[u8],
     options: &CheckOptions,
@@ -327,6 +331,164 @@ pub(crate) fn check(
         charset_override: options.charset_override,
     };
     let parsed = parse_collect(bytes, &parse_options);
+    report_parse_problems(bytes, &parsed, strictness, findings);
+    let message = parsed.message.as_ref()?;
+    let msh = message.segment(1)?;
+
+    check_msh(msh, &parsed.msh18, strictness, findings);
+    let msh9 = msh.field(9);
+    let type_ = msh9.map(|f| f.component(1)).unwrap_or("");
+    let trigger = msh9.map(|f| f.component(2)).unwrap_or("");
+    let structure = msh9.map(|f| f.component(3)).unwrap_or("");
+    let candidates = DataKind::for_message(type_, trigger);
+    check_message_type(type_, trigger, structure, &candidates, strictness, findings);
+    let file = parse_file_name(options.file_name.as_deref(), findings);
+    let declaration = Declaration::of(
+        options.data_kind,
+        file.as_ref(),
+        type_,
+        trigger,
+        &candidates,
+        findings,
+    );
+    let subject = Subject {
+        message,
+        strictness,
+        message_type: format!("{type_}^{trigger}"),
+        kinds: declaration.kinds,
+        candidates,
+    };
+
+    check_segment_order(&subject, findings);
+    if !subject.candidates.is_empty() {
+        check_required_fields(&subject, findings);
+    }
+    // The care-date field of the kind the rules follow, else of the message's own kind: a fact
+    // of the message (summary, date format), whatever a contradicting declaration says.
+    let care_field = care_field_of(&subject.kinds, &subject.candidates, type_, trigger);
+    if !subject.candidates.is_empty() {
+        check_data_types(message, care_field, strictness, findings);
+    }
+    check_care_date_format(message, care_field, findings);
+    let facts = Facts::of(message, care_field);
+    check_patient_id_length(&subject, &facts, findings);
+    if let Some(file) = &file {
+        check_file_name(
+            &subject,
+            &facts,
+            file,
+            declaration.mismatch,
+            care_field,
+            findings,
+        );
+    }
+    check_characters(bytes, &parsed, message, findings);
+
+    let control_id = msh.value(10);
+    let datetime = msh.value(7);
+    Some(Hl7Summary {
+        message_type: subject.message_type,
+        message_structure: Some(structure.to_owned()).filter(|s| !s.is_empty()),
+        control_id: Some(control_id.to_owned()).filter(|s| !s.is_empty()),
+        charset: message.charset(),
+        patient_id: facts.patient_id,
+        candidate_data_kinds: subject.candidates,
+        care_date: facts.care_date,
+        order_number: facts.order_number,
+        department: facts.department,
+        message_datetime: Some(datetime.to_owned()).filter(|s| !s.is_empty()),
+    })
+}
+
+/// What the rules after MSH share about the message being checked.
+struct Subject<'m> {
+    message: &'m Message,
+    strictness: Strictness,
+    /// `type^trigger` (MSH-9.1 and MSH-9.2), for messages and grammar lookup.
+    message_type: String,
+    /// The data kinds stored from MSH-9 (several for RDE^O11, OMG^O19, ...).
+    candidates: Vec<DataKind>,
+    /// The kinds the kind-dependent rules follow (see [`Declaration`]).
+    kinds: Vec<DataKind>,
+}
+
+/// Facts of the message the file-name cross-checks and the summary use.
+struct Facts<'m> {
+    /// The PID segment and the repetition of PID-3 the patient ID came from.
+    pid: Option<Segment<'m>>,
+    pid_repetition: usize,
+    patient_id: Option<String>,
+    /// The first non-empty care date (first 8 characters of the care-date field).
+    care_date: Option<String>,
+    /// The first ORC and its ORC-2.1.
+    first_orc: Option<Segment<'m>>,
+    order_number: Option<String>,
+    /// ORC-17.1, else PV1-10.
+    department: Option<String>,
+}
+
+impl<'m> Facts<'m> {
+    fn of(message: &'m Message, care_field: Option<ssmix2::FieldRef>) -> Self {
+        let pid = message.first("PID");
+        let (patient_id, pid_repetition) = pid.map(patient_id).unwrap_or((None, 1));
+        let care_date = care_field.and_then(|cf| {
+            message
+                .all(cf.segment)
+                .map(|s| care_value(&s, cf.field))
+                .find(|v| !v.is_empty())
+        });
+        let first_orc = message.first("ORC");
+        let order_number = first_orc
+            .map(|s| s.field(2).map(|f| f.component(1)).unwrap_or("").to_owned())
+            .filter(|s| !s.is_empty());
+        let department = first_orc
+            .and_then(|s| s.field(17))
+            .map(|f| f.component(1).to_owned())
+            .filter(|s| !s.is_empty())
+            .or_else(|| {
+                message
+                    .first("PV1")
+                    .map(|s| s.value(10).to_owned())
+                    .filter(|s| !s.is_empty())
+            });
+        Facts {
+            pid,
+            pid_repetition,
+            patient_id,
+            care_date,
+            first_orc,
+            order_number,
+            department,
+        }
+    }
+
+    /// Where PID-3.1 (of the repetition the patient ID came from) is.
+    fn patient_id_location(&self, pid: &Segment<'_>) -> Location {
+        let mut location = pid.field_location(3);
+        location.repetition = Some(self.pid_repetition);
+        location.component = Some(1);
+        location
+    }
+}
+
+/// The first 8 characters of a care-date field's first component (`YYYYMMDD`).
+fn care_value(segment: &Segment<'_>, field: usize) -> String {
+    segment
+        .field(field)
+        .map(|f| f.component(1))
+        .unwrap_or("")
+        .chars()
+        .take(8)
+        .collect()
+}
+
+/// Parse problems (framing, charset, escapes) as findings, placed in their segment and field.
+fn report_parse_problems(
+    bytes: &[u8],
+    parsed: &super::Parsed,
+    strictness: Strictness,
+    findings: &mut Findings,
+) {
     let sep = parsed
         .message
         .as_ref()
@@ -346,10 +508,10 @@ pub(crate) fn check(
         }
         findings.push(finding);
     }
-    let message = parsed.message.as_ref()?;
-    let msh = message.segment(1)?;
+}
 
-    // --- MSH ---------------------------------------------------------------------------------
+/// MSH: required fields, MSH-18, MSH-7 as a TS, MSH-12 = 2.5, MSH-10 length, MSH-9's shape.
+fn check_msh(msh: Segment<'_>, msh18: &str, strictness: Strictness, findings: &mut Findings) {
     for (field, what) in [
         (7, "MSH-7 (date/time of message)"),
         (9, "MSH-9 (message type)"),
@@ -366,7 +528,7 @@ pub(crate) fn check(
             ));
         }
     }
-    if parsed.msh18.is_empty() {
+    if msh18.is_empty() {
         findings.push(
             Finding::new(
                 Code::Hl7MshRequired,
@@ -414,7 +576,6 @@ pub(crate) fn check(
     let type_ = msh9.map(|f| f.component(1)).unwrap_or("");
     let trigger = msh9.map(|f| f.component(2)).unwrap_or("");
     let structure = msh9.map(|f| f.component(3)).unwrap_or("");
-    let message_type = format!("{type_}^{trigger}");
     if msh9.is_some_and(|f| !f.is_empty()) && (type_.is_empty() || trigger.is_empty()) {
         findings.push(Finding::new(
             Code::Hl7MshType,
@@ -436,12 +597,24 @@ pub(crate) fn check(
                     msh.value(9)
                 ),
             )
-            .with_hint(format!("write MSH-9 as {message_type}^{type_}_{trigger}")),
+            .with_hint(format!(
+                "write MSH-9 as {type_}^{trigger}^{type_}_{trigger}"
+            )),
         );
     }
+}
 
-    // --- data kind ↔ MSH-9 -------------------------------------------------------------------
-    let candidates = DataKind::for_message(type_, trigger);
+/// MSH-9 against the SS-MIX2 data kinds (some kind is stored from it) and HL7 table 0354
+/// (MSH-9.3 is the structure the trigger gives).
+fn check_message_type(
+    type_: &str,
+    trigger: &str,
+    structure: &str,
+    candidates: &[DataKind],
+    strictness: Strictness,
+    findings: &mut Findings,
+) {
+    let message_type = format!("{type_}^{trigger}");
     if !type_.is_empty() && candidates.is_empty() {
         findings.push(Finding::new(
             Code::Ssmix2MessageType,
@@ -481,10 +654,11 @@ pub(crate) fn check(
             )),
         );
     }
-    let file_name = options
-        .file_name
-        .as_deref()
-        .map(|name| (name, FileName::parse_path(name)));
+}
+
+/// The SS-MIX2 file name to cross-check, if one was given and parses (else a finding).
+fn parse_file_name(file_name: Option<&str>, findings: &mut Findings) -> Option<FileName> {
+    let file_name = file_name.map(|name| (name, FileName::parse_path(name)));
     if let Some((name, Err(error))) = &file_name {
         findings.push(
             Finding::new(
@@ -501,68 +675,103 @@ pub(crate) fn check(
             ),
         );
     }
-    let file = file_name.and_then(|(_, r)| r.ok());
-    let mut declared: Vec<(DataKind, &str)> = Vec::new();
-    if let Some(kind) = options.data_kind {
-        declared.push((kind, "declared data kind"));
-    }
-    if let Some(f) = &file {
-        declared.push((f.data_kind, "file name's data kind"));
-    }
-    for (kind, what) in &declared {
-        if !type_.is_empty() && !candidates.contains(kind) {
-            let expected: Vec<String> = kind
-                .events()
-                .iter()
-                .map(|e| format!("{}^{}", e.message_type, e.trigger))
-                .collect();
+    file_name.and_then(|(_, r)| r.ok())
+}
+
+/// The data kind the message is declared as (upload metadata, file name) against MSH-9.
+///
+/// The kind-dependent rules (required fields, care date, order number) follow the declared
+/// kind when there is one, else every candidate of MSH-9. When a declared kind contradicts
+/// MSH-9, `SSMIX2-KIND-MISMATCH` is the one finding for that defect: rules derived from
+/// either kind would only restate it (a care date "missing" for a kind the message is not),
+/// so they are not run, and `kinds` is empty.
+struct Declaration {
+    /// The kinds the kind-dependent rules follow.
+    kinds: Vec<DataKind>,
+    /// A declared kind contradicts MSH-9.
+    mismatch: bool,
+}
+
+impl Declaration {
+    fn of(
+        data_kind: Option<DataKind>,
+        file: Option<&FileName>,
+        type_: &str,
+        trigger: &str,
+        candidates: &[DataKind],
+        findings: &mut Findings,
+    ) -> Self {
+        let message_type = format!("{type_}^{trigger}");
+        let mut declared: Vec<(DataKind, &str)> = Vec::new();
+        if let Some(kind) = data_kind {
+            declared.push((kind, "declared data kind"));
+        }
+        if let Some(f) = file {
+            declared.push((f.data_kind, "file name's data kind"));
+        }
+        for (kind, what) in &declared {
+            if !type_.is_empty() && !candidates.contains(kind) {
+                let expected: Vec<String> = kind
+                    .events()
+                    .iter()
+                    .map(|e| format!("{}^{}", e.message_type, e.trigger))
+                    .collect();
+                findings.push(Finding::new(
+                    Code::Ssmix2KindMismatch,
+                    Severity::Error,
+                    Location {
+                        component: Some(1),
+                        ..Location::field(1, "MSH", 9)
+                    },
+                    format!(
+                        "{what} {kind} ({}) is stored from {}, but MSH-9 is {message_type}",
+                        kind.meaning(),
+                        expected.join(" or ")
+                    ),
+                ));
+            }
+        }
+        if let [(a, _), (b, _)] = declared.as_slice()
+            && a != b
+        {
             findings.push(Finding::new(
                 Code::Ssmix2KindMismatch,
                 Severity::Error,
-                Location {
-                    component: Some(1),
-                    ..Location::field(1, "MSH", 9)
-                },
-                format!(
-                    "{what} {kind} ({}) is stored from {}, but MSH-9 is {message_type}",
-                    kind.meaning(),
-                    expected.join(" or ")
-                ),
+                Location::default(),
+                format!("declared data kind {a} differs from the file name's data kind {b}"),
             ));
         }
+        let mismatch = !type_.is_empty() && declared.iter().any(|(k, _)| !candidates.contains(k));
+        let kinds: Vec<DataKind> = match declared.first() {
+            _ if mismatch => Vec::new(),
+            Some((k, _)) => vec![*k],
+            None => candidates.to_vec(),
+        };
+        Declaration { kinds, mismatch }
     }
-    if let [(a, _), (b, _)] = declared.as_slice()
-        && a != b
-    {
-        findings.push(Finding::new(
-            Code::Ssmix2KindMismatch,
-            Severity::Error,
-            Location::default(),
-            format!("declared data kind {a} differs from the file name's data kind {b}"),
-        ));
-    }
-    // The kinds the kind-dependent rules (required fields, care date) follow: the declared kind
-    // when there is one, else every candidate of MSH-9. When a declared kind contradicts MSH-9,
-    // SSMIX2-KIND-MISMATCH above is the one finding for that defect: rules derived from either
-    // kind would only restate it (a care date "missing" for a kind the message is not), so
-    // they are not run, and `kinds` is empty.
-    let kind_mismatch = !type_.is_empty() && declared.iter().any(|(k, _)| !candidates.contains(k));
-    let kinds: Vec<DataKind> = match declared.first() {
-        _ if kind_mismatch => Vec::new(),
-        Some((k, _)) => vec![*k],
-        None => candidates.clone(),
-    };
+}
 
-    // --- segment order -----------------------------------------------------------------------
+/// Segment order against the message structure's grammar: a missing segment is named
+/// (`HL7-SEGMENT-MISSING`), one out of place is `HL7-SEGMENT-ORDER`, and PID is required in
+/// every SS-MIX2 message.
+fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
+    let Subject {
+        message,
+        strictness,
+        message_type,
+        candidates,
+        ..
+    } = subject;
+    let message_type = message_type.as_str();
     // HL7 lets trading partners add site-defined Z segments. SS-MIX2 storage defines its own
     // grammar, so strict mode refuses unknown ones (the grammar does); lenient mode warns once
     // per such segment and checks the order of the others.
     let mut kept: Vec<(usize, &str)> = Vec::new();
     for (i, segment) in message.segments().enumerate() {
         let name = segment.name();
-        if strictness == Strictness::Lenient
+        if *strictness == Strictness::Lenient
             && name.starts_with('Z')
-            && !grammar_mentions(&message_type, name)
+            && !grammar_mentions(message_type, name)
         {
             findings.push(Finding::new(
                 Code::Hl7SegmentOrder,
@@ -579,7 +788,7 @@ pub(crate) fn check(
     }
     let names: Vec<&str> = kept.iter().map(|(_, name)| *name).collect();
     let mut pid_reported_missing = false;
-    if let Some(grammar) = grammar(&message_type)
+    if let Some(grammar) = grammar(message_type)
         && let Err(mismatch) = grammar.check(&names)
     {
         let expected = mismatch.expected.join(", ");
@@ -658,59 +867,41 @@ pub(crate) fn check(
             .with_hint("write a PID segment with the patient ID in PID-3 after MSH"),
         );
     }
+}
 
-    // --- required fields ---------------------------------------------------------------------
-    if !candidates.is_empty() {
-        for segment in message.segments().skip(1) {
-            for (name, field, applies) in required_for(segment.name()) {
-                let required = applies.is_empty()
-                    || (!kinds.is_empty() && kinds.iter().all(|k| applies.contains(k)));
-                if required && segment.value(*field).is_empty() {
-                    findings.push(Finding::new(
-                        Code::Hl7FieldRequired,
-                        Severity::Error,
-                        segment.field_location(*field),
-                        format!(
-                            "{name}-{field} is required by SS-MIX2 for {} but empty",
-                            if kinds.is_empty() {
-                                "every data kind".to_owned()
-                            } else {
-                                kinds_text(&kinds)
-                            }
-                        ),
-                    ));
-                }
+/// SS-MIX2 required ("R") fields of the kinds the rules follow (only the rows for every kind
+/// when a declared kind contradicts MSH-9).
+fn check_required_fields(subject: &Subject<'_>, findings: &mut Findings) {
+    let Subject { message, kinds, .. } = subject;
+    for segment in message.segments().skip(1) {
+        for (name, field, applies) in required_for(segment.name()) {
+            let required = applies.is_empty()
+                || (!kinds.is_empty() && kinds.iter().all(|k| applies.contains(k)));
+            if required && segment.value(*field).is_empty() {
+                findings.push(Finding::new(
+                    Code::Hl7FieldRequired,
+                    Severity::Error,
+                    segment.field_location(*field),
+                    format!(
+                        "{name}-{field} is required by SS-MIX2 for {} but empty",
+                        if kinds.is_empty() {
+                            "every data kind".to_owned()
+                        } else {
+                            kinds_text(kinds)
+                        }
+                    ),
+                ));
             }
         }
     }
+}
 
-    // --- HL7 data types ----------------------------------------------------------------------
-    if !candidates.is_empty() {
-        let care_field = care_field_of(&kinds, &candidates, type_, trigger);
-        check_data_types(message, care_field, strictness, findings);
-    }
-
-    // --- summary facts -----------------------------------------------------------------------
-    let pid = message.first("PID");
-    let (patient_id, pid_rep) = pid.map(patient_id).unwrap_or((None, 1));
-    // The care-date field of the kind the rules follow, else of the message's own kind: a fact
-    // of the message (summary, date format), whatever a contradicting declaration says.
-    let care_field = care_field_of(&kinds, &candidates, type_, trigger);
-    let care_value = |segment: &Segment<'_>, field: usize| -> String {
-        segment
-            .field(field)
-            .map(|f| f.component(1))
-            .unwrap_or("")
-            .chars()
-            .take(8)
-            .collect()
-    };
-    let care_date = care_field.and_then(|cf| {
-        message
-            .all(cf.segment)
-            .map(|s| care_value(&s, cf.field))
-            .find(|v| !v.is_empty())
-    });
+/// The care-date field of the message's kind starts with a real `YYYYMMDD` date.
+fn check_care_date_format(
+    message: &Message,
+    care_field: Option<ssmix2::FieldRef>,
+    findings: &mut Findings,
+) {
     if let Some(cf) = care_field {
         for segment in message.all(cf.segment) {
             let value = care_value(&segment, cf.field);
@@ -727,34 +918,21 @@ pub(crate) fn check(
             }
         }
     }
-    let first_orc = message.first("ORC");
-    let order_number = first_orc
-        .map(|s| s.field(2).map(|f| f.component(1)).unwrap_or("").to_owned())
-        .filter(|s| !s.is_empty());
-    let department = first_orc
-        .and_then(|s| s.field(17))
-        .map(|f| f.component(1).to_owned())
-        .filter(|s| !s.is_empty())
-        .or_else(|| {
-            message
-                .first("PV1")
-                .map(|s| s.value(10).to_owned())
-                .filter(|s| !s.is_empty())
-        });
+}
 
+/// PID-3.1 fits SS-MIX2 storage: at most [`MAX_PATIENT_ID`] characters.
+fn check_patient_id_length(subject: &Subject<'_>, facts: &Facts<'_>, findings: &mut Findings) {
     // SS-MIX2 keys storage on the patient ID: at most 15 characters (the file name's first
     // field, the index database's PatientID VARCHAR(15)).
-    if let (Some(id), Some(pid)) = (&patient_id, pid)
-        && !candidates.is_empty()
+    if let (Some(id), Some(pid)) = (&facts.patient_id, &facts.pid)
+        && !subject.candidates.is_empty()
         && id.chars().count() > MAX_PATIENT_ID
     {
-        let mut location = pid.field_location(3);
-        location.repetition = Some(pid_rep);
-        location.component = Some(1);
+        let location = facts.patient_id_location(pid);
         findings.push(
             Finding::new(
                 Code::Ssmix2PatientIdLength,
-                lenient_severity(strictness),
+                lenient_severity(subject.strictness),
                 location,
                 format!(
                     "PID-3 patient ID {id:?} has {} characters; SS-MIX2 storage allows at most \
@@ -765,70 +943,94 @@ pub(crate) fn check(
             .with_hint("send the facility's patient ID of at most 15 characters in PID-3.1"),
         );
     }
+}
 
-    // --- file-name cross-checks --------------------------------------------------------------
-    if let Some(file) = &file {
-        match (&patient_id, pid) {
-            (Some(id), Some(pid)) if *id != file.patient_id => {
-                let mut location = pid.field_location(3);
-                location.repetition = Some(pid_rep);
-                location.component = Some(1);
-                findings.push(
-                    Finding::new(
-                        Code::Ssmix2PatientId,
-                        Severity::Error,
-                        location,
-                        format!(
-                            "PID-3 patient ID {id:?} differs from the file name's {:?}",
-                            file.patient_id
-                        ),
-                    )
-                    .with_hint("the file name, storage path and PID-3 must name the same patient"),
-                );
-            }
-            _ => {}
-        }
-        if !kind_mismatch {
-            check_care_date(message, file, care_field, strictness, findings);
-        }
-        // Updates (_1 → _2) and deletions (_0) are keyed on the file name's order number, so
-        // for order and result kinds it must be ORC-2 (PPR-01 keeps every disease in one file
-        // under 999999999999999, whatever its ORCs say).
-        let keyed_on_orc2 = !kinds.is_empty() && kinds.iter().all(|k| ORDER_FILE_KINDS.contains(k));
-        if keyed_on_orc2
-            && let (Some(orc), Some(order)) = (first_orc, &order_number)
-            && !same_order_number(order, &file.order_number)
-        {
+/// The SS-MIX2 file name against the content: patient ID = PID-3, care date = the data
+/// kind's source field, order number = ORC-2 (order and result kinds), a 15-digit order number.
+fn check_file_name(
+    subject: &Subject<'_>,
+    facts: &Facts<'_>,
+    file: &FileName,
+    kind_mismatch: bool,
+    care_field: Option<ssmix2::FieldRef>,
+    findings: &mut Findings,
+) {
+    match (&facts.patient_id, &facts.pid) {
+        (Some(id), Some(pid)) if *id != file.patient_id => {
+            let location = facts.patient_id_location(pid);
             findings.push(
                 Finding::new(
-                    Code::Ssmix2OrderNumber,
-                    lenient_severity(strictness),
-                    Location {
-                        component: Some(1),
-                        ..orc.field_location(2)
-                    },
+                    Code::Ssmix2PatientId,
+                    Severity::Error,
+                    location,
                     format!(
-                        "ORC-2 order number {order:?} differs from the file name's {:?}",
-                        file.order_number
+                        "PID-3 patient ID {id:?} differs from the file name's {:?}",
+                        file.patient_id
                     ),
                 )
-                .with_hint(
-                    "updates and deletions are keyed on the order number: name the file with \
-                     ORC-2 (zero-padded to 15 digits)",
-                ),
+                .with_hint("the file name, storage path and PID-3 must name the same patient"),
             );
         }
-        if file.order_number.len() != 15 || !file.order_number.bytes().all(|b| b.is_ascii_digit()) {
-            findings.push(Finding::new(
-                Code::Ssmix2FileName,
-                Severity::Warning,
-                Location::default(),
-                format!("order number {:?} is not 15 digits; SS-MIX2 writers zero-pad ORC-2 to 15 digits", file.order_number),
-            ));
-        }
+        _ => {}
     }
+    if !kind_mismatch {
+        check_care_date(
+            subject.message,
+            file,
+            care_field,
+            subject.strictness,
+            findings,
+        );
+    }
+    // Updates (_1 → _2) and deletions (_0) are keyed on the file name's order number, so
+    // for order and result kinds it must be ORC-2 (PPR-01 keeps every disease in one file
+    // under 999999999999999, whatever its ORCs say).
+    let kinds = &subject.kinds;
+    let keyed_on_orc2 = !kinds.is_empty() && kinds.iter().all(|k| ORDER_FILE_KINDS.contains(k));
+    if keyed_on_orc2
+        && let (Some(orc), Some(order)) = (&facts.first_orc, &facts.order_number)
+        && !same_order_number(order, &file.order_number)
+    {
+        findings.push(
+            Finding::new(
+                Code::Ssmix2OrderNumber,
+                lenient_severity(subject.strictness),
+                Location {
+                    component: Some(1),
+                    ..orc.field_location(2)
+                },
+                format!(
+                    "ORC-2 order number {order:?} differs from the file name's {:?}",
+                    file.order_number
+                ),
+            )
+            .with_hint(
+                "updates and deletions are keyed on the order number: name the file with \
+                 ORC-2 (zero-padded to 15 digits)",
+            ),
+        );
+    }
+    if file.order_number.len() != 15 || !file.order_number.bytes().all(|b| b.is_ascii_digit()) {
+        findings.push(Finding::new(
+            Code::Ssmix2FileName,
+            Severity::Warning,
+            Location::default(),
+            format!(
+                "order number {:?} is not 15 digits; SS-MIX2 writers zero-pad ORC-2 to 15 digits",
+                file.order_number
+            ),
+        ));
+    }
+}
 
-    // --- charset policy and strict JIS X 0208 ------------------------------------------------
+/// The SS-MIX2 charset policy (ISO-2022-JP), then every character outside strict JIS X 0208,
+/// unless the text is garbled (a decode failure) or provably clean.
+fn check_characters(
+    bytes: &[u8],
+    parsed: &super::Parsed,
+    message: &Message,
+    findings: &mut Findings,
+) {
     if message.charset() != Charset::Iso2022Jp && !message.text().is_ascii() {
         findings.push(Finding::new(
             Code::Ssmix2Charset,
@@ -861,19 +1063,6 @@ pub(crate) fn check(
     if !garbled && !provably_clean {
         lint_characters(message, findings);
     }
-
-    Some(Hl7Summary {
-        message_type,
-        message_structure: Some(structure.to_owned()).filter(|s| !s.is_empty()),
-        control_id: Some(control_id.to_owned()).filter(|s| !s.is_empty()),
-        charset: message.charset(),
-        patient_id,
-        candidate_data_kinds: candidates,
-        care_date,
-        order_number,
-        department,
-        message_datetime: Some(datetime.to_owned()).filter(|s| !s.is_empty()),
-    })
 }
 
 /// The care-date field of the kinds the rules follow (else of the message's own kind).
@@ -1049,7 +1238,9 @@ fn same_order_number(orc2: &str, in_file_name: &str) -> bool {
             && orc2.bytes().all(|b| b.is_ascii_digit())
             && in_file_name.len() == 15
             && in_file_name.ends_with(orc2)
-            && in_file_name[..15 - orc2.len()].bytes().all(|b| b == b'0'))
+            && in_file_name
+                .get(..15 - orc2.len())
+                .is_some_and(|padding| padding.bytes().all(|b| b == b'0')))
 }
 
 /// The segment whose absence explains a grammar mismatch, if one does: written where the
