@@ -11,14 +11,15 @@
 //!
 //! - [`hl7`]: our own ER7 parser (charset from MSH-18, decode the whole message, then split) and
 //!   the JAHIS / SS-MIX2 conformance layers (MSH, data kind, segment grammar, required fields,
-//!   file-name cross-checks). [`hl7::grammar`] is the segment-order matcher.
+//!   HL7 data types, file-name cross-checks), one named rule function per layer. [`hl7::grammar`] is the segment-order matcher.
 //! - [`charset`]: ISO-2022-JP / Shift_JIS / UTF-8 decoding with byte offsets, and the
 //!   ISO-2022-JP pre-scan for what encoding_rs tolerates but SS-MIX2 forbids.
 //! - [`jis`]: strict JIS X 0208 classification (CP932 vendor characters, half-width kana, 外字).
 //! - [`ssmix2`]: data kinds, file names, storage paths.
 //! - [`nsips`]: an envelope check driven by a record-schema profile (the real NSIPS layout is
 //!   confidential; the shipped profile is fictional and says so).
-//! - [`pdf`], [`text`], [`dicom`]: the other document kinds; DICOM is always refused.
+//! - [`pdf`], [`text`], [`dicom`]: the other document kinds; DICOM is always refused, and
+//!   [`detect_upload`] recognises it before any kind.
 //! - [`finding`], [`report`]: the result types and their human / JSON renderings.
 //!
 //! ```

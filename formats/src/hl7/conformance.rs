@@ -1,8 +1,11 @@
 //! JAHIS / SS-MIX2 conformance of a parsed message, layer by layer.
 //!
-//! Layers, in report order: parse problems (framing, charset) → MSH rules → data kind ↔ MSH-9 →
-//! segment order → required fields → file-name cross-checks (patient ID, care date, order
-//! number) → strict JIS X 0208 characters. Required-field and care-date tables follow the
+//! Layers, in report order, one rule function each (called from [`check`]): parse problems
+//! (framing, charset) → MSH rules → MSH-9 ↔ data kinds and HL7 table 0354 → declared data kind
+//! ↔ MSH-9 → segment order (a missing segment is named) → required fields → HL7 data types →
+//! care-date format → patient-ID length → file-name cross-checks (patient ID, care date, order
+//! number) → charset policy and strict JIS X 0208 characters. One defect gives one finding:
+//! when a declared kind contradicts MSH-9, the rules that follow from a data kind are not run. Required-field and care-date tables follow the
 //! SS-MIX2 standardized-storage specification as encoded in nhoHQ/SSMIX2DataTestingTool's
 //! definition files (Apache-2.0), re-expressed here; segment grammars follow the HL7 v2.5
 //! abstract message syntax with the JAHIS Z-segments.
@@ -1327,13 +1330,7 @@ fn check_care_date(
             let mut seen = false;
             for segment in message.all(cf.segment) {
                 seen = true;
-                let value: String = segment
-                    .field(cf.field)
-                    .map(|f| f.component(1))
-                    .unwrap_or("")
-                    .chars()
-                    .take(8)
-                    .collect();
+                let value = care_value(&segment, cf.field);
                 let location = segment.field_location(cf.field);
                 if value.is_empty() {
                     findings.push(
