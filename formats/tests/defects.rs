@@ -699,6 +699,32 @@ fn a_missing_required_segment_is_named_not_blamed_on_the_next_one() {
 }
 
 #[test]
+fn a_segment_missing_at_the_end_is_named_at_the_last_segment() {
+    // Arrange: RDE^O11 whose last order group lost its RXR (the message ends after TQ1)
+    let bytes = fixture(&format!("valid/{OMP01}"));
+    let last_rxr = bytes
+        .windows(4)
+        .rposition(|w| w == b"RXR|")
+        .expect("the fixture has RXR");
+    let bytes = &bytes[..last_rxr];
+
+    // Act
+    let report = check(bytes, DocumentKind::Hl7, &CheckOptions::default());
+
+    // Assert
+    assert_eq!(
+        seen(&report),
+        [(
+            Code::Hl7SegmentMissing,
+            Severity::Error,
+            "TQ1[14]".to_owned(),
+            "RXR is required after TQ1 in RDE^O11; it is missing (the message ends there)"
+                .to_owned()
+        )]
+    );
+}
+
+#[test]
 fn a_message_without_pid_is_refused_although_its_hl7_structure_allows_that() {
     // Arrange: RDE^O11 without its patient group (HL7 makes it optional, SS-MIX2 storage
     // is keyed on PID-3)

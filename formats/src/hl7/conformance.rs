@@ -797,6 +797,9 @@ fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
         let expected = mismatch.expected.join(", ");
         let original = kept.get(mismatch.index).map(|(i, _)| *i);
         let at = original.and_then(|i| message.segment(i + 1));
+        // The message's own index of the last segment the grammar saw (site-defined Z segments
+        // skipped in lenient mode are not in `names`).
+        let last_index = kept.last().map_or(1, |(i, _)| i + 1);
         let previous = mismatch
             .index
             .checked_sub(1)
@@ -811,7 +814,7 @@ fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
                     format!(" (the next segment is {found})"),
                 ),
                 _ => (
-                    Location::segment(names.len(), previous),
+                    Location::segment(last_index, previous),
                     " (the message ends there)".to_owned(),
                 ),
             };
@@ -839,7 +842,7 @@ fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
                     ),
                 ),
                 _ => (
-                    Location::segment(names.len(), names.last().copied().unwrap_or("MSH")),
+                    Location::segment(last_index, names.last().copied().unwrap_or("MSH")),
                     format!(
                         "{message_type} ends after {}; expected {expected}",
                         names.last().copied().unwrap_or("MSH")
