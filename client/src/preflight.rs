@@ -10,7 +10,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use idlink_formats::ssmix2::{DataKind, FileName};
-use idlink_formats::{Charset, CheckOptions, Report};
+use idlink_formats::{Charset, CheckOptions, Detected, Report};
 use idlink_protocol::{Destination, PatientId};
 
 use crate::config::StrictnessSetting;
@@ -185,8 +185,14 @@ fn kind_of(
             })
         });
     }
-    if let Some(k) = idlink_formats::detect(bytes) {
-        return Ok(k);
+    match idlink_formats::detect_upload(bytes) {
+        Some(Detected::Kind(k)) => return Ok(k),
+        // DICOM before any guess from the name: the check refuses it whatever the kind
+        // (`DICOM-REFUSED`, the same report as `--kind pdf`). DICOM is no document kind, so the
+        // report is labelled with the binary document kind rather than failing here with
+        // "the document kind is not known".
+        Some(Detected::Dicom) => return Ok(DocumentKind::Pdf),
+        None => {}
     }
     let ext = path
         .extension()
@@ -435,6 +441,27 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_text_document_fails_the_check() {
+        // Arrange
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("note.txt");
+        std::fs::write(&doc, b"").unwrap();
+        let hints = MetadataHints {
+            patient: Some("9999013".into()),
+            ..MetadataHints::default()
+        };
+
+        // Act
+        let report = check_only(&doc, &hints, StrictnessSetting::Strict).unwrap();
+
+        // Assert
+        let codes: Vec<String> = report.errors().map(|f| f.code.to_string()).collect();
+        assert_eq!(codes, ["TEXT-EMPTY"]);
+        let err = prepare(&doc, &hints, StrictnessSetting::Strict).unwrap_err();
+        assert!(matches!(err, PreflightError::Invalid { .. }), "{err}");
+    }
+
+    #[test]
     fn kinds_given_by_hand_accept_any_case_and_the_txt_extension() {
         for (given, expected) in [
             ("hl7", Some(DocumentKind::Hl7)),
@@ -449,6 +476,26 @@ mod tests {
     }
 
     // PROTO-CLI-005
+    #[test]
+    fn dicom_without_a_kind_is_refused_as_dicom_not_as_an_unknown_kind() {
+        // Arrange: no --kind, no sidecar, a name that says nothing
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("scan.dcm");
+        let mut bytes = vec![0u8; 128];
+        bytes.extend_from_slice(b"DICM\x02\x00\x00\x00");
+        std::fs::write(&doc, bytes).unwrap();
+
+        // Act
+        let report = check_only(&doc, &MetadataHints::default(), StrictnessSetting::Strict);
+
+        // Assert
+        let report = report.unwrap_or_else(|e| panic!("{}", e.explain()));
+        let codes: Vec<String> = report.errors().map(|f| f.code.to_string()).collect();
+        assert_eq!(codes, ["DICOM-REFUSED"]);
+        let err = prepare(&doc, &MetadataHints::default(), StrictnessSetting::Strict).unwrap_err();
+        assert!(matches!(err, PreflightError::Invalid { .. }), "{err}");
+    }
+
     #[test]
     fn dicom_is_refused_before_sending() {
         let dir = tempfile::tempdir().unwrap();

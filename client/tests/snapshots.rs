@@ -59,6 +59,16 @@ fn check_prints_compiler_style_findings() {
     cmd.current_dir(&docs)
         .args(["check", "--kind", "pdf", "scan.dcm"]);
     insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!("check_refuses_dicom", cmd); });
+    // Without --kind the DICOM refusal is the same, not "the document kind is not known".
+    let with_kind = cmd.output().unwrap();
+    let mut cmd = storeclient(std::path::Path::new("none.toml"));
+    cmd.current_dir(&docs).args(["check", "scan.dcm"]);
+    let without_kind = cmd.output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&without_kind.stdout),
+        String::from_utf8_lossy(&with_kind.stdout)
+    );
+    assert_eq!(without_kind.status.code(), Some(3));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

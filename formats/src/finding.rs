@@ -59,7 +59,8 @@ codes! {
     Hl7MshDelimiters => "HL7-MSH-DELIMITERS",
     /// Segments separated by LF or CRLF instead of CR.
     Hl7FrameLf => "HL7-FRAME-LF",
-    /// MLLP framing bytes (leading 0x0B, trailing 0x1C) inside a stored file.
+    /// MLLP framing bytes (leading 0x0B, trailing 0x1C) inside a stored file. The trailing
+    /// 0x1C after the last CR is a warning in both modes (the SS-MIX2 sample files end so).
     Hl7FrameMllp => "HL7-FRAME-MLLP",
     /// The last segment is not terminated by CR.
     Hl7FrameFinalCr => "HL7-FRAME-FINAL-CR",
@@ -94,17 +95,24 @@ codes! {
     Hl7MshRequired => "HL7-MSH-REQUIRED",
     /// MSH-12 is not `2.5`.
     Hl7MshVersion => "HL7-MSH-VERSION",
-    /// MSH-9 is not `type^trigger^structure`, or the structure does not fit the type.
+    /// MSH-9 is not `type^trigger^structure`, or MSH-9.3 is not the structure HL7 table 0354
+    /// gives for the trigger (error strict, warning lenient).
     Hl7MshType => "HL7-MSH-TYPE",
     /// MSH-7 is not an HL7 TS (`YYYYMMDDHHMMSS[.S...]`).
     Hl7MshDatetime => "HL7-MSH-DATETIME",
     // --- message structure ------------------------------------------------------------------
     /// The segment sequence does not follow the message structure's grammar.
     Hl7SegmentOrder => "HL7-SEGMENT-ORDER",
+    /// A segment the message structure (or SS-MIX2: PID in every message) requires is missing:
+    /// the finding names it and the segment it belongs after.
+    Hl7SegmentMissing => "HL7-SEGMENT-MISSING",
     /// A field SS-MIX2 requires for this message type is empty.
     Hl7FieldRequired => "HL7-FIELD-REQUIRED",
     /// A field has the wrong shape (a date that is not a date).
     Hl7FieldFormat => "HL7-FIELD-FORMAT",
+    /// A field value is not valid for its HL7 data type: NM (OBX-5 when OBX-2 is NM), DT,
+    /// TS/DTM (month and day ranges included). Error strict, warning lenient.
+    Hl7FieldDatatype => "HL7-FIELD-DATATYPE",
     // --- SS-MIX2 ----------------------------------------------------------------------------
     /// MSH-9 names a message type / trigger that no SS-MIX2 data kind uses.
     Ssmix2MessageType => "SSMIX2-MESSAGE-TYPE",
@@ -114,10 +122,14 @@ codes! {
     Ssmix2FileName => "SSMIX2-FILE-NAME",
     /// PID-3 differs from the patient ID in the file name.
     Ssmix2PatientId => "SSMIX2-PATIENT-ID",
-    /// The file name's care date differs from the data kind's date field.
+    /// The file name's care date differs from the data kind's date field (or that field is
+    /// empty, or the kind has no care date but the file name has one, or the reverse).
     Ssmix2CareDate => "SSMIX2-CARE-DATE",
-    /// The file name's order number differs from ORC-2.
+    /// The file name's order number differs from ORC-2 (order and result kinds; updates and
+    /// deletions are keyed on it, so an error in strict mode).
     Ssmix2OrderNumber => "SSMIX2-ORDER-NUMBER",
+    /// PID-3.1 is longer than the 15 characters SS-MIX2 storage allows for a patient ID.
+    Ssmix2PatientIdLength => "SSMIX2-PATIENT-ID-LENGTH",
     /// SS-MIX2 standard storage is ISO-2022-JP; this message uses another character set.
     Ssmix2Charset => "SSMIX2-CHARSET",
     // --- strict JIS X 0208 ------------------------------------------------------------------
@@ -149,6 +161,8 @@ codes! {
     TextNul => "TEXT-NUL",
     /// A byte-order mark: stripped (UTF-8) or contradicting the declared charset.
     TextBom => "TEXT-BOM",
+    /// The text document is empty: no bytes at all, or nothing after a UTF-8 byte-order mark.
+    TextEmpty => "TEXT-EMPTY",
     /// An NSIPS file was checked without a record-schema profile: only the envelope was checked.
     NsipsProfileMissing => "NSIPS-PROFILE-MISSING",
     /// The NSIPS file is larger than [`crate::nsips::MAX_BYTES`] and was refused unread.

@@ -11,14 +11,15 @@
 //!
 //! - [`hl7`]: our own ER7 parser (charset from MSH-18, decode the whole message, then split) and
 //!   the JAHIS / SS-MIX2 conformance layers (MSH, data kind, segment grammar, required fields,
-//!   file-name cross-checks). [`hl7::grammar`] is the segment-order matcher.
+//!   HL7 data types, file-name cross-checks), one named rule function per layer. [`hl7::grammar`] is the segment-order matcher.
 //! - [`charset`]: ISO-2022-JP / Shift_JIS / UTF-8 decoding with byte offsets, and the
 //!   ISO-2022-JP pre-scan for what encoding_rs tolerates but SS-MIX2 forbids.
 //! - [`jis`]: strict JIS X 0208 classification (CP932 vendor characters, half-width kana, 外字).
 //! - [`ssmix2`]: data kinds, file names, storage paths.
 //! - [`nsips`]: an envelope check driven by a record-schema profile (the real NSIPS layout is
 //!   confidential; the shipped profile is fictional and says so).
-//! - [`pdf`], [`text`], [`dicom`]: the other document kinds; DICOM is always refused.
+//! - [`pdf`], [`text`], [`dicom`]: the other document kinds; DICOM is always refused, and
+//!   [`detect_upload`] recognises it before any kind.
 //! - [`finding`], [`report`]: the result types and their human / JSON renderings.
 //!
 //! ```
@@ -26,7 +27,9 @@
 //! let bytes = b"MSH|^~\\&|HIS|F|GW|R|20240101120000||ADT^A08^ADT_A01|1|P|2.5||||||~ISO IR87||ISO 2022-1994\r\
 //! EVN||20240101120000\rPID|1||123456^^^^PI||\x1b$B45<T\x1b(B||19700101|M\rPV1|1|O\r\x1c";
 //! let report = check(bytes, DocumentKind::Hl7, &CheckOptions::default());
-//! assert_eq!(report.errors().map(|f| f.code).collect::<Vec<_>>(), vec![Code::Hl7FrameMllp]);
+//! // The trailing 0x1C every published SS-MIX2 sample ends with: a warning, not an error.
+//! assert!(!report.has_errors());
+//! assert_eq!(report.warnings().map(|f| f.code).collect::<Vec<_>>(), vec![Code::Hl7FrameMllp]);
 //! assert_eq!(report.hl7.unwrap().patient_id.as_deref(), Some("123456"));
 //! ```
 //!
@@ -133,7 +136,7 @@ pub enum Strictness {
     /// Framing and spelling deviations are errors (the default, and what pre-flight uses).
     #[default]
     Strict,
-    /// Framing and spelling deviations (LF, trailing 0x1C, `~ISOIR87`) are warnings.
+    /// Framing and spelling deviations (LF, a leading 0x0B, `~ISOIR87`) are warnings.
     Lenient,
 }
 
@@ -156,11 +159,45 @@ pub struct CheckOptions {
     pub max_pdf_bytes: Option<u64>,
 }
 
+/// What the first bytes of an upload say it is: see [`detect_upload`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Detected {
+    /// A DICOM Part 10 file (128-byte preamble + `DICM`): refused whatever kind it is sent as.
+    Dicom,
+    /// A document kind recognised from the content.
+    Kind(DocumentKind),
+}
+
+/// Recognise an upload from its first bytes (the first KiB is enough), **DICOM first**: a Part
+/// 10 preamble is 128 free bytes, so it may itself start with `MSH|` or `%PDF-`, and a DICOM
+/// file must never be taken for the kind its preamble imitates. Then as [`detect`]; `None`
+/// when neither DICOM nor a kind is recognisable.
+///
+/// ```
+/// use idlink_formats::{detect_upload, Detected, DocumentKind};
+/// let mut dicom = b"%PDF-1.4 preamble".to_vec();
+/// dicom.resize(128, 0);
+/// dicom.extend_from_slice(b"DICM");
+/// assert_eq!(detect_upload(&dicom), Some(Detected::Dicom));
+/// assert_eq!(detect_upload(b"%PDF-1.4\n"), Some(Detected::Kind(DocumentKind::Pdf)));
+/// assert_eq!(detect_upload(b"plain words"), None);
+/// ```
+pub fn detect_upload(bytes: &[u8]) -> Option<Detected> {
+    if is_dicom(bytes) {
+        return Some(Detected::Dicom);
+    }
+    detect(bytes).map(Detected::Kind)
+}
+
 /// Guess the document kind from the first bytes: `MSH` + delimiter (after an optional MLLP
 /// 0x0B) is HL7, `%PDF-` in the first KiB is PDF, a first line starting `NSIPS,` is the
 /// (fictional sample) NSIPS envelope. Anything else is `None`: text is never guessed, because
-/// every byte string is "text" in some charset.
+/// every byte string is "text" in some charset. A DICOM file is `None` too, whatever its
+/// preamble holds (it is no document kind); [`detect_upload`] tells it apart from "unknown".
 pub fn detect(bytes: &[u8]) -> Option<DocumentKind> {
+    if is_dicom(bytes) {
+        return None;
+    }
     // MLLP start byte and a UTF-8 byte-order mark are framing mistakes the HL7 check reports;
     // they do not make the message another kind of document.
     let body = bytes.strip_prefix(b"\x0b").unwrap_or(bytes);
@@ -409,6 +446,46 @@ mod tests {
             streamed,
             check(bytes, DocumentKind::Text, &CheckOptions::default())
         );
+    }
+
+    /// A DICOM Part 10 file whose 128-byte preamble starts like another kind.
+    fn dicom_with_preamble(preamble: &[u8]) -> Vec<u8> {
+        let mut bytes = preamble.to_vec();
+        bytes.resize(128, b' ');
+        bytes.extend_from_slice(b"DICM\x02\x00\x00\x00UL\x04\x00");
+        bytes
+    }
+
+    #[test]
+    fn dicom_is_detected_before_whatever_kind_its_preamble_imitates() {
+        for preamble in [
+            &b"MSH|^~\\&|HIS|F|GW|R|20240101120000||ADT^A08^ADT_A01|1|P|2.5\r"[..],
+            b"%PDF-1.4\n",
+            b"NSIPS,9.99-FICTIONAL,20240401\r\n",
+            b"",
+        ] {
+            let bytes = dicom_with_preamble(preamble);
+            assert_eq!(detect(&bytes), None, "{preamble:?}");
+            assert_eq!(detect_upload(&bytes), Some(Detected::Dicom), "{preamble:?}");
+        }
+    }
+
+    #[test]
+    fn dicom_is_refused_by_every_entry_point_whatever_the_kind() {
+        let bytes = dicom_with_preamble(b"%PDF-1.4\n");
+        for kind in [
+            DocumentKind::Hl7,
+            DocumentKind::Nsips,
+            DocumentKind::Pdf,
+            DocumentKind::Text,
+        ] {
+            let in_memory = check(&bytes, kind, &CheckOptions::default());
+            let streamed =
+                check_reader(&mut Cursor::new(&bytes), kind, &CheckOptions::default()).unwrap();
+            let codes: Vec<Code> = in_memory.findings.iter().map(|f| f.code).collect();
+            assert_eq!(codes, vec![Code::DicomRefused], "{kind}");
+            assert_eq!(streamed, in_memory, "{kind}");
+        }
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
     let Some(start) = check_bom(bytes, charset, findings) else {
         return;
     };
+    if bytes.len() == start {
+        findings.push(empty_finding(start));
+        return;
+    }
     let body = &bytes[start..];
     let nuls: Vec<usize> = body
         .iter()
@@ -130,6 +134,10 @@ pub(crate) fn check_stream(
             break;
         }
     }
+    if lines.base() == start {
+        findings.push(empty_finding(start));
+        return Ok(());
+    }
     if let Some(scanner) = scanner {
         scanner.finish(lines.base(), &mut |issue| {
             let offset = issue.offset();
@@ -183,6 +191,23 @@ fn check_bom(bytes: &[u8], charset: Charset, findings: &mut Findings) -> Option<
         return None;
     }
     Some(0)
+}
+
+/// An empty text document (no bytes, or nothing after a UTF-8 byte-order mark at `start`):
+/// refused like an empty HL7, PDF or NSIPS file, since the service center would store nothing.
+fn empty_finding(start: usize) -> Finding {
+    let what = if start == 0 {
+        "the text document is empty (0 bytes)".to_owned()
+    } else {
+        format!("the text document has no text after its {start}-byte byte-order mark")
+    };
+    Finding::new(
+        Code::TextEmpty,
+        Severity::Error,
+        Location::line(1, None).with_byte(Some(start)),
+        what,
+    )
+    .with_hint("export the document again with its text; an empty document is never stored")
 }
 
 fn nul_finding(count: usize, first: usize, line: usize) -> Finding {

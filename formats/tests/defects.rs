@@ -190,15 +190,16 @@ const CASES: &[Case] = &[
         "MSH[1]",
         Some(172),
     ),
-    case(
-        "broken/trailing-fs.hl7",
+    // The published SS-MIX2 samples end with CR + 0x1C: a warning in both modes.
+    warn(
+        "lenient/trailing-fs.hl7",
         Hl7,
         Code::Hl7FrameMllp,
         "IN1[11]",
         Some(1213),
     ),
     warn(
-        "broken/trailing-fs.hl7",
+        "lenient/trailing-fs.hl7",
         Hl7Lenient,
         Code::Hl7FrameMllp,
         "IN1[11]",
@@ -423,6 +424,8 @@ const CASES: &[Case] = &[
     case("pdf/not-a-pdf.pdf", Pdf, Code::PdfHeader, "@0", Some(0)),
     warn("text/bom-utf8.txt", Text, Code::TextBom, "1", Some(0)),
     case("text/nul.txt", Text, Code::TextNul, "1", Some(3)),
+    case("text/empty.txt", Text, Code::TextEmpty, "1", Some(0)),
+    case("text/bom-only.txt", Text, Code::TextEmpty, "1", Some(3)),
     case(
         "text/invalid-utf8.txt",
         Text,
@@ -599,13 +602,159 @@ fn the_parser_reports_the_first_error_as_a_typed_value() {
             sequence: *b"\x1b(J"
         })
     );
-    let err =
-        Message::parse(&fixture("broken/trailing-fs.hl7"), &ParseOptions::default()).unwrap_err();
+    let err = Message::parse(
+        &fixture("broken/lf-separators.hl7"),
+        &ParseOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(
         err,
-        ParseError::Mllp {
-            offset: 1213,
-            what: "MLLP end byte 0x1C"
+        ParseError::LineFeed {
+            offset: 171,
+            count: 11,
+            what: "LF"
         }
     );
+}
+
+/// The fixture's segments (CR-separated) without those named in `drop`.
+fn without_segments(rel: &str, drop: &[&str]) -> Vec<u8> {
+    let bytes = fixture(rel);
+    let mut out = Vec::new();
+    for segment in bytes.split_inclusive(|b| *b == b'\r') {
+        if !drop.iter().any(|name| segment.starts_with(name.as_bytes())) {
+            out.extend_from_slice(segment);
+        }
+    }
+    out
+}
+
+/// (code, severity, location, message) of every finding.
+fn seen(report: &idlink_formats::Report) -> Vec<(Code, Severity, String, String)> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.code, f.severity, f.location.render(), f.message.clone()))
+        .collect()
+}
+
+#[test]
+fn a_file_name_of_another_data_kind_gives_one_finding_not_a_care_date_cascade() {
+    // Table: (message fixture, file name); each pair's only defect is the kind.
+    let omp01_as_adt00 = "9999013_-_ADT-00_000000011000185_20110701224603984_01_1";
+    let cases = [
+        (format!("valid/{ADT00}"), OMP01.to_owned()),
+        (format!("valid/{OMP01}"), omp01_as_adt00.to_owned()),
+    ];
+    for (rel, name) in cases {
+        // Arrange
+        let options = CheckOptions {
+            file_name: Some(name.clone()),
+            ..CheckOptions::default()
+        };
+        // Act
+        let report = check(&fixture(&rel), DocumentKind::Hl7, &options);
+        // Assert
+        let codes: Vec<Code> = report.findings.iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes,
+            vec![Code::Ssmix2KindMismatch],
+            "{rel} named {name}:\n{}",
+            report.render_human(&name)
+        );
+    }
+}
+
+#[test]
+fn a_missing_required_segment_is_named_not_blamed_on_the_next_one() {
+    // Arrange: RDE^O11 without PID (PV1 follows MSH), ADT^A08 without EVN
+    let rde = without_segments(&format!("valid/{OMP01}"), &["PID"]);
+    let adt = without_segments(&format!("valid/{ADT00}"), &["EVN"]);
+
+    // Act
+    let rde = check(&rde, DocumentKind::Hl7, &CheckOptions::default());
+    let adt = check(&adt, DocumentKind::Hl7, &CheckOptions::default());
+
+    // Assert
+    assert_eq!(
+        seen(&rde),
+        [(
+            Code::Hl7SegmentMissing,
+            Severity::Error,
+            "PV1[2]".to_owned(),
+            "PID is required after MSH in RDE^O11; it is missing (the next segment is PV1)"
+                .to_owned()
+        )]
+    );
+    assert_eq!(
+        seen(&adt),
+        [(
+            Code::Hl7SegmentMissing,
+            Severity::Error,
+            "PID[2]".to_owned(),
+            "EVN is required after MSH in ADT^A08; it is missing (the next segment is PID)"
+                .to_owned()
+        )]
+    );
+}
+
+#[test]
+fn a_segment_missing_at_the_end_is_named_at_the_last_segment() {
+    // Arrange: RDE^O11 whose last order group lost its RXR (the message ends after TQ1)
+    let bytes = fixture(&format!("valid/{OMP01}"));
+    let last_rxr = bytes
+        .windows(4)
+        .rposition(|w| w == b"RXR|")
+        .expect("the fixture has RXR");
+    let bytes = &bytes[..last_rxr];
+
+    // Act
+    let report = check(bytes, DocumentKind::Hl7, &CheckOptions::default());
+
+    // Assert
+    assert_eq!(
+        seen(&report),
+        [(
+            Code::Hl7SegmentMissing,
+            Severity::Error,
+            "TQ1[14]".to_owned(),
+            "RXR is required after TQ1 in RDE^O11; it is missing (the message ends there)"
+                .to_owned()
+        )]
+    );
+}
+
+#[test]
+fn a_message_without_pid_is_refused_although_its_hl7_structure_allows_that() {
+    // Arrange: RDE^O11 without its patient group (HL7 makes it optional, SS-MIX2 storage
+    // is keyed on PID-3)
+    let bytes = without_segments(&format!("valid/{OMP01}"), &["PID", "PV1"]);
+
+    // Act
+    let report = check(&bytes, DocumentKind::Hl7, &CheckOptions::default());
+
+    // Assert
+    let codes: Vec<(Code, Severity)> = report
+        .findings
+        .iter()
+        .map(|f| (f.code, f.severity))
+        .collect();
+    assert_eq!(codes, [(Code::Hl7SegmentMissing, Severity::Error)]);
+    assert!(
+        report.findings[0]
+            .message
+            .starts_with("PID is required by SS-MIX2 in RDE^O11")
+    );
+}
+
+#[test]
+fn a_segment_out_of_order_is_still_an_order_finding() {
+    // segment-order.hl7 has EVN after PID: present, so not "missing".
+    let report = check(
+        &fixture("broken/segment-order.hl7"),
+        DocumentKind::Hl7,
+        &CheckOptions::default(),
+    );
+    let codes: Vec<Code> = report.findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, vec![Code::Hl7SegmentOrder]);
 }

@@ -6,6 +6,7 @@
 mod defects;
 mod quirks;
 mod robustness;
+mod rules;
 mod snapshots;
 mod streaming;
 mod valid;

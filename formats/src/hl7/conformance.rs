@@ -1,8 +1,11 @@
 //! JAHIS / SS-MIX2 conformance of a parsed message, layer by layer.
 //!
-//! Layers, in report order: parse problems (framing, charset) → MSH rules → data kind ↔ MSH-9 →
-//! segment order → required fields → file-name cross-checks (patient ID, care date, order
-//! number) → strict JIS X 0208 characters. Required-field and care-date tables follow the
+//! Layers, in report order, one rule function each (called from [`check`]): parse problems
+//! (framing, charset) → MSH rules → MSH-9 ↔ data kinds and HL7 table 0354 → declared data kind
+//! ↔ MSH-9 → segment order (a missing segment is named) → required fields → HL7 data types →
+//! care-date format → patient-ID length → file-name cross-checks (patient ID, care date, order
+//! number) → charset policy and strict JIS X 0208 characters. One defect gives one finding:
+//! when a declared kind contradicts MSH-9, the rules that follow from a data kind are not run. Required-field and care-date tables follow the
 //! SS-MIX2 standardized-storage specification as encoded in nhoHQ/SSMIX2DataTestingTool's
 //! definition files (Apache-2.0), re-expressed here; segment grammars follow the HL7 v2.5
 //! abstract message syntax with the JAHIS Z-segments.
@@ -10,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::grammar::Grammar;
+use super::grammar::{Grammar, Mismatch};
 use super::{Message, ParseOptions, Segment, parse_collect};
 use crate::finding::Findings;
 use crate::jis::{self, Class};
@@ -118,6 +121,13 @@ use DataKind::*;
 /// Kinds an order rule applies to.
 const ORDER_KINDS: &[DataKind] = &[
     Ppr01, Omd, Omp01, Omp11, Omp02, Omp12, Oml01, Oml11, Omg01, Omg11, Omg02, Omg12, Omg03, Omg13,
+];
+/// Longest SS-MIX2 patient ID (file name, storage path, index DB `PatientID VARCHAR(15)`).
+const MAX_PATIENT_ID: usize = 15;
+
+/// Kinds whose files are named with ORC-2 as the order number (the update/delete key).
+const ORDER_FILE_KINDS: &[DataKind] = &[
+    Omd, Omp01, Omp11, Omp02, Omp12, Oml01, Oml11, Omg01, Omg11, Omg02, Omg12, Omg03, Omg13,
 ];
 const OMP: &[DataKind] = &[Omp01, Omp11, Omp02, Omp12];
 const OMG: &[DataKind] = &[Omg01, Omg11, Omg02, Omg12, Omg03, Omg13];
@@ -248,6 +258,9 @@ pub(crate) fn is_hl7_ts(value: &str) -> bool {
     {
         return false;
     }
+    if digits.len() == 6 && !(1..=12).contains(&digits[4..6].parse::<u32>().unwrap_or(0)) {
+        return false;
+    }
     if digits.len() >= 8 && !ssmix2::is_valid_date(&digits[..8]) {
         return false;
     }
@@ -306,6 +319,10 @@ fn place_byte(
 }
 
 /// Run every HL7 layer, pushing findings; returns the routing summary when MSH was readable.
+///
+/// Each layer is one named rule function below, called in report order; the findings of one
+/// layer never depend on another layer's findings, only on the facts worked out here (MSH-9,
+/// the candidate and declared data kinds, the file name).
 pub(crate) fn check(
     bytes: &[u8],
     options: &CheckOptions,
@@ -317,6 +334,164 @@ pub(crate) fn check(
         charset_override: options.charset_override,
     };
     let parsed = parse_collect(bytes, &parse_options);
+    report_parse_problems(bytes, &parsed, strictness, findings);
+    let message = parsed.message.as_ref()?;
+    let msh = message.segment(1)?;
+
+    check_msh(msh, &parsed.msh18, strictness, findings);
+    let msh9 = msh.field(9);
+    let type_ = msh9.map(|f| f.component(1)).unwrap_or("");
+    let trigger = msh9.map(|f| f.component(2)).unwrap_or("");
+    let structure = msh9.map(|f| f.component(3)).unwrap_or("");
+    let candidates = DataKind::for_message(type_, trigger);
+    check_message_type(type_, trigger, structure, &candidates, strictness, findings);
+    let file = parse_file_name(options.file_name.as_deref(), findings);
+    let declaration = Declaration::of(
+        options.data_kind,
+        file.as_ref(),
+        type_,
+        trigger,
+        &candidates,
+        findings,
+    );
+    let subject = Subject {
+        message,
+        strictness,
+        message_type: format!("{type_}^{trigger}"),
+        kinds: declaration.kinds,
+        candidates,
+    };
+
+    check_segment_order(&subject, findings);
+    if !subject.candidates.is_empty() {
+        check_required_fields(&subject, findings);
+    }
+    // The care-date field of the kind the rules follow, else of the message's own kind: a fact
+    // of the message (summary, date format), whatever a contradicting declaration says.
+    let care_field = care_field_of(&subject.kinds, &subject.candidates, type_, trigger);
+    if !subject.candidates.is_empty() {
+        check_data_types(message, care_field, strictness, findings);
+    }
+    check_care_date_format(message, care_field, findings);
+    let facts = Facts::of(message, care_field);
+    check_patient_id_length(&subject, &facts, findings);
+    if let Some(file) = &file {
+        check_file_name(
+            &subject,
+            &facts,
+            file,
+            declaration.mismatch,
+            care_field,
+            findings,
+        );
+    }
+    check_characters(bytes, &parsed, message, findings);
+
+    let control_id = msh.value(10);
+    let datetime = msh.value(7);
+    Some(Hl7Summary {
+        message_type: subject.message_type,
+        message_structure: Some(structure.to_owned()).filter(|s| !s.is_empty()),
+        control_id: Some(control_id.to_owned()).filter(|s| !s.is_empty()),
+        charset: message.charset(),
+        patient_id: facts.patient_id,
+        candidate_data_kinds: subject.candidates,
+        care_date: facts.care_date,
+        order_number: facts.order_number,
+        department: facts.department,
+        message_datetime: Some(datetime.to_owned()).filter(|s| !s.is_empty()),
+    })
+}
+
+/// What the rules after MSH share about the message being checked.
+struct Subject<'m> {
+    message: &'m Message,
+    strictness: Strictness,
+    /// `type^trigger` (MSH-9.1 and MSH-9.2), for messages and grammar lookup.
+    message_type: String,
+    /// The data kinds stored from MSH-9 (several for RDE^O11, OMG^O19, ...).
+    candidates: Vec<DataKind>,
+    /// The kinds the kind-dependent rules follow (see [`Declaration`]).
+    kinds: Vec<DataKind>,
+}
+
+/// Facts of the message the file-name cross-checks and the summary use.
+struct Facts<'m> {
+    /// The PID segment and the repetition of PID-3 the patient ID came from.
+    pid: Option<Segment<'m>>,
+    pid_repetition: usize,
+    patient_id: Option<String>,
+    /// The first non-empty care date (first 8 characters of the care-date field).
+    care_date: Option<String>,
+    /// The first ORC and its ORC-2.1.
+    first_orc: Option<Segment<'m>>,
+    order_number: Option<String>,
+    /// ORC-17.1, else PV1-10.
+    department: Option<String>,
+}
+
+impl<'m> Facts<'m> {
+    fn of(message: &'m Message, care_field: Option<ssmix2::FieldRef>) -> Self {
+        let pid = message.first("PID");
+        let (patient_id, pid_repetition) = pid.map(patient_id).unwrap_or((None, 1));
+        let care_date = care_field.and_then(|cf| {
+            message
+                .all(cf.segment)
+                .map(|s| care_value(&s, cf.field))
+                .find(|v| !v.is_empty())
+        });
+        let first_orc = message.first("ORC");
+        let order_number = first_orc
+            .map(|s| s.field(2).map(|f| f.component(1)).unwrap_or("").to_owned())
+            .filter(|s| !s.is_empty());
+        let department = first_orc
+            .and_then(|s| s.field(17))
+            .map(|f| f.component(1).to_owned())
+            .filter(|s| !s.is_empty())
+            .or_else(|| {
+                message
+                    .first("PV1")
+                    .map(|s| s.value(10).to_owned())
+                    .filter(|s| !s.is_empty())
+            });
+        Facts {
+            pid,
+            pid_repetition,
+            patient_id,
+            care_date,
+            first_orc,
+            order_number,
+            department,
+        }
+    }
+
+    /// Where PID-3.1 (of the repetition the patient ID came from) is.
+    fn patient_id_location(&self, pid: &Segment<'_>) -> Location {
+        let mut location = pid.field_location(3);
+        location.repetition = Some(self.pid_repetition);
+        location.component = Some(1);
+        location
+    }
+}
+
+/// The first 8 characters of a care-date field's first component (`YYYYMMDD`).
+fn care_value(segment: &Segment<'_>, field: usize) -> String {
+    segment
+        .field(field)
+        .map(|f| f.component(1))
+        .unwrap_or("")
+        .chars()
+        .take(8)
+        .collect()
+}
+
+/// Parse problems (framing, charset, escapes) as findings, placed in their segment and field.
+fn report_parse_problems(
+    bytes: &[u8],
+    parsed: &super::Parsed,
+    strictness: Strictness,
+    findings: &mut Findings,
+) {
     let sep = parsed
         .message
         .as_ref()
@@ -336,10 +511,10 @@ pub(crate) fn check(
         }
         findings.push(finding);
     }
-    let message = parsed.message.as_ref()?;
-    let msh = message.segment(1)?;
+}
 
-    // --- MSH ---------------------------------------------------------------------------------
+/// MSH: required fields, MSH-18, MSH-7 as a TS, MSH-12 = 2.5, MSH-10 length, MSH-9's shape.
+fn check_msh(msh: Segment<'_>, msh18: &str, strictness: Strictness, findings: &mut Findings) {
     for (field, what) in [
         (7, "MSH-7 (date/time of message)"),
         (9, "MSH-9 (message type)"),
@@ -356,7 +531,7 @@ pub(crate) fn check(
             ));
         }
     }
-    if parsed.msh18.is_empty() {
+    if msh18.is_empty() {
         findings.push(
             Finding::new(
                 Code::Hl7MshRequired,
@@ -404,7 +579,6 @@ pub(crate) fn check(
     let type_ = msh9.map(|f| f.component(1)).unwrap_or("");
     let trigger = msh9.map(|f| f.component(2)).unwrap_or("");
     let structure = msh9.map(|f| f.component(3)).unwrap_or("");
-    let message_type = format!("{type_}^{trigger}");
     if msh9.is_some_and(|f| !f.is_empty()) && (type_.is_empty() || trigger.is_empty()) {
         findings.push(Finding::new(
             Code::Hl7MshType,
@@ -426,12 +600,24 @@ pub(crate) fn check(
                     msh.value(9)
                 ),
             )
-            .with_hint(format!("write MSH-9 as {message_type}^{type_}_{trigger}")),
+            .with_hint(format!(
+                "write MSH-9 as {type_}^{trigger}^{type_}_{trigger}"
+            )),
         );
     }
+}
 
-    // --- data kind ↔ MSH-9 -------------------------------------------------------------------
-    let candidates = DataKind::for_message(type_, trigger);
+/// MSH-9 against the SS-MIX2 data kinds (some kind is stored from it) and HL7 table 0354
+/// (MSH-9.3 is the structure the trigger gives).
+fn check_message_type(
+    type_: &str,
+    trigger: &str,
+    structure: &str,
+    candidates: &[DataKind],
+    strictness: Strictness,
+    findings: &mut Findings,
+) {
+    let message_type = format!("{type_}^{trigger}");
     if !type_.is_empty() && candidates.is_empty() {
         findings.push(Finding::new(
             Code::Ssmix2MessageType,
@@ -445,27 +631,37 @@ pub(crate) fn check(
             ),
         ));
     }
+    // HL7 table 0354 gives one message structure per trigger (the JAHIS Z-triggers PPR^ZD1 and
+    // OMI^Z23 define their own); a receiver parses by it, so another one is an error strict.
     if let Some(expected) = candidates.first().and_then(|k| k.event(type_, trigger))
         && !structure.is_empty()
         && structure != expected.structure
     {
-        findings.push(Finding::new(
-            Code::Hl7MshType,
-            Severity::Warning,
-            Location {
-                component: Some(3),
-                ..Location::field(1, "MSH", 9)
-            },
-            format!(
-                "MSH-9 structure is {structure:?}; HL7 v2.5 defines {message_type} as {:?}",
+        findings.push(
+            Finding::new(
+                Code::Hl7MshType,
+                lenient_severity(strictness),
+                Location {
+                    component: Some(3),
+                    ..Location::field(1, "MSH", 9)
+                },
+                format!(
+                    "MSH-9.3 message structure is {structure:?}; HL7 table 0354 gives {:?} for \
+                     {message_type}",
+                    expected.structure
+                ),
+            )
+            .with_hint(format!(
+                "write MSH-9 as {message_type}^{}",
                 expected.structure
-            ),
-        ));
+            )),
+        );
     }
-    let file_name = options
-        .file_name
-        .as_deref()
-        .map(|name| (name, FileName::parse_path(name)));
+}
+
+/// The SS-MIX2 file name to cross-check, if one was given and parses (else a finding).
+fn parse_file_name(file_name: Option<&str>, findings: &mut Findings) -> Option<FileName> {
+    let file_name = file_name.map(|name| (name, FileName::parse_path(name)));
     if let Some((name, Err(error))) = &file_name {
         findings.push(
             Finding::new(
@@ -482,62 +678,103 @@ pub(crate) fn check(
             ),
         );
     }
-    let file = file_name.and_then(|(_, r)| r.ok());
-    let mut declared: Vec<(DataKind, &str)> = Vec::new();
-    if let Some(kind) = options.data_kind {
-        declared.push((kind, "declared data kind"));
-    }
-    if let Some(f) = &file {
-        declared.push((f.data_kind, "file name's data kind"));
-    }
-    for (kind, what) in &declared {
-        if !type_.is_empty() && !candidates.contains(kind) {
-            let expected: Vec<String> = kind
-                .events()
-                .iter()
-                .map(|e| format!("{}^{}", e.message_type, e.trigger))
-                .collect();
+    file_name.and_then(|(_, r)| r.ok())
+}
+
+/// The data kind the message is declared as (upload metadata, file name) against MSH-9.
+///
+/// The kind-dependent rules (required fields, care date, order number) follow the declared
+/// kind when there is one, else every candidate of MSH-9. When a declared kind contradicts
+/// MSH-9, `SSMIX2-KIND-MISMATCH` is the one finding for that defect: rules derived from
+/// either kind would only restate it (a care date "missing" for a kind the message is not),
+/// so they are not run, and `kinds` is empty.
+struct Declaration {
+    /// The kinds the kind-dependent rules follow.
+    kinds: Vec<DataKind>,
+    /// A declared kind contradicts MSH-9.
+    mismatch: bool,
+}
+
+impl Declaration {
+    fn of(
+        data_kind: Option<DataKind>,
+        file: Option<&FileName>,
+        type_: &str,
+        trigger: &str,
+        candidates: &[DataKind],
+        findings: &mut Findings,
+    ) -> Self {
+        let message_type = format!("{type_}^{trigger}");
+        let mut declared: Vec<(DataKind, &str)> = Vec::new();
+        if let Some(kind) = data_kind {
+            declared.push((kind, "declared data kind"));
+        }
+        if let Some(f) = file {
+            declared.push((f.data_kind, "file name's data kind"));
+        }
+        for (kind, what) in &declared {
+            if !type_.is_empty() && !candidates.contains(kind) {
+                let expected: Vec<String> = kind
+                    .events()
+                    .iter()
+                    .map(|e| format!("{}^{}", e.message_type, e.trigger))
+                    .collect();
+                findings.push(Finding::new(
+                    Code::Ssmix2KindMismatch,
+                    Severity::Error,
+                    Location {
+                        component: Some(1),
+                        ..Location::field(1, "MSH", 9)
+                    },
+                    format!(
+                        "{what} {kind} ({}) is stored from {}, but MSH-9 is {message_type}",
+                        kind.meaning(),
+                        expected.join(" or ")
+                    ),
+                ));
+            }
+        }
+        if let [(a, _), (b, _)] = declared.as_slice()
+            && a != b
+        {
             findings.push(Finding::new(
                 Code::Ssmix2KindMismatch,
                 Severity::Error,
-                Location {
-                    component: Some(1),
-                    ..Location::field(1, "MSH", 9)
-                },
-                format!(
-                    "{what} {kind} ({}) is stored from {}, but MSH-9 is {message_type}",
-                    kind.meaning(),
-                    expected.join(" or ")
-                ),
+                Location::default(),
+                format!("declared data kind {a} differs from the file name's data kind {b}"),
             ));
         }
+        let mismatch = !type_.is_empty() && declared.iter().any(|(k, _)| !candidates.contains(k));
+        let kinds: Vec<DataKind> = match declared.first() {
+            _ if mismatch => Vec::new(),
+            Some((k, _)) => vec![*k],
+            None => candidates.to_vec(),
+        };
+        Declaration { kinds, mismatch }
     }
-    if let [(a, _), (b, _)] = declared.as_slice()
-        && a != b
-    {
-        findings.push(Finding::new(
-            Code::Ssmix2KindMismatch,
-            Severity::Error,
-            Location::default(),
-            format!("declared data kind {a} differs from the file name's data kind {b}"),
-        ));
-    }
-    // The kinds rules are evaluated for: the declared one if it fits, else all candidates.
-    let kinds: Vec<DataKind> = match declared.iter().find(|(k, _)| candidates.contains(k)) {
-        Some((k, _)) => vec![*k],
-        None => candidates.clone(),
-    };
+}
 
-    // --- segment order -----------------------------------------------------------------------
+/// Segment order against the message structure's grammar: a missing segment is named
+/// (`HL7-SEGMENT-MISSING`), one out of place is `HL7-SEGMENT-ORDER`, and PID is required in
+/// every SS-MIX2 message.
+fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
+    let Subject {
+        message,
+        strictness,
+        message_type,
+        candidates,
+        ..
+    } = subject;
+    let message_type = message_type.as_str();
     // HL7 lets trading partners add site-defined Z segments. SS-MIX2 storage defines its own
     // grammar, so strict mode refuses unknown ones (the grammar does); lenient mode warns once
     // per such segment and checks the order of the others.
     let mut kept: Vec<(usize, &str)> = Vec::new();
     for (i, segment) in message.segments().enumerate() {
         let name = segment.name();
-        if strictness == Strictness::Lenient
+        if *strictness == Strictness::Lenient
             && name.starts_with('Z')
-            && !grammar_mentions(&message_type, name)
+            && !grammar_mentions(message_type, name)
         {
             findings.push(Finding::new(
                 Code::Hl7SegmentOrder,
@@ -553,77 +790,124 @@ pub(crate) fn check(
         }
     }
     let names: Vec<&str> = kept.iter().map(|(_, name)| *name).collect();
-    if let Some(grammar) = grammar(&message_type)
+    let mut pid_reported_missing = false;
+    if let Some(grammar) = grammar(message_type)
         && let Err(mismatch) = grammar.check(&names)
     {
         let expected = mismatch.expected.join(", ");
         let original = kept.get(mismatch.index).map(|(i, _)| *i);
-        let (location, text) = match (
-            &mismatch.found,
-            original.and_then(|i| message.segment(i + 1)),
-        ) {
-            (Some(found), Some(seg)) => (
-                Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
-                format!(
-                    "segment {found} is not allowed here in {message_type}; expected {expected}"
+        let at = original.and_then(|i| message.segment(i + 1));
+        // The message's own index of the last segment the grammar saw (site-defined Z segments
+        // skipped in lenient mode are not in `names`).
+        let last_index = kept.last().map_or(1, |(i, _)| i + 1);
+        let previous = mismatch
+            .index
+            .checked_sub(1)
+            .and_then(|i| names.get(i))
+            .copied()
+            .unwrap_or("MSH");
+        if let Some(missing) = missing_segment(grammar, &names, &mismatch) {
+            pid_reported_missing = missing == "PID";
+            let (location, next) = match (&mismatch.found, at) {
+                (Some(found), Some(seg)) => (
+                    Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
+                    format!(" (the next segment is {found})"),
                 ),
-            ),
-            _ => (
-                Location::segment(names.len(), names.last().copied().unwrap_or("MSH")),
-                format!(
-                    "{message_type} ends after {}; expected {expected}",
-                    names.last().copied().unwrap_or("MSH")
+                _ => (
+                    Location::segment(last_index, previous),
+                    " (the message ends there)".to_owned(),
                 ),
-            ),
-        };
-        findings.push(Finding::new(
-            Code::Hl7SegmentOrder,
-            Severity::Error,
-            location,
-            text,
-        ));
+            };
+            findings.push(
+                Finding::new(
+                    Code::Hl7SegmentMissing,
+                    Severity::Error,
+                    location,
+                    format!(
+                        "{missing} is required after {previous} in {message_type}; it is \
+                         missing{next}"
+                    ),
+                )
+                .with_hint(format!(
+                    "write the {missing} segment after {previous}, as the {message_type} \
+                     message structure requires"
+                )),
+            );
+        } else {
+            let (location, text) = match (&mismatch.found, at) {
+                (Some(found), Some(seg)) => (
+                    Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
+                    format!(
+                        "segment {found} is not allowed here in {message_type}; expected {expected}"
+                    ),
+                ),
+                _ => (
+                    Location::segment(last_index, names.last().copied().unwrap_or("MSH")),
+                    format!(
+                        "{message_type} ends after {}; expected {expected}",
+                        names.last().copied().unwrap_or("MSH")
+                    ),
+                ),
+            };
+            findings.push(Finding::new(
+                Code::Hl7SegmentOrder,
+                Severity::Error,
+                location,
+                text,
+            ));
+        }
     }
+    // The HL7 structures of order and result messages make the patient group optional; SS-MIX2
+    // storage does not, since PID-3 is the patient the file is stored under.
+    if !candidates.is_empty() && !pid_reported_missing && message.first("PID").is_none() {
+        findings.push(
+            Finding::new(
+                Code::Hl7SegmentMissing,
+                Severity::Error,
+                Location::segment(1, "MSH"),
+                format!(
+                    "PID is required by SS-MIX2 in {message_type}; it is missing (PID-3 is the \
+                     patient the file is stored under)"
+                ),
+            )
+            .with_hint("write a PID segment with the patient ID in PID-3 after MSH"),
+        );
+    }
+}
 
-    // --- required fields ---------------------------------------------------------------------
-    if !candidates.is_empty() {
-        for segment in message.segments().skip(1) {
-            for (name, field, applies) in required_for(segment.name()) {
-                let required = applies.is_empty() || kinds.iter().all(|k| applies.contains(k));
-                if required && segment.value(*field).is_empty() {
-                    findings.push(Finding::new(
-                        Code::Hl7FieldRequired,
-                        Severity::Error,
-                        segment.field_location(*field),
-                        format!(
-                            "{name}-{field} is required by SS-MIX2 for {} but empty",
-                            kinds_text(&kinds)
-                        ),
-                    ));
-                }
+/// SS-MIX2 required ("R") fields of the kinds the rules follow (only the rows for every kind
+/// when a declared kind contradicts MSH-9).
+fn check_required_fields(subject: &Subject<'_>, findings: &mut Findings) {
+    let Subject { message, kinds, .. } = subject;
+    for segment in message.segments().skip(1) {
+        for (name, field, applies) in required_for(segment.name()) {
+            let required = applies.is_empty()
+                || (!kinds.is_empty() && kinds.iter().all(|k| applies.contains(k)));
+            if required && segment.value(*field).is_empty() {
+                findings.push(Finding::new(
+                    Code::Hl7FieldRequired,
+                    Severity::Error,
+                    segment.field_location(*field),
+                    format!(
+                        "{name}-{field} is required by SS-MIX2 for {} but empty",
+                        if kinds.is_empty() {
+                            "every data kind".to_owned()
+                        } else {
+                            kinds_text(kinds)
+                        }
+                    ),
+                ));
             }
         }
     }
+}
 
-    // --- summary facts -----------------------------------------------------------------------
-    let pid = message.first("PID");
-    let (patient_id, pid_rep) = pid.map(patient_id).unwrap_or((None, 1));
-    let event = kinds.first().and_then(|k| k.event(type_, trigger));
-    let care_field = event.and_then(|e| e.care_date);
-    let care_value = |segment: &Segment<'_>, field: usize| -> String {
-        segment
-            .field(field)
-            .map(|f| f.component(1))
-            .unwrap_or("")
-            .chars()
-            .take(8)
-            .collect()
-    };
-    let care_date = care_field.and_then(|cf| {
-        message
-            .all(cf.segment)
-            .map(|s| care_value(&s, cf.field))
-            .find(|v| !v.is_empty())
-    });
+/// The care-date field of the message's kind starts with a real `YYYYMMDD` date.
+fn check_care_date_format(
+    message: &Message,
+    care_field: Option<ssmix2::FieldRef>,
+    findings: &mut Findings,
+) {
     if let Some(cf) = care_field {
         for segment in message.all(cf.segment) {
             let value = care_value(&segment, cf.field);
@@ -640,50 +924,83 @@ pub(crate) fn check(
             }
         }
     }
-    let first_orc = message.first("ORC");
-    let order_number = first_orc
-        .map(|s| s.field(2).map(|f| f.component(1)).unwrap_or("").to_owned())
-        .filter(|s| !s.is_empty());
-    let department = first_orc
-        .and_then(|s| s.field(17))
-        .map(|f| f.component(1).to_owned())
-        .filter(|s| !s.is_empty())
-        .or_else(|| {
-            message
-                .first("PV1")
-                .map(|s| s.value(10).to_owned())
-                .filter(|s| !s.is_empty())
-        });
+}
 
-    // --- file-name cross-checks --------------------------------------------------------------
-    if let Some(file) = &file {
-        match (&patient_id, pid) {
-            (Some(id), Some(pid)) if *id != file.patient_id => {
-                let mut location = pid.field_location(3);
-                location.repetition = Some(pid_rep);
-                location.component = Some(1);
-                findings.push(
-                    Finding::new(
-                        Code::Ssmix2PatientId,
-                        Severity::Error,
-                        location,
-                        format!(
-                            "PID-3 patient ID {id:?} differs from the file name's {:?}",
-                            file.patient_id
-                        ),
-                    )
-                    .with_hint("the file name, storage path and PID-3 must name the same patient"),
-                );
-            }
-            _ => {}
+/// PID-3.1 fits SS-MIX2 storage: at most [`MAX_PATIENT_ID`] characters.
+fn check_patient_id_length(subject: &Subject<'_>, facts: &Facts<'_>, findings: &mut Findings) {
+    // SS-MIX2 keys storage on the patient ID: at most 15 characters (the file name's first
+    // field, the index database's PatientID VARCHAR(15)).
+    if let (Some(id), Some(pid)) = (&facts.patient_id, &facts.pid)
+        && !subject.candidates.is_empty()
+        && id.chars().count() > MAX_PATIENT_ID
+    {
+        let location = facts.patient_id_location(pid);
+        findings.push(
+            Finding::new(
+                Code::Ssmix2PatientIdLength,
+                lenient_severity(subject.strictness),
+                location,
+                format!(
+                    "PID-3 patient ID {id:?} has {} characters; SS-MIX2 storage allows at most \
+                     {MAX_PATIENT_ID} (file name, storage path, index)",
+                    id.chars().count()
+                ),
+            )
+            .with_hint("send the facility's patient ID of at most 15 characters in PID-3.1"),
+        );
+    }
+}
+
+/// The SS-MIX2 file name against the content: patient ID = PID-3, care date = the data
+/// kind's source field, order number = ORC-2 (order and result kinds), a 15-digit order number.
+fn check_file_name(
+    subject: &Subject<'_>,
+    facts: &Facts<'_>,
+    file: &FileName,
+    kind_mismatch: bool,
+    care_field: Option<ssmix2::FieldRef>,
+    findings: &mut Findings,
+) {
+    match (&facts.patient_id, &facts.pid) {
+        (Some(id), Some(pid)) if *id != file.patient_id => {
+            let location = facts.patient_id_location(pid);
+            findings.push(
+                Finding::new(
+                    Code::Ssmix2PatientId,
+                    Severity::Error,
+                    location,
+                    format!(
+                        "PID-3 patient ID {id:?} differs from the file name's {:?}",
+                        file.patient_id
+                    ),
+                )
+                .with_hint("the file name, storage path and PID-3 must name the same patient"),
+            );
         }
-        check_care_date(message, file, care_field, findings);
-        if let (Some(orc), Some(order)) = (first_orc, &order_number)
-            && *order != file.order_number
-        {
-            findings.push(Finding::new(
+        _ => {}
+    }
+    if !kind_mismatch {
+        check_care_date(
+            subject.message,
+            file,
+            care_field,
+            subject.strictness,
+            findings,
+        );
+    }
+    // Updates (_1 → _2) and deletions (_0) are keyed on the file name's order number, so
+    // for order and result kinds it must be ORC-2 (PPR-01 keeps every disease in one file
+    // under 999999999999999, whatever its ORCs say).
+    let kinds = &subject.kinds;
+    let keyed_on_orc2 = !kinds.is_empty() && kinds.iter().all(|k| ORDER_FILE_KINDS.contains(k));
+    if keyed_on_orc2
+        && let (Some(orc), Some(order)) = (&facts.first_orc, &facts.order_number)
+        && !same_order_number(order, &file.order_number)
+    {
+        findings.push(
+            Finding::new(
                 Code::Ssmix2OrderNumber,
-                Severity::Warning,
+                lenient_severity(subject.strictness),
                 Location {
                     component: Some(1),
                     ..orc.field_location(2)
@@ -692,19 +1009,34 @@ pub(crate) fn check(
                     "ORC-2 order number {order:?} differs from the file name's {:?}",
                     file.order_number
                 ),
-            ));
-        }
-        if file.order_number.len() != 15 || !file.order_number.bytes().all(|b| b.is_ascii_digit()) {
-            findings.push(Finding::new(
-                Code::Ssmix2FileName,
-                Severity::Warning,
-                Location::default(),
-                format!("order number {:?} is not 15 digits; SS-MIX2 writers zero-pad ORC-2 to 15 digits", file.order_number),
-            ));
-        }
+            )
+            .with_hint(
+                "updates and deletions are keyed on the order number: name the file with \
+                 ORC-2 (zero-padded to 15 digits)",
+            ),
+        );
     }
+    if file.order_number.len() != 15 || !file.order_number.bytes().all(|b| b.is_ascii_digit()) {
+        findings.push(Finding::new(
+            Code::Ssmix2FileName,
+            Severity::Warning,
+            Location::default(),
+            format!(
+                "order number {:?} is not 15 digits; SS-MIX2 writers zero-pad ORC-2 to 15 digits",
+                file.order_number
+            ),
+        ));
+    }
+}
 
-    // --- charset policy and strict JIS X 0208 ------------------------------------------------
+/// The SS-MIX2 charset policy (ISO-2022-JP), then every character outside strict JIS X 0208,
+/// unless the text is garbled (a decode failure) or provably clean.
+fn check_characters(
+    bytes: &[u8],
+    parsed: &super::Parsed,
+    message: &Message,
+    findings: &mut Findings,
+) {
     if message.charset() != Charset::Iso2022Jp && !message.text().is_ascii() {
         findings.push(Finding::new(
             Code::Ssmix2Charset,
@@ -737,19 +1069,219 @@ pub(crate) fn check(
     if !garbled && !provably_clean {
         lint_characters(message, findings);
     }
+}
 
-    Some(Hl7Summary {
-        message_type,
-        message_structure: Some(structure.to_owned()).filter(|s| !s.is_empty()),
-        control_id: Some(control_id.to_owned()).filter(|s| !s.is_empty()),
-        charset: message.charset(),
-        patient_id,
-        candidate_data_kinds: candidates,
-        care_date,
-        order_number,
-        department,
-        message_datetime: Some(datetime.to_owned()).filter(|s| !s.is_empty()),
-    })
+/// The care-date field of the kinds the rules follow (else of the message's own kind).
+fn care_field_of(
+    kinds: &[DataKind],
+    candidates: &[DataKind],
+    type_: &str,
+    trigger: &str,
+) -> Option<ssmix2::FieldRef> {
+    kinds
+        .first()
+        .or(candidates.first())
+        .and_then(|k| k.event(type_, trigger))
+        .and_then(|e| e.care_date)
+}
+
+/// An HL7 v2.5 data type a field is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DataType {
+    /// Date `YYYY[MM[DD]]`.
+    Dt,
+    /// Time stamp / date-time `YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]` (TS.1 is a DTM).
+    Ts,
+    /// Numeric: an optional sign, digits, an optional decimal point.
+    Nm,
+}
+
+impl DataType {
+    fn name(self) -> &'static str {
+        match self {
+            DataType::Dt => "DT (YYYY[MM[DD]])",
+            DataType::Ts => "TS/DTM (YYYY[MM[DD[HH[MM[SS[.SSSS]]]]]][+ZZZZ])",
+            DataType::Nm => "NM (a number such as -1.5)",
+        }
+    }
+
+    fn accepts(self, value: &str) -> bool {
+        match self {
+            DataType::Dt => {
+                [4, 6, 8].contains(&value.len())
+                    && !value.contains(['+', '-', '.'])
+                    && is_hl7_ts(value)
+            }
+            DataType::Ts => is_hl7_ts(value),
+            DataType::Nm => is_hl7_nm(value),
+        }
+    }
+
+    /// OBX-2 value type → the type OBX-5 must have (only those SS-MIX2 data rely on).
+    fn of_value_type(code: &str) -> Option<DataType> {
+        match code {
+            "NM" => Some(DataType::Nm),
+            "DT" => Some(DataType::Dt),
+            "TS" | "DTM" => Some(DataType::Ts),
+            _ => None,
+        }
+    }
+}
+
+/// HL7 NM: `[+|-]digits[.digits]`, with at least one digit.
+fn is_hl7_nm(value: &str) -> bool {
+    let unsigned = value.strip_prefix(['+', '-']).unwrap_or(value);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    !(whole.is_empty() && fraction.is_empty())
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Date and time fields of the segments SS-MIX2 stores, with their HL7 v2.5 types; the first
+/// component is checked (TS.1, DR.1 for SPM-17). MSH-7 has its own code (`HL7-MSH-DATETIME`)
+/// and a kind's care-date field its own finding, so neither is listed or checked twice.
+const TYPED_FIELDS: &[(&str, usize, DataType)] = &[
+    ("EVN", 2, DataType::Ts),
+    ("EVN", 3, DataType::Ts),
+    ("EVN", 6, DataType::Ts),
+    ("PID", 7, DataType::Ts),
+    ("PID", 29, DataType::Ts),
+    ("PID", 33, DataType::Ts),
+    ("PV1", 44, DataType::Ts),
+    ("PV1", 45, DataType::Ts),
+    ("PV2", 8, DataType::Ts),
+    ("PV2", 9, DataType::Ts),
+    ("PV2", 47, DataType::Ts),
+    ("AL1", 6, DataType::Dt),
+    ("IN1", 12, DataType::Dt),
+    ("IN1", 13, DataType::Dt),
+    ("ORC", 9, DataType::Ts),
+    ("ORC", 15, DataType::Ts),
+    ("TQ1", 7, DataType::Ts),
+    ("TQ1", 8, DataType::Ts),
+    ("RXA", 3, DataType::Ts),
+    ("RXA", 4, DataType::Ts),
+    ("SPM", 17, DataType::Ts),
+    ("SPM", 18, DataType::Ts),
+    ("OBR", 7, DataType::Ts),
+    ("OBR", 8, DataType::Ts),
+    ("OBR", 22, DataType::Ts),
+    ("OBX", 14, DataType::Ts),
+    ("OBX", 19, DataType::Ts),
+    ("PRB", 2, DataType::Ts),
+    ("PRB", 7, DataType::Ts),
+    ("PRB", 16, DataType::Ts),
+];
+
+/// Field values against the HL7 data types JAHIS / SS-MIX2 rely on: dates and time stamps
+/// (month and day ranges included) in [`TYPED_FIELDS`], and OBX-5 against OBX-2 (NM, DT, TS).
+/// Error strict, warning lenient.
+fn check_data_types(
+    message: &Message,
+    care_field: Option<ssmix2::FieldRef>,
+    strictness: Strictness,
+    findings: &mut Findings,
+) {
+    let mut report =
+        |segment: &Segment<'_>, field: usize, value: &str, data_type: DataType, why: String| {
+            findings.push(
+                Finding::new(
+                    Code::Hl7FieldDatatype,
+                    lenient_severity(strictness),
+                    Location {
+                        component: Some(1),
+                        ..segment.field_location(field)
+                    },
+                    format!(
+                        "{}-{field} {value:?} is not a valid {}{why}",
+                        segment.name(),
+                        data_type.name()
+                    ),
+                )
+                .with_hint(match data_type {
+                    DataType::Nm => {
+                        "send the number alone (units go in OBX-6, flags in OBX-8), or \
+                                 declare another value type in OBX-2"
+                    }
+                    DataType::Dt | DataType::Ts => {
+                        "write dates as YYYYMMDD[HHMM[SS]] with a real month (01-12) and day"
+                    }
+                }),
+            );
+        };
+    for segment in message.segments().skip(1) {
+        let name = segment.name();
+        for (_, field, data_type) in TYPED_FIELDS.iter().filter(|(s, _, _)| *s == name) {
+            let is_care_field =
+                care_field.is_some_and(|cf| cf.segment == name && cf.field == *field);
+            let value = segment.field(*field).map(|f| f.component(1)).unwrap_or("");
+            if !is_care_field && !value.is_empty() && !data_type.accepts(value) {
+                report(&segment, *field, value, *data_type, String::new());
+            }
+        }
+        if name == "OBX" {
+            let value_type = segment.field(2).map(|f| f.component(1)).unwrap_or("");
+            if let Some(data_type) = DataType::of_value_type(value_type)
+                && let Some(field) = segment.field(5)
+            {
+                for repetition in field.repetitions() {
+                    let value = repetition.component(1);
+                    if !value.is_empty() && !data_type.accepts(value) {
+                        let why = format!(" (OBX-2 declares the value type {value_type})");
+                        report(&segment, 5, value, data_type, why);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// ORC-2 names the same order as a file name's order number: equal, or the file name holds
+/// the digits of ORC-2 zero-padded to 15 (what SS-MIX2 writers do).
+fn same_order_number(orc2: &str, in_file_name: &str) -> bool {
+    orc2 == in_file_name
+        || (orc2.len() < 15
+            && orc2.bytes().all(|b| b.is_ascii_digit())
+            && in_file_name.len() == 15
+            && in_file_name.ends_with(orc2)
+            && in_file_name
+                .get(..15 - orc2.len())
+                .is_some_and(|padding| padding.bytes().all(|b| b == b'0')))
+}
+
+/// The segment whose absence explains a grammar mismatch, if one does: written where the
+/// message went wrong, it lets the grammar read on past the segment it refused (or, at the end
+/// of the message, complete it), and it does not occur further on (then the problem is the
+/// order, which `HL7-SEGMENT-ORDER` reports). Of several, the one that reads on furthest.
+fn missing_segment(grammar: &Grammar, names: &[&str], mismatch: &Mismatch) -> Option<String> {
+    let at = mismatch.index.min(names.len());
+    let (before, after) = names.split_at(at);
+    let mut best: Option<(usize, &String)> = None;
+    for candidate in &mismatch.expected {
+        let is_segment =
+            candidate.len() == 3 && candidate.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !is_segment || after.contains(&candidate.as_str()) {
+            continue;
+        }
+        let trial: Vec<&str> = before
+            .iter()
+            .copied()
+            .chain(std::iter::once(candidate.as_str()))
+            .chain(after.iter().copied())
+            .collect();
+        let reached = match grammar.check(&trial) {
+            Ok(()) => usize::MAX,
+            Err(m) => m.index,
+        };
+        let enough = match mismatch.found {
+            Some(_) => reached > at + 1,
+            None => reached == usize::MAX,
+        };
+        if enough && best.is_none_or(|(b, _)| reached > b) {
+            best = Some((reached, candidate));
+        }
+    }
+    best.map(|(_, name)| name.clone())
 }
 
 fn kinds_text(kinds: &[DataKind]) -> String {
@@ -777,6 +1309,7 @@ fn check_care_date(
     message: &Message,
     file: &FileName,
     care_field: Option<ssmix2::FieldRef>,
+    strictness: Strictness,
     findings: &mut Findings,
 ) {
     let kind = file.data_kind;
@@ -800,23 +1333,23 @@ fn check_care_date(
             let mut seen = false;
             for segment in message.all(cf.segment) {
                 seen = true;
-                let value: String = segment
-                    .field(cf.field)
-                    .map(|f| f.component(1))
-                    .unwrap_or("")
-                    .chars()
-                    .take(8)
-                    .collect();
+                let value = care_value(&segment, cf.field);
                 let location = segment.field_location(cf.field);
                 if value.is_empty() {
-                    findings.push(Finding::new(
-                        Code::Ssmix2CareDate,
-                        Severity::Warning,
-                        location,
-                        format!(
-                            "{cf} is empty, so the file name's care date {date} cannot be verified"
-                        ),
-                    ));
+                    findings.push(
+                        Finding::new(
+                            Code::Ssmix2CareDate,
+                            lenient_severity(strictness),
+                            location,
+                            format!(
+                                "{cf} is empty, so the file name's care date {date} cannot be \
+                                 verified ({kind} takes its care date from {cf})"
+                            ),
+                        )
+                        .with_hint(format!(
+                            "fill {cf} with the care date the file is stored under"
+                        )),
+                    );
                 } else if value != *date {
                     findings.push(Finding::new(
                         Code::Ssmix2CareDate,

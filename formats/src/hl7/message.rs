@@ -439,7 +439,7 @@ fn read_prefix(bytes: &[u8], problems: &mut Vec<ParseError>) -> Result<Prefix, P
     if bytes.first() == Some(&0x0B) {
         problems.push(ParseError::Mllp {
             offset: 0,
-            what: "MLLP start byte 0x0B",
+            what: super::MLLP_START,
         });
         start = 1;
     }
@@ -584,13 +584,13 @@ fn split_segments(data: &[u8], start: usize) -> (Vec<Range<usize>>, Vec<FrameEve
     if data[start..end].ends_with(b"\x1c\r") {
         events.push(FrameEvent::Mllp {
             offset: end - 2,
-            what: "MLLP end byte 0x1C",
+            what: super::MLLP_END,
         });
         end -= 2;
     } else if data[start..end].ends_with(b"\x1c") {
         events.push(FrameEvent::Mllp {
             offset: end - 1,
-            what: "MLLP end byte 0x1C",
+            what: super::MLLP_END,
         });
         end -= 1;
     }
@@ -855,7 +855,7 @@ pub(crate) fn parse(bytes: &[u8], options: &ParseOptions) -> Parsed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Strictness;
+    use crate::{Severity, Strictness};
 
     const ADT: &[u8] = b"MSH|^~\\&|HIS|F|GW|R|20240101120000||ADT^A08^ADT_A01|1|P|2.5||||||~ISO IR87||ISO 2022-1994\rEVN||20240101\rPID|1||123456^^^^PI||\x1b$B45<T\x1b(B^\x1b$BB@O:\x1b(B\r";
 
@@ -889,14 +889,14 @@ mod tests {
 
     #[test]
     fn framing_problems_are_errors_strict_and_warnings_lenient() {
-        let mut bytes = ADT.to_vec();
-        bytes.push(0x1C);
+        let mut bytes = b"\x0b".to_vec();
+        bytes.extend_from_slice(ADT);
         let strict = Message::parse(&bytes, &ParseOptions::default()).unwrap_err();
         assert_eq!(
             strict,
             ParseError::Mllp {
-                offset: ADT.len(),
-                what: "MLLP end byte 0x1C"
+                offset: 0,
+                what: "MLLP start byte 0x0B"
             }
         );
         let lenient = ParseOptions {
@@ -906,6 +906,29 @@ mod tests {
         let m = Message::parse(&bytes, &lenient).unwrap();
         assert_eq!(m.encode(), bytes);
         assert_eq!(m.segment_count(), 3);
+    }
+
+    #[test]
+    fn a_trailing_mllp_end_byte_is_a_warning_even_in_strict_mode() {
+        // Every published SS-MIX2 sample storage file ends with CR + 0x1C.
+        for tail in [&b"\x1c"[..], b"\x1c\r"] {
+            let bytes = [ADT, tail].concat();
+            let parsed = parse(&bytes, &ParseOptions::default());
+            assert_eq!(
+                parsed.problems,
+                vec![ParseError::Mllp {
+                    offset: ADT.len(),
+                    what: "MLLP end byte 0x1C"
+                }]
+            );
+            assert_eq!(
+                parsed.problems[0].severity(Strictness::Strict),
+                Severity::Warning
+            );
+            let m = Message::parse(&bytes, &ParseOptions::default()).unwrap();
+            assert_eq!(m.encode(), bytes);
+            assert_eq!(m.segment_count(), 3);
+        }
     }
 
     #[test]

@@ -39,6 +39,13 @@ use crate::{Charset, Code, Location, Severity, Strictness};
 /// so the cap is what bounds the memory of a check. Larger files get `HL7-TOO-LARGE`, unread.
 pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
 
+/// [`ParseError::Mllp`]'s `what` for a leading MLLP start byte (an error in strict mode).
+pub const MLLP_START: &str = "MLLP start byte 0x0B";
+/// [`ParseError::Mllp`]'s `what` for a trailing MLLP end byte (0x1C, or 0x1C CR) after the
+/// last segment: a warning in both modes, because every published SS-MIX2 sample storage file
+/// ends with CR + 0x1C and a receiver must take files as the standard's own samples are.
+pub const MLLP_END: &str = "MLLP end byte 0x1C";
+
 /// How to parse.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParseOptions {
@@ -211,9 +218,11 @@ impl ParseError {
 
     /// Error or warning under the given strictness. Deviations a receiver can repair without
     /// guessing (framing, spelling, redundant escapes) are warnings in lenient mode; anything
-    /// that loses or misreads characters is always an error.
+    /// that loses or misreads characters is always an error. A trailing MLLP end byte is a
+    /// warning in both modes ([`MLLP_END`]).
     pub fn severity(&self, strictness: Strictness) -> Severity {
         let tolerable = match self {
+            ParseError::Mllp { what, .. } if *what == MLLP_END => return Severity::Warning,
             ParseError::CharsetSpelling { .. }
             | ParseError::LineFeed { .. }
             | ParseError::Mllp { .. }
@@ -256,6 +265,10 @@ impl ParseError {
                 "write MSH-18 as \"~ISO IR87\" and MSH-20 as \"ISO 2022-1994\" (with the spaces)"
             }
             ParseError::LineFeed { .. } => "write segments terminated by CR (0x0D) only",
+            ParseError::Mllp { what, .. } if *what == MLLP_END => {
+                "accepted (the SS-MIX2 sample files end so), but a stored file should end with the \
+                 last segment's CR: drop the trailing 0x1C when writing the file"
+            }
             ParseError::Mllp { .. } => {
                 "strip MLLP framing (0x0B, 0x1C) before storing or uploading"
             }

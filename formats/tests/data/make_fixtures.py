@@ -114,6 +114,8 @@ def main():
     wild = replace(OMP01, 0, "~ISO IR87||ISO 2022-1994", "~ISOIR87||ISO2022-1994")
     write(f"lenient/{OMP01_NAME}", body(wild) + b"\x1c")
     write(f"lenient/{ADT00_NAME}", body(ADT00) + b"\x1c")
+    # Only the trailing 0x1C: a warning in both modes (strict accepts it).
+    write("lenient/trailing-fs.hl7", body(ADT00) + b"\x1c")
 
     # --- broken: one defect class per file ----------------------------------------------------
     base = body(ADT00)
@@ -128,7 +130,6 @@ def main():
     write("broken/unterminated-jis-run.hl7", base.replace(jis("鹿ノ門商事株式会社^D") + b"\r", jis("鹿ノ門商事株式会社")[:-3] + b"\r", 1))
     write("broken/lf-separators.hl7", body(ADT00, term=b"\n"))
     write("broken/crlf-separators.hl7", body(ADT00, term=b"\r\n"))
-    write("broken/trailing-fs.hl7", base + b"\x1c")
     write("broken/missing-final-cr.hl7", base[:-1])
     write("broken/empty-segment.hl7", base.replace(b"\rPV1|", b"\r\rPV1|", 1))
     write("broken/control-tab.hl7", base.replace(b"SEND001", b"SEND\t001", 1))
@@ -166,6 +167,8 @@ def main():
     write("text/bom-utf8.txt", b"\xef\xbb\xbf" + "紹介状\n".encode())
     write("text/nul.txt", b"abc\x00def\n")
     write("text/invalid-utf8.txt", b"line 1\nline \xff2\n")
+    write("text/empty.txt", b"")
+    write("text/bom-only.txt", b"\xef\xbb\xbf")
     write("dicom/preamble.dcm", b"\x00" * 128 + b"DICM\x02\x00\x00\x00UL\x04\x00")
 
     # --- NSIPS (FICTIONAL envelope, see ../../profiles/nsips-fictional-sample.toml) -----------
