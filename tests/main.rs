@@ -5,6 +5,7 @@
 
 mod certificate_trouble;
 mod clinic_upload;
+mod conformance_run;
 mod requirements;
 mod support;
 mod web_view;

@@ -13,7 +13,7 @@ use tempfile::TempDir;
 use crate::support::{Facility, ssmix2_fixtures};
 
 /// Chromium, or `None` (with a note) where it is not installed; under `CI=true` it must be.
-fn chromium() -> Option<PathBuf> {
+pub fn chromium() -> Option<PathBuf> {
     let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
         .map(PathBuf::from)

@@ -2,5 +2,6 @@
 
 mod coverage;
 mod independence;
+mod replay;
 mod report;
 mod uploaders;
