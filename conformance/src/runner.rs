@@ -26,6 +26,9 @@ use crate::report::{
 use crate::suite::SuiteEntry;
 use crate::workdir::{self, Target};
 
+/// The least real time a run of the client command gets before it is killed.
+pub const MIN_DEADLINE_SECONDS: f64 = 30.0;
+
 /// How the runner drives the client.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -306,10 +309,11 @@ async fn execute_scenario(
     };
     work.env.insert("IDLINK_URL".into(), url);
 
-    // Real time allowed per run: the scenario's nominal deadline scaled, never below 10 s (a
-    // process start and a TLS handshake cost real time whatever the scale).
+    // Real time allowed per run: the scenario's nominal deadline scaled, never below 30 s: a
+    // process start and a TLS handshake cost real time whatever the scale, and a client that
+    // ignores the scale waits real seconds (slower, not wrong).
     let deadline =
-        Duration::from_secs_f64((spec.run.deadline.as_secs_f64() * time_scale).max(10.0));
+        Duration::from_secs_f64((spec.run.deadline.as_secs_f64() * time_scale).max(MIN_DEADLINE_SECONDS));
     let mut runs = Vec::new();
     for n in 1..=spec.run.runs {
         center.engine().begin_run(n);

@@ -142,6 +142,7 @@ mod tests {
         assert!(matches("RETRY-*", "retry-503"));
         assert!(matches("*-503", "RETRY-503"));
         assert!(!matches("TLS-*", "RETRY-503"));
-        assert!(matches("cert*/", "certificates/X.toml"));
+        assert!(matches("cert*/*", "certificates/X.toml"));
+        assert!(!matches("cert*/", "certificates/X.toml"), "a pattern with * matches whole");
     }
 }

@@ -33,7 +33,7 @@ fn replayed(name: &str, text: &str) -> String {
     std::fs::write(&path, text).unwrap();
     let scenario = idlink_conformance::replay::replay(&path, "FIELD-1").expect("replays");
     // It loads as a scenario of the shipped suite would (fixtures relative to scenarios/<area>).
-    let base = repo().join("scenarios/replayed");
+    let base = repo().join("scenarios/retry");
     Scenario::from_toml(&scenario, &base.join("FIELD-1.toml"), &base)
         .unwrap_or_else(|e| panic!("the replay is a valid scenario: {e}\n{scenario}"));
     scenario.replace(&path.display().to_string(), "[FILE]")

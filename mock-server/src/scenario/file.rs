@@ -71,7 +71,7 @@ pub struct RunSpec {
     /// multiply `Retry-After`). The runner's `--time-scale` overrides it.
     pub time_scale: f64,
     /// Nominal time the client command may take per run before it is killed (scaled, but never
-    /// below 5 s of real time).
+    /// below 30 s of real time).
     #[serde(deserialize_with = "duration", serialize_with = "ser_duration")]
     pub deadline: Duration,
     /// What a request that no state expects means: `fail` (a verdict) or `record` (journaled).
