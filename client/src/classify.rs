@@ -116,7 +116,14 @@ impl TransportFailure {
             }
             current = e.source();
         }
-        found.unwrap_or(Self::Network { detail: lowest })
+        found.unwrap_or_else(|| match lowest.strip_prefix("invalid peer certificate: ") {
+            // Some connector layers keep only the text of rustls's error (the server's
+            // certificate failed verification); that is a definite answer, not a network fault.
+            Some(reason) => Self::ServerCertificate {
+                detail: reason.to_owned(),
+            },
+            None => Self::Network { detail: lowest },
+        })
     }
 
     fn of_one(e: &(dyn StdError + 'static)) -> Option<Self> {
@@ -262,6 +269,25 @@ impl fmt::Display for TransportFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct Text(&'static str);
+
+    impl fmt::Display for Text {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl StdError for Text {}
+
+    #[test]
+    fn a_server_certificate_failure_known_only_by_its_text_is_final() {
+        let e = Text("invalid peer certificate: certificate expired: verification time 2 (UNIX)");
+        let f = TransportFailure::of_chain(&e);
+        assert_eq!(f.slug(), "server-certificate");
+        assert_eq!(f.class(), ErrorClass::Final);
+    }
     use rustls::AlertDescription;
 
     /// A wrapper error with a source, like reqwest's and hyper-util's.

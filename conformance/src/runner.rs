@@ -312,8 +312,9 @@ async fn execute_scenario(
     // Real time allowed per run: the scenario's nominal deadline scaled, never below 30 s: a
     // process start and a TLS handshake cost real time whatever the scale, and a client that
     // ignores the scale waits real seconds (slower, not wrong).
-    let deadline =
-        Duration::from_secs_f64((spec.run.deadline.as_secs_f64() * time_scale).max(MIN_DEADLINE_SECONDS));
+    let deadline = Duration::from_secs_f64(
+        (spec.run.deadline.as_secs_f64() * time_scale).max(MIN_DEADLINE_SECONDS),
+    );
     let mut runs = Vec::new();
     for n in 1..=spec.run.runs {
         center.engine().begin_run(n);

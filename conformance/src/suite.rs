@@ -143,6 +143,9 @@ mod tests {
         assert!(matches("*-503", "RETRY-503"));
         assert!(!matches("TLS-*", "RETRY-503"));
         assert!(matches("cert*/*", "certificates/X.toml"));
-        assert!(!matches("cert*/", "certificates/X.toml"), "a pattern with * matches whole");
+        assert!(
+            !matches("cert*/", "certificates/X.toml"),
+            "a pattern with * matches whole"
+        );
     }
 }
