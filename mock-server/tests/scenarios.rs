@@ -607,8 +607,7 @@ async fn a_maintenance_window_answers_503_then_lets_uploads_through() {
 
 #[tokio::test]
 async fn a_rate_limit_answers_429_beyond_the_limit() {
-    let text = format!(
-        r#"schema = "idlink-scenario/1"
+    let text = r#"schema = "idlink-scenario/1"
 id = "R"
 title = "t"
 summary = "t"
@@ -616,12 +615,11 @@ summary = "t"
 initial = "limited"
 [[machine.state]]
 name = "limited"
-on = {{ route = "upload" }}
-action = {{ kind = "rate-limit", limit = 1, window = "60s" }}
-"#
-    );
+on = { route = "upload" }
+action = { kind = "rate-limit", limit = 1, window = "60s" }
+"#;
     let center =
-        center_with(Scenario::from_toml(&text, Path::new("r.toml"), &repo()).unwrap()).await;
+        center_with(Scenario::from_toml(text, Path::new("r.toml"), &repo()).unwrap()).await;
     let client = client(&center, WAIT);
     let first = hl7_upload(
         &client,

@@ -29,7 +29,7 @@ use crate::store::{CommitOutcome, Layout, NewDocument, StoredDocument};
 
 impl Received {
     fn stored((doc, replayed): (StoredDocument, bool)) -> Self {
-        Self::Stored(doc, replayed)
+        Self::Stored(Box::new(doc), replayed)
     }
 }
 
@@ -79,6 +79,7 @@ pub(crate) async fn upload(
     };
     match outcome {
         Ok(Received::Stored(doc, replayed)) => {
+            let doc = *doc;
             journal(JournalEvent::Stored {
                 request_id: request_id.0.clone(),
                 receipt_id: doc.receipt.receipt_id.clone(),
@@ -127,8 +128,9 @@ enum BodyAction {
 
 /// What came out of [`receive`] when nothing refused the upload.
 enum Received {
-    /// Stored (or, when the flag is true, an idempotent replay of an earlier upload).
-    Stored(StoredDocument, bool),
+    /// Stored (or, when the flag is true, an idempotent replay of an earlier upload). Boxed:
+    /// the document is large and the other variant is a number.
+    Stored(Box<StoredDocument>, bool),
     /// The body was cut after this many bytes on purpose.
     CutShort(u64),
 }
@@ -337,8 +339,8 @@ async fn receive(
         .await
         .map_err(internal)?
     {
-        CommitOutcome::Stored(doc) => Ok(Received::Stored(doc, false)),
-        CommitOutcome::Replayed(doc) => Ok(Received::Stored(doc, true)),
+        CommitOutcome::Stored(doc) => Ok(Received::Stored(Box::new(doc), false)),
+        CommitOutcome::Replayed(doc) => Ok(Received::Stored(Box::new(doc), true)),
         CommitOutcome::KeyReused(doc) => replay_or_reused(doc, "").map(Received::stored),
         CommitOutcome::Duplicate(doc) => Err(duplicate(doc)),
     }
