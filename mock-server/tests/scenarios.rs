@@ -729,3 +729,65 @@ name = "done"
     assert_eq!(evidence.unexpected().len(), 1);
     center.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_admin_api_loads_a_scenario_and_the_web_view_shows_its_state() {
+    // Arrange
+    let center = MockCenter::start(MockConfig::demo()).await.unwrap();
+    let admin = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", center.admin_url());
+    let text = r#"schema = "idlink-scenario/1"
+id = "ADMIN-LOADED"
+title = "t"
+summary = "t"
+[machine]
+initial = "first"
+[[machine.state]]
+name = "first"
+on = { route = "upload" }
+action = { kind = "problem", code = "maintenance", retry_after = "5s" }
+times = 1
+next = "rest"
+[[machine.state]]
+name = "rest"
+on = { route = "upload" }
+"#;
+    // Act: a broken scenario, then a good one, then one upload
+    let refused = admin
+        .post(url("/admin/scenario"))
+        .bearer_auth(center.admin_token())
+        .body("schema = \"idlink-scenario/1\"\nid = \"X\"\ntitle = \"t\"\nsummary = \"s\"\n[run]\nsede = 1\n")
+        .send()
+        .await
+        .unwrap();
+    let loaded = admin
+        .post(url("/admin/scenario"))
+        .bearer_auth(center.admin_token())
+        .body(text)
+        .send()
+        .await
+        .unwrap();
+    let client = client(&center, WAIT);
+    let first = hl7_upload(&client, &center.mtls_url(), CERT_ACCOUNT, "k1", SAMPLE_OMP01)
+        .send()
+        .await
+        .unwrap();
+    let page = admin
+        .get(url(&format!("/?token={}", center.admin_token())))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(refused.status(), 422);
+    let why = refused.text().await.unwrap();
+    assert!(why.contains("<admin request>:6:1") && why.contains("sede"), "{why}");
+    assert_eq!(loaded.status(), 200);
+    assert_eq!(first.status(), 503);
+    assert!(page.contains("Scenario <code>ADMIN-LOADED</code>"), "{page}");
+    assert!(page.contains("first → rest"), "the states visited: {page}");
+    center.shutdown().await;
+}

@@ -292,6 +292,21 @@ async fn web_view(State(shared): State<Arc<CenterState>>) -> Html<String> {
          vertical-align:top}th{background:#eee}code{font-size:90%}</style></head><body>\n\
          <h1>idlink-mock service center</h1>\n",
     );
+    let status = shared.engine.status();
+    if let Some(scenario) = &status.scenario {
+        let _ = writeln!(
+            page,
+            "<h2>Scenario <code>{}</code></h2>\n<p>state <b>{}</b> · visited {} · actions fired {} · \
+             unexpected requests {} · seed {} · time scale {}</p>",
+            escape(scenario),
+            escape(status.state.as_deref().unwrap_or("-")),
+            escape(&status.visited.join(" → ")),
+            status.fired,
+            status.unexpected,
+            status.seed,
+            status.time_scale,
+        );
+    }
     let documents = shared.store.documents();
     let _ = write!(
         page,
