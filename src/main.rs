@@ -13,17 +13,18 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use idlink_conformance::cli::{self, Cli};
 
-/// The default time scale against storeclient: the suite's nominal seconds become tens of
-/// milliseconds, and storeclient scales its waits the same way (`retry.time_scale`).
-const DEFAULT_TIME_SCALE: &str = "0.02";
-
 fn main() -> ExitCode {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|a| a == "storeclient-adapter") {
         return adapter::main();
     }
-    if args.len() == 1 {
-        args.push("run".into());
+    // No subcommand (`cargo run --release`, or `-- --filter RETRY-*`): `run`.
+    let flag_first = args
+        .get(1)
+        .and_then(|a| a.to_str())
+        .is_some_and(|a| a.starts_with('-') && !["-h", "--help", "-V", "--version"].contains(&a));
+    if args.len() == 1 || flag_first {
+        args.insert(1, "run".into());
     }
     let is_run = args.get(1).is_some_and(|a| a == "run");
     let given = |args: &[std::ffi::OsString], flag: &str| {
@@ -32,9 +33,6 @@ fn main() -> ExitCode {
                 .is_some_and(|a| a == flag || a.starts_with(&format!("{flag}=")))
         })
     };
-    if is_run && !given(&args, "--client-cmd") && !given(&args, "--time-scale") {
-        args.extend(["--time-scale".into(), DEFAULT_TIME_SCALE.into()]);
-    }
     if is_run && !given(&args, "--suite") && !std::path::Path::new("scenarios").is_dir() {
         args.extend([
             "--suite".into(),

@@ -148,7 +148,11 @@ fn junit_and_json_reports_of_a_real_run_are_stable() {
         .arg(out.path().join("j.xml"))
         .output()
         .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stdout));
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
     let read = |name: &str| redact(&std::fs::read_to_string(out.path().join(name)).unwrap());
     insta::assert_snapshot!("conformance_run_junit", read("j.xml"));
     insta::assert_snapshot!("conformance_run_json", read("r.json"));

@@ -110,12 +110,35 @@ pub fn main(cli: Cli, default_client: Option<String>) -> anyhow::Result<u8> {
     }
 }
 
+/// The time scale when the suite runs against our own storeclient (which scales its waits by
+/// `IDLINK_TIME_SCALE`) and no `--time-scale` was given: nominal seconds become tens of ms.
+pub const STORECLIENT_TIME_SCALE: f64 = 0.02;
+
+/// The default client command: `idlink-harness storeclient-adapter` from the same build
+/// directory, when it was built (`cargo build --release` builds both).
+pub fn sibling_storeclient_adapter() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let sibling = exe.with_file_name(format!("idlink-harness{}", std::env::consts::EXE_SUFFIX));
+    sibling.is_file().then(|| {
+        format!(
+            "'{}' storeclient-adapter",
+            sibling.display().to_string().replace('\'', "'\\''")
+        )
+    })
+}
+
 fn run(args: RunArgs, default_client: Option<String>) -> anyhow::Result<u8> {
-    let Some(client_command) = args.client_cmd.clone().or(default_client) else {
-        anyhow::bail!(
+    let (client_command, time_scale) = match (args.client_cmd.clone(), default_client) {
+        (Some(command), _) => (command, args.time_scale),
+        (None, Some(storeclient)) => (
+            storeclient,
+            Some(args.time_scale.unwrap_or(STORECLIENT_TIME_SCALE)),
+        ),
+        (None, None) => anyhow::bail!(
             "no client command: give --client-cmd 'your-uploader ...' (see docs/conformance.md), or run the suite against storeclient with `cargo run --release`"
-        );
+        ),
     };
+    let args = RunArgs { time_scale, ..args };
     if let Some(scale) = args.time_scale
         && !(scale > 0.0 && scale <= 100.0)
     {

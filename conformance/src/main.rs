@@ -13,7 +13,8 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { cli::EXIT_USAGE } else { 0 });
         }
     };
-    match cli::main(cli, None) {
+    // Without --client-cmd: our storeclient, when the harness binary was built beside this one.
+    match cli::main(cli, cli::sibling_storeclient_adapter()) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("idlink-conformance: {e:#}");

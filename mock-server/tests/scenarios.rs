@@ -768,10 +768,16 @@ on = { route = "upload" }
         .await
         .unwrap();
     let client = client(&center, WAIT);
-    let first = hl7_upload(&client, &center.mtls_url(), CERT_ACCOUNT, "k1", SAMPLE_OMP01)
-        .send()
-        .await
-        .unwrap();
+    let first = hl7_upload(
+        &client,
+        &center.mtls_url(),
+        CERT_ACCOUNT,
+        "k1",
+        SAMPLE_OMP01,
+    )
+    .send()
+    .await
+    .unwrap();
     let page = admin
         .get(url(&format!("/?token={}", center.admin_token())))
         .send()
@@ -784,10 +790,16 @@ on = { route = "upload" }
     // Assert
     assert_eq!(refused.status(), 422);
     let why = refused.text().await.unwrap();
-    assert!(why.contains("<admin request>:6:1") && why.contains("sede"), "{why}");
+    assert!(
+        why.contains("<admin request>:6:1") && why.contains("sede"),
+        "{why}"
+    );
     assert_eq!(loaded.status(), 200);
     assert_eq!(first.status(), 503);
-    assert!(page.contains("Scenario <code>ADMIN-LOADED</code>"), "{page}");
+    assert!(
+        page.contains("Scenario <code>ADMIN-LOADED</code>"),
+        "{page}"
+    );
     assert!(page.contains("first → rest"), "the states visited: {page}");
     center.shutdown().await;
 }
