@@ -184,7 +184,7 @@ pub async fn serve(plan: ServePlan) -> anyhow::Result<()> {
     let signals = StopSignals::register()?;
     let manifest = plan.pki_dir.join(idlink_certs::manifest::MANIFEST_FILE);
     let pki_generated = !manifest.exists();
-    let center = if pki_generated {
+    let builder = if pki_generated {
         let facility = plan
             .config
             .accounts
@@ -205,29 +205,18 @@ pub async fn serve(plan: ServePlan) -> anyhow::Result<()> {
         let pki = builder.build().context("cannot generate the test PKI")?;
         pki.write_to(&plan.pki_dir, idlink_certs::DEFAULT_P12_PASSWORD)
             .with_context(|| format!("cannot write the PKI to {}", plan.pki_dir.display()))?;
-        let mut builder = MockCenter::builder(plan.config.clone())
-            .pki(pki)
-            .ports(plan.ports);
-        if let Some(scenario) = &plan.scenario {
-            builder = builder.scenario(scenario.clone());
-        }
-        if let Some(scale) = plan.time_scale {
-            builder = builder.time_scale(scale);
-        }
-        builder.start().await?
+        MockCenter::builder(plan.config.clone()).pki(pki)
     } else {
-        let material = TlsMaterial::from_pki_dir(&plan.pki_dir)?;
-        let mut builder = MockCenter::builder(plan.config.clone())
-            .tls(material)
-            .ports(plan.ports);
-        if let Some(scenario) = &plan.scenario {
-            builder = builder.scenario(scenario.clone());
-        }
-        if let Some(scale) = plan.time_scale {
-            builder = builder.time_scale(scale);
-        }
-        builder.start().await?
+        MockCenter::builder(plan.config.clone()).tls(TlsMaterial::from_pki_dir(&plan.pki_dir)?)
     };
+    let mut builder = builder.ports(plan.ports);
+    if let Some(scenario) = &plan.scenario {
+        builder = builder.scenario(scenario.clone());
+    }
+    if let Some(scale) = plan.time_scale {
+        builder = builder.time_scale(scale);
+    }
+    let center = builder.start().await?;
 
     let mut kits = std::collections::BTreeMap::new();
     for account in &plan.config.accounts {
