@@ -4,7 +4,10 @@
 //! variables (docs/conformance.md), exactly as it runs a vendor's uploader. This adapter is that
 //! command for our own client: it writes a `storeclient.toml` and one metadata sidecar per
 //! document from the variables and the manifest, then runs storeclient's own program (in this
-//! process, which the runner started) and returns its exit code.
+//! process, which the runner started) and returns its exit code. In folder mode
+//! (`IDLINK_CLIENT_MODE=folder`) the documents are already in `IDLINK_OUTBOX_DIR`: the sidecars go
+//! next to them, the spool is the work directory (its `outbox/`), and storeclient `watch`es it
+//! until the runner sends SIGTERM.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -95,21 +98,41 @@ fn run() -> anyhow::Result<ExitCode> {
     let config_path = dir.join("storeclient.toml");
     std::fs::write(&config_path, config)
         .with_context(|| format!("cannot write {}", config_path.display()))?;
-    let mut args: Vec<std::ffi::OsString> = vec![
-        "storeclient".into(),
-        "--config".into(),
-        config_path.into(),
-        "upload".into(),
-    ];
-    for doc in &manifest.documents {
-        write_sidecar(doc)?;
-        args.push(doc.path.clone().into());
+    let mut args: Vec<std::ffi::OsString> =
+        vec!["storeclient".into(), "--config".into(), config_path.into()];
+    if std::env::var("IDLINK_CLIENT_MODE").is_ok_and(|m| m == "folder") {
+        let outbox = PathBuf::from(var("IDLINK_OUTBOX_DIR")?);
+        let spool = outbox
+            .parent()
+            .context("IDLINK_OUTBOX_DIR has no parent folder")?
+            .to_owned();
+        for doc in &manifest.documents {
+            let name = doc
+                .path
+                .file_name()
+                .context("a manifest path has no file name")?;
+            write_sidecar(doc, &outbox.join(name))?;
+        }
+        let poll = (5.0 * scale).max(0.05);
+        args.extend([
+            "watch".into(),
+            "--spool".into(),
+            spool.into(),
+            "--poll-seconds".into(),
+            poll.to_string().into(),
+        ]);
+    } else {
+        args.push("upload".into());
+        for doc in &manifest.documents {
+            write_sidecar(doc, &doc.path)?;
+            args.push(doc.path.clone().into());
+        }
     }
     Ok(storeclient::entry::main(args))
 }
 
-/// `DOCUMENT.meta.toml` next to the document: what the manifest says about it.
-fn write_sidecar(doc: &Document) -> anyhow::Result<()> {
+/// `DOCUMENT.meta.toml` next to `document`: what the manifest says about it.
+fn write_sidecar(doc: &Document, document: &Path) -> anyhow::Result<()> {
     let mut text = format!(
         "kind = {}\npatient = {}\n",
         quoted(&doc.kind),
@@ -125,7 +148,7 @@ fn write_sidecar(doc: &Document) -> anyhow::Result<()> {
             text.push_str(&format!("{key} = {}\n", quoted(value)));
         }
     }
-    let path = sidecar(&doc.path);
+    let path = sidecar(document);
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 

@@ -51,6 +51,10 @@ pub struct RunArgs {
     /// Only scenarios whose ID or path matches (substring or `*` pattern; commas for several).
     #[arg(long, value_name = "PATTERN")]
     pub filter: Option<String>,
+    /// `command` (run once per run, must exit) or `folder` (a daemon: the documents are put in
+    /// IDLINK_OUTBOX_DIR, the runner stops it with SIGTERM when they are delivered).
+    #[arg(long, value_name = "MODE", default_value = "command", value_parser = ["command", "folder"])]
+    pub client_mode: String,
     /// Scenarios run at the same time.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub jobs: usize,
@@ -173,6 +177,7 @@ fn run(args: RunArgs, default_client: Option<String>) -> anyhow::Result<u8> {
         time_scale: args.time_scale,
         seed: args.seed,
         keep_dir: args.keep_dir.clone(),
+        folder_mode: args.client_mode == "folder",
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let report = runtime.block_on(runner::run_suite(entries, config, on_finished));

@@ -117,14 +117,105 @@ pub async fn run(
     })
 }
 
-/// SIGKILL to the process group led by `pid` (the command was made a group leader).
+/// SIGKILL to the process group led by `pid` (the command was made a group leader). `kill`
+/// from the system: no libc dependency for one call; failure means the group is already gone.
 fn kill_group(pid: Option<u32>) {
+    signal_group(pid, "-KILL");
+}
+
+/// Runs a daemon (`--client-mode folder`): `sh -c command` until `done` resolves (every
+/// document stored, or the center quiet) or `deadline`, then SIGTERM to its process group, 5 s
+/// of grace, SIGKILL. Returns what it did like [`run`]; `timed_out` means the deadline ended it.
+pub async fn run_daemon(
+    command: &str,
+    dir: &Path,
+    env: &BTreeMap<String, String>,
+    deadline: Duration,
+    done: impl std::future::Future<Output = ()>,
+) -> Result<Finished, SpawnError> {
+    let spawn_error = |source| SpawnError {
+        command: command.to_owned(),
+        dir: dir.display().to_string(),
+        source,
+    };
+    let (mut reader, writer) = std::io::pipe().map_err(spawn_error)?;
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .envs(env)
+        .stdin(std::process::Stdio::null())
+        .stdout(writer.try_clone().map_err(spawn_error)?)
+        .stderr(writer)
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    cmd.process_group(0);
+    let started = Instant::now();
+    let mut child = cmd.spawn().map_err(spawn_error)?;
+    drop(cmd);
+    let collector = tokio::task::spawn_blocking(move || {
+        let mut kept = Vec::new();
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            let room = OUTPUT_LIMIT.saturating_sub(kept.len());
+            kept.extend_from_slice(&chunk[..n.min(room)]);
+        }
+        kept
+    });
+    let pid = child.id();
+    let mut timed_out = false;
+    let status = tokio::select! {
+        status = child.wait() => status.ok(),
+        _ = done => None,
+        _ = tokio::time::sleep(deadline) => {
+            timed_out = true;
+            None
+        }
+    };
+    let status = match status {
+        Some(status) => Some(status),
+        None => {
+            signal_group(pid, "-TERM");
+            match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
+                Ok(status) => status.ok(),
+                Err(_) => {
+                    kill_group(pid);
+                    child.wait().await.ok()
+                }
+            }
+        }
+    };
+    kill_group(pid);
+    let kept = tokio::time::timeout(Duration::from_secs(5), collector)
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    #[cfg(unix)]
+    let signal = {
+        use std::os::unix::process::ExitStatusExt as _;
+        status.and_then(|s| s.signal())
+    };
+    #[cfg(not(unix))]
+    let signal = None;
+    Ok(Finished {
+        exit_code: status.and_then(|s| s.code()),
+        signal,
+        timed_out,
+        duration: started.elapsed(),
+        output: String::from_utf8_lossy(&kept).into_owned(),
+    })
+}
+
+/// Sends `signal` (e.g. `-TERM`) to the process group led by `pid`.
+fn signal_group(pid: Option<u32>, signal: &str) {
     #[cfg(unix)]
     if let Some(pid) = pid {
-        // `kill` from the system: no libc dependency for one call; failure means the group is
-        // already gone.
         let _ = std::process::Command::new("kill")
-            .args(["-KILL", "--", &format!("-{pid}")])
+            .args([signal, "--", &format!("-{pid}")])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .status();

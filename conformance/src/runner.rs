@@ -44,6 +44,8 @@ pub struct RunConfig {
     pub seed: Option<u64>,
     /// Where work directories go (kept for inspection); `None`: temporary, deleted.
     pub keep_dir: Option<PathBuf>,
+    /// `--client-mode folder`: the command is a daemon watching `IDLINK_OUTBOX_DIR`.
+    pub folder_mode: bool,
 }
 
 /// Test PKIs, generated once per run and shared by every scenario (RSA keys take seconds).
@@ -136,7 +138,12 @@ pub async fn run_suite(
         },
         suite: config.suite.display().to_string(),
         client_command: config.client_command.clone(),
-        client_mode: "command".into(),
+        client_mode: if config.folder_mode {
+            "folder"
+        } else {
+            "command"
+        }
+        .into(),
         seed: config.seed.unwrap_or(0),
         time_scale,
         scaled: scenarios.iter().any(|s| s.time_scale != 1.0),
@@ -292,6 +299,7 @@ async fn execute_scenario(
         password: &password,
         time_scale,
         seed,
+        folder_mode: config.folder_mode,
     };
     let mut work =
         workdir::prepare(scenario, &work_dir, &placeholder).map_err(|e| e.to_string())?;
@@ -315,12 +323,20 @@ async fn execute_scenario(
     let deadline = Duration::from_secs_f64(
         (spec.run.deadline.as_secs_f64() * time_scale).max(MIN_DEADLINE_SECONDS),
     );
+    if config.folder_mode {
+        drop_into_outbox(&work, scenario)?;
+    }
     let mut runs = Vec::new();
     for n in 1..=spec.run.runs {
         center.engine().begin_run(n);
-        let finished = execute::run(&config.client_command, &work.dir, &work.env, deadline)
-            .await
-            .map_err(|e| e.to_string())?;
+        let finished = if config.folder_mode {
+            let quiet = Duration::from_secs_f64((60.0 * time_scale).max(3.0));
+            let done = delivered_or_quiet(&center, work.digests.values().cloned().collect(), quiet);
+            execute::run_daemon(&config.client_command, &work.dir, &work.env, deadline, done).await
+        } else {
+            execute::run(&config.client_command, &work.dir, &work.env, deadline).await
+        }
+        .map_err(|e| e.to_string())?;
         runs.push(finished);
     }
     // Let requests still in flight on the center finish journaling (bounded, event-driven).
@@ -344,6 +360,7 @@ async fn execute_scenario(
         runs: &runs,
         secrets: &work.secrets,
         time_scale,
+        folder_mode: config.folder_mode,
     };
     let mut expectations = grade::grade(&observed);
     for e in &mut expectations {
@@ -408,6 +425,59 @@ async fn execute_scenario(
         actions_fired,
         states_visited,
     })
+}
+
+/// Folder mode: every document of the manifest is put into `IDLINK_OUTBOX_DIR` before the
+/// daemon starts, each written as `NAME.part` and renamed, so a watcher never sees half a file.
+fn drop_into_outbox(work: &workdir::Workdir, scenario: &Scenario) -> Result<(), String> {
+    let outbox = work.dir.join("outbox");
+    std::fs::create_dir_all(&outbox)
+        .map_err(|e| format!("cannot create {}: {e}", outbox.display()))?;
+    for doc in &scenario.spec.documents {
+        let Some(bytes) = work.documents.get(&doc.name) else {
+            continue;
+        };
+        let name = work
+            .file_names
+            .get(&doc.name)
+            .cloned()
+            .unwrap_or_else(|| doc.name.clone());
+        let part = outbox.join(format!("{name}.part"));
+        let target = outbox.join(&name);
+        std::fs::write(&part, bytes)
+            .and_then(|()| std::fs::rename(&part, &target))
+            .map_err(|e| format!("cannot drop {} into the outbox: {e}", target.display()))?;
+    }
+    Ok(())
+}
+
+/// Resolves when the daemon's work looks finished: every digest is stored and the center then
+/// saw nothing for `settle` (a client that lost an answer retries to learn its receipt), or,
+/// while documents are missing, the center saw nothing for `quiet`.
+async fn delivered_or_quiet(center: &MockCenter, digests: Vec<String>, quiet: Duration) {
+    let settle = quiet / 3;
+    loop {
+        let stored: std::collections::BTreeSet<String> = center
+            .store()
+            .documents()
+            .into_iter()
+            .map(|d| d.receipt.sha256)
+            .collect();
+        let wait = if digests.iter().all(|d| stored.contains(d)) {
+            settle
+        } else {
+            quiet
+        };
+        let last = center.journal().recent(1).first().map_or(0, |e| e.seq);
+        if center
+            .journal()
+            .wait_for(|e| e.seq > last, wait)
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
 }
 
 /// Waits until no request is in flight: every `request` entry has its `response` or its

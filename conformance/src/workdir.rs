@@ -76,6 +76,8 @@ pub struct Workdir {
     pub digests: HashMap<String, String>,
     /// Strings that must never appear in the command's output.
     pub secrets: Vec<String>,
+    /// Document name → the file name it was written under.
+    pub file_names: BTreeMap<String, String>,
 }
 
 /// Everything the runner knows about the listener and the account, to write down.
@@ -91,6 +93,8 @@ pub struct Target<'a> {
     pub time_scale: f64,
     /// The run's seed.
     pub seed: u64,
+    /// `--client-mode folder`.
+    pub folder_mode: bool,
 }
 
 /// The PKCS#12 password handed to the client (a test secret, redacted from output).
@@ -163,6 +167,7 @@ pub fn prepare(
     env.insert("IDLINK_FACILITY".into(), setup.account.facility.clone());
 
     let mut documents = BTreeMap::new();
+    let mut file_names = BTreeMap::new();
     let mut digests = HashMap::new();
     let mut manifest = Manifest {
         documents: Vec::new(),
@@ -178,6 +183,7 @@ pub fn prepare(
         let path = folder.join(&name);
         write(&path, &bytes, true)?;
         digests.insert(doc.name.clone(), hex::encode(Sha256::digest(&bytes)));
+        file_names.insert(doc.name.clone(), name.clone());
         documents.insert(doc.name.clone(), bytes);
         manifest.documents.push(ManifestDocument {
             path: std::path::absolute(&path).map_err(io(&path))?,
@@ -197,12 +203,17 @@ pub fn prepare(
     env.insert("IDLINK_WORK_DIR".into(), path_string(dir));
     env.insert("IDLINK_SCENARIO".into(), scenario.spec.id.clone());
     env.insert("IDLINK_TIME_SCALE".into(), target.time_scale.to_string());
+    if target.folder_mode {
+        env.insert("IDLINK_CLIENT_MODE".into(), "folder".into());
+        env.insert("IDLINK_OUTBOX_DIR".into(), path_string(&dir.join("outbox")));
+    }
     Ok(Workdir {
         dir: dir.to_owned(),
         env,
         documents,
         digests,
         secrets,
+        file_names,
     })
 }
 
