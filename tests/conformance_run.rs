@@ -172,3 +172,42 @@ fn the_runner_names_a_missing_client_command_and_a_bad_suite() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_daemon_integration_is_graded_in_folder_mode() {
+    // storeclient `watch` behind the adapter: the documents are dropped into its outbox.
+    let out = tempfile::tempdir().unwrap();
+    let output = harness()
+        .args([
+            "run",
+            "--quiet",
+            "--client-mode",
+            "folder",
+            "--filter",
+            "HAPPY-MIXED-BATCH,RETRY-503-RETRY-AFTER",
+            "--json",
+        ])
+        .arg(out.path().join("r.json"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let report = idlink_conformance::report::json::from_json(
+        &std::fs::read_to_string(out.path().join("r.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report.client_mode, "folder");
+    for scenario in &report.scenarios {
+        assert_eq!(scenario.verdict, Verdict::Pass, "{}: {stdout}", scenario.id);
+        let exit = scenario
+            .expectations
+            .iter()
+            .find(|e| e.description.contains("exit status"))
+            .expect("an exit expectation");
+        assert_eq!(
+            exit.verdict,
+            Verdict::Skip,
+            "a stopped daemon's exit says nothing"
+        );
+    }
+}
