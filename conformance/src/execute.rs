@@ -37,13 +37,16 @@ pub struct SpawnError {
     pub source: std::io::Error,
 }
 
-/// Runs `command` through `sh -c` in `dir` with `env` added, until it exits or `deadline`.
-pub async fn run(
-    command: &str,
-    dir: &Path,
-    env: &BTreeMap<String, String>,
-    deadline: Duration,
-) -> Result<Finished, SpawnError> {
+/// A started command with its output being collected.
+struct Started {
+    child: tokio::process::Child,
+    collector: tokio::task::JoinHandle<(Vec<u8>, usize)>,
+    started: Instant,
+}
+
+/// Starts `sh -c command` in `dir` with `env`, as the leader of a new process group, with stdout
+/// and stderr on one pipe read by a blocking task (bounded to [`OUTPUT_LIMIT`]).
+fn start(command: &str, dir: &Path, env: &BTreeMap<String, String>) -> Result<Started, SpawnError> {
     let spawn_error = |source| SpawnError {
         command: command.to_owned(),
         dir: dir.display().to_string(),
@@ -62,7 +65,7 @@ pub async fn run(
     #[cfg(unix)]
     cmd.process_group(0);
     let started = Instant::now();
-    let mut child = cmd.spawn().map_err(spawn_error)?;
+    let child = cmd.spawn().map_err(spawn_error)?;
     // Our copies of the pipe's write end live in the builder: drop it, so EOF comes when the
     // command's process group has exited.
     drop(cmd);
@@ -82,39 +85,60 @@ pub async fn run(
         }
         (kept, dropped)
     });
-    let pid = child.id();
-    let (status, timed_out) = match tokio::time::timeout(deadline, child.wait()).await {
+    Ok(Started {
+        child,
+        collector,
+        started,
+    })
+}
+
+impl Started {
+    /// Ends the whole group (children left behind hold the pipe open), collects the output.
+    async fn finish(self, status: Option<std::process::ExitStatus>, timed_out: bool) -> Finished {
+        kill_group(self.child.id());
+        let (kept, dropped) = tokio::time::timeout(Duration::from_secs(5), self.collector)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let mut output = String::from_utf8_lossy(&kept).into_owned();
+        if dropped > 0 {
+            output.push_str(&format!("\n[... {dropped} more bytes of output cut]\n"));
+        }
+        #[cfg(unix)]
+        let signal = {
+            use std::os::unix::process::ExitStatusExt as _;
+            status.and_then(|s| s.signal())
+        };
+        #[cfg(not(unix))]
+        let signal = None;
+        Finished {
+            exit_code: status.and_then(|s| s.code()),
+            signal,
+            timed_out,
+            duration: self.started.elapsed(),
+            output,
+        }
+    }
+}
+
+/// Runs `command` through `sh -c` in `dir` with `env` added, until it exits or `deadline`.
+pub async fn run(
+    command: &str,
+    dir: &Path,
+    env: &BTreeMap<String, String>,
+    deadline: Duration,
+) -> Result<Finished, SpawnError> {
+    let mut started = start(command, dir, env)?;
+    let pid = started.child.id();
+    let (status, timed_out) = match tokio::time::timeout(deadline, started.child.wait()).await {
         Ok(status) => (status.ok(), false),
         Err(_) => {
             kill_group(pid);
-            (child.wait().await.ok(), true)
+            (started.child.wait().await.ok(), true)
         }
     };
-    // Children the command left behind hold the pipe open: end them too, then collect.
-    kill_group(pid);
-    let (kept, dropped) = tokio::time::timeout(Duration::from_secs(5), collector)
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default();
-    let mut output = String::from_utf8_lossy(&kept).into_owned();
-    if dropped > 0 {
-        output.push_str(&format!("\n[... {dropped} more bytes of output cut]\n"));
-    }
-    #[cfg(unix)]
-    let signal = {
-        use std::os::unix::process::ExitStatusExt as _;
-        status.and_then(|s| s.signal())
-    };
-    #[cfg(not(unix))]
-    let signal = None;
-    Ok(Finished {
-        exit_code: status.and_then(|s| s.code()),
-        signal,
-        timed_out,
-        duration: started.elapsed(),
-        output,
-    })
+    Ok(started.finish(status, timed_out).await)
 }
 
 /// SIGKILL to the process group led by `pid` (the command was made a group leader). `kill`
@@ -133,81 +157,31 @@ pub async fn run_daemon(
     deadline: Duration,
     done: impl std::future::Future<Output = ()>,
 ) -> Result<Finished, SpawnError> {
-    let spawn_error = |source| SpawnError {
-        command: command.to_owned(),
-        dir: dir.display().to_string(),
-        source,
-    };
-    let (mut reader, writer) = std::io::pipe().map_err(spawn_error)?;
-    let mut cmd = tokio::process::Command::new("sh");
-    cmd.arg("-c")
-        .arg(command)
-        .current_dir(dir)
-        .envs(env)
-        .stdin(std::process::Stdio::null())
-        .stdout(writer.try_clone().map_err(spawn_error)?)
-        .stderr(writer)
-        .kill_on_drop(true);
-    #[cfg(unix)]
-    cmd.process_group(0);
-    let started = Instant::now();
-    let mut child = cmd.spawn().map_err(spawn_error)?;
-    drop(cmd);
-    let collector = tokio::task::spawn_blocking(move || {
-        let mut kept = Vec::new();
-        let mut chunk = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            let room = OUTPUT_LIMIT.saturating_sub(kept.len());
-            kept.extend_from_slice(&chunk[..n.min(room)]);
-        }
-        kept
-    });
-    let pid = child.id();
+    let mut started = start(command, dir, env)?;
+    let pid = started.child.id();
     let mut timed_out = false;
-    let status = tokio::select! {
-        status = child.wait() => status.ok(),
+    let exited = tokio::select! {
+        status = started.child.wait() => Some(status.ok()),
         _ = done => None,
         _ = tokio::time::sleep(deadline) => {
             timed_out = true;
             None
         }
     };
-    let status = match status {
-        Some(status) => Some(status),
+    let status = match exited {
+        Some(status) => status,
         None => {
             signal_group(pid, "-TERM");
-            match tokio::time::timeout(Duration::from_secs(5), child.wait()).await {
+            match tokio::time::timeout(Duration::from_secs(5), started.child.wait()).await {
                 Ok(status) => status.ok(),
                 Err(_) => {
                     kill_group(pid);
-                    child.wait().await.ok()
+                    started.child.wait().await.ok()
                 }
             }
         }
     };
-    kill_group(pid);
-    let kept = tokio::time::timeout(Duration::from_secs(5), collector)
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default();
-    #[cfg(unix)]
-    let signal = {
-        use std::os::unix::process::ExitStatusExt as _;
-        status.and_then(|s| s.signal())
-    };
-    #[cfg(not(unix))]
-    let signal = None;
-    Ok(Finished {
-        exit_code: status.and_then(|s| s.code()),
-        signal,
-        timed_out,
-        duration: started.elapsed(),
-        output: String::from_utf8_lossy(&kept).into_owned(),
-    })
+    Ok(started.finish(status, timed_out).await)
 }
 
 /// Sends `signal` (e.g. `-TERM`) to the process group led by `pid`.

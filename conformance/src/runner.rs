@@ -5,7 +5,7 @@
 //! not matter and the report keeps suite order.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,8 +20,8 @@ use crate::execute;
 use crate::grade::{self, Observed};
 use crate::redact::Redactor;
 use crate::report::{
-    CommandRun, Counts, FiredAction, Level, REPORT_SCHEMA, Report, RequirementCoverage,
-    ScenarioResult, Summary, Tool, Verdict,
+    CommandRun, FiredAction, Level, REPORT_SCHEMA, Report, RequirementCoverage, ScenarioResult,
+    Summary, Tool, Verdict,
 };
 use crate::suite::SuiteEntry;
 use crate::workdir::{self, Target};
@@ -538,19 +538,5 @@ fn scenario_verdict(level: Level, expectations: &[crate::report::ExpectationResu
         Verdict::Skip
     } else {
         Verdict::Pass
-    }
-}
-
-/// Counts for a summary line.
-pub fn counts(report: &Report) -> Counts {
-    report.summary.scenarios
-}
-
-impl SuiteEntry {
-    fn id_hint(&self) -> String {
-        Path::new(&self.relative)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
     }
 }

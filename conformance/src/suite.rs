@@ -14,6 +14,19 @@ pub struct SuiteEntry {
     pub scenario: Result<Scenario, ScenarioError>,
 }
 
+impl SuiteEntry {
+    /// The scenario's ID, or for a file that did not load, its file stem (for the report).
+    pub fn id_hint(&self) -> String {
+        match &self.scenario {
+            Ok(s) => s.spec.id.clone(),
+            Err(_) => Path::new(&self.relative)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// Why a suite could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
