@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use unicode_width::UnicodeWidthStr;
 
 use super::text::seconds;
-use super::{Counts, ExpectationResult, Report, ScenarioResult};
+use super::{Counts, ExpectationResult, Level, Report, ScenarioResult};
 
 /// At most this many evidence lines are shown per failing expectation.
 pub const MAX_CONSOLE_EVIDENCE_LINES: usize = 5;
@@ -61,9 +61,16 @@ pub fn summary_table(report: &Report) -> String {
         .collect();
     for scenario in attention {
         out.push('\n');
+        // An optional scenario's failure is reported but does not fail the run: say so where
+        // the reader looks, not only in the exit code.
+        let optional = if scenario.level == Level::Optional {
+            " (optional: reported, does not fail the run)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "{} {}: {}",
+            "{} {}: {}{optional}",
             scenario.verdict.label(),
             printable(&scenario.id),
             printable(&scenario.title)
