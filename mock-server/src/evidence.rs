@@ -67,6 +67,19 @@ impl UploadAttempt {
     }
 }
 
+/// One committed document, as the journal saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// The request that stored it.
+    pub request_id: String,
+    /// Its receipt.
+    pub receipt_id: String,
+    /// Path in the SS-MIX2 tree.
+    pub path: String,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+}
+
 /// A connection and how its handshake went.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ConnectionRecord {
@@ -308,6 +321,40 @@ impl Evidence {
         records.into_values().collect()
     }
 
+    /// Documents committed (replays excluded), in order: one per stored copy.
+    pub fn stored(&self) -> Vec<StoredRecord> {
+        self.entries
+            .iter()
+            .filter_map(|e| match &e.event {
+                JournalEvent::Stored {
+                    request_id,
+                    receipt_id,
+                    path,
+                    sha256,
+                    replayed: false,
+                } => Some(StoredRecord {
+                    request_id: request_id.clone(),
+                    receipt_id: receipt_id.clone(),
+                    path: path.clone(),
+                    sha256: sha256.clone(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// SHA-256 digests that were committed more than once (a duplicate the center let in).
+    pub fn duplicates(&self) -> Vec<String> {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for record in self.stored() {
+            *seen.entry(record.sha256).or_default() += 1;
+        }
+        seen.into_iter()
+            .filter(|(_, n)| *n > 1)
+            .map(|(sha, _)| sha)
+            .collect()
+    }
+
     /// Requests no state expected.
     pub fn unexpected(&self) -> Vec<&JournalEntry> {
         self.entries
@@ -454,4 +501,71 @@ pub fn render(entry: &JournalEntry) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(seq: u64, t_us: u64, connection: u64, event: JournalEvent) -> JournalEntry {
+        JournalEntry {
+            seq,
+            at: String::new(),
+            t_us,
+            connection: Some(connection),
+            listener: Some(Listener::Mtls),
+            event,
+        }
+    }
+
+    fn request(id: &str, key: &str, attempt: u32) -> JournalEvent {
+        JournalEvent::Request {
+            request_id: id.into(),
+            method: "POST".into(),
+            path: idlink_protocol::headers::PATH_DOCUMENTS.into(),
+            version: "HTTP/2.0".into(),
+            idempotency_key: Some(key.into()),
+            patient_id: None,
+            document_kind: None,
+            data_kind: None,
+            destination: None,
+            content_type: None,
+            content_digest: Some("d1".into()),
+            attempt: Some(attempt),
+        }
+    }
+
+    fn stored(id: &str, replayed: bool) -> JournalEvent {
+        JournalEvent::Stored {
+            request_id: id.into(),
+            receipt_id: format!("rcpt-{id}"),
+            path: "p".into(),
+            sha256: "d1".into(),
+            replayed,
+        }
+    }
+
+    #[test]
+    fn attempts_gaps_keys_and_duplicates_come_from_the_journal() {
+        let evidence = Evidence::new(vec![
+            entry(1, 1_000, 1, request("a", "k1", 1)),
+            entry(2, 1_500, 1, stored("a", false)),
+            entry(3, 51_000, 2, JournalEvent::RunStarted { run: 2 }),
+            entry(4, 61_000, 2, request("b", "k2", 2)),
+            entry(5, 61_500, 2, stored("b", false)),
+            entry(6, 71_000, 3, request("c", "k2", 3)),
+            entry(7, 71_500, 3, stored("c", true)),
+        ]);
+        let attempts = evidence.attempts_for("d1");
+        assert_eq!(attempts.len(), 3);
+        assert_eq!(
+            Evidence::gaps(&attempts),
+            [Duration::from_millis(60), Duration::from_millis(10)]
+        );
+        // The first pair crosses a run boundary: graders do not time it.
+        assert_eq!(Evidence::pairs_within_runs(&attempts).len(), 1);
+        assert_eq!(evidence.distinct_keys("d1").len(), 2);
+        assert_eq!(evidence.stored().len(), 2, "the replay is not a copy");
+        assert_eq!(evidence.duplicates(), ["d1"]);
+    }
 }
