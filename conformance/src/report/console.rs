@@ -86,11 +86,15 @@ pub fn summary_table(report: &Report) -> String {
     out.push('\n');
     let _ = writeln!(
         out,
-        "scenarios: {}\nexpectations: {}\nrun time: {}, seed {}",
+        "scenarios: {}\nexpectations: {}\nrun time: {}, {}",
         totals(&report.summary.scenarios),
         totals(&report.summary.expectations),
         seconds(report.duration_ms),
-        report.seed
+        // 0: no --seed, every scenario ran with its own (each result records it).
+        match report.seed {
+            0 => "each scenario with its own seed".to_owned(),
+            seed => format!("seed {seed}"),
+        }
     );
     if report.scaled {
         let _ = writeln!(
