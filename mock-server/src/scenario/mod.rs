@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 pub use engine::{ConnectionFacts, Decision, Engine, EngineStatus, Fault, RequestFacts};
 pub use file::{ActionSpec, Check, DocumentSpec, ExpectSpec, ScenarioFile, StateSpec};
 
+/// Largest `generate.bytes` (the runner builds generated documents in memory).
+pub const MAX_GENERATED_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Why a scenario was refused. Displayed as `file:line:column: message`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ScenarioError {
@@ -283,6 +286,15 @@ impl Scenario {
                             ),
                         ));
                     }
+                }
+                (None, Some(generate)) if generate.bytes > MAX_GENERATED_BYTES => {
+                    return Err((
+                        at(),
+                        format!(
+                            "document {:?}: a generated document is at most {MAX_GENERATED_BYTES} bytes (it is built in memory)",
+                            doc.name
+                        ),
+                    ));
                 }
                 (None, Some(_)) => {}
                 _ => {
