@@ -101,7 +101,10 @@ fn header(report: &Report) -> Markup {
                 dt { "Suite" } dd { code { (report.suite) } }
                 dt { "Client command" } dd { code { (report.client_command) } }
                 dt { "Client mode" } dd { (report.client_mode) }
-                dt { "Seed" } dd { code { (report.seed) } }
+                dt { "Seed" } dd {
+                    @if report.seed == 0 { "each scenario's own (see each scenario)" }
+                    @else { code { (report.seed) } }
+                }
                 dt { "Time scale" } dd {
                     (report.time_scale)
                     @if report.scaled { " (scaled)" } @else { " (nominal)" }
