@@ -268,3 +268,34 @@ async fn a_request_with_a_500_kb_header_gets_431_rather_than_hanging() {
     assert!(text.starts_with("HTTP/1.1 431"), "{text:?}");
     center.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed_after_the_idle_timeout() {
+    // Issue 10 item 7: HTTP/2 has no header timeout between requests; the idle bound applies.
+    let mut config = MockConfig::demo();
+    config.limits.idle_timeout_ms = 300;
+    let center = MockCenter::start(config).await.unwrap();
+
+    // The client (and its pooled connection) stays alive: only the server may close it.
+    let client = vpn_client(&center);
+    let response = client
+        .get(format!("{}/v1/whoami", center.vpn_url()))
+        .basic_auth(VPN_ACCOUNT.0, Some(VPN_ACCOUNT.1))
+        .send()
+        .await
+        .unwrap();
+    let version = response.version();
+    let closed = center
+        .journal()
+        .wait_for(
+            |e| matches!(e.event, JournalEvent::ConnectionClosed { .. }),
+            WAIT,
+        )
+        .await;
+
+    assert_eq!(version, reqwest::Version::HTTP_2);
+    assert!(closed.is_ok(), "{closed:?}");
+    assert_eq!(timeouts(&center, TimeoutKind::Idle), [300]);
+    drop(client);
+    center.shutdown().await;
+}
