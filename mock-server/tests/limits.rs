@@ -192,7 +192,7 @@ async fn a_connection_that_never_sends_a_request_is_closed_after_the_idle_timeou
 #[tokio::test]
 async fn the_timeouts_are_scaled_by_the_clock() {
     let mut config = MockConfig::demo();
-    config.limits.header_read_timeout_ms = 400;
+    config.limits.header_read_timeout_ms = 2_400;
     let center = MockCenter::builder(config)
         .time_scale(0.5)
         .start()
@@ -204,7 +204,7 @@ async fn the_timeouts_are_scaled_by_the_clock() {
     let (_, closed) = read_until_closed(&mut tls).await;
 
     assert!(closed);
-    assert_eq!(timeouts(&center, TimeoutKind::HeaderRead), [200]);
+    assert_eq!(timeouts(&center, TimeoutKind::HeaderRead), [1_200]);
     center.shutdown().await;
 }
 

@@ -298,9 +298,11 @@ async fn receive(
         .map_err(internal(upload.key.as_str()))?;
     let mut body = request.into_body().into_data_stream();
     let mut stalled = false;
-    let idle = shared.clock.scaled(std::time::Duration::from_millis(
-        shared.config.limits.body_idle_timeout_ms,
-    ));
+    let idle = shared
+        .clock
+        .scaled_timeout(std::time::Duration::from_millis(
+            shared.config.limits.body_idle_timeout_ms,
+        ));
     loop {
         let Ok(next) = tokio::time::timeout(idle, body.next()).await else {
             return Err(body_idle(shared, auth, request_id, idle));
