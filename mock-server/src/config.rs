@@ -96,7 +96,8 @@ pub struct Limits {
     /// Journal entries kept in memory (the file on disk keeps all of them).
     pub journal_capacity: usize,
     /// HTTP/1.1: a request head (request line and headers) must arrive within this many
-    /// nominal milliseconds (scaled by the clock) of the server starting to wait for it: after
+    /// nominal milliseconds (scaled by the clock, see [`crate::clock::Clock::scaled_timeout`])
+    /// of the server starting to wait for it: after
     /// the handshake and between keep-alive requests. Else the connection is closed and
     /// journaled. Default 60 s: above the waits a client makes between requests in the shipped
     /// scenarios, so a client that waits out a `Retry-After` finds its connection still open.

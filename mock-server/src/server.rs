@@ -7,7 +7,7 @@
 //! engine decided: connection actions before TLS (refuse, stall, a TLS alert, another server
 //! certificate) and, at a handler's request, a reset, a close or raw bytes instead of an answer.
 //! After the handshake no connection holds its slot for ever: hyper bounds an HTTP/1.1 request
-//! head in time (`limits.header_read_timeout_ms`) and size (`431`), and [`Activity`] closes a
+//! head in time (`limits.header_read_timeout_ms`) and size (`431`), and `Activity` closes a
 //! connection with no request in flight for `limits.idle_timeout_ms`; both scaled by the clock
 //! and journaled (`http::upload` bounds a stalled body). The loop takes an already-bound
 //! listener and a cancellation token, as mini-redis's server does, so tests bind `127.0.0.1:0`
