@@ -53,7 +53,10 @@ async fn each_broken_client_certificate_is_refused_and_journaled_with_its_reason
             )
             .await
             .expect("the rejection is journaled");
-        let JournalEvent::HandshakeRejected { reason: journaled } = entry.event else {
+        let JournalEvent::HandshakeRejected {
+            reason: journaled, ..
+        } = entry.event
+        else {
             unreachable!("matched above")
         };
         assert!(

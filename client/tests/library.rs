@@ -300,7 +300,7 @@ async fn an_expired_certificate_is_a_final_tls_failure_and_the_server_journal_sa
         )
         .await
         .expect("the journal records the rejection");
-    let JournalEvent::HandshakeRejected { reason } = rejected.event else {
+    let JournalEvent::HandshakeRejected { reason, .. } = rejected.event else {
         unreachable!()
     };
     assert!(reason.to_lowercase().contains("expired"), "{reason}");

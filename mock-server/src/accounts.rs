@@ -13,6 +13,7 @@ use idlink_protocol::{FacilityCode, ProblemCode};
 use serde::Serialize;
 
 use crate::config::{AccessMode, AccountConfig, AccountState};
+use crate::journal::Listener;
 
 /// An authenticated account, as handlers see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,11 @@ pub struct AuthFailure {
     pub code: ProblemCode,
     /// What to do about it.
     pub detail: String,
+    /// The account ID the credentials named, for the journal (never the password); `None`
+    /// when the credentials could not be read.
+    pub tried: Option<String>,
+    /// This failure locked the account (`PROTO-AUTH-003`).
+    pub locked_now: bool,
 }
 
 impl AuthFailure {
@@ -40,7 +46,14 @@ impl AuthFailure {
         Self {
             code,
             detail: detail.into(),
+            tried: None,
+            locked_now: false,
         }
+    }
+
+    fn tried(mut self, id: &str) -> Self {
+        self.tried = Some(id.to_owned());
+        self
     }
 }
 
@@ -110,18 +123,28 @@ impl Accounts {
         }
     }
 
-    /// Checks an `Authorization` header value (`PROTO-AUTH-001..005`).
+    /// Checks an `Authorization` header value that arrived on `listener`
+    /// (`PROTO-AUTH-001..005`, and the VPN half of `PROTO-AUTH-007`).
     ///
-    /// The listener and certificate checks (`PROTO-AUTH-006/007`) are the caller's, because
-    /// they depend on the connection rather than the account.
-    pub fn authenticate(&self, authorization: Option<&[u8]>) -> Result<Principal, AuthFailure> {
+    /// On the VPN listener a certificate account does not exist: anyone can reach that listener
+    /// without a certificate, so answering anything but the unknown-account answer would confirm
+    /// the account's password (or its lock) to someone who does not hold the facility's
+    /// certificate, and counting the failure would let them lock the account on the mTLS
+    /// listener. The reverse case (a VPN account on the mTLS listener) is left to the caller,
+    /// which answers `403 wrong-listener`: reaching that listener already takes a valid client
+    /// certificate. The certificate check (`PROTO-AUTH-006`) is the caller's too.
+    pub fn authenticate(
+        &self,
+        authorization: Option<&[u8]>,
+        listener: Listener,
+    ) -> Result<Principal, AuthFailure> {
         let (id, password) = parse_basic(authorization)?;
         let mut records = self.records();
-        let Some(record) = records.get_mut(&id) else {
-            return Err(AuthFailure::new(
-                ProblemCode::BadCredentials,
-                "the account ID or the password is wrong; check the transfer account sheet",
-            ));
+        let Some(record) = records
+            .get_mut(&id)
+            .filter(|r| !(listener == Listener::Vpn && r.config.mode == AccessMode::Certificate))
+        else {
+            return Err(AuthFailure::new(ProblemCode::BadCredentials, BAD_CREDENTIALS).tried(&id));
         };
         if record.state == AccountState::Locked {
             return Err(AuthFailure::new(
@@ -129,17 +152,18 @@ impl Accounts {
                 format!(
                     "account {id} is locked after too many failed logins; ask the service center to unlock it"
                 ),
-            ));
+            )
+            .tried(&id));
         }
         if record.config.password != password {
             record.failed_logins = record.failed_logins.saturating_add(1);
+            let mut failure =
+                AuthFailure::new(ProblemCode::BadCredentials, BAD_CREDENTIALS).tried(&id);
             if record.failed_logins >= self.lockout_threshold {
                 record.state = AccountState::Locked;
+                failure.locked_now = true;
             }
-            return Err(AuthFailure::new(
-                ProblemCode::BadCredentials,
-                "the account ID or the password is wrong; check the transfer account sheet",
-            ));
+            return Err(failure);
         }
         record.failed_logins = 0;
         match record.state {
@@ -153,17 +177,25 @@ impl Accounts {
                 format!(
                     "the password of account {id} has expired; set a new one with the service center"
                 ),
-            )),
+            )
+            .tried(&id)),
             AccountState::Disabled => Err(AuthFailure::new(
                 ProblemCode::AccountDisabled,
                 format!("account {id} is disabled; contact the service center"),
-            )),
+            )
+            .tried(&id)),
             // Handled above; kept for exhaustiveness.
             AccountState::Locked => Err(AuthFailure::new(
                 ProblemCode::AccountLocked,
                 format!("account {id} is locked"),
-            )),
+            )
+            .tried(&id)),
         }
+    }
+
+    /// Consecutive failed logins that lock an account.
+    pub fn lockout_threshold(&self) -> u32 {
+        self.lockout_threshold
     }
 
     /// Unlocks an account and clears its counter. `false` if there is no such account.
@@ -200,6 +232,11 @@ impl Accounts {
         self.records().get(id).map(|r| r.state)
     }
 }
+
+/// The one detail of `bad-credentials`, whichever of the ID or the password was wrong
+/// (`PROTO-AUTH-002`).
+const BAD_CREDENTIALS: &str =
+    "the account ID or the password is wrong; check the transfer account sheet";
 
 /// Splits `Basic base64(id:password)` (`PROTO-AUTH-001`).
 fn parse_basic(authorization: Option<&[u8]>) -> Result<(String, String), AuthFailure> {
@@ -250,7 +287,7 @@ mod tests {
     fn auth(accounts: &Accounts, id: &str, password: &str) -> Result<Principal, ProblemCode> {
         let header = basic_authorization(id, password);
         accounts
-            .authenticate(Some(header.as_bytes()))
+            .authenticate(Some(header.as_bytes()), Listener::Mtls)
             .map_err(|f| f.code)
     }
 
@@ -311,6 +348,36 @@ mod tests {
     }
 
     #[test]
+    fn a_certificate_account_is_unknown_on_the_vpn_listener_and_its_failures_are_not_counted() {
+        // PROTO-AUTH-007 / PROTO-AUTH-003
+        let accounts = registry();
+        let on_vpn = |id: &str, password: &str| {
+            let header = basic_authorization(id, password);
+            accounts
+                .authenticate(Some(header.as_bytes()), Listener::Vpn)
+                .map_err(|f| (f.code, f.detail))
+        };
+        let unknown = on_vpn("nobody", "x").unwrap_err();
+        for (id, password) in [
+            ("fac-0112345678", "demo-cert-pass"),
+            ("fac-0112345678", "wrong"),
+            ("fac-0112345678", "wrong"),
+            ("fac-0112345678", "wrong"),
+            ("locked-0112345678", "demo-locked-pass"),
+            ("disabled-0112345678", "demo-disabled-pass"),
+        ] {
+            assert_eq!(
+                on_vpn(id, password),
+                Err(unknown.clone()),
+                "{id} {password}"
+            );
+        }
+        assert_eq!(accounts.state("fac-0112345678"), Some(AccountState::Active));
+        assert!(on_vpn("vpn-0112345678", "demo-vpn-pass").is_ok());
+        assert!(auth(&accounts, "fac-0112345678", "demo-cert-pass").is_ok());
+    }
+
+    #[test]
     fn malformed_authorization_is_unauthenticated() {
         // PROTO-AUTH-001
         let accounts = registry();
@@ -322,7 +389,7 @@ mod tests {
         ] {
             assert_eq!(
                 accounts
-                    .authenticate(header)
+                    .authenticate(header, Listener::Mtls)
                     .map_err(|f| f.code)
                     .map(|_| ()),
                 Err(ProblemCode::Unauthenticated),

@@ -351,6 +351,12 @@ impl MockCenter {
                 state: state.clone(),
                 max_connections: state.config.limits.max_connections,
                 handshake_timeout: Duration::from_millis(state.config.limits.handshake_timeout_ms),
+                header_read_timeout: state.clock.scaled_timeout(Duration::from_millis(
+                    state.config.limits.header_read_timeout_ms,
+                )),
+                idle_timeout: state
+                    .clock
+                    .scaled_timeout(Duration::from_millis(state.config.limits.idle_timeout_ms)),
                 shutdown: shutdown.clone(),
                 tracker: tracker.clone(),
             };

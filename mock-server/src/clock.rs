@@ -40,6 +40,17 @@ impl Clock {
         Duration::from_secs_f64(nominal.as_secs_f64() * self.scale)
     }
 
+    /// A safety timeout (`[limits]`) in real time: scaled like every nominal duration, but never
+    /// below the smaller of its nominal value and one second. A fast run (scale 0.01) shortens
+    /// the waits a scenario asks for; it must not cut a client that is merely slow to be
+    /// scheduled on a busy machine.
+    pub fn scaled_timeout(&self, nominal: Duration) -> Duration {
+        self.scaled(nominal).max(nominal.min(Self::TIMEOUT_FLOOR))
+    }
+
+    /// See [`Clock::scaled_timeout`].
+    const TIMEOUT_FLOOR: Duration = Duration::from_secs(1);
+
     /// Real time since the center started.
     pub fn elapsed(&self) -> Duration {
         self.started.elapsed()
@@ -180,6 +191,28 @@ fn ulid() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn safety_timeouts_scale_down_to_one_second_at_most() {
+        let fast = Clock::new(0.01);
+        let cases = [
+            (60_000, 1_000),
+            (200_000, 2_000),
+            (300, 300),
+            (1_500, 1_000),
+        ];
+        for (nominal, real) in cases {
+            assert_eq!(
+                fast.scaled_timeout(Duration::from_millis(nominal)),
+                Duration::from_millis(real),
+                "{nominal} ms"
+            );
+        }
+        assert_eq!(
+            Clock::new(2.0).scaled_timeout(Duration::from_millis(300)),
+            Duration::from_millis(600)
+        );
+    }
 
     #[test]
     fn formats_match_the_protocol_examples() {

@@ -95,6 +95,20 @@ pub struct Limits {
     pub handshake_timeout_ms: u64,
     /// Journal entries kept in memory (the file on disk keeps all of them).
     pub journal_capacity: usize,
+    /// HTTP/1.1: a request head (request line and headers) must arrive within this many
+    /// nominal milliseconds (scaled by the clock, see [`crate::clock::Clock::scaled_timeout`])
+    /// of the server starting to wait for it: after
+    /// the handshake and between keep-alive requests. Else the connection is closed and
+    /// journaled. Default 60 s: above the waits a client makes between requests in the shipped
+    /// scenarios, so a client that waits out a `Retry-After` finds its connection still open.
+    pub header_read_timeout_ms: u64,
+    /// Uploads: a request body that brings no byte for this many nominal milliseconds is
+    /// refused with `408` and the connection closed. Default 60 s.
+    pub body_idle_timeout_ms: u64,
+    /// A connection with no request in flight for this many nominal milliseconds is closed
+    /// (an idle HTTP/2 connection, or a TLS connection that never sends a request).
+    /// Default 120 s.
+    pub idle_timeout_ms: u64,
 }
 
 impl Default for Limits {
@@ -105,6 +119,9 @@ impl Default for Limits {
             lockout_threshold: 5,
             handshake_timeout_ms: 10_000,
             journal_capacity: 10_000,
+            header_read_timeout_ms: 60_000,
+            body_idle_timeout_ms: 60_000,
+            idle_timeout_ms: 120_000,
         }
     }
 }
@@ -406,6 +423,15 @@ impl MockConfig {
         if self.limits.lockout_threshold == 0 {
             return Err(ConfigError::Invalid(
                 "limits.lockout_threshold must be at least 1".to_owned(),
+            ));
+        }
+        if self.limits.header_read_timeout_ms == 0
+            || self.limits.body_idle_timeout_ms == 0
+            || self.limits.idle_timeout_ms == 0
+        {
+            return Err(ConfigError::Invalid(
+                "limits.header_read_timeout_ms, limits.body_idle_timeout_ms and limits.idle_timeout_ms must be at least 1"
+                    .to_owned(),
             ));
         }
         if self.limits.max_connections == 0 || self.limits.journal_capacity == 0 {

@@ -310,7 +310,7 @@ impl Evidence {
                     record.handshake_ok = true;
                     record.client_subject = client_certificate.as_ref().map(|c| c.subject.clone());
                 }
-                JournalEvent::HandshakeRejected { reason } => {
+                JournalEvent::HandshakeRejected { reason, .. } => {
                     record.rejected = Some(reason.clone())
                 }
                 JournalEvent::Request { .. } => record.requests += 1,
@@ -487,7 +487,7 @@ pub fn render(entry: &JournalEntry) -> String {
                 .map(|c| format!(" client {}", c.subject))
                 .unwrap_or_default()
         ),
-        JournalEvent::HandshakeRejected { reason } => format!("handshake rejected: {reason}"),
+        JournalEvent::HandshakeRejected { reason, .. } => format!("handshake rejected: {reason}"),
         JournalEvent::ConnectionClosed { error } => match error {
             Some(e) => format!("connection closed: {e}"),
             None => "connection closed".to_owned(),

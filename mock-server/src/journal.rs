@@ -111,13 +111,27 @@ pub enum JournalEvent {
     /// The TLS handshake failed; `reason` is the server-side rustls error, verbatim (for example
     /// `invalid peer certificate: Revoked`). Deterministic, unlike what the client sees.
     HandshakeRejected {
-        /// The rustls error as displayed.
+        /// The rustls error as displayed (stable: graders match on it).
         reason: String,
+        /// The same for people, e.g. "issued by a CA the service center does not trust".
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        explanation: String,
     },
     /// The client did not finish the handshake in time.
     HandshakeTimeout {
         /// The configured timeout.
         after_ms: u64,
+    },
+    /// A timeout after the handshake fired (issue 10 item 7): the connection was closed, or
+    /// for `body-idle` the upload was refused with `408` and then the connection closed.
+    Timeout {
+        /// Which timeout.
+        timeout: TimeoutKind,
+        /// The timeout as applied (nominal, scaled by the clock), in milliseconds.
+        after_ms: u64,
+        /// The request, for `body-idle`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_id: Option<String>,
     },
     /// An HTTP request arrived.
     Request {
@@ -259,6 +273,10 @@ pub enum JournalEvent {
         /// The authenticated account, if authentication got that far.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         account: Option<String>,
+        /// A refused login (401, 403): the account ID the credentials named, never the
+        /// password.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tried_account: Option<String>,
         /// The receipt, for uploads and replays.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         receipt_id: Option<String>,
@@ -271,11 +289,32 @@ pub enum JournalEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+    /// Failed logins locked an account (`PROTO-AUTH-003`): it answers `account-locked` until
+    /// an operator unlocks it.
+    AccountLocked {
+        /// The account.
+        account: String,
+        /// Consecutive failed logins that locked it.
+        failed_logins: u32,
+    },
     /// An operator action on the admin API.
     Admin {
         /// What was done.
         action: String,
     },
+}
+
+/// The timeouts after the handshake (`[limits]` in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimeoutKind {
+    /// HTTP/1.1: no complete request head in time (a stalled head, or an idle keep-alive
+    /// connection).
+    HeaderRead,
+    /// An upload body brought no byte in time.
+    BodyIdle,
+    /// No request in flight for too long (HTTP/2, or no request at all).
+    Idle,
 }
 
 /// Why [`Journal::wait_for`] gave up.

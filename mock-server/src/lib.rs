@@ -52,7 +52,7 @@ pub use config::{
     MockConfig, Strictness,
 };
 pub use consent::Consents;
-pub use journal::{Journal, JournalEntry, JournalEvent, Listener, WaitTimeout};
+pub use journal::{Journal, JournalEntry, JournalEvent, Listener, TimeoutKind, WaitTimeout};
 pub use kit::{ClientKit, KitError};
 pub use scenario::{ActionSpec, Engine, Fault, Scenario, ScenarioError};
 pub use store::{Store, StoreError, StoredDocument};

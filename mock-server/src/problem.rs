@@ -14,6 +14,8 @@ pub struct Outcome {
     pub code: Option<ProblemCode>,
     /// The authenticated account.
     pub account: Option<String>,
+    /// A refused login: the account ID it named.
+    pub tried_account: Option<String>,
     /// The receipt, for uploads.
     pub receipt_id: Option<String>,
 }
@@ -26,6 +28,8 @@ pub struct ApiProblem {
     pub problem: Box<Problem>,
     /// The account, when authentication succeeded before the failure.
     pub account: Option<String>,
+    /// A refused login: the account ID the credentials named (never the password).
+    pub tried_account: Option<String>,
 }
 
 impl ApiProblem {
@@ -34,6 +38,7 @@ impl ApiProblem {
         Self {
             problem: Box::new(Problem::new(code, detail)),
             account: None,
+            tried_account: None,
         }
     }
 
@@ -92,6 +97,7 @@ impl IntoResponse for ApiProblem {
         response.extensions_mut().insert(Outcome {
             code: self.problem.known_code(),
             account: self.account,
+            tried_account: self.tried_account,
             receipt_id: self.problem.receipt_id.clone(),
         });
         // The middleware needs the document to insert the request ID.

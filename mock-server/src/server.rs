@@ -5,10 +5,16 @@
 //! handshake result is journaled with rustls's own reason, the negotiated parameters and client
 //! certificate go into request extensions, and the transport carries out what the scenario
 //! engine decided: connection actions before TLS (refuse, stall, a TLS alert, another server
-//! certificate) and, at a handler's request, a reset, a close or raw bytes instead of an answer. The loop takes an already-bound listener and a cancellation token, as
-//! mini-redis's server does, so tests bind `127.0.0.1:0` and shut down gracefully.
+//! certificate) and, at a handler's request, a reset, a close or raw bytes instead of an answer.
+//! After the handshake no connection holds its slot for ever: hyper bounds an HTTP/1.1 request
+//! head in time (`limits.header_read_timeout_ms`) and size (`431`), and `Activity` closes a
+//! connection with no request in flight for `limits.idle_timeout_ms`; both scaled by the clock
+//! and journaled (`http::upload` bounds a stalled body). The loop takes an already-bound
+//! listener and a cancellation token, as mini-redis's server does, so tests bind `127.0.0.1:0`
+//! and shut down gracefully.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -19,8 +25,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use idlink_protocol::TlsSummary;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -31,7 +38,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
-use crate::journal::{JournalEvent, Listener};
+use crate::journal::{JournalEvent, Listener, TimeoutKind};
 use crate::scenario::{ActionSpec, ConnectionFacts};
 use crate::state::CenterState;
 use crate::tls::ServerCertificate;
@@ -108,6 +115,10 @@ pub(crate) struct TlsServer {
     pub max_connections: usize,
     /// Handshake deadline.
     pub handshake_timeout: Duration,
+    /// HTTP/1.1 request-head deadline (scaled), also between keep-alive requests.
+    pub header_read_timeout: Duration,
+    /// A connection with no request in flight this long (scaled) is closed.
+    pub idle_timeout: Duration,
     /// Cancelled to stop accepting and drain connections.
     pub shutdown: CancellationToken,
     /// Tracks connection tasks so shutdown can wait for them.
@@ -240,6 +251,7 @@ impl TlsServer {
             Ok(Err(error)) => {
                 journal(JournalEvent::HandshakeRejected {
                     reason: handshake_reason(&error),
+                    explanation: handshake_explanation(&error),
                 });
                 return;
             }
@@ -273,9 +285,24 @@ impl TlsServer {
             control: control.clone(),
         });
         let app = self.app.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(info.clone());
-            app.clone().oneshot(request.map(axum::body::Body::new))
+        let activity = Activity::default();
+        let service = hyper::service::service_fn({
+            let activity = activity.clone();
+            move |mut request: hyper::Request<Incoming>| {
+                request.extensions_mut().insert(info.clone());
+                let app = app.clone();
+                // In flight until the answer's body is dropped (sent, or abandoned).
+                let in_flight = activity.start();
+                async move {
+                    let response = app.oneshot(request.map(axum::body::Body::new)).await?;
+                    Ok::<_, Infallible>(response.map(|body| {
+                        axum::body::Body::new(body.map_frame(move |frame| {
+                            let _in_flight = &in_flight;
+                            frame
+                        }))
+                    }))
+                }
+            }
         });
         let (salvage, salvaged) = tokio::sync::oneshot::channel();
         let io = TokioIo::new(ControlledStream {
@@ -283,11 +310,31 @@ impl TlsServer {
             requested: control.requested.clone(),
             salvage: Some(salvage),
         });
-        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout)
+            .max_buf_size(MAX_REQUEST_HEAD_BYTES);
         let mut connection = Box::pin(builder.serve_connection(io, service));
         let mut restarts = self.state.restarts();
         let result = tokio::select! {
             result = connection.as_mut() => result,
+            _ = activity.idle_for(self.idle_timeout) => {
+                journal(JournalEvent::Timeout {
+                    timeout: TimeoutKind::Idle,
+                    after_ms: self.idle_timeout.as_millis() as u64,
+                    request_id: None,
+                });
+                // HTTP/2 says GOAWAY first, so the client sends nothing more on this connection.
+                connection.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(Duration::from_secs(1), connection.as_mut()).await;
+                Err(format!(
+                    "closed after {} ms without a request",
+                    self.idle_timeout.as_millis()
+                )
+                .into())
+            }
             _ = control.notify.notified() => Ok(()),
             _ = restarts.changed() => {
                 control.request(ConnectionAction::Reset);
@@ -314,8 +361,80 @@ impl TlsServer {
             });
             return;
         }
+        if let Err(error) = &result
+            && error
+                .downcast_ref::<hyper::Error>()
+                .is_some_and(hyper::Error::is_timeout)
+        {
+            journal(JournalEvent::Timeout {
+                timeout: TimeoutKind::HeaderRead,
+                after_ms: self.header_read_timeout.as_millis() as u64,
+                request_id: None,
+            });
+        }
         journal(JournalEvent::ConnectionClosed {
             error: result.err().map(|e| e.to_string()),
+        });
+    }
+}
+
+/// Largest HTTP/1.1 request head read; a larger one gets `431` (hyper's own answer) instead of
+/// filling memory. Far above any header the protocol uses.
+const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
+
+/// Requests in flight on one connection, and since when none is: what the idle timeout watches.
+#[derive(Debug, Clone)]
+struct Activity {
+    /// (requests in flight, when the count last changed). A watch channel, so the watcher
+    /// wakes on every change without polling.
+    state: Arc<tokio::sync::watch::Sender<(usize, tokio::time::Instant)>>,
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Self {
+            state: Arc::new(tokio::sync::watch::channel((0, tokio::time::Instant::now())).0),
+        }
+    }
+}
+
+impl Activity {
+    /// Counts a request in flight until the guard is dropped.
+    fn start(&self) -> InFlight {
+        self.state.send_modify(|(count, since)| {
+            *count += 1;
+            *since = tokio::time::Instant::now();
+        });
+        InFlight(self.state.clone())
+    }
+
+    /// Completes once no request has been in flight for `limit`.
+    async fn idle_for(&self, limit: Duration) {
+        let mut watch = self.state.subscribe();
+        loop {
+            let (count, since) = *watch.borrow_and_update();
+            if count == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(since + limit) => return,
+                    _ = watch.changed() => {}
+                }
+            } else if watch.changed().await.is_err() {
+                // Unreachable while `self` holds the sender; never fire on it.
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// A request in flight (see [`Activity::start`]).
+#[derive(Debug)]
+struct InFlight(Arc<tokio::sync::watch::Sender<(usize, tokio::time::Instant)>>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.send_modify(|(count, since)| {
+            *count = count.saturating_sub(1);
+            *since = tokio::time::Instant::now();
         });
     }
 }
@@ -366,6 +485,51 @@ fn handshake_reason(error: &io::Error) -> String {
             None => inner.to_string(),
         },
         None => error.to_string(),
+    }
+}
+
+/// Why a handshake failed, for the person reading the journal.
+fn handshake_explanation(error: &io::Error) -> String {
+    use rustls::{CertificateError as C, Error as E};
+    let Some(rustls_error) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    else {
+        return "the connection broke off during the TLS handshake".to_owned();
+    };
+    match rustls_error {
+        E::NoCertificatesPresented => {
+            "no client certificate was presented: the mutual-TLS listener needs the facility's certificate".to_owned()
+        }
+        E::InvalidCertificate(certificate) => {
+            let why = match certificate {
+                C::UnknownIssuer => "was issued by a CA the service center does not trust",
+                C::Revoked => "is revoked (the CA's revocation list names it)",
+                C::Expired | C::ExpiredContext { .. } => "has expired",
+                C::NotValidYet | C::NotValidYetContext { .. } => "is not valid yet",
+                C::BadSignature => "carries a signature that does not verify",
+                C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+                    "is not made for TLS client authentication (extended key usage)"
+                }
+                C::UnknownRevocationStatus => "has a revocation status that cannot be checked",
+                C::BadEncoding => "is not a well-formed certificate",
+                _ => "was refused by the certificate check",
+            };
+            format!("the client certificate {why}")
+        }
+        E::PeerIncompatible(_) => {
+            "the client offers no TLS version or cipher suite the service center accepts (TLS 1.2 or 1.3, ECDHE with AEAD)".to_owned()
+        }
+        E::AlertReceived(alert) => format!(
+            "the client ended the handshake with the TLS alert {alert:?} (often: it does not trust the server certificate)"
+        ),
+        E::InvalidMessage(_) | E::PeerMisbehaved(_) => {
+            "the client sent a TLS message that breaks the protocol".to_owned()
+        }
+        E::NoApplicationProtocol => {
+            "the client offers no ALPN protocol the service center speaks (h2, http/1.1)".to_owned()
+        }
+        _ => "the TLS handshake failed".to_owned(),
     }
 }
 

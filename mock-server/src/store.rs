@@ -80,6 +80,40 @@ pub enum StoreError {
     Cancelled(String),
 }
 
+impl StoreError {
+    /// What failed, for a client: which file of the store (its name, never the absolute path
+    /// of the data directory) and the operating system's reason. The full chain, paths
+    /// included, is for the server's log only.
+    pub fn public_reason(&self) -> String {
+        match self {
+            Self::Io { path, source } => {
+                let file = path
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "the data directory".to_owned());
+                // An operating-system error's text names no path; any other I/O error might
+                // (it was built from a message), so only its kind is passed on.
+                let why = match (source.raw_os_error(), source.kind()) {
+                    (Some(_), _) => source.to_string(),
+                    (None, std::io::ErrorKind::StorageFull) => {
+                        "no space left on device".to_owned()
+                    }
+                    (None, kind) => kind.to_string(),
+                };
+                format!("storage I/O failed on {file}: {why}")
+            }
+            Self::CorruptLog { line, .. } => {
+                format!("the store's transaction log is corrupt at line {line}")
+            }
+            Self::OutsideRoot(_) => "a path outside the storage root was asked for".to_owned(),
+            Self::NeedsRecovery { .. } => {
+                "the store refuses new documents until the mock is restarted (an earlier failed commit could not be undone)".to_owned()
+            }
+            Self::Cancelled(_) => "the storage task was cancelled".to_owned(),
+        }
+    }
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_owned(),

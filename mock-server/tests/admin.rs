@@ -249,3 +249,91 @@ async fn a_client_kit_holds_everything_a_store_client_needs() {
     assert!(vpn.cert_chain.is_none());
     center.shutdown().await;
 }
+
+#[tokio::test]
+async fn admin_pages_and_api_answers_carry_the_security_headers() {
+    // Arrange
+    let center = demo_center().await;
+    let http = reqwest::Client::new();
+    let expected = [
+        (
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("cache-control", "no-store"),
+        ("referrer-policy", "no-referrer"),
+    ];
+
+    for (path, token) in [
+        ("/", true),
+        ("/admin/journal", true),
+        ("/admin/accounts", true),
+        ("/admin/nothing", true),
+        ("/admin/documents", false),
+    ] {
+        // Act
+        let mut request = http.get(format!("{}{path}", center.admin_url()));
+        if token {
+            request = request.bearer_auth(center.admin_token());
+        }
+        let response = request.send().await.unwrap();
+
+        // Assert: on every answer, the refusal of a missing token included.
+        for (name, value) in expected {
+            assert_eq!(
+                response.headers().get(name).and_then(|v| v.to_str().ok()),
+                Some(value),
+                "{name} on {path}"
+            );
+        }
+    }
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_admin_journal_pages_forward_from_since_oldest_first() {
+    // Arrange: a fresh center's journal has more than six entries after three requests.
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    for _ in 0..3 {
+        let response = client
+            .get(format!("{}/v1/whoami", center.mtls_url()))
+            .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let all: Vec<u64> = center.journal().entries().iter().map(|e| e.seq).collect();
+    assert!(all.len() > 6, "{all:?}");
+    let page = |since: u64, limit: usize| {
+        let url = format!(
+            "{}/admin/journal?since={since}&limit={limit}",
+            center.admin_url()
+        );
+        let token = center.admin_token().to_owned();
+        async move {
+            let entries: Vec<idlink_mock::JournalEntry> = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            entries.into_iter().map(|e| e.seq).collect::<Vec<u64>>()
+        }
+    };
+
+    // Act: page through two at a time.
+    let first = page(all[0], 2).await;
+    let second = page(all[2], 2).await;
+
+    // Assert
+    assert_eq!(first, all[1..3].to_vec());
+    assert_eq!(second, all[3..5].to_vec());
+    center.shutdown().await;
+}

@@ -2,7 +2,7 @@
 //! status, code, requirement and `PROTO-ERR-001` members.
 
 use idlink_certs::Variant;
-use idlink_mock::{Fault, MockCenter, MockConfig};
+use idlink_mock::{Fault, JournalEvent, MockCenter, MockConfig};
 use idlink_protocol::{ContentDigest, ProblemCode};
 use reqwest::{Client, RequestBuilder};
 
@@ -137,11 +137,12 @@ const ROWS: &[Row] = &[
         ProblemCode::CertificateFacilityMismatch,
         "0198765432",
     ),
+    // PROTO-AUTH-007: on the VPN listener a certificate account is an unknown account.
     (
         "certificate account on the VPN listener",
         |c| whoami(&c.vpn, &c.vpn_url, CERT_ACCOUNT),
-        ProblemCode::WrongListener,
-        "mutual-TLS",
+        ProblemCode::BadCredentials,
+        "wrong",
     ),
     (
         "VPN account on the mTLS listener",
@@ -407,6 +408,110 @@ async fn the_nth_failed_login_locks_the_account_until_an_operator_unlocks_it() {
 
     assert_eq!(locked.code, "account-locked");
     assert_eq!(unlocked.status(), 200);
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_certificate_account_on_the_vpn_listener_is_indistinguishable_from_an_unknown_account() {
+    // PROTO-AUTH-002 / PROTO-AUTH-007: without the facility's certificate nobody may learn
+    // whether a certificate account's password is right, nor lock the account (demo threshold 5).
+    let center = demo_center().await;
+    let vpn = vpn_client(&center);
+    let ask = |account: &'static str, password: &'static str| {
+        whoami(&vpn, &center.vpn_url(), (account, password)).send()
+    };
+    let unknown = problem(ask("nobody-0112345678", "x").await.unwrap()).await;
+
+    // Act: the right password, a wrong one six times, and a locked certificate account.
+    let right = problem(ask(CERT_ACCOUNT.0, CERT_ACCOUNT.1).await.unwrap()).await;
+    let mut wrong = Vec::new();
+    for _ in 0..6 {
+        wrong.push(problem(ask(CERT_ACCOUNT.0, "wrong").await.unwrap()).await);
+    }
+    let locked = problem(ask("locked-0112345678", "demo-locked-pass").await.unwrap()).await;
+    let counted = center
+        .accounts()
+        .list()
+        .into_iter()
+        .find(|a| a.id == CERT_ACCOUNT.0)
+        .map(|a| a.failed_logins);
+    let on_mtls = whoami(&mtls_client(&center), &center.mtls_url(), CERT_ACCOUNT)
+        .send()
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(unknown.code, "bad-credentials");
+    for answer in std::iter::once(&right).chain(&wrong).chain([&locked]) {
+        assert_eq!(
+            (answer.status, &answer.code, &answer.detail),
+            (unknown.status, &unknown.code, &unknown.detail)
+        );
+    }
+    assert_eq!(
+        counted,
+        Some(0),
+        "VPN failures do not count against the account"
+    );
+    assert_eq!(
+        on_mtls.status(),
+        200,
+        "VPN failures do not lock the account"
+    );
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn refusals_journal_the_account_tried_and_a_lockout_is_journaled() {
+    // Issue 10 item 10 (demo threshold 5).
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    let send = |account: (&'static str, &'static str)| {
+        let request = whoami(&client, &center.mtls_url(), account).send();
+        async move {
+            let response = request.await.unwrap();
+            response.headers()["idlink-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+
+    // Act: five wrong passwords lock the account; then a disabled account.
+    let mut refused = Vec::new();
+    for _ in 0..5 {
+        refused.push((send((CERT_ACCOUNT.0, "wrong-secret")).await, CERT_ACCOUNT.0));
+    }
+    let disabled = ("disabled-0112345678", "demo-disabled-pass");
+    refused.push((send(disabled).await, disabled.0));
+    let locked = center
+        .journal()
+        .wait_for(
+            |e| matches!(&e.event, JournalEvent::AccountLocked { account, .. } if account == CERT_ACCOUNT.0),
+            WAIT,
+        )
+        .await;
+
+    // Assert
+    for (request_id, account) in refused {
+        let entry = response_entry(&center, &request_id).await;
+        assert!(
+            matches!(&entry.event, JournalEvent::Response { tried_account: Some(a), .. } if a == account),
+            "{entry:?}"
+        );
+    }
+    assert!(
+        matches!(
+            locked.map(|e| e.event),
+            Ok(JournalEvent::AccountLocked {
+                failed_logins: 5,
+                ..
+            })
+        ),
+        "the lockout is journaled once"
+    );
+    let journal = serde_json::to_string(&center.journal().entries()).unwrap();
+    assert!(!journal.contains("wrong-secret"), "never the password");
     center.shutdown().await;
 }
 

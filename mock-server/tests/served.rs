@@ -162,7 +162,7 @@ impl Served {
             })
             .await;
         match entry.event {
-            JournalEvent::HandshakeRejected { reason } => reason,
+            JournalEvent::HandshakeRejected { reason, .. } => reason,
             other => panic!("expected a rejected handshake, got {other:?}"),
         }
     }

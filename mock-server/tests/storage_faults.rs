@@ -622,3 +622,64 @@ async fn a_real_full_disk_loses_nothing_acknowledged_and_leaves_nothing_half_sto
         center.shutdown().await;
     }
 }
+
+/// The words of a text that look like absolute paths (`/tmp/...`), after `(`, `"` or `'`.
+fn absolute_paths(text: &str) -> Vec<&str> {
+    text.split(|c: char| c.is_whitespace() || "()\"'".contains(c))
+        .filter(|word| word.starts_with('/') && word.len() > 1)
+        .collect()
+}
+
+#[tokio::test]
+async fn internal_error_details_name_what_failed_without_the_servers_paths() {
+    // Issue 10 item 12. One row per kind of internal error an upload can meet: a failed
+    // commit step, and a store that refuses documents after an undo failed too.
+    let cases: &[(&str, &[(WritePoint, WriteFailure)])] = &[
+        (
+            "log append",
+            &[(WritePoint::LogAppend, WriteFailure::DiskFull)],
+        ),
+        (
+            "place rename",
+            &[(WritePoint::PlaceRename, WriteFailure::Io)],
+        ),
+        ("directory sync", &[(WritePoint::DirSync, WriteFailure::Io)]),
+        (
+            "log cannot be cut back",
+            &[
+                (WritePoint::LogAppend, WriteFailure::Torn { written: 30 }),
+                (WritePoint::LogCutBack, WriteFailure::Io),
+            ],
+        ),
+    ];
+    for (case, faults) in cases {
+        // Arrange
+        let dir = tempfile::tempdir().unwrap();
+        let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+        for &(point, failure) in *faults {
+            center.store().failpoints().fail(point, failure, 1);
+        }
+
+        // Act: the failing upload, and the one after it (refused if the store is unsettled).
+        let mut details = Vec::new();
+        for (key, bytes) in [("first", SAMPLE_OMP01.to_vec()), ("next", sample_update(3))] {
+            let (status, body) = upload(&center, key, &bytes).await;
+            if status == 500 {
+                let problem: idlink_protocol::Problem = serde_json::from_str(&body).unwrap();
+                details.push((key, problem.detail));
+            }
+        }
+        center.shutdown().await;
+
+        // Assert
+        assert!(!details.is_empty(), "{case}: no internal error");
+        for (key, detail) in &details {
+            assert_eq!(
+                absolute_paths(detail),
+                Vec::<&str>::new(),
+                "{case}: {detail}"
+            );
+            assert!(detail.contains(key), "{case}: names the document: {detail}");
+        }
+    }
+}

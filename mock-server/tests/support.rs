@@ -185,7 +185,7 @@ pub async fn rejection_reason(center: &MockCenter) -> String {
         .await
         .expect("a handshake rejection is journaled");
     match entry.event {
-        JournalEvent::HandshakeRejected { reason } => reason,
+        JournalEvent::HandshakeRejected { reason, .. } => reason,
         _ => unreachable!(),
     }
 }

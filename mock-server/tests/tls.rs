@@ -7,20 +7,43 @@ use idlink_mock::JournalEvent;
 
 use crate::support::*;
 
-/// One row per broken certificate: the variant and a fragment of the server-side reason.
-const REFUSED: &[(Option<Variant>, &str)] = &[
-    (None, "peer sent no certificates"),
-    (Some(Variant::Expired), "certificate expired"),
-    (Some(Variant::NotYetValid), "certificate not valid yet"),
-    (Some(Variant::Revoked), "invalid peer certificate: Revoked"),
+/// One row per broken certificate: the variant, a fragment of the server-side reason (rustls's,
+/// verbatim) and of the explanation for people (issue 10 item 10).
+const REFUSED: &[(Option<Variant>, &str, &str)] = &[
+    (
+        None,
+        "peer sent no certificates",
+        "no client certificate was presented",
+    ),
+    (
+        Some(Variant::Expired),
+        "certificate expired",
+        "the client certificate has expired",
+    ),
+    (
+        Some(Variant::NotYetValid),
+        "certificate not valid yet",
+        "the client certificate is not valid yet",
+    ),
+    (
+        Some(Variant::Revoked),
+        "invalid peer certificate: Revoked",
+        "the client certificate is revoked",
+    ),
     (
         Some(Variant::UnknownCa),
         "invalid peer certificate: UnknownIssuer",
+        "issued by a CA the service center does not trust",
     ),
-    (Some(Variant::WrongEku), "extended key usage"),
+    (
+        Some(Variant::WrongEku),
+        "extended key usage",
+        "not made for TLS client authentication",
+    ),
     (
         Some(Variant::SelfSigned),
         "invalid peer certificate: UnknownIssuer",
+        "issued by a CA the service center does not trust",
     ),
 ];
 
@@ -28,7 +51,7 @@ const REFUSED: &[(Option<Variant>, &str)] = &[
 async fn every_broken_client_certificate_is_refused_at_the_handshake_and_journaled_with_its_reason()
 {
     // PROTO-TLS-003
-    for (variant, expected) in REFUSED {
+    for (variant, expected, explained) in REFUSED {
         // Arrange
         let center = demo_center().await;
         let identity = variant.map(|v| pki(&center).client(v));
@@ -47,6 +70,19 @@ async fn every_broken_client_certificate_is_refused_at_the_handshake_and_journal
         assert!(
             reason.contains(expected),
             "{variant:?}: journaled reason {reason:?} lacks {expected:?}"
+        );
+        let explanation = center
+            .journal()
+            .entries()
+            .into_iter()
+            .find_map(|e| match e.event {
+                JournalEvent::HandshakeRejected { explanation, .. } => Some(explanation),
+                _ => None,
+            })
+            .unwrap_or_default();
+        assert!(
+            explanation.contains(explained),
+            "{variant:?}: explanation {explanation:?} lacks {explained:?}"
         );
         let requests = center
             .journal()

@@ -48,6 +48,31 @@ pub(crate) fn router(shared: Arc<CenterState>) -> Router {
             require_token,
         ))
         .with_state(shared)
+        // Outermost, so the token refusal and unknown paths carry the headers too.
+        .layer(middleware::from_fn(security_headers))
+}
+
+/// Headers on every admin answer (issue 10 item 14). The pages hold patient IDs and the journal:
+/// nothing may be framed, sniffed into another type, cached or leak in a `Referer`. The policy
+/// allows no script and no external resource; the web view needs only its inline `<style>`.
+const SECURITY_HEADERS: [(header::HeaderName, &str); 5] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::CACHE_CONTROL, "no-store"),
+    (header::REFERRER_POLICY, "no-referrer"),
+];
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 async fn require_token(
@@ -108,9 +133,10 @@ async fn status(State(shared): State<Arc<CenterState>>) -> Response {
 
 #[derive(Debug, Deserialize)]
 struct JournalQuery {
-    /// Only entries with a larger sequence number.
+    /// Only entries with a larger sequence number: the page starts right after it.
     since: Option<u64>,
-    /// At most this many (the newest), default 1000.
+    /// At most this many, default 1000: the oldest after `since` when `since` is given (page
+    /// forward by passing the last `seq` seen), else the newest (the tail of the journal).
     limit: Option<usize>,
     /// Long poll: when nothing is newer than `since`, wait up to this long (at most 30 s) for
     /// an entry, so scripts and black-box tests never sleep.
@@ -136,8 +162,11 @@ async fn journal(
         .filter(|e| e.seq > since)
         .collect();
     let limit = query.limit.unwrap_or(1000);
-    let skip = entries.len().saturating_sub(limit);
-    Json(&entries[skip..]).into_response()
+    let page = match query.since {
+        Some(_) => &entries[..limit.min(entries.len())],
+        None => &entries[entries.len().saturating_sub(limit)..],
+    };
+    Json(page).into_response()
 }
 
 async fn consents(State(shared): State<Arc<CenterState>>) -> Response {

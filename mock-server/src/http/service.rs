@@ -249,6 +249,7 @@ async fn journal_request(
                 code: outcome.code,
                 retry_after,
                 account: outcome.account,
+                tried_account: outcome.tried_account,
                 receipt_id: outcome.receipt_id,
                 duration_ms: started.elapsed().as_millis() as u64,
             },
@@ -405,31 +406,36 @@ impl FromRequestParts<Arc<CenterState>> for Authenticated {
                     .headers
                     .get(header::AUTHORIZATION)
                     .map(|v| v.as_bytes()),
+                connection.listener,
             )
-            .map_err(|failure| ApiProblem::new(failure.code, failure.detail))?;
-        // PROTO-AUTH-007
-        match (principal.mode, connection.listener) {
-            (AccessMode::Certificate, Listener::Vpn) => {
-                return Err(ApiProblem::new(
-                    ProblemCode::WrongListener,
-                    format!(
-                        "account {} is a certificate account: connect to the mutual-TLS listener with the facility's client certificate, not the VPN listener",
-                        principal.account
-                    ),
-                )
-                .account(&principal.account));
-            }
-            (AccessMode::Vpn, Listener::Mtls) => {
-                return Err(ApiProblem::new(
-                    ProblemCode::WrongListener,
-                    format!(
-                        "account {} is a VPN account: connect through the on-demand VPN listener",
-                        principal.account
-                    ),
-                )
-                .account(&principal.account));
-            }
-            _ => {}
+            .map_err(|failure| {
+                if failure.locked_now
+                    && let Some(account) = &failure.tried
+                {
+                    shared.journal.record(
+                        Some(connection.id),
+                        Some(connection.listener),
+                        JournalEvent::AccountLocked {
+                            account: account.clone(),
+                            failed_logins: shared.accounts.lockout_threshold(),
+                        },
+                    );
+                }
+                let mut problem = ApiProblem::new(failure.code, failure.detail);
+                problem.tried_account = failure.tried;
+                problem
+            })?;
+        // PROTO-AUTH-007. A certificate account on the VPN listener never gets here: `Accounts`
+        // answers for it as for an unknown account (see `Accounts::authenticate`).
+        if principal.mode == AccessMode::Vpn && connection.listener == Listener::Mtls {
+            return Err(ApiProblem::new(
+                ProblemCode::WrongListener,
+                format!(
+                    "account {} is a VPN account: connect through the on-demand VPN listener",
+                    principal.account
+                ),
+            )
+            .account(&principal.account));
         }
         // PROTO-AUTH-006
         if connection.listener == Listener::Mtls {

@@ -21,7 +21,7 @@ use idlink_protocol::{
 
 use super::service::{Authenticated, RequestId, suppressed, with_outcome};
 use crate::config::Strictness;
-use crate::journal::JournalEvent;
+use crate::journal::{JournalEvent, TimeoutKind};
 use crate::problem::{ApiProblem, Outcome};
 use crate::scenario::{ActionSpec, Decision};
 use crate::state::CenterState;
@@ -112,8 +112,45 @@ pub(crate) async fn upload(
             auth.connection.control.reset_now();
             suppressed()
         }
-        Err(problem) => problem.account(&account).into_response(),
+        Err(problem) => {
+            let mut response = problem.account(&account).into_response();
+            if response.status() == StatusCode::REQUEST_TIMEOUT {
+                // The rest of a stalled body is never read: the connection cannot carry
+                // another request (HTTP/2 resets the stream instead).
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            response
+        }
     }
+}
+
+/// `408`: the upload body brought no byte for `idle` (`limits.body_idle_timeout_ms`, scaled).
+fn body_idle(
+    shared: &Arc<CenterState>,
+    auth: &Authenticated,
+    request_id: &RequestId,
+    idle: std::time::Duration,
+) -> ApiProblem {
+    shared.journal.record(
+        Some(auth.connection.id),
+        Some(auth.connection.listener),
+        JournalEvent::Timeout {
+            timeout: TimeoutKind::BodyIdle,
+            after_ms: idle.as_millis() as u64,
+            request_id: Some(request_id.0.clone()),
+        },
+    );
+    let mut problem = ApiProblem::new(
+        ProblemCode::InvalidRequest,
+        format!(
+            "no body bytes arrived for {} ms; nothing was stored: send the document again",
+            idle.as_millis()
+        ),
+    );
+    problem.problem.status = StatusCode::REQUEST_TIMEOUT.as_u16();
+    problem
 }
 
 /// What an action does to the reading of the body.
@@ -254,10 +291,25 @@ async fn receive(
     );
 
     // PROTO-UP-001 / PROTO-UP-009: stream to disk, hashing as the bytes arrive.
-    let mut incoming = shared.store.begin_upload().await.map_err(internal)?;
+    let mut incoming = shared
+        .store
+        .begin_upload()
+        .await
+        .map_err(internal(upload.key.as_str()))?;
     let mut body = request.into_body().into_data_stream();
     let mut stalled = false;
-    while let Some(chunk) = body.next().await {
+    let idle = shared
+        .clock
+        .scaled_timeout(std::time::Duration::from_millis(
+            shared.config.limits.body_idle_timeout_ms,
+        ));
+    loop {
+        let Ok(next) = tokio::time::timeout(idle, body.next()).await else {
+            return Err(body_idle(shared, auth, request_id, idle));
+        };
+        let Some(chunk) = next else {
+            break;
+        };
         let mut chunk = chunk.map_err(|e| {
             ApiProblem::new(
                 ProblemCode::InvalidRequest,
@@ -272,7 +324,10 @@ async fn receive(
                 // Exactly n bytes were read by the server; the rest is never looked at.
                 let take = (n - incoming.size()) as usize;
                 chunk.truncate(take);
-                incoming.write(&chunk).await.map_err(internal)?;
+                incoming
+                    .write(&chunk)
+                    .await
+                    .map_err(internal(upload.key.as_str()))?;
                 return Ok(Received::CutShort(n));
             }
             BodyAction::Stall(n, pause)
@@ -281,14 +336,20 @@ async fn receive(
                 stalled = true;
                 let take = (n - incoming.size()) as usize;
                 let rest = chunk.split_off(take);
-                incoming.write(&chunk).await.map_err(internal)?;
+                incoming
+                    .write(&chunk)
+                    .await
+                    .map_err(internal(upload.key.as_str()))?;
                 // An injected stall, not synchronisation.
                 tokio::time::sleep(pause).await;
                 chunk = rest;
             }
             _ => {}
         }
-        incoming.write(&chunk).await.map_err(internal)?;
+        incoming
+            .write(&chunk)
+            .await
+            .map_err(internal(upload.key.as_str()))?;
     }
     if let BodyAction::CloseAfter(n) = body_action
         && incoming.size() < n
@@ -296,7 +357,10 @@ async fn receive(
         // The body was shorter than the cut: the cut happens at its end.
         return Ok(Received::CutShort(incoming.size()));
     }
-    let received = incoming.finish().await.map_err(internal)?;
+    let received = incoming
+        .finish()
+        .await
+        .map_err(internal(upload.key.as_str()))?;
     if &received.digest != upload.digest.as_bytes() {
         return Err(ApiProblem::new(
             ProblemCode::DigestMismatch,
@@ -337,7 +401,7 @@ async fn receive(
         .store
         .commit(received, document)
         .await
-        .map_err(internal)?
+        .map_err(internal(upload.key.as_str()))?
     {
         CommitOutcome::Stored(doc) => Ok(Received::Stored(Box::new(doc), false)),
         CommitOutcome::Replayed(doc) => Ok(Received::Stored(Box::new(doc), true)),
@@ -384,22 +448,28 @@ fn too_large(size: u64, limit: u64) -> ApiProblem {
     )
 }
 
-fn internal(error: crate::store::StoreError) -> ApiProblem {
-    // The whole cause chain, once: "storage I/O failed on PATH: No space left on device".
-    let mut chain = error.to_string();
-    let mut cause = std::error::Error::source(&error);
-    while let Some(inner) = cause {
-        chain.push_str(": ");
-        chain.push_str(&inner.to_string());
-        cause = inner.source();
+/// `500 internal-error` for a store failure while handling the document with idempotency key
+/// `key`. The detail names the document and what failed; the whole cause chain, with the data
+/// directory's absolute paths, goes to the server's log only (issue 10 item 12).
+fn internal(key: &str) -> impl FnOnce(crate::store::StoreError) -> ApiProblem + '_ {
+    move |error| {
+        // The whole cause chain, once: "storage I/O failed on PATH: No space left on device".
+        let mut chain = error.to_string();
+        let mut cause = std::error::Error::source(&error);
+        while let Some(inner) = cause {
+            chain.push_str(": ");
+            chain.push_str(&inner.to_string());
+            cause = inner.source();
+        }
+        tracing::error!(error = %chain, idempotency_key = key, "upload failed inside the server");
+        ApiProblem::new(
+            ProblemCode::InternalError,
+            format!(
+                "the service center could not store the document with idempotency key {key} ({}); nothing was acknowledged, retry later",
+                error.public_reason()
+            ),
+        )
     }
-    tracing::error!(error = %chain, "upload failed inside the server");
-    ApiProblem::new(
-        ProblemCode::InternalError,
-        format!(
-            "the service center could not store the document ({chain}); nothing was acknowledged, retry later"
-        ),
-    )
 }
 
 /// Runs the formats crate on the received file and decides the storage layout.
@@ -448,7 +518,9 @@ async fn validate(
             format!("validation did not finish: {e}"),
         )
     })?
-    .map_err(|source| internal(crate::store::StoreError::Io { path, source }))?;
+    .map_err(|source| {
+        internal(upload.key.as_str())(crate::store::StoreError::Io { path, source })
+    })?;
     // PROTO-UP-004: the formats crate refuses DICOM whatever the declared kind.
     if report
         .findings
