@@ -287,6 +287,33 @@ async fn expect_100_continue_gets_continue_before_the_body_and_a_header_refusal_
     assert!(refused.contains("< HTTP/1.1 403"), "{refused}");
 }
 
+#[tokio::test]
+async fn a_transfer_coding_other_than_chunked_gets_501_from_the_real_binary() {
+    // PROTO-UP-001: curl chunks the body because the list ends in `chunked`; the server must
+    // not store the (supposedly gzip-coded) bytes.
+    if !have("curl") {
+        return;
+    }
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("data"));
+    let file = dir.path().join("message.hl7");
+    std::fs::write(&file, SAMPLE_OMP01).unwrap();
+    let mut extra = expect_continue_upload(&file, "9999013", "te-0001");
+    extra.extend(["-H".into(), "transfer-encoding: gzip, chunked".into()]);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+
+    // Act
+    let output = curl(&served, Some("valid"), &extra, "/v1/documents");
+
+    // Assert
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("< HTTP/1.1 501"), "{stderr}");
+    let problem: idlink_protocol::Problem = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    assert_eq!(problem.code, "not-implemented");
+}
+
 #[test]
 fn config_demo_prints_the_demo_configuration() {
     let output = Command::new(env!("CARGO_BIN_EXE_idlink-mock"))
