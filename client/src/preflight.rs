@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use idlink_formats::ssmix2::{DataKind, FileName};
 use idlink_formats::{Charset, CheckOptions, Detected, Report};
+use idlink_protocol::headers as h;
 use idlink_protocol::{Destination, PatientId};
 
 use crate::config::StrictnessSetting;
@@ -349,7 +350,27 @@ fn metadata_for(
     meta.file_name = (!name.is_empty() && name.is_ascii() && !name.chars().any(char::is_control))
         .then_some(name);
     meta.destination = destination;
-    meta.charset = hints.charset.clone();
+    // PROTO-UP-003: the wire knows three names; an alias (cp932, windows-31j, sjis) is sent as
+    // the canonical one, and a PDF takes none.
+    meta.charset = match hints.charset.as_deref() {
+        None => None,
+        Some(c) if !h::kind_takes_charset(kind.as_str()) => {
+            return Err(MetadataError::Invalid {
+                field: "charset",
+                value: c.to_owned(),
+                expected: "no charset for a PDF (it declares its own encodings)",
+            });
+        }
+        Some(c) => Some(
+            h::canonical_charset(c)
+                .ok_or_else(|| MetadataError::Invalid {
+                    field: "charset",
+                    value: c.to_owned(),
+                    expected: "iso-2022-jp, utf-8 or shift_jis (also shift-jis, sjis, windows-31j, cp932)",
+                })?
+                .to_owned(),
+        ),
+    };
     Ok(meta)
 }
 
@@ -404,6 +425,60 @@ mod tests {
         };
         let codes: Vec<String> = report.errors().map(|f| f.code.to_string()).collect();
         assert_eq!(codes, ["PDF-EOF"]);
+    }
+
+    // PROTO-UP-003
+    #[test]
+    fn a_windows_name_for_shift_jis_is_sent_as_shift_jis() {
+        // Arrange
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("note.txt");
+        std::fs::write(&doc, b"referral\n").unwrap();
+        for alias in ["cp932", "Windows-31J", "sjis", "shift-jis", "shift_jis"] {
+            let hints = MetadataHints {
+                patient: Some("9999013".into()),
+                kind: Some("text".into()),
+                charset: Some(alias.into()),
+                ..MetadataHints::default()
+            };
+
+            // Act
+            let prepared = prepare(&doc, &hints, StrictnessSetting::Strict)
+                .unwrap_or_else(|e| panic!("{alias}: {}", e.explain()));
+
+            // Assert
+            assert_eq!(
+                prepared.metadata.content_type(),
+                "text/plain; charset=shift_jis",
+                "{alias}"
+            );
+        }
+    }
+
+    // PROTO-UP-003
+    #[test]
+    fn a_pdf_with_a_charset_is_refused_before_sending() {
+        let doc = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/fixtures/pdf/valid.pdf");
+        let hints = MetadataHints {
+            patient: Some("9999013".into()),
+            kind: Some("pdf".into()),
+            charset: Some("utf-8".into()),
+            ..MetadataHints::default()
+        };
+        let err = prepare(&doc, &hints, StrictnessSetting::Strict).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PreflightError::Metadata {
+                    source: MetadataError::Invalid {
+                        field: "charset",
+                        ..
+                    },
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]

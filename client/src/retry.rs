@@ -51,7 +51,7 @@ impl RetryPolicy {
     pub fn delay(
         &self,
         attempt: u32,
-        retry_after: Option<Duration>,
+        retry_after: Option<RetryAfter>,
         rng: &mut impl Rng,
     ) -> Duration {
         let exp = attempt.saturating_sub(1).min(30);
@@ -62,16 +62,42 @@ impl RetryPolicy {
         let random_part = base.mul_f64(self.jitter * rng.random::<f64>());
         let backoff = base.mul_f64(1.0 - self.jitter) + random_part;
         match retry_after {
-            Some(ra) => backoff.max(scale(ra, self.time_scale)),
+            Some(ra) => backoff.max(ra.wait(self.time_scale, time::OffsetDateTime::now_utc())),
             None => backoff,
         }
     }
 }
 
-/// Parses a `Retry-After` value: delay-seconds (what the service center sends,
-/// `PROTO-ERR-002`). An HTTP-date is not used by the protocol and is ignored.
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// A server's `Retry-After` (RFC 9110 §10.2.3, `PROTO-ERR-002`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// delay-seconds (what the service center sends): nominal, scaled like every other wait.
+    Delay(Duration),
+    /// An HTTP date (what a proxy may send): an instant. It is not scaled: a center running at a
+    /// time scale already computed it from the scaled wait (docs/conformance.md, "Time").
+    At(time::OffsetDateTime),
+}
+
+impl RetryAfter {
+    /// The real time to wait from `now`; a date in the past asks for no wait.
+    pub fn wait(self, time_scale: f64, now: time::OffsetDateTime) -> Duration {
+        match self {
+            Self::Delay(delay) => scale(delay, time_scale),
+            Self::At(instant) => Duration::try_from(instant - now).unwrap_or(Duration::ZERO),
+        }
+    }
+}
+
+/// Parses a `Retry-After` value: delay-seconds or an HTTP date (IMF-fixdate, e.g.
+/// `Sun, 29 Nov 2026 10:15:06 GMT`); `None` for anything else.
+pub fn parse_retry_after(value: &str) -> Option<RetryAfter> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(RetryAfter::Delay(Duration::from_secs(seconds)));
+    }
+    time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822)
+        .ok()
+        .map(RetryAfter::At)
 }
 
 #[cfg(test)]
@@ -119,7 +145,8 @@ mod tests {
         let p = policy(1.0);
         let mut rng = StdRng::seed_from_u64(3);
         for _ in 0..100 {
-            assert!(p.delay(1, Some(Duration::from_secs(5)), &mut rng) >= Duration::from_secs(5));
+            let ra = RetryAfter::Delay(Duration::from_secs(5));
+            assert!(p.delay(1, Some(ra), &mut rng) >= Duration::from_secs(5));
         }
     }
 
@@ -136,7 +163,7 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(0);
         assert_eq!(p.delay(1, None, &mut rng), Duration::from_millis(1));
         assert_eq!(
-            p.delay(1, Some(Duration::from_secs(2)), &mut rng),
+            p.delay(1, Some(RetryAfter::Delay(Duration::from_secs(2))), &mut rng),
             Duration::from_millis(2)
         );
         s.max_attempts = 1;
@@ -144,9 +171,59 @@ mod tests {
         assert!(p.allows_another(2) && !p.allows_another(3));
     }
 
+    // PROTO-CLI-002 / PROTO-ERR-002
     #[test]
-    fn retry_after_accepts_seconds_only() {
-        assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+    fn retry_after_is_delay_seconds_or_an_http_date() {
+        assert_eq!(
+            parse_retry_after(" 2 "),
+            Some(RetryAfter::Delay(Duration::from_secs(2)))
+        );
+        let date = parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT").expect("an HTTP date");
+        let now = time::macros::datetime!(2015-10-21 07:27:54 UTC);
+        assert_eq!(date.wait(1.0, now), Duration::from_secs(6));
+        assert_eq!(
+            date.wait(0.02, now),
+            Duration::from_secs(6),
+            "a date is an instant, not scaled again"
+        );
+        let later = time::macros::datetime!(2015-10-21 07:29:00 UTC);
+        assert_eq!(
+            date.wait(1.0, later),
+            Duration::ZERO,
+            "a past date asks for no wait"
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    // PROTO-CLI-002: the defaults meet the contract's numbers (what the conformance grader's
+    // `backoff` check enforces): every wait ≥ 0.5 s, none shorter than half the one before,
+    // the nominal wait capped at 60 s, at most 10 attempts.
+    #[test]
+    fn the_default_policy_meets_the_contract_numbers() {
+        // Arrange: the defaults a configuration without `[retry]` gets
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("account.password"), "s3cret\n").unwrap();
+        let minimal = "[service]\nurl = \"https://localhost:8443\"\nca = \"ca.pem\"\n\
+            [account]\nid = \"fac-0112345678\"\npassword_file = \"account.password\"\n\
+            [facility]\ncode = \"0112345678\"\n\
+            [identity]\nmode = \"pem\"\ncert = \"c.pem\"\nkey = \"k.pem\"\n";
+        let config =
+            crate::config::ClientConfig::from_toml(minimal, &dir.path().join("storeclient.toml"))
+                .unwrap();
+        let p = RetryPolicy::from_settings(&config.retry);
+        assert!(p.max_attempts <= 10);
+        assert!(p.max_backoff <= Duration::from_secs(60));
+        let mut rng = StdRng::seed_from_u64(11);
+        for _ in 0..200 {
+            let mut previous: Option<Duration> = None;
+            for attempt in 1..p.max_attempts {
+                let wait = p.delay(attempt, None, &mut rng);
+                assert!(wait >= Duration::from_millis(500), "{attempt}: {wait:?}");
+                if let Some(before) = previous {
+                    assert!(wait * 2 >= before, "{attempt}: {before:?} then {wait:?}");
+                }
+                previous = Some(wait);
+            }
+        }
     }
 }

@@ -28,7 +28,7 @@ use crate::config::{ClientConfig, Timeouts, scale};
 use crate::exit::ExitStatus;
 use crate::identity::{self, IdentityError};
 use crate::metadata::Metadata;
-use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::retry::{RetryAfter, RetryPolicy, parse_retry_after};
 use crate::trace::{AttemptRecord, ErrorRecord, RequestRecord, ResponseRecord, TraceWriter};
 
 /// Read buffer for hashing and streaming: large enough for throughput, small enough that memory
@@ -262,7 +262,7 @@ fn is_auth_problem(code: ProblemCode) -> bool {
 /// A failed attempt: the error and the server's `Retry-After`, if any.
 struct Failed {
     error: UploadError,
-    retry_after: Option<Duration>,
+    retry_after: Option<RetryAfter>,
 }
 
 impl From<UploadError> for Failed {
@@ -798,7 +798,7 @@ fn problem_failure(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Fail
             problem
                 .as_ref()
                 .and_then(|p| p.retry_after)
-                .map(Duration::from_secs)
+                .map(|seconds| RetryAfter::Delay(Duration::from_secs(seconds)))
         });
     let error = match problem {
         Some(problem) => UploadError::Rejected {
@@ -926,10 +926,16 @@ mod tests {
         let body = serde_json::to_vec(&p).unwrap();
         let mut headers = HeaderMap::new();
         let f = problem_failure(StatusCode::TOO_MANY_REQUESTS, &headers, &body);
-        assert_eq!(f.retry_after, Some(Duration::from_secs(7)));
+        assert_eq!(
+            f.retry_after,
+            Some(RetryAfter::Delay(Duration::from_secs(7)))
+        );
         headers.insert(http::header::RETRY_AFTER, HeaderValue::from_static("2"));
         let f = problem_failure(StatusCode::TOO_MANY_REQUESTS, &headers, &body);
-        assert_eq!(f.retry_after, Some(Duration::from_secs(2)));
+        assert_eq!(
+            f.retry_after,
+            Some(RetryAfter::Delay(Duration::from_secs(2)))
+        );
         assert_eq!(f.error.class(), ErrorClass::Retryable);
     }
 

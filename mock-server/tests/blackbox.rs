@@ -2,7 +2,7 @@
 //! Every refusal is asserted on the server's journal (through the admin API's long poll), never
 //! on the tools' error text, which races under TLS 1.3.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use idlink_mock::JournalEvent;
@@ -231,6 +231,87 @@ async fn curl_uploads_a_jahis_iso_2022_jp_message_that_appears_byte_identical_at
         receipt.stored_path
     );
     assert_eq!(std::fs::read(stored).unwrap(), SAMPLE_OMP01);
+}
+
+/// curl's arguments for an HL7 upload of `SAMPLE_OMP01` over HTTP/1.1 with
+/// `Expect: 100-continue`, verbose so the interim response shows on stderr.
+fn expect_continue_upload(file: &Path, patient: &str, key: &str) -> Vec<String> {
+    let digest = idlink_protocol::ContentDigest::of(SAMPLE_OMP01).to_string();
+    let mut extra: Vec<String> = ["--http1.1", "-v", "--expect100-timeout", "30"]
+        .map(String::from)
+        .into();
+    extra.extend(["--data-binary".into(), format!("@{}", file.display())]);
+    for header in [
+        "expect: 100-continue".to_owned(),
+        "content-type: application/hl7-v2".to_owned(),
+        "idlink-document-kind: hl7".to_owned(),
+        "idlink-data-kind: OMP-01".to_owned(),
+        "idlink-facility: 0112345678".to_owned(),
+        format!("idlink-patient-id: {patient}"),
+        "idlink-destination: storage".to_owned(),
+        format!("content-digest: {digest}"),
+        format!("idempotency-key: {key}"),
+    ] {
+        extra.extend(["-H".into(), header]);
+    }
+    extra
+}
+
+#[tokio::test]
+async fn expect_100_continue_gets_continue_before_the_body_and_a_header_refusal_without_it() {
+    // PROTO-UP-001, through the real binary and curl (which waits up to 30 s for the 100).
+    if !have("curl") {
+        return;
+    }
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("data"));
+    let file = dir.path().join("message.hl7");
+    std::fs::write(&file, SAMPLE_OMP01).unwrap();
+    let run = |patient: &str, key: &str| {
+        let extra = expect_continue_upload(&file, patient, key);
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let output = curl(&served, Some("valid"), &extra, "/v1/documents");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+
+    // Act: an accepted upload, then one refused from its headers (PID of the body differs,
+    // but consent is checked first: patient 9999099 has none)
+    let accepted = run("9999013", "expect-0001");
+    let refused = run("9999099", "expect-0002");
+
+    // Assert
+    assert!(accepted.contains("< HTTP/1.1 100"), "{accepted}");
+    assert!(accepted.contains("< HTTP/1.1 201"), "{accepted}");
+    assert!(!refused.contains("< HTTP/1.1 100"), "{refused}");
+    assert!(refused.contains("< HTTP/1.1 403"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_transfer_coding_other_than_chunked_gets_501_from_the_real_binary() {
+    // PROTO-UP-001: curl chunks the body because the list ends in `chunked`; the server must
+    // not store the (supposedly gzip-coded) bytes.
+    if !have("curl") {
+        return;
+    }
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start(&dir.path().join("data"));
+    let file = dir.path().join("message.hl7");
+    std::fs::write(&file, SAMPLE_OMP01).unwrap();
+    let mut extra = expect_continue_upload(&file, "9999013", "te-0001");
+    extra.extend(["-H".into(), "transfer-encoding: gzip, chunked".into()]);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+
+    // Act
+    let output = curl(&served, Some("valid"), &extra, "/v1/documents");
+
+    // Assert
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("< HTTP/1.1 501"), "{stderr}");
+    let problem: idlink_protocol::Problem = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    assert_eq!(problem.code, "not-implemented");
 }
 
 #[test]

@@ -257,6 +257,40 @@ const ROWS: &[Row] = &[
     ),
     // PROTO-UP-003
     (
+        "charset on a PDF",
+        |c| {
+            upload(c)
+                .set("content-type", "application/pdf; charset=utf-8")
+                .set("idlink-document-kind", "pdf")
+        },
+        ProblemCode::UnsupportedMediaType,
+        "takes no charset",
+    ),
+    // PROTO-UP-002: a repeated header is refused, not resolved to its first value.
+    (
+        "repeated patient ID",
+        |c| upload(c).header("idlink-patient-id", "9999014"),
+        ProblemCode::InvalidRequest,
+        "IDLink-Patient-Id",
+    ),
+    (
+        "repeated Authorization",
+        |c| upload(c).header("authorization", "Basic Zm9vOmJhcg=="),
+        ProblemCode::InvalidRequest,
+        "Authorization",
+    ),
+    // PROTO-ERR-004
+    (
+        "wrong method on a known route",
+        |c| {
+            c.mtls
+                .delete(format!("{}/v1/whoami", c.mtls_url))
+                .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+        },
+        ProblemCode::MethodNotAllowed,
+        "use GET",
+    ),
+    (
         "media type not matching the kind",
         |c| upload(c).set("content-type", "text/plain"),
         ProblemCode::UnsupportedMediaType,
@@ -582,10 +616,20 @@ async fn a_wrong_method_gets_405_and_is_told_which_method_to_use() {
         .await
         .unwrap();
 
-    // Assert: PROTO-ERR-001 problem document with the HTTP status and the way out
+    // Assert: PROTO-ERR-004 problem document with its own code, the HTTP status and the way out
     assert_eq!(response.status(), 405);
+    assert_eq!(
+        response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
+        Some("POST")
+    );
     let problem = problem(response).await;
     assert_eq!(problem.status, 405);
+    assert_eq!(problem.code, "method-not-allowed");
+    assert_eq!(problem.requirement, "PROTO-ERR-004");
+    assert!(!problem.retryable);
     assert!(problem.detail.contains("use POST"), "{}", problem.detail);
     center.shutdown().await;
 }

@@ -59,3 +59,62 @@ pub fn media_type_for(document_kind: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// The `charset` parameter values an upload may carry (`PROTO-UP-003`), canonical names first.
+///
+/// `shift_jis` means Windows-31J (CP932), the Shift_JIS that Japanese systems actually write
+/// (NEC and IBM extensions such as ① and 髙 included), so its usual names are aliases of it.
+pub const CHARSETS: [(&str, &[&str]); 3] = [
+    ("iso-2022-jp", &[]),
+    ("utf-8", &[]),
+    ("shift_jis", &["shift-jis", "sjis", "windows-31j", "cp932"]),
+];
+
+/// The canonical name (`iso-2022-jp`, `utf-8` or `shift_jis`) of a `charset` parameter value,
+/// compared case-insensitively; `None` for a character set the protocol does not accept.
+pub fn canonical_charset(value: &str) -> Option<&'static str> {
+    let value = value.trim().trim_matches('"');
+    CHARSETS.iter().find_map(|(name, aliases)| {
+        (name.eq_ignore_ascii_case(value) || aliases.iter().any(|a| a.eq_ignore_ascii_case(value)))
+            .then_some(*name)
+    })
+}
+
+/// Whether a document kind may carry a `charset` parameter: text-based kinds only, never `pdf`
+/// (a PDF declares its own encodings inside).
+pub fn kind_takes_charset(document_kind: &str) -> bool {
+    matches!(document_kind, "hl7" | "nsips" | "text")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // PROTO-UP-003
+    #[test]
+    fn shift_jis_is_known_by_its_windows_names_too() {
+        for (value, expected) in [
+            ("shift_jis", Some("shift_jis")),
+            ("Shift_JIS", Some("shift_jis")),
+            ("shift-jis", Some("shift_jis")),
+            ("sjis", Some("shift_jis")),
+            ("Windows-31J", Some("shift_jis")),
+            ("cp932", Some("shift_jis")),
+            ("\"utf-8\"", Some("utf-8")),
+            ("ISO-2022-JP", Some("iso-2022-jp")),
+            ("euc-jp", None),
+            ("utf8", None),
+            ("", None),
+        ] {
+            assert_eq!(canonical_charset(value), expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn only_text_based_kinds_take_a_charset() {
+        assert!(
+            kind_takes_charset("hl7") && kind_takes_charset("nsips") && kind_takes_charset("text")
+        );
+        assert!(!kind_takes_charset("pdf"));
+    }
+}

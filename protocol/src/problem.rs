@@ -36,6 +36,8 @@ pub enum ProblemCode {
     ConsentMissing,
     /// Unknown receipt or route.
     NotFound,
+    /// The route exists but not with this method.
+    MethodNotAllowed,
     /// The same idempotency key is still being processed.
     UploadInProgress,
     /// The same content is already stored under another key.
@@ -56,13 +58,15 @@ pub enum ProblemCode {
     RateLimited,
     /// The server failed; nothing was stored.
     InternalError,
+    /// A request framing the server does not implement (a transfer coding other than chunked).
+    NotImplemented,
     /// Planned maintenance.
     Maintenance,
 }
 
 impl ProblemCode {
     /// Every code, in the order of the table in docs/protocol.md.
-    pub const ALL: [ProblemCode; 23] = [
+    pub const ALL: [ProblemCode; 25] = [
         Self::InvalidRequest,
         Self::DigestMismatch,
         Self::Unauthenticated,
@@ -75,6 +79,7 @@ impl ProblemCode {
         Self::FacilityMismatch,
         Self::ConsentMissing,
         Self::NotFound,
+        Self::MethodNotAllowed,
         Self::UploadInProgress,
         Self::Duplicate,
         Self::TooLarge,
@@ -85,6 +90,7 @@ impl ProblemCode {
         Self::IdempotencyKeyReused,
         Self::RateLimited,
         Self::InternalError,
+        Self::NotImplemented,
         Self::Maintenance,
     ];
 
@@ -103,6 +109,7 @@ impl ProblemCode {
             Self::FacilityMismatch => "facility-mismatch",
             Self::ConsentMissing => "consent-missing",
             Self::NotFound => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
             Self::UploadInProgress => "upload-in-progress",
             Self::Duplicate => "duplicate",
             Self::TooLarge => "too-large",
@@ -113,6 +120,7 @@ impl ProblemCode {
             Self::IdempotencyKeyReused => "idempotency-key-reused",
             Self::RateLimited => "rate-limited",
             Self::InternalError => "internal-error",
+            Self::NotImplemented => "not-implemented",
             Self::Maintenance => "maintenance",
         }
     }
@@ -135,6 +143,7 @@ impl ProblemCode {
             | Self::FacilityMismatch
             | Self::ConsentMissing => 403,
             Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
             Self::UploadInProgress | Self::Duplicate => 409,
             Self::TooLarge => 413,
             Self::UnsupportedMediaType => 415,
@@ -144,6 +153,7 @@ impl ProblemCode {
             | Self::IdempotencyKeyReused => 422,
             Self::RateLimited => 429,
             Self::InternalError => 500,
+            Self::NotImplemented => 501,
             Self::Maintenance => 503,
         }
     }
@@ -171,6 +181,8 @@ impl ProblemCode {
             Self::FacilityMismatch => "PROTO-UP-005",
             Self::ConsentMissing => "PROTO-UP-008",
             Self::NotFound => "PROTO-RCPT-001",
+            Self::MethodNotAllowed => "PROTO-ERR-004",
+            Self::NotImplemented => "PROTO-UP-001",
             Self::UploadInProgress => "PROTO-IDEM-004",
             Self::Duplicate => "PROTO-IDEM-005",
             Self::TooLarge => "PROTO-UP-010",
@@ -201,6 +213,8 @@ impl ProblemCode {
             Self::FacilityMismatch => "The declared facility is not the account's facility",
             Self::ConsentMissing => "The patient has not consented to ID-Link storage",
             Self::NotFound => "Not found",
+            Self::MethodNotAllowed => "The route does not support this method",
+            Self::NotImplemented => "The service center does not implement this request framing",
             Self::UploadInProgress => "An upload with this idempotency key is still in progress",
             Self::Duplicate => "This document is already stored",
             Self::TooLarge => "The document is larger than the service center accepts",

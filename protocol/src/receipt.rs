@@ -17,8 +17,10 @@ pub struct Receipt {
     pub patient_id: String,
     /// `hl7`, `nsips`, `pdf` or `text`.
     pub document_kind: String,
-    /// SS-MIX2 or extended-storage data kind, when there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// SS-MIX2 or extended-storage data kind, when there is one. Always present on the wire:
+    /// `null` when the client declared none (a PDF or text document without one), so a reader
+    /// can tell "no data kind" from "an older server that did not send the member".
+    #[serde(default)]
     pub data_kind: Option<String>,
     /// `storage` or `appliance:<id>`.
     pub destination: String,
@@ -79,4 +81,44 @@ pub struct CertificateSummary {
     pub not_after: String,
     /// Facility code found in the certificate, if any.
     pub facility: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_receipt() -> Receipt {
+        Receipt {
+            receipt_id: "rcpt-01JD3V7J6Q8W0Y2Z4A6C8E0G2J".into(),
+            idempotency_key: "k".into(),
+            account: "fac-0112345678".into(),
+            facility: "0112345678".into(),
+            patient_id: "9999013".into(),
+            document_kind: "text".into(),
+            data_kind: None,
+            destination: "storage".into(),
+            sha256: "00".repeat(32),
+            size: 1,
+            stored_path: "0112345678/999/901/9999013/-/text/r/document.txt".into(),
+            superseded_path: None,
+            received_at: "2026-11-24T10:15:00.123Z".into(),
+            warnings: Vec::new(),
+        }
+    }
+
+    // PROTO-RCPT-001: the receipt table lists data_kind as a member of every receipt.
+    #[test]
+    fn a_receipt_without_a_data_kind_says_null_rather_than_leaving_the_member_out() {
+        let v = serde_json::to_value(text_receipt()).unwrap();
+        assert_eq!(v.get("data_kind"), Some(&serde_json::Value::Null));
+        assert!(v.get("superseded_path").is_none(), "only for HL7 updates");
+    }
+
+    #[test]
+    fn a_receipt_from_a_server_that_left_data_kind_out_still_reads() {
+        let mut v = serde_json::to_value(text_receipt()).unwrap();
+        v.as_object_mut().unwrap().remove("data_kind");
+        let back: Receipt = serde_json::from_value(v).unwrap();
+        assert_eq!(back, text_receipt());
+    }
 }

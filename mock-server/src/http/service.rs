@@ -532,7 +532,7 @@ async fn not_found(request: Request) -> ApiProblem {
     )
 }
 
-async fn wrong_method(request: Request) -> ApiProblem {
+async fn wrong_method(request: Request) -> Response {
     // Each route has exactly one method (docs/protocol.md): uploads are POSTed, the rest read.
     let path = request.uri().path();
     let allowed = if path == PATH_DOCUMENTS {
@@ -540,14 +540,17 @@ async fn wrong_method(request: Request) -> ApiProblem {
     } else {
         "GET"
     };
-    let mut problem = ApiProblem::new(
-        ProblemCode::NotFound,
+    // PROTO-ERR-004: the route exists, so this is not `not-found`; `Allow` says the way out.
+    let mut response = ApiProblem::new(
+        ProblemCode::MethodNotAllowed,
         format!(
             "{} is not supported on {path}; use {allowed} (see docs/protocol.md)",
             request.method()
         ),
-    );
-    // The route exists, so HTTP says 405; the document says the same.
-    problem.problem.status = StatusCode::METHOD_NOT_ALLOWED.as_u16();
-    problem
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allowed));
+    response
 }

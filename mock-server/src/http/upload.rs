@@ -690,6 +690,11 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
     let malformed =
         |e: idlink_protocol::HeaderValueError| ApiProblem::invalid_header(e.header, e.to_string());
 
+    // PROTO-UP-001: the body's framing before anything about its content.
+    transfer_coding(headers)?;
+    // PROTO-UP-002: one value per header; a repeated one is refused, never silently resolved.
+    refuse_repeated(headers)?;
+
     // PROTO-UP-003 / PROTO-UP-004: the media type first, so DICOM is refused whatever else is sent.
     let content_type = required("content-type", "Content-Type")?;
     let mut parts = content_type.split(';');
@@ -732,19 +737,27 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
         if !name.trim().eq_ignore_ascii_case("charset") {
             continue;
         }
-        let value = value.trim().trim_matches('"').to_ascii_lowercase();
-        charset = Some(match value.as_str() {
+        if !h::kind_takes_charset(kind_name) {
+            return Err(ApiProblem::new(
+                ProblemCode::UnsupportedMediaType,
+                format!(
+                    "Content-Type {media} takes no charset parameter (only hl7, nsips and text documents do); send {expected}"
+                ),
+            ));
+        }
+        let Some(name) = h::canonical_charset(value) else {
+            return Err(ApiProblem::new(
+                ProblemCode::UnsupportedMediaType,
+                format!(
+                    "charset {:?} is not accepted; use iso-2022-jp, utf-8 or shift_jis (also spelt shift-jis, sjis, windows-31j or cp932)",
+                    value.trim()
+                ),
+            ));
+        };
+        charset = Some(match name {
             "iso-2022-jp" => Charset::Iso2022Jp,
             "utf-8" => Charset::Utf8,
-            "shift_jis" => Charset::ShiftJis,
-            other => {
-                return Err(ApiProblem::new(
-                    ProblemCode::UnsupportedMediaType,
-                    format!(
-                        "charset {other:?} is not accepted; use iso-2022-jp, utf-8 or shift_jis"
-                    ),
-                ));
-            }
+            _ => Charset::ShiftJis,
         });
     }
 
@@ -826,6 +839,69 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
     })
 }
 
+/// `PROTO-UP-001`: a body is framed by `Content-Length` or by `chunked` alone. Any other
+/// transfer coding (`gzip, chunked`) would hand us bytes that are not the document, so it is
+/// refused rather than stored compressed.
+fn transfer_coding(headers: &HeaderMap) -> Result<(), ApiProblem> {
+    let mut codings = Vec::new();
+    for value in headers.get_all(header::TRANSFER_ENCODING) {
+        let text = value.to_str().unwrap_or("(not ASCII)");
+        codings.extend(
+            text.split(',')
+                .map(|c| c.trim().to_ascii_lowercase())
+                .filter(|c| !c.is_empty()),
+        );
+    }
+    if codings.is_empty() || codings == ["chunked"] {
+        return Ok(());
+    }
+    Err(ApiProblem::new(
+        ProblemCode::NotImplemented,
+        format!(
+            "Transfer-Encoding {} is not implemented: send the document's bytes unchanged, with Content-Length or Transfer-Encoding: chunked only",
+            codings.join(", ")
+        ),
+    ))
+}
+
+/// The request headers an upload reads, with the spelling used in messages. A repeat of any
+/// of them, or of any other `IDLink-*` header, is refused: the first and the second value may
+/// disagree, and guessing which one the client meant could store a document under the wrong
+/// patient.
+const SINGLE_HEADERS: [(&str, &str); 12] = [
+    ("authorization", "Authorization"),
+    ("content-type", "Content-Type"),
+    ("content-length", "Content-Length"),
+    (h::DOCUMENT_KIND, "IDLink-Document-Kind"),
+    (h::DATA_KIND, "IDLink-Data-Kind"),
+    (h::FACILITY, "IDLink-Facility"),
+    (h::PATIENT_ID, "IDLink-Patient-Id"),
+    (h::DESTINATION, "IDLink-Destination"),
+    (h::CARE_DATE, "IDLink-Care-Date"),
+    (h::FILE_NAME, "IDLink-File-Name"),
+    (h::CONTENT_DIGEST, "Content-Digest"),
+    (h::IDEMPOTENCY_KEY, "Idempotency-Key"),
+];
+
+fn refuse_repeated(headers: &HeaderMap) -> Result<(), ApiProblem> {
+    for name in headers.keys() {
+        let count = headers.get_all(name).iter().count();
+        if count < 2 {
+            continue;
+        }
+        let display = match SINGLE_HEADERS.iter().find(|(n, _)| *n == name.as_str()) {
+            Some((_, display)) => (*display).to_owned(),
+            None if name.as_str().starts_with("idlink-") => name.as_str().to_owned(),
+            None => continue,
+        };
+        return Err(ApiProblem::invalid_header(
+            &display,
+            format!("{display} was sent {count} times; send it exactly once"),
+        ));
+    }
+    Ok(())
+}
+
 /// Safe as one path component: no separators, no `..`, no hidden files.
 fn path_safe(value: &str, max: usize) -> bool {
     !value.is_empty()
@@ -845,6 +921,122 @@ mod tests {
         assert_eq!(order_number(None).unwrap(), "999999999999999");
         assert_eq!(order_number(Some("11000185")).unwrap(), "000000011000185");
         assert!(order_number(Some("../x")).is_err());
+    }
+
+    /// A valid PDF upload's headers, to be spoilt one at a time.
+    fn pdf_headers() -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in [
+            ("content-type", "application/pdf".to_owned()),
+            (h::DOCUMENT_KIND, "pdf".to_owned()),
+            (h::FACILITY, "0112345678".to_owned()),
+            (h::PATIENT_ID, "9999013".to_owned()),
+            (h::DESTINATION, "storage".to_owned()),
+            (
+                h::CONTENT_DIGEST,
+                ContentDigest::of(b"%PDF-1.4").to_string(),
+            ),
+            (h::IDEMPOTENCY_KEY, "k-1".to_owned()),
+        ] {
+            map.insert(name, HeaderValue::from_str(&value).unwrap());
+        }
+        map
+    }
+
+    fn refusal(headers: &HeaderMap) -> (ProblemCode, Option<String>) {
+        let problem = parse_headers(headers).expect_err("refused").problem;
+        (problem.known_code().unwrap(), problem.header)
+    }
+
+    #[test]
+    fn the_unspoilt_headers_are_accepted() {
+        assert!(parse_headers(&pdf_headers()).is_ok());
+    }
+
+    // PROTO-UP-002
+    #[test]
+    fn a_repeated_authorization_or_idlink_header_is_refused_naming_it() {
+        for (name, value, display) in [
+            ("authorization", "Basic eDp5", "Authorization"),
+            (h::PATIENT_ID, "9999014", "IDLink-Patient-Id"),
+            (h::FACILITY, "0112345678", "IDLink-Facility"),
+            (h::IDEMPOTENCY_KEY, "k-2", "Idempotency-Key"),
+            ("idlink-future-thing", "a", "idlink-future-thing"),
+        ] {
+            let mut headers = pdf_headers();
+            headers.append(name, HeaderValue::from_static(value));
+            headers.append(name, HeaderValue::from_static(value));
+            assert_eq!(
+                refusal(&headers),
+                (ProblemCode::InvalidRequest, Some(display.to_owned())),
+                "{name}"
+            );
+        }
+    }
+
+    // PROTO-UP-001
+    #[test]
+    fn a_transfer_coding_other_than_chunked_is_not_implemented() {
+        for (value, refused) in [
+            ("chunked", false),
+            ("Chunked", false),
+            ("gzip, chunked", true),
+            ("gzip", true),
+            ("deflate,chunked", true),
+        ] {
+            let mut headers = pdf_headers();
+            headers.insert(header::TRANSFER_ENCODING, HeaderValue::from_static(value));
+            match parse_headers(&headers) {
+                Ok(_) => assert!(!refused, "{value} accepted"),
+                Err(p) => {
+                    assert!(refused, "{value} refused");
+                    assert_eq!(p.problem.known_code(), Some(ProblemCode::NotImplemented));
+                    assert_eq!(p.problem.status, 501);
+                }
+            }
+        }
+    }
+
+    // PROTO-UP-003
+    #[test]
+    fn a_pdf_with_a_charset_parameter_is_an_unsupported_media_type() {
+        let mut headers = pdf_headers();
+        headers.insert(
+            "content-type",
+            HeaderValue::from_static("application/pdf; charset=utf-8"),
+        );
+        assert_eq!(refusal(&headers), (ProblemCode::UnsupportedMediaType, None));
+    }
+
+    // PROTO-UP-003
+    #[test]
+    fn shift_jis_aliases_are_read_as_shift_jis() {
+        for (value, expected) in [
+            ("shift_jis", Some(Charset::ShiftJis)),
+            ("windows-31j", Some(Charset::ShiftJis)),
+            ("CP932", Some(Charset::ShiftJis)),
+            ("sjis", Some(Charset::ShiftJis)),
+            ("shift-jis", Some(Charset::ShiftJis)),
+            ("utf-8", Some(Charset::Utf8)),
+            ("euc-jp", None),
+        ] {
+            let mut headers = pdf_headers();
+            headers.insert(h::DOCUMENT_KIND, HeaderValue::from_static("text"));
+            headers.insert(
+                "content-type",
+                HeaderValue::from_str(&format!("text/plain; charset={value}")).unwrap(),
+            );
+            match parse_headers(&headers) {
+                Ok(parsed) => assert_eq!(Some(parsed.charset.unwrap()), expected, "{value}"),
+                Err(p) => {
+                    assert_eq!(expected, None, "{value}: {}", p.problem.detail);
+                    assert_eq!(
+                        p.problem.known_code(),
+                        Some(ProblemCode::UnsupportedMediaType)
+                    );
+                }
+            }
+        }
     }
 
     #[test]
