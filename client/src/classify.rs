@@ -208,9 +208,17 @@ impl TransportFailure {
                     detail: e.to_string(),
                 }
             }
-            _ => Self::Network {
-                detail: e.to_string(),
-            },
+            _ => {
+                let text = e.to_string();
+                match text.strip_prefix("invalid peer certificate: ") {
+                    // rustls's verdict on the server's certificate, kept only as text by the
+                    // connector: a definite answer, not a network fault.
+                    Some(reason) => Self::ServerCertificate {
+                        detail: reason.to_owned(),
+                    },
+                    None => Self::Network { detail: text },
+                }
+            }
         }
     }
 
@@ -280,6 +288,14 @@ mod tests {
     }
 
     impl StdError for Text {}
+
+    #[test]
+    fn a_server_certificate_failure_inside_an_io_error_is_final() {
+        let e = io::Error::other("invalid peer certificate: NotValidForName");
+        let f = TransportFailure::of_chain(&e);
+        assert_eq!(f.slug(), "server-certificate");
+        assert_eq!(f.class(), ErrorClass::Final);
+    }
 
     #[test]
     fn a_server_certificate_failure_known_only_by_its_text_is_final() {
