@@ -427,8 +427,8 @@ impl MockCenter {
         self.vpn_addr
     }
 
-    /// The PKI the center serves with, when it was generated in process (`None` after
-    /// [`MockCenter::start_with_tls`]).
+    /// The PKI the center serves with, when it was given or generated in process (`None` when
+    /// it was started from TLS material, [`MockCenterBuilder::tls`]).
     pub fn pki(&self) -> Option<&Pki> {
         self.pki.as_deref()
     }

@@ -1,7 +1,7 @@
 //! The scenario file (`docs/scenarios.md`, schema `idlink-scenario/1`): what one scenario checks,
 //! how its center is set up, how the center behaves (one explicit state machine) and what the
 //! grader expects. Parsing is two-phase, as ripgrep does with flags: TOML into these raw,
-//! `deny_unknown_fields` structs, then [`super::Scenario::check`] resolves names, reachability
+//! `deny_unknown_fields` structs, then `Scenario::check` (in the parent module) resolves names, reachability
 //! and fixtures into a scenario the engine can run. Every error names file, line and column.
 
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! The scenario engine: declarative, stateful, timed, seeded misbehaviour of the center.
 //!
-//! A [`Scenario`] is loaded from a file ([`file`], `docs/scenarios.md`) and checked whole before
+//! A [`Scenario`] is loaded from a file ([`file`](mod@file), `docs/scenarios.md`) and checked whole before
 //! anything runs: names resolve, every state is reachable, connection actions sit on connection
 //! states, fixtures exist. The running center asks one decision point, the [`Engine`], what to
 //! do with each connection and each request; the transport (`server`) and the HTTP handlers
