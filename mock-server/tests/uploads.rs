@@ -150,6 +150,28 @@ async fn an_update_with_the_same_order_number_moves_the_old_file_to_flag_2() {
         docs[0].superseded_by.as_deref(),
         Some(second.receipt_id.as_str())
     );
+    // A receipt fetched later says where the old version is now and what superseded it.
+    let fetched = receipt_of(
+        client
+            .get(format!(
+                "{}/v1/receipts/{}",
+                center.mtls_url(),
+                first.receipt_id
+            ))
+            .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(fetched.stored_path, first.stored_path, "as issued");
+    assert_eq!(fetched.current_path.as_deref(), Some(moved.as_str()));
+    assert_eq!(
+        fetched.superseded_by.as_deref(),
+        Some(second.receipt_id.as_str())
+    );
+    assert!(first.current_path.is_none() && first.superseded_by.is_none());
     center.shutdown().await;
 }
 

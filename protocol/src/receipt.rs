@@ -35,6 +35,13 @@ pub struct Receipt {
     pub superseded_path: Option<String>,
     /// RFC 3339 UTC.
     pub received_at: String,
+    /// `GET /v1/receipts/{id}` only: where the file is now, relative to the storage root, when
+    /// it is no longer at `stored_path` (a later update renamed it to flag `_2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_path: Option<String>,
+    /// `GET /v1/receipts/{id}` only: the receipt of the update that superseded this document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
     /// Validation findings that did not block (the formats crate's JSON shape).
     #[serde(default)]
     pub warnings: Vec<serde_json::Value>,
@@ -102,6 +109,8 @@ mod tests {
             stored_path: "0112345678/999/901/9999013/-/text/r/document.txt".into(),
             superseded_path: None,
             received_at: "2026-11-24T10:15:00.123Z".into(),
+            current_path: None,
+            superseded_by: None,
             warnings: Vec::new(),
         }
     }

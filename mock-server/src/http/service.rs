@@ -18,7 +18,7 @@ use idlink_protocol::headers::{
     CONTENT_DIGEST, DATA_KIND, DESTINATION, DOCUMENT_KIND, IDEMPOTENCY_KEY, PATH_DOCUMENTS,
     PATH_RECEIPTS, PATH_WHOAMI, PATIENT_ID, PROTOCOL, PROTOCOL_VERSION, REQUEST_ID,
 };
-use idlink_protocol::{ProblemCode, WhoAmI};
+use idlink_protocol::{ProblemCode, Receipt, WhoAmI};
 
 use crate::accounts::Principal;
 use crate::clock;
@@ -503,7 +503,15 @@ async fn receipt(
     let account = auth.principal.account.clone();
     match shared.store.receipt(&receipt_id) {
         Some(doc) if doc.receipt.facility == auth.principal.facility.as_str() => Ok(with_outcome(
-            axum::Json(doc.receipt).into_response(),
+            // A receipt fetched later says where the document is now and what superseded it
+            // (the receipt sent at upload time cannot know).
+            axum::Json(Receipt {
+                current_path: (doc.current_path != doc.receipt.stored_path)
+                    .then(|| doc.current_path.clone()),
+                superseded_by: doc.superseded_by.clone(),
+                ..doc.receipt
+            })
+            .into_response(),
             Outcome {
                 account: Some(account),
                 receipt_id: Some(receipt_id),
