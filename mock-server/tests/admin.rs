@@ -337,3 +337,60 @@ async fn the_admin_journal_pages_forward_from_since_oldest_first() {
     assert_eq!(second, all[3..5].to_vec());
     center.shutdown().await;
 }
+
+/// The README's admin body examples, fenced as ```` ```json POST /path ```` (or `toml`), each
+/// posted to a running center: the documentation cannot drift from what the API takes.
+#[tokio::test]
+async fn every_admin_body_example_in_the_readme_is_accepted() {
+    let readme = include_str!("../README.md");
+    let mut examples = Vec::new();
+    let mut lines = readme.lines();
+    while let Some(line) = lines.next() {
+        let Some(info) = line.strip_prefix("```") else {
+            continue;
+        };
+        let mut words = info.split_whitespace();
+        let (Some(format), Some("POST"), Some(path)) = (words.next(), words.next(), words.next())
+        else {
+            continue;
+        };
+        let body: Vec<&str> = lines
+            .by_ref()
+            .take_while(|l| !l.starts_with("```"))
+            .collect();
+        examples.push((format.to_owned(), path.to_owned(), body.join("\n")));
+    }
+    assert!(
+        examples.len() >= 4,
+        "the README has its examples: {examples:?}"
+    );
+
+    let center = demo_center().await;
+    let admin = reqwest::Client::new();
+    for (format, path, body) in examples {
+        let response = admin
+            .post(format!("{}{path}", center.admin_url()))
+            .bearer_auth(center.admin_token())
+            .header(
+                "content-type",
+                if format == "json" {
+                    "application/json"
+                } else {
+                    "application/toml"
+                },
+            )
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert!(status.is_success(), "POST {path} {body}: {status} {text}");
+    }
+    assert_eq!(center.faults().pending().len(), 2, "both faults armed");
+    assert_eq!(
+        center.engine().status().scenario.as_deref(),
+        Some("ADMIN-EXAMPLE")
+    );
+    center.shutdown().await;
+}
