@@ -76,17 +76,7 @@ fn the_main_command_runs_the_whole_suite_against_storeclient_and_every_scenario_
     if let Some(chromium) = crate::web_view::chromium() {
         let profile = tempfile::tempdir().unwrap();
         let dom = Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--dump-dom",
-            ])
+            .args(crate::web_view::CHROMIUM_DUMP_DOM)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg(format!("file://{}", path("report.html").display()))
             .output()

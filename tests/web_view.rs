@@ -12,6 +12,20 @@ use tempfile::TempDir;
 
 use crate::support::{Facility, ssmix2_fixtures};
 
+/// Headless Chromium that prints the DOM it built: no sandbox (root in CI), and none of the
+/// background connections this machine's closed network refuses.
+pub const CHROMIUM_DUMP_DOM: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--dump-dom",
+];
+
 /// Chromium, or `None` (with a note) where it is not installed; under `CI=true` it must be.
 pub fn chromium() -> Option<PathBuf> {
     let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
@@ -53,17 +67,7 @@ async fn the_admin_web_view_shows_a_stored_document_in_a_real_browser() {
     let output = tokio::time::timeout(
         Duration::from_secs(60),
         tokio::process::Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--dump-dom",
-            ])
+            .args(CHROMIUM_DUMP_DOM)
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg(&url)
             .stdin(Stdio::null())

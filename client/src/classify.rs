@@ -116,14 +116,19 @@ impl TransportFailure {
             }
             current = e.source();
         }
-        found.unwrap_or_else(|| match lowest.strip_prefix("invalid peer certificate: ") {
-            // Some connector layers keep only the text of rustls's error (the server's
-            // certificate failed verification); that is a definite answer, not a network fault.
+        found.unwrap_or_else(|| Self::of_text(lowest))
+    }
+
+    /// The last resort: an error known only by its text. Some connector layers keep only the
+    /// text of rustls's verdict on the server's certificate; that is a definite answer, not a
+    /// network fault.
+    fn of_text(text: String) -> Self {
+        match text.strip_prefix("invalid peer certificate: ") {
             Some(reason) => Self::ServerCertificate {
                 detail: reason.to_owned(),
             },
-            None => Self::Network { detail: lowest },
-        })
+            None => Self::Network { detail: text },
+        }
     }
 
     fn of_one(e: &(dyn StdError + 'static)) -> Option<Self> {
@@ -208,17 +213,7 @@ impl TransportFailure {
                     detail: e.to_string(),
                 }
             }
-            _ => {
-                let text = e.to_string();
-                match text.strip_prefix("invalid peer certificate: ") {
-                    // rustls's verdict on the server's certificate, kept only as text by the
-                    // connector: a definite answer, not a network fault.
-                    Some(reason) => Self::ServerCertificate {
-                        detail: reason.to_owned(),
-                    },
-                    None => Self::Network { detail: text },
-                }
-            }
+            _ => Self::of_text(e.to_string()),
         }
     }
 

@@ -273,8 +273,9 @@ fn stored(o: &Observed<'_>, doc: Option<&str>, path_contains: Option<&str>) -> J
                     ));
                 } else {
                     problems.push(format!(
-                        "{name}: not stored ({} attempt(s))",
-                        attempts.len()
+                        "{name}: not stored after {} attempt(s); the last answered {}",
+                        attempts.len(),
+                        last_answer(&attempts)
                     ));
                 }
             }
@@ -381,23 +382,37 @@ fn attempts(o: &Observed<'_>, doc: Option<&str>, min: Option<u32>, max: Option<u
         let list = attempts_of(o, digest);
         let n = list.len() as u32;
         counts.push(format!("{name}: {n}"));
-        if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-            problems.push(format!("{name}: {n} attempt(s), expected {bounds}"));
+        let last = last_answer(&list);
+        if let Some(max) = max.filter(|m| n > *m) {
+            problems.push(format!(
+                "{name}: {n} attempts, more than {max} (the last answered {last}): a refusal that retrying cannot fix must not be retried, and retries are bounded"
+            ));
+            evidence.extend(excerpt(o, &list));
+        } else if let Some(min) = min.filter(|m| n < *m) {
+            problems.push(format!(
+                "{name}: {n} attempt(s), fewer than {min} (the last answered {last}): a retryable failure (connection lost, 5xx, 429, 503) must be retried with the same key"
+            ));
             evidence.extend(excerpt(o, &list));
         }
     }
     if problems.is_empty() {
         j.pass(counts.join(", "))
     } else {
-        let message = if max.is_some()
-            && problems.iter().any(|p| p.contains("expected"))
-            && min.is_none()
-        {
-            "the client retried more than it may (a refusal that retrying cannot fix must not be retried; retries are bounded)".to_owned()
-        } else {
-            problems.join("; ")
-        };
-        j.fail(counts.join(", "), message).with_evidence(evidence)
+        j.fail(counts.join(", "), problems.join("; "))
+            .with_evidence(evidence)
+    }
+}
+
+/// How the last attempt was answered, for a message: `503 maintenance`, `201`, `no answer`, or
+/// `nothing` when there was no attempt.
+fn last_answer(attempts: &[UploadAttempt]) -> String {
+    match attempts.last() {
+        None => "nothing: no upload of this document arrived".to_owned(),
+        Some(a) => match (a.status, a.code) {
+            (Some(s), Some(c)) => format!("{s} {c}"),
+            (Some(s), None) => s.to_string(),
+            _ => "no answer".to_owned(),
+        },
     }
 }
 
@@ -697,7 +712,7 @@ fn answered(
             .into_iter()
             .flat_map(|(_, digest)| attempts_of(o, digest))
             .collect(),
-        None => o.evidence.uploads(),
+        None => o.evidence.uploads().to_vec(),
     };
     let matches = |a: &UploadAttempt| {
         status.is_none_or(|s| a.status == Some(s)) && code.is_none_or(|c| a.code == Some(c))

@@ -293,16 +293,14 @@ async fn execute_scenario(
             AccessMode::Certificate => ListenerSpec::Mtls,
             AccessMode::Vpn => ListenerSpec::Vpn,
         });
-    let placeholder = Target {
-        url: String::new(),
+    let target = Target {
         pki: &pki,
         password: &password,
         time_scale,
         seed,
         folder_mode: config.folder_mode,
     };
-    let mut work =
-        workdir::prepare(scenario, &work_dir, &placeholder).map_err(|e| e.to_string())?;
+    let mut work = workdir::prepare(scenario, &work_dir, &target).map_err(|e| e.to_string())?;
     let center = MockCenter::builder(mock_config)
         .tls(idlink_mock::TlsMaterial::from_pki(&pki))
         .scenario_with_digests(scenario.clone(), work.digests.clone())

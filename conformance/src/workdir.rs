@@ -80,11 +80,11 @@ pub struct Workdir {
     pub file_names: BTreeMap<String, String>,
 }
 
-/// Everything the runner knows about the listener and the account, to write down.
+/// Everything the runner knows about the account and the run, to write down. (`IDLINK_URL` is
+/// added by the runner once the center is listening: the center needs the documents' digests
+/// first, so the work directory is prepared before it starts.)
 #[derive(Debug, Clone)]
 pub struct Target<'a> {
-    /// `https://localhost:PORT` of the listener the scenario uses.
-    pub url: String,
     /// The PKI the center trusts and serves from.
     pub pki: &'a Pki,
     /// The account's real password.
@@ -158,7 +158,6 @@ pub fn prepare(
         format!("{given_password}\n").as_bytes(),
         true,
     )?;
-    env.insert("IDLINK_URL".into(), target.url.clone());
     env.insert("IDLINK_ACCOUNT_ID".into(), setup.account.id.clone());
     env.insert(
         "IDLINK_ACCOUNT_PASSWORD_FILE".into(),

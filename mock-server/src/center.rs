@@ -13,8 +13,6 @@ use tokio_util::task::TaskTracker;
 
 use std::collections::BTreeMap;
 
-use sha2::{Digest as _, Sha256};
-
 use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::config::MockConfig;
@@ -63,6 +61,9 @@ pub enum MockError {
     /// A client kit could not be written.
     #[error(transparent)]
     Kit(#[from] KitError),
+    /// The scenario's fixtures could not be read.
+    #[error(transparent)]
+    Scenario(#[from] crate::scenario::ScenarioError),
     /// The configuration names something that cannot be used (the NSIPS profile).
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
@@ -214,19 +215,15 @@ impl MockCenterBuilder {
             .unwrap_or(ServerCertificate::Valid);
         let center =
             MockCenter::launch(self.config, pki, material, self.ports, scale, certificate).await?;
-        if let Some((scenario, mut digests)) = self.scenario {
-            for doc in &scenario.spec.documents {
-                if digests.contains_key(&doc.name) {
-                    continue;
-                }
-                if let Some(path) = scenario.fixture_path(doc) {
-                    let bytes = std::fs::read(&path).map_err(|source| MockError::DataDir {
-                        path: path.clone(),
-                        source,
-                    })?;
-                    digests.insert(doc.name.clone(), hex::encode(Sha256::digest(&bytes)));
-                }
-            }
+        if let Some((scenario, given)) = self.scenario {
+            // Digests the caller gave (generated documents) win over the fixture files'.
+            let digests = if given.len() == scenario.spec.documents.len() {
+                given
+            } else {
+                let mut digests = scenario.fixture_digests()?;
+                digests.extend(given);
+                digests
+            };
             let seed = self.seed.unwrap_or(scenario.spec.run.seed);
             center.engine().load(Arc::new(scenario), digests, seed);
         }

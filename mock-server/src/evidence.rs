@@ -103,6 +103,9 @@ pub struct ConnectionRecord {
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
     entries: Vec<JournalEntry>,
+    /// The upload requests joined with their outcomes, built once: graders ask per document
+    /// and per expectation.
+    uploads: Vec<UploadAttempt>,
 }
 
 /// Why a saved journal could not be read.
@@ -131,7 +134,8 @@ pub enum EvidenceError {
 impl Evidence {
     /// Evidence from entries (e.g. `center.journal().entries()`).
     pub fn new(entries: Vec<JournalEntry>) -> Self {
-        Self { entries }
+        let uploads = join_uploads(&entries);
+        Self { entries, uploads }
     }
 
     /// Evidence from a saved `journal.jsonl`. A torn last line (a crash while writing) is
@@ -159,7 +163,7 @@ impl Evidence {
                 }
             }
         }
-        Ok(Self { entries })
+        Ok(Self::new(entries))
     }
 
     /// The entries, in journal order.
@@ -168,103 +172,16 @@ impl Evidence {
     }
 
     /// Every upload request with what happened to it, in arrival order.
-    pub fn uploads(&self) -> Vec<UploadAttempt> {
-        let mut order = Vec::new();
-        let mut by_id: BTreeMap<String, UploadAttempt> = BTreeMap::new();
-        let mut run = 1;
-        for entry in &self.entries {
-            match &entry.event {
-                JournalEvent::RunStarted { run: n } => run = *n,
-                JournalEvent::Request {
-                    request_id,
-                    method,
-                    path,
-                    idempotency_key,
-                    patient_id,
-                    document_kind,
-                    data_kind,
-                    destination,
-                    content_type,
-                    content_digest,
-                    attempt,
-                    ..
-                } if method == "POST" && path == idlink_protocol::headers::PATH_DOCUMENTS => {
-                    order.push(request_id.clone());
-                    by_id.insert(
-                        request_id.clone(),
-                        UploadAttempt {
-                            request_id: request_id.clone(),
-                            connection: entry.connection,
-                            listener: entry.listener,
-                            started_us: entry.t_us,
-                            idempotency_key: idempotency_key.clone(),
-                            digest: content_digest.clone(),
-                            content_type: content_type.clone(),
-                            document_kind: document_kind.clone(),
-                            data_kind: data_kind.clone(),
-                            patient_id: patient_id.clone(),
-                            destination: destination.clone(),
-                            attempt: *attempt,
-                            run,
-                            ..UploadAttempt::default()
-                        },
-                    );
-                }
-                JournalEvent::Response {
-                    request_id,
-                    status,
-                    code,
-                    retry_after,
-                    ..
-                } => {
-                    if let Some(a) = by_id.get_mut(request_id) {
-                        a.status = Some(*status);
-                        a.code = *code;
-                        a.retry_after = retry_after.clone();
-                        a.answered_us = Some(entry.t_us);
-                    }
-                }
-                JournalEvent::ActionFired {
-                    request_id: Some(request_id),
-                    state,
-                    label,
-                    ..
-                } => {
-                    if let Some(a) = by_id.get_mut(request_id) {
-                        a.action = Some((state.clone(), label.clone()));
-                    }
-                }
-                JournalEvent::Stored {
-                    request_id,
-                    receipt_id,
-                    path,
-                    sha256,
-                    replayed,
-                } => {
-                    if let Some(a) = by_id.get_mut(request_id) {
-                        a.stored =
-                            Some((receipt_id.clone(), path.clone(), sha256.clone(), *replayed));
-                    }
-                }
-                JournalEvent::BodyRead { request_id, bytes } => {
-                    if let Some(a) = by_id.get_mut(request_id) {
-                        a.body_read = Some(*bytes);
-                    }
-                }
-                _ => {}
-            }
-        }
-        order
-            .into_iter()
-            .filter_map(|id| by_id.remove(&id))
-            .collect()
+    pub fn uploads(&self) -> &[UploadAttempt] {
+        &self.uploads
     }
 
     /// The upload attempts of one document (by declared digest), in order.
     pub fn attempts_for(&self, digest: &str) -> Vec<UploadAttempt> {
-        self.uploads()
-            .into_iter()
+        self.uploads
+            .iter()
             .filter(|a| a.digest.as_deref() == Some(digest))
+            .cloned()
             .collect()
     }
 
@@ -407,6 +324,98 @@ impl Evidence {
             .map(render)
             .collect()
     }
+}
+
+/// Joins each upload request with its answer, the action that fired on it and what was stored.
+fn join_uploads(entries: &[JournalEntry]) -> Vec<UploadAttempt> {
+    let mut order = Vec::new();
+    let mut by_id: BTreeMap<String, UploadAttempt> = BTreeMap::new();
+    let mut run = 1;
+    for entry in entries {
+        match &entry.event {
+            JournalEvent::RunStarted { run: n } => run = *n,
+            JournalEvent::Request {
+                request_id,
+                method,
+                path,
+                idempotency_key,
+                patient_id,
+                document_kind,
+                data_kind,
+                destination,
+                content_type,
+                content_digest,
+                attempt,
+                ..
+            } if method == "POST" && path == idlink_protocol::headers::PATH_DOCUMENTS => {
+                order.push(request_id.clone());
+                by_id.insert(
+                    request_id.clone(),
+                    UploadAttempt {
+                        request_id: request_id.clone(),
+                        connection: entry.connection,
+                        listener: entry.listener,
+                        started_us: entry.t_us,
+                        idempotency_key: idempotency_key.clone(),
+                        digest: content_digest.clone(),
+                        content_type: content_type.clone(),
+                        document_kind: document_kind.clone(),
+                        data_kind: data_kind.clone(),
+                        patient_id: patient_id.clone(),
+                        destination: destination.clone(),
+                        attempt: *attempt,
+                        run,
+                        ..UploadAttempt::default()
+                    },
+                );
+            }
+            JournalEvent::Response {
+                request_id,
+                status,
+                code,
+                retry_after,
+                ..
+            } => {
+                if let Some(a) = by_id.get_mut(request_id) {
+                    a.status = Some(*status);
+                    a.code = *code;
+                    a.retry_after = retry_after.clone();
+                    a.answered_us = Some(entry.t_us);
+                }
+            }
+            JournalEvent::ActionFired {
+                request_id: Some(request_id),
+                state,
+                label,
+                ..
+            } => {
+                if let Some(a) = by_id.get_mut(request_id) {
+                    a.action = Some((state.clone(), label.clone()));
+                }
+            }
+            JournalEvent::Stored {
+                request_id,
+                receipt_id,
+                path,
+                sha256,
+                replayed,
+            } => {
+                if let Some(a) = by_id.get_mut(request_id) {
+                    a.stored = Some((receipt_id.clone(), path.clone(), sha256.clone(), *replayed));
+                }
+            }
+            JournalEvent::BodyRead { request_id, bytes } => {
+                if let Some(a) = by_id.get_mut(request_id) {
+                    a.body_read = Some(*bytes);
+                }
+            }
+            _ => {}
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|id| by_id.remove(&id))
+        .collect()
 }
 
 fn request_of(event: &JournalEvent) -> Option<&str> {

@@ -88,6 +88,18 @@ fn http1_client(center: &MockCenter) -> reqwest::Client {
         .unwrap()
 }
 
+/// Uploads the sample message with idempotency key `key` (the action under test decides what
+/// happens to it).
+async fn send_sample(
+    client: &reqwest::Client,
+    center: &MockCenter,
+    key: &str,
+) -> reqwest::Result<reqwest::Response> {
+    hl7_upload(client, &center.mtls_url(), CERT_ACCOUNT, key, SAMPLE_OMP01)
+        .send()
+        .await
+}
+
 async fn closed_by_engine(center: &MockCenter) -> String {
     match center
         .journal()
@@ -240,16 +252,7 @@ async fn problem_answers_carry_retry_after_in_nominal_seconds_or_as_a_date() {
     ] {
         let center = center_with(one_action(action, "")).await;
         let client = client(&center, WAIT);
-        let response = hl7_upload(
-            &client,
-            &center.mtls_url(),
-            CERT_ACCOUNT,
-            "k1",
-            SAMPLE_OMP01,
-        )
-        .send()
-        .await
-        .unwrap();
+        let response = send_sample(&client, &center, "k1").await.unwrap();
         let retry_after = response.headers()["retry-after"]
             .to_str()
             .unwrap()
@@ -269,16 +272,7 @@ async fn delay_and_dribble_still_deliver_the_normal_answer() {
         let center = center_with(one_action(action, "")).await;
         let client = client(&center, WAIT);
         let started = std::time::Instant::now();
-        let response = hl7_upload(
-            &client,
-            &center.mtls_url(),
-            CERT_ACCOUNT,
-            "k1",
-            SAMPLE_OMP01,
-        )
-        .send()
-        .await
-        .unwrap();
+        let response = send_sample(&client, &center, "k1").await.unwrap();
         assert_eq!(response.status(), 201, "{action}");
         let receipt: serde_json::Value = response.json().await.unwrap();
         assert!(receipt["receipt_id"].is_string(), "{action}");
@@ -300,15 +294,7 @@ async fn reset_before_body_and_empty_response_store_nothing() {
     ] {
         let center = center_with(one_action(action, "")).await;
         let client = client(&center, WAIT);
-        let result = hl7_upload(
-            &client,
-            &center.mtls_url(),
-            CERT_ACCOUNT,
-            "k1",
-            SAMPLE_OMP01,
-        )
-        .send()
-        .await;
+        let result = send_sample(&client, &center, "k1").await;
         assert!(result.is_err(), "{action}: the client sees no answer");
         assert!(closed_by_engine(&center).await.contains(detail), "{action}");
         assert!(center.store().documents().is_empty(), "{action}");
@@ -324,20 +310,7 @@ async fn malformed_answers_over_http_1_1_are_client_errors() {
     ] {
         let center = center_with(one_action(action, "")).await;
         let client = http1_client(&center);
-        let result = async {
-            hl7_upload(
-                &client,
-                &center.mtls_url(),
-                CERT_ACCOUNT,
-                "k1",
-                SAMPLE_OMP01,
-            )
-            .send()
-            .await?
-            .bytes()
-            .await
-        }
-        .await;
+        let result = async { send_sample(&client, &center, "k1").await?.bytes().await }.await;
         assert!(result.is_err(), "{action}: {result:?}");
         closed_by_engine(&center).await;
         center.shutdown().await;
@@ -352,15 +325,7 @@ async fn close_after_n_body_bytes_reads_exactly_n_and_stores_nothing() {
     ))
     .await;
     let client = client(&center, WAIT);
-    let result = hl7_upload(
-        &client,
-        &center.mtls_url(),
-        CERT_ACCOUNT,
-        "k1",
-        SAMPLE_OMP01,
-    )
-    .send()
-    .await;
+    let result = send_sample(&client, &center, "k1").await;
     assert!(result.is_err());
     let read = center
         .journal()
@@ -383,16 +348,7 @@ async fn a_stalled_body_is_read_on_and_stored() {
     ))
     .await;
     let client = client(&center, WAIT);
-    let response = hl7_upload(
-        &client,
-        &center.mtls_url(),
-        CERT_ACCOUNT,
-        "k1",
-        SAMPLE_OMP01,
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = send_sample(&client, &center, "k1").await.unwrap();
     assert_eq!(response.status(), 201);
     assert_eq!(center.store().documents().len(), 1);
     center.shutdown().await;
@@ -406,16 +362,7 @@ async fn answer_early_refuses_before_the_body_is_read() {
     ))
     .await;
     let client = http1_client(&center);
-    let response = hl7_upload(
-        &client,
-        &center.mtls_url(),
-        CERT_ACCOUNT,
-        "k1",
-        SAMPLE_OMP01,
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = send_sample(&client, &center, "k1").await.unwrap();
     assert_eq!(response.status(), 413);
     assert!(center.store().documents().is_empty());
     center.shutdown().await;
@@ -425,31 +372,14 @@ async fn answer_early_refuses_before_the_body_is_read() {
 async fn store_then_reset_keeps_the_document_and_the_retry_gets_the_first_receipt() {
     let center = center_with(one_action(r#"{ kind = "store-then-reset" }"#, "")).await;
     let client = client(&center, WAIT);
-    let first = hl7_upload(
-        &client,
-        &center.mtls_url(),
-        CERT_ACCOUNT,
-        "k1",
-        SAMPLE_OMP01,
-    )
-    .send()
-    .await;
+    let first = send_sample(&client, &center, "k1").await;
     assert!(first.is_err(), "the answer never comes");
     assert_eq!(
         center.store().documents().len(),
         1,
         "but the document is durable"
     );
-    let retry = hl7_upload(
-        &client,
-        &center.mtls_url(),
-        CERT_ACCOUNT,
-        "k1",
-        SAMPLE_OMP01,
-    )
-    .send()
-    .await
-    .unwrap();
+    let retry = send_sample(&client, &center, "k1").await.unwrap();
     assert_eq!(retry.status(), 200);
     assert_eq!(retry.headers()["idempotency-replayed"], "true");
     let receipt: serde_json::Value = retry.json().await.unwrap();
@@ -464,15 +394,7 @@ async fn store_then_reset_keeps_the_document_and_the_retry_gets_the_first_receip
 async fn store_then_hang_stores_and_never_answers() {
     let center = center_with(one_action(r#"{ kind = "store-then-hang" }"#, "")).await;
     let client = client(&center, Duration::from_millis(800));
-    let result = hl7_upload(
-        &client,
-        &center.mtls_url(),
-        CERT_ACCOUNT,
-        "k1",
-        SAMPLE_OMP01,
-    )
-    .send()
-    .await;
+    let result = send_sample(&client, &center, "k1").await;
     assert!(result.expect_err("the client times out").is_timeout());
     assert_eq!(center.store().documents().len(), 1);
     center.shutdown().await;
@@ -528,15 +450,7 @@ async fn connection_actions_fail_the_first_connection_and_the_next_one_works() {
     ] {
         let center = center_with(connection_action(action)).await;
         let client = client(&center, Duration::from_secs(2));
-        let first = hl7_upload(
-            &client,
-            &center.mtls_url(),
-            CERT_ACCOUNT,
-            "k1",
-            SAMPLE_OMP01,
-        )
-        .send()
-        .await;
+        let first = send_sample(&client, &center, "k1").await;
         assert!(first.is_err(), "{action}: the first connection fails");
         if detail.is_empty() {
             // The client refused the server certificate: the handshake never completed, so no
@@ -567,16 +481,7 @@ async fn connection_actions_fail_the_first_connection_and_the_next_one_works() {
                 .any(|e| matches!(e.event, JournalEvent::Request { .. })),
             "{action}: no request"
         );
-        let second = hl7_upload(
-            &client,
-            &center.mtls_url(),
-            CERT_ACCOUNT,
-            "k1",
-            SAMPLE_OMP01,
-        )
-        .send()
-        .await
-        .unwrap();
+        let second = send_sample(&client, &center, "k1").await.unwrap();
         assert_eq!(second.status(), 201, "{action}: the next connection works");
         center.shutdown().await;
     }
@@ -621,16 +526,7 @@ action = { kind = "rate-limit", limit = 1, window = "60s" }
     let center =
         center_with(Scenario::from_toml(text, Path::new("r.toml"), &repo()).unwrap()).await;
     let client = client(&center, WAIT);
-    let first = hl7_upload(
-        &client,
-        &center.mtls_url(),
-        CERT_ACCOUNT,
-        "k1",
-        SAMPLE_OMP01,
-    )
-    .send()
-    .await
-    .unwrap();
+    let first = send_sample(&client, &center, "k1").await.unwrap();
     assert_eq!(first.status(), 201);
     let second = hl7_upload(
         &client,
@@ -657,16 +553,7 @@ async fn a_restart_drops_the_connection_keeps_the_store_and_comes_back() {
     // Arrange: one document stored before the restart.
     let center = center_with(one_action(r#"{ kind = "normal" }"#, "")).await;
     let client = client(&center, WAIT);
-    let stored = hl7_upload(
-        &client,
-        &center.mtls_url(),
-        CERT_ACCOUNT,
-        "k1",
-        SAMPLE_OMP01,
-    )
-    .send()
-    .await
-    .unwrap();
+    let stored = send_sample(&client, &center, "k1").await.unwrap();
     assert_eq!(stored.status(), 201);
     // Act: restart, down for 20 s nominal (200 ms); a fresh client must connect anew.
     center.restart(Duration::from_secs(20));
@@ -692,10 +579,7 @@ async fn a_restart_drops_the_connection_keeps_the_store_and_comes_back() {
         .unwrap();
     tokio::time::sleep(center.clock().scaled(Duration::from_secs(21))).await;
     let after = self::client(&center, WAIT);
-    let replay = hl7_upload(&after, &center.mtls_url(), CERT_ACCOUNT, "k1", SAMPLE_OMP01)
-        .send()
-        .await
-        .unwrap();
+    let replay = send_sample(&after, &center, "k1").await.unwrap();
     assert_eq!(replay.status(), 200, "the store survived the restart");
     center.shutdown().await;
 }
@@ -714,16 +598,7 @@ name = "done"
     let center =
         center_with(Scenario::from_toml(text, Path::new("u.toml"), &repo()).unwrap()).await;
     let client = client(&center, WAIT);
-    let response = hl7_upload(
-        &client,
-        &center.mtls_url(),
-        CERT_ACCOUNT,
-        "k1",
-        SAMPLE_OMP01,
-    )
-    .send()
-    .await
-    .unwrap();
+    let response = send_sample(&client, &center, "k1").await.unwrap();
     assert_eq!(response.status(), 201, "processed normally");
     let evidence = idlink_mock::evidence::Evidence::new(center.journal().entries());
     assert_eq!(evidence.unexpected().len(), 1);
@@ -768,16 +643,7 @@ on = { route = "upload" }
         .await
         .unwrap();
     let client = client(&center, WAIT);
-    let first = hl7_upload(
-        &client,
-        &center.mtls_url(),
-        CERT_ACCOUNT,
-        "k1",
-        SAMPLE_OMP01,
-    )
-    .send()
-    .await
-    .unwrap();
+    let first = send_sample(&client, &center, "k1").await.unwrap();
     let page = admin
         .get(url(&format!("/?token={}", center.admin_token())))
         .send()

@@ -283,17 +283,10 @@ async fn scenario(State(shared): State<Arc<CenterState>>) -> Response {
 /// Loads a scenario sent as TOML (fixture paths relative to the mock's working directory).
 async fn load_scenario(State(shared): State<Arc<CenterState>>, body: String) -> Response {
     let base = std::env::current_dir().unwrap_or_default();
-    match Scenario::from_toml(&body, std::path::Path::new("<admin request>"), &base) {
-        Ok(scenario) => {
-            let mut digests = std::collections::HashMap::new();
-            for doc in &scenario.spec.documents {
-                if let Some(path) = scenario.fixture_path(doc)
-                    && let Ok(bytes) = std::fs::read(path)
-                {
-                    use sha2::Digest as _;
-                    digests.insert(doc.name.clone(), hex::encode(sha2::Sha256::digest(&bytes)));
-                }
-            }
+    let loaded = Scenario::from_toml(&body, std::path::Path::new("<admin request>"), &base)
+        .and_then(|scenario| Ok((scenario.fixture_digests()?, scenario)));
+    match loaded {
+        Ok((digests, scenario)) => {
             let seed = scenario.spec.run.seed;
             shared.engine.load(Arc::new(scenario), digests, seed);
             Json(shared.engine.status()).into_response()

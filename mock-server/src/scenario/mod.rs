@@ -10,7 +10,7 @@
 pub mod engine;
 pub mod file;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -163,6 +163,31 @@ impl Scenario {
                 .collect(),
             nsips_profile: None,
         }
+    }
+
+    /// The lowercase hex SHA-256 of every fixture file, by document name: how the engine
+    /// recognises a document's uploads (generated documents have no file; whoever generates
+    /// them supplies their digests).
+    pub fn fixture_digests(&self) -> Result<HashMap<String, String>, ScenarioError> {
+        use sha2::Digest as _;
+        let mut digests = HashMap::new();
+        for doc in &self.spec.documents {
+            let Some(path) = self.fixture_path(doc) else {
+                continue;
+            };
+            let bytes = std::fs::read(&path).map_err(|e| ScenarioError {
+                file: self.path.clone(),
+                line: None,
+                column: None,
+                message: format!(
+                    "document {:?}: cannot read the fixture {}: {e}",
+                    doc.name,
+                    path.display()
+                ),
+            })?;
+            digests.insert(doc.name.clone(), hex::encode(sha2::Sha256::digest(&bytes)));
+        }
+        Ok(digests)
     }
 
     /// Resolves a document's fixture path.
