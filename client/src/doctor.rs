@@ -3,22 +3,30 @@
 //!
 //! Order matters: configuration, then the files it names (CA, certificate, key), then what the
 //! certificate says (expiry, chain, facility), and only then the network (`GET /v1/whoami`,
-//! `PROTO-CONN-001`), so the first failure shown is the root cause.
+//! `PROTO-CONN-001`), so the first failure shown is the root cause. The clock is compared with
+//! the service center's before the certificate's dates are judged: a clock days off makes good
+//! certificates look expired or not yet valid, and saying so is the diagnosis.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use idlink_certs::inspect::{self, Usage};
 use serde::Serialize;
+use time::OffsetDateTime;
 
+use crate::clock::{LocalClock, ServerValidity, describe_skew};
 use crate::config::{ClientConfig, IdentityConfig};
 use crate::exit::ExitStatus;
 use crate::identity;
 use crate::report::error_chain;
-use crate::upload::{Client, UploadError};
+use crate::upload::{Client, ClientError, UploadError};
 
 /// Certificates expiring sooner than this get a warning.
 const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// A clock further off the service center's than this gets a warning even when no certificate
+/// is affected yet.
+const CLOCK_SKEW_WARNING_SECONDS: i64 = 300;
 
 /// One line of the diagnosis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -99,6 +107,11 @@ impl Diagnosis {
 
 /// Runs every check it can; later checks are skipped when an earlier one makes them moot.
 pub async fn diagnose(config_path: &Path) -> Diagnosis {
+    diagnose_at(config_path, LocalClock::system()).await
+}
+
+/// [`diagnose`] with this computer's time taken from `clock` (tests of a wrong clock).
+pub async fn diagnose_at(config_path: &Path, clock: LocalClock) -> Diagnosis {
     let mut d = Diagnosis::default();
     let config = match ClientConfig::from_path(config_path) {
         Ok(c) => {
@@ -117,15 +130,47 @@ pub async fn diagnose(config_path: &Path) -> Diagnosis {
             return d;
         }
     };
-    let identity_ok = check_identity(&config, &mut d);
-    if !identity_ok {
+    let Some(identity) = load_identity_checks(&config, &mut d) else {
+        return d;
+    };
+    // The clock comes before the certificate's dates: a wrong clock makes good certificates look
+    // expired or not yet valid, and the first failure shown must be the cause.
+    let times = check_clock(&config, &identity, clock, &mut d).await;
+    if !check_certificate(&config, &identity, &times, &mut d) {
         return d;
     }
-    check_connection(&config, &mut d).await;
+    check_connection(&config, clock, &times, &mut d).await;
     d
 }
 
-fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
+/// The local time and, when it could be read, the service center's.
+struct Times {
+    local: OffsetDateTime,
+    server: Option<OffsetDateTime>,
+    /// The clock is off enough to flip a certificate's validity.
+    wrong: bool,
+}
+
+impl Times {
+    /// The time the service center judges certificates by (its own when known).
+    fn judged(&self) -> OffsetDateTime {
+        self.server.unwrap_or(self.local)
+    }
+}
+
+/// What the identity checks found, for the checks that follow.
+struct IdentityChecks {
+    ca: Vec<rustls_pki_types::CertificateDer<'static>>,
+    /// `None` in VPN mode.
+    leaf: Option<LeafChecks>,
+}
+
+struct LeafChecks {
+    chain: Vec<rustls_pki_types::CertificateDer<'static>>,
+    info: inspect::CertInfo,
+}
+
+fn load_identity_checks(config: &ClientConfig, d: &mut Diagnosis) -> Option<IdentityChecks> {
     let ca = match identity::load_ca(config) {
         Ok(ca) => {
             let subjects: Vec<String> = ca.iter().map(inspect::subject_of).collect();
@@ -138,7 +183,7 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
         }
         Err(e) => {
             d.fail("ca", error_chain(&e), ExitStatus::Usage);
-            return false;
+            return None;
         }
     };
     let loaded = match identity::load_identity(config) {
@@ -148,7 +193,7 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
                 Verdict::Ok,
                 "VPN mode: no client certificate; the account alone authenticates",
             );
-            return true;
+            return Some(IdentityChecks { ca, leaf: None });
         }
         Ok(Some(id)) => id,
         Err(e) => {
@@ -157,7 +202,7 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
                 format!("{}; check `identity` in the configuration", error_chain(&e)),
                 ExitStatus::Auth,
             );
-            return false;
+            return None;
         }
     };
     let what = match &config.identity {
@@ -170,7 +215,7 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
             format!("{} holds no certificate", loaded.path.display()),
             ExitStatus::Auth,
         );
-        return false;
+        return None;
     };
     let info = match inspect::cert_info(leaf) {
         Ok(i) => i,
@@ -180,7 +225,7 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
                 format!("{}: {e}", loaded.path.display()),
                 ExitStatus::Auth,
             );
-            return false;
+            return None;
         }
     };
     d.push(
@@ -193,16 +238,173 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
             info.key_algorithm
         ),
     );
-    let now = time::OffsetDateTime::now_utc();
+    Some(IdentityChecks {
+        ca,
+        leaf: Some(LeafChecks {
+            chain: loaded.identity.chain,
+            info,
+        }),
+    })
+}
+
+/// Reads the service center's time and compares it with this computer's. The request carries no
+/// account and is made even when this clock makes the server's certificate look expired (see
+/// [`crate::clock::TimeTolerantVerifier`]), because that is exactly when it is needed.
+async fn check_clock(
+    config: &ClientConfig,
+    identity: &IdentityChecks,
+    clock: LocalClock,
+    d: &mut Diagnosis,
+) -> Times {
+    let local = clock.now();
+    let probe = read_server_time(config, clock).await;
+    let Ok((server, server_cert)) = probe else {
+        // Unreachable or refused: the connection check says why in its own words.
+        return Times {
+            local,
+            server: None,
+            wrong: false,
+        };
+    };
+    let mut flipped = Vec::new();
+    if let Some(cert) = &server_cert
+        && let Some(looks) = flip(cert.not_before, cert.not_after, local, server)
+    {
+        flipped.push(format!(
+            "the service center's certificate looks {looks} (valid {} to {})",
+            inspect::date(&cert.not_before),
+            inspect::date(&cert.not_after)
+        ));
+    }
+    if let Some(leaf) = &identity.leaf
+        && let Some(looks) = flip(leaf.info.not_before, leaf.info.not_after, local, server)
+    {
+        flipped.push(format!(
+            "your client certificate looks {looks} (valid {} to {})",
+            inspect::date(&leaf.info.not_before),
+            inspect::date(&leaf.info.not_after)
+        ));
+    }
+    let skew = describe_skew(local, server);
+    let seconds = (local - server).whole_seconds().abs();
+    let compared = format!(
+        "this computer's clock is {skew} the service center's (here {}, there {})",
+        inspect::date(&local),
+        inspect::date(&server)
+    );
+    if !flipped.is_empty() {
+        d.fail(
+            "clock",
+            format!(
+                "{compared}: by this clock {}. The certificates are fine: set this computer's clock right (NTP, or the time zone), then run `storeclient doctor` again",
+                flipped.join(", and ")
+            ),
+            ExitStatus::Auth,
+        );
+    } else if seconds > CLOCK_SKEW_WARNING_SECONDS {
+        d.push(
+            "clock",
+            Verdict::Warn,
+            format!("{compared}: certificate checks will fail once the difference crosses a certificate's start or end; set the clock right (NTP)"),
+        );
+    } else {
+        d.push(
+            "clock",
+            Verdict::Ok,
+            format!(
+                "this computer's clock agrees with the service center's (within {} min)",
+                CLOCK_SKEW_WARNING_SECONDS / 60
+            ),
+        );
+    }
+    Times {
+        local,
+        server: Some(server),
+        wrong: !flipped.is_empty(),
+    }
+}
+
+/// How a certificate looks at `local` when it is valid at `server`: `None` when the clock makes
+/// no difference.
+fn flip(
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    local: OffsetDateTime,
+    server: OffsetDateTime,
+) -> Option<&'static str> {
+    let valid = |t: OffsetDateTime| not_before <= t && t <= not_after;
+    match (valid(local), valid(server)) {
+        (false, true) if local < not_before => Some("not yet valid"),
+        (false, true) => Some("expired"),
+        _ => None,
+    }
+}
+
+/// One unauthenticated `GET /v1/whoami`, for the answer's `Date` header alone.
+async fn read_server_time(
+    config: &ClientConfig,
+    clock: LocalClock,
+) -> Result<(OffsetDateTime, Option<ServerValidity>), String> {
+    let url = config
+        .service_urls
+        .first()
+        .ok_or("no service URL")?
+        .join(idlink_protocol::headers::PATH_WHOAMI.trim_start_matches('/'))
+        .map_err(|e| e.to_string())?;
+    let (tls, verifier) = identity::time_probe_config(config, clock).map_err(|e| e.to_string())?;
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(config.scaled(config.timeouts.connect))
+        .timeout(config.scaled(config.timeouts.attempt_base))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let answer = http.get(url).send().await.map_err(|e| e.to_string())?;
+    let date = answer
+        .headers()
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or("the answer has no Date header")?;
+    let server = OffsetDateTime::parse(date, &time::format_description::well_known::Rfc2822)
+        .map_err(|e| format!("Date {date:?}: {e}"))?;
+    Ok((server, verifier.seen()))
+}
+
+/// The client certificate's dates and chain, judged at the service center's time when known.
+fn check_certificate(
+    config: &ClientConfig,
+    identity: &IdentityChecks,
+    times: &Times,
+    d: &mut Diagnosis,
+) -> bool {
+    let Some(leaf) = &identity.leaf else {
+        return true;
+    };
+    let info = &leaf.info;
+    let now = times.judged();
+    let by_clock = if times.server.is_some() {
+        " by the service center's clock"
+    } else {
+        ""
+    };
     let days_left = (info.not_after - now).whole_days();
     let mut ok = true;
+    let mut dates_wrong = false;
     if info.not_after < now {
         d.fail(
             "expiry",
-            format!("the client certificate expired on {}: ask the service center for a renewed certificate for facility {}", inspect::date(&info.not_after), config.facility),
+            format!("the client certificate expired on {}{by_clock}: ask the service center for a renewed certificate for facility {}", inspect::date(&info.not_after), config.facility),
             ExitStatus::Auth,
         );
         ok = false;
+        dates_wrong = true;
+    } else if now < info.not_before {
+        d.fail(
+            "expiry",
+            format!("the client certificate is not valid until {}{by_clock}: wait, or ask the service center why it was issued for later", inspect::date(&info.not_before)),
+            ExitStatus::Auth,
+        );
+        ok = false;
+        dates_wrong = true;
     } else if days_left < EXPIRY_WARNING_DAYS {
         d.push(
             "expiry",
@@ -220,9 +422,9 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
         );
     }
     match inspect::verify_chain(
-        leaf,
-        &loaded.identity.chain[1..],
-        &ca,
+        &leaf.chain[0],
+        &leaf.chain[1..],
+        &identity.ca,
         &[],
         Usage::Client,
         now,
@@ -232,8 +434,9 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
             Verdict::Ok,
             "the certificate chains to the configured CA and allows client authentication",
         ),
-        // Expiry was reported above in plainer words.
-        Err(inspect::ChainError::Expired { .. }) if !ok => {}
+        // The dates were reported above in plainer words.
+        Err(inspect::ChainError::Expired { .. } | inspect::ChainError::NotYetValid { .. })
+            if dates_wrong => {}
         Err(e) => {
             d.fail(
                 "chain",
@@ -271,13 +474,21 @@ fn check_identity(config: &ClientConfig, d: &mut Diagnosis) -> bool {
     ok
 }
 
-async fn check_connection(config: &ClientConfig, d: &mut Diagnosis) {
+async fn check_connection(
+    config: &ClientConfig,
+    clock: LocalClock,
+    times: &Times,
+    d: &mut Diagnosis,
+) {
     let url = config
         .service_urls
         .first()
         .map(|u| u.to_string())
         .unwrap_or_default();
-    let client = match Client::from_config(config) {
+    let client = match identity::tls_config_at(config, clock)
+        .map_err(ClientError::from)
+        .and_then(|tls| Client::with_tls(config, tls))
+    {
         Ok(c) => c,
         Err(e) => {
             d.fail("connection", error_chain(&e), ExitStatus::Auth);
@@ -306,21 +517,14 @@ async fn check_connection(config: &ClientConfig, d: &mut Diagnosis) {
             if w.facility != config.facility.as_str() {
                 d.fail("facility", format!("the account belongs to facility {} but the configuration says {}: correct `facility.code` or `account.id`", w.facility, config.facility), ExitStatus::Auth);
             }
-            if let Ok(server) = time::OffsetDateTime::parse(
-                &w.server_time,
-                &time::format_description::well_known::Rfc3339,
-            ) {
-                let skew = (server - time::OffsetDateTime::now_utc())
-                    .whole_seconds()
-                    .abs();
-                if skew > 300 {
-                    d.push("clock", Verdict::Warn, format!("this computer's clock is {skew} s off the service center's: certificate checks may fail; fix the time (NTP)"));
-                }
-            }
         }
         Err(e) => {
             let status = e.exit_status();
-            let advice = advice_for(&e);
+            let advice = if times.wrong {
+                "; this computer's clock is wrong, see `clock` above"
+            } else {
+                advice_for(&e)
+            };
             d.fail(
                 "connection",
                 format!("{url}: {}{advice}", error_chain(&e)),

@@ -10,8 +10,10 @@ use std::sync::{Arc, OnceLock};
 
 use idlink_certs::load::{LoadError, LoadedIdentity};
 use rustls::RootCertStore;
+use rustls::client::WebPkiServerVerifier;
 use rustls_pki_types::CertificateDer;
 
+use crate::clock::{LocalClock, TimeTolerantVerifier};
 use crate::config::{ClientConfig, IdentityConfig};
 
 /// Why the TLS configuration could not be built. Each variant names the file involved.
@@ -97,6 +99,54 @@ pub fn load_identity(config: &ClientConfig) -> Result<Option<LoadedClientIdentit
 
 /// Builds the rustls configuration: our CA only, our identity (unless VPN), ALPN h2 + http/1.1.
 pub fn tls_config(config: &ClientConfig) -> Result<rustls::ClientConfig, IdentityError> {
+    tls_config_at(config, LocalClock::system())
+}
+
+/// [`tls_config`], judging certificate validity by `clock` (tests of a wrong clock).
+pub fn tls_config_at(
+    config: &ClientConfig,
+    clock: LocalClock,
+) -> Result<rustls::ClientConfig, IdentityError> {
+    let (provider, roots) = provider_and_roots(config)?;
+    let builder = rustls::ClientConfig::builder_with_details(provider, Arc::new(clock))
+        .with_safe_default_protocol_versions()
+        .map_err(|source| IdentityError::Rustls {
+            path: config.ca.clone(),
+            source,
+        })?
+        .with_root_certificates(roots);
+    finish(config, builder)
+}
+
+/// A configuration for reading the service center's time when the local clock makes its
+/// certificate look expired or not yet valid: the chain and the name are still verified, only
+/// the validity window is forgiven (see [`TimeTolerantVerifier`]). Never used to upload.
+pub fn time_probe_config(
+    config: &ClientConfig,
+    clock: LocalClock,
+) -> Result<(rustls::ClientConfig, Arc<TimeTolerantVerifier>), IdentityError> {
+    let (provider, roots) = provider_and_roots(config)?;
+    let strict = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| IdentityError::Ca {
+            path: config.ca.clone(),
+            message: e.to_string(),
+        })?;
+    let verifier = Arc::new(TimeTolerantVerifier::new(strict));
+    let builder = rustls::ClientConfig::builder_with_details(provider, Arc::new(clock))
+        .with_safe_default_protocol_versions()
+        .map_err(|source| IdentityError::Rustls {
+            path: config.ca.clone(),
+            source,
+        })?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone());
+    Ok((finish(config, builder)?, verifier))
+}
+
+fn provider_and_roots(
+    config: &ClientConfig,
+) -> Result<(Arc<rustls::crypto::CryptoProvider>, RootCertStore), IdentityError> {
     ensure_crypto_provider();
     let mut roots = RootCertStore::empty();
     let ca = load_ca(config)?;
@@ -107,14 +157,14 @@ pub fn tls_config(config: &ClientConfig) -> Result<rustls::ClientConfig, Identit
             message: "no certificate in it could be parsed".into(),
         });
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|source| IdentityError::Rustls {
-            path: config.ca.clone(),
-            source,
-        })?
-        .with_root_certificates(roots);
+    Ok((Arc::new(rustls::crypto::ring::default_provider()), roots))
+}
+
+/// Adds our identity (unless VPN) and ALPN.
+fn finish(
+    config: &ClientConfig,
+    builder: rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>,
+) -> Result<rustls::ClientConfig, IdentityError> {
     let mut tls = match load_identity(config)? {
         None => builder.with_no_client_auth(),
         Some(id) => builder

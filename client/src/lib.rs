@@ -14,6 +14,7 @@
 pub mod accesslog;
 pub mod classify;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod doctor;
 pub mod entry;

@@ -277,7 +277,12 @@ impl From<UploadError> for Failed {
 impl Client {
     /// Builds a client: loads the CA and identity, and prepares one connection pool.
     pub fn from_config(config: &ClientConfig) -> Result<Self, ClientError> {
-        let tls = identity::tls_config(config)?;
+        Self::with_tls(config, identity::tls_config(config)?)
+    }
+
+    /// Builds a client on a prepared TLS configuration (e.g. [`identity::tls_config_at`] with
+    /// a shifted clock, as `doctor`'s tests do).
+    pub fn with_tls(config: &ClientConfig, tls: rustls::ClientConfig) -> Result<Self, ClientError> {
         let timeouts = Timeouts {
             connect: config.scaled(config.timeouts.connect),
             attempt_base: config.scaled(config.timeouts.attempt_base),

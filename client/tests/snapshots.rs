@@ -188,3 +188,52 @@ fn check_with_the_fictional_nsips_profile_names_each_defect() {
     }
     assert_cmd_snapshot!(cmd);
 }
+
+/// rustls's own words carry UNIX times and seconds.
+fn clock_filters() -> Vec<(&'static str, &'static str)> {
+    let mut filters = filters();
+    filters.push((r"\b[0-9]{6,}\b", "[n]"));
+    filters
+}
+
+/// `doctor` with this computer's clock shifted by `offset` (the time source is injected; the
+/// service center and its certificates keep the real time).
+async fn doctor_with_clock(offset: time::Duration, vpn: bool) -> String {
+    let center = demo_center().await;
+    let account = if vpn {
+        "vpn-0112345678"
+    } else {
+        "fac-0112345678"
+    };
+    let (_dir, kit) = kit(&center, account, "");
+    let diagnosis = storeclient::doctor::diagnose_at(
+        &kit.config,
+        storeclient::clock::LocalClock::shifted(offset),
+    )
+    .await;
+    center.shutdown().await;
+    diagnosis.render_human()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_says_a_clock_three_days_behind_makes_good_certificates_look_not_yet_valid() {
+    let text = doctor_with_clock(-time::Duration::days(3), false).await;
+    assert!(text.contains("FAIL  clock"), "{text}");
+    assert!(text.contains("3 days behind"), "{text}");
+    insta::with_settings!({filters => clock_filters()}, { insta::assert_snapshot!(text) });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_says_a_clock_years_ahead_makes_good_certificates_look_expired() {
+    let text = doctor_with_clock(time::Duration::days(4000), false).await;
+    assert!(text.contains("looks expired"), "{text}");
+    insta::with_settings!({filters => clock_filters()}, { insta::assert_snapshot!(text) });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_warns_of_a_clock_minutes_off_before_it_breaks_anything() {
+    let text = doctor_with_clock(time::Duration::minutes(12), true).await;
+    assert!(text.contains("WARN  clock"), "{text}");
+    assert!(text.contains("12 min ahead of"), "{text}");
+    assert!(text.ends_with("(exit 0)\n"), "{text}");
+}
