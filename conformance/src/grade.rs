@@ -35,6 +35,9 @@ pub struct Observed<'a> {
     pub time_scale: f64,
     /// Folder mode: the runner stopped the daemon, so its exit status means nothing.
     pub folder_mode: bool,
+    /// The center's server certificate is inside its validity window by the uploader's clock
+    /// (false when `center_clock_offset` moved the center's time, and its PKI, far enough).
+    pub server_certificate_in_date: bool,
 }
 
 /// Slack for timing comparisons: clocks on one machine, but the journal entry of a request is
@@ -584,8 +587,9 @@ fn refused_server_certificate(o: &Observed<'_>) -> Judgement {
         .filter(|e| matches!(&e.event, idlink_mock::JournalEvent::ActionFired { label, .. } if label.starts_with("server certificate")))
         .filter_map(|e| e.connection)
         .collect();
-    let whole_run_bad =
-        o.scenario.spec.setup.server_certificate != idlink_mock::ServerCertificate::Valid;
+    let whole_run_bad = o.scenario.spec.setup.server_certificate
+        != idlink_mock::ServerCertificate::Valid
+        || !o.server_certificate_in_date;
     let bad: Vec<_> = connections
         .iter()
         .filter(|c| whole_run_bad || bad_by_action.contains(&c.id))
@@ -610,7 +614,7 @@ fn refused_server_certificate(o: &Observed<'_>) -> Judgement {
                 "{} handshake(s) completed, {requested} request(s) sent on them",
                 accepted.len()
             ),
-            "the client accepted a server certificate it must refuse (expired, wrong host or unknown CA) and sent its request — with the account password — to that server",
+            "the client accepted a server certificate it must refuse (expired or not yet valid by its own clock, wrong host or unknown CA) and sent its request — with the account password — to that server",
         )
         .with_evidence(o.evidence.excerpt(&[], &ids, 16))
     }

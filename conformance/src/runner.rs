@@ -51,14 +51,21 @@ pub struct RunConfig {
 /// Test PKIs, generated once per run and shared by every scenario (RSA keys take seconds).
 #[derive(Default)]
 pub struct PkiCache {
-    pkis: Mutex<BTreeMap<(bool, String), Arc<Pki>>>,
+    pkis: Mutex<BTreeMap<(bool, String, i64), Arc<Pki>>>,
 }
 
 impl PkiCache {
-    /// The PKI for a key type and facility.
-    pub async fn get(&self, rsa: bool, facility: &str) -> Result<Arc<Pki>, String> {
+    /// The PKI for a key type and facility, issued for a center whose clock is `offset` away
+    /// from this machine's (`[setup] center_clock_offset`).
+    pub async fn get(
+        &self,
+        rsa: bool,
+        facility: &str,
+        offset: time::Duration,
+    ) -> Result<Arc<Pki>, String> {
+        let key = (rsa, facility.to_owned(), offset.whole_seconds());
         let mut pkis = self.pkis.lock().await;
-        if let Some(pki) = pkis.get(&(rsa, facility.to_owned())) {
+        if let Some(pki) = pkis.get(&key) {
             return Ok(pki.clone());
         }
         let facility_code = idlink_protocol::FacilityCode::parse(facility)
@@ -72,15 +79,26 @@ impl PkiCache {
             Pki::builder()
                 .key_type(key_type)
                 .facility(facility_code)
+                .now(time::OffsetDateTime::now_utc() + offset)
                 .build()
         })
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("cannot generate the test PKI: {e}"))?;
         let pki = Arc::new(pki);
-        pkis.insert((rsa, facility.to_owned()), pki.clone());
+        pkis.insert(key, pki.clone());
         Ok(pki)
     }
+}
+
+/// Whether the server certificate the center presents is inside its validity window by this
+/// machine's clock, which is the uploader's: a center whose clock is days off presents
+/// certificates a correct uploader must refuse.
+fn server_certificate_in_date(pki: &Pki, scenario: &Scenario) -> bool {
+    let variant = scenario.spec.setup.server_certificate.certs_variant();
+    let now = time::OffsetDateTime::now_utc();
+    idlink_certs::inspect::cert_info(pki.server(variant).cert_der())
+        .is_ok_and(|info| info.not_before <= now && now <= info.not_after)
 }
 
 /// Called as each scenario finishes (progress display).
@@ -258,6 +276,7 @@ async fn execute_scenario(
         .get(
             spec.setup.key_type == KeyTypeSpec::Rsa,
             &spec.setup.account.facility,
+            spec.setup.center_clock_offset.0,
         )
         .await?;
     let password = format!("pw-{:016x}", seed ^ 0x5eed_1d11_4c0f_fee5);
@@ -359,6 +378,7 @@ async fn execute_scenario(
         secrets: &work.secrets,
         time_scale,
         folder_mode: config.folder_mode,
+        server_certificate_in_date: server_certificate_in_date(&pki, scenario),
     };
     let mut expectations = grade::grade(&observed);
     for e in &mut expectations {

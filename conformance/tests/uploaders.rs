@@ -66,6 +66,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "TLS-SERVER-CERT-EXPIRED",
         "refuses a server certificate",
     ),
+    (
+        "ignore-cert-dates",
+        "TLS-CLOCK-CENTER-AHEAD",
+        "refuses a server certificate",
+    ),
     ("leak-secrets", "HAPPY-PDF", "no password or private key"),
     ("exit-zero", "ACCT-CONSENT-MISSING", "exit status"),
     (

@@ -130,6 +130,7 @@ pub struct MockCenterBuilder {
     time_scale: Option<f64>,
     seed: Option<u64>,
     server_certificate: Option<ServerCertificate>,
+    clock_offset: Option<time::Duration>,
 }
 
 impl MockCenterBuilder {
@@ -166,6 +167,14 @@ impl MockCenterBuilder {
         digests: std::collections::HashMap<String, String>,
     ) -> Self {
         self.scenario = Some((scenario, digests));
+        self
+    }
+
+    /// Let the center's clock live this far from the machine's (default: the scenario's
+    /// `center_clock_offset`, else none). The PKI must have been issued for the center's time
+    /// ([`idlink_certs::PkiBuilder::now`]) for its certificates to be valid to the center.
+    pub fn clock_offset(mut self, offset: time::Duration) -> Self {
+        self.clock_offset = Some(offset);
         self
     }
 
@@ -213,8 +222,16 @@ impl MockCenterBuilder {
                     .map(|(s, _)| s.spec.setup.server_certificate)
             })
             .unwrap_or(ServerCertificate::Valid);
+        let offset = self.clock_offset.unwrap_or_else(|| {
+            self.scenario
+                .as_ref()
+                .map_or(time::Duration::ZERO, |(s, _)| {
+                    s.spec.setup.center_clock_offset.0
+                })
+        });
+        let clock = Clock::new(scale).with_offset(offset);
         let center =
-            MockCenter::launch(self.config, pki, material, self.ports, scale, certificate).await?;
+            MockCenter::launch(self.config, pki, material, self.ports, clock, certificate).await?;
         if let Some((scenario, given)) = self.scenario {
             // Digests the caller gave (generated documents) win over the fixture files'.
             let digests = if given.len() == scenario.spec.documents.len() {
@@ -248,6 +265,7 @@ impl MockCenter {
             time_scale: None,
             seed: None,
             server_certificate: None,
+            clock_offset: None,
         }
     }
 
@@ -256,7 +274,7 @@ impl MockCenter {
         pki: Option<Arc<Pki>>,
         material: TlsMaterial,
         ports: Ports,
-        time_scale: f64,
+        clock: Clock,
         default_certificate: ServerCertificate,
     ) -> Result<MockCenter, MockError> {
         tls::ensure_crypto_provider();
@@ -289,11 +307,11 @@ impl MockCenter {
         for variant in material.servers.keys().copied() {
             acceptors[0].insert(
                 variant,
-                TlsAcceptor::from(tls::mtls_server_config(&material, variant)?),
+                TlsAcceptor::from(tls::mtls_server_config(&material, variant, &clock)?),
             );
             acceptors[1].insert(
                 variant,
-                TlsAcceptor::from(tls::vpn_server_config(&material, variant)?),
+                TlsAcceptor::from(tls::vpn_server_config(&material, variant, &clock)?),
             );
         }
 
@@ -322,7 +340,7 @@ impl MockCenter {
         let admin_addr = local(&admin_tcp, "admin")?;
 
         let shutdown = CancellationToken::new();
-        let clock = Arc::new(Clock::new(time_scale));
+        let clock = Arc::new(clock);
         let engine = Arc::new(Engine::new(clock.clone(), journal.clone()));
         let state = Arc::new(CenterState::new(
             config,

@@ -10,10 +10,17 @@ use time::OffsetDateTime;
 /// The center's clock. Scenario durations are nominal; the clock multiplies them by the time
 /// scale, so a scenario that says "maintenance for 30 s" runs in 300 ms at scale 0.01. Every wait
 /// the center makes on purpose (delays, stalls, windows, down time) goes through it.
+///
+/// The clock can also live at an offset from the machine's (`[setup] center_clock_offset`): the
+/// center then issues its certificates for, judges client certificates at, and states
+/// (`whoami`'s `server_time`, `Date`) a time that is not the uploader's, as a center would
+/// whose clock and the facility's disagree. Journal times stay the machine's, so evidence lines
+/// up with the uploader's own logs.
 #[derive(Debug, Clone)]
 pub struct Clock {
     scale: f64,
     started: Instant,
+    offset: time::Duration,
 }
 
 impl Clock {
@@ -27,7 +34,29 @@ impl Clock {
         Self {
             scale,
             started: Instant::now(),
+            offset: time::Duration::ZERO,
         }
+    }
+
+    /// The same clock living `offset` away from the machine's (negative: behind).
+    pub fn with_offset(mut self, offset: time::Duration) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// How far the center's time is from the machine's.
+    pub fn offset(&self) -> time::Duration {
+        self.offset
+    }
+
+    /// The center's idea of the current time: the machine's, plus the offset.
+    pub fn now(&self) -> OffsetDateTime {
+        now() + self.offset
+    }
+
+    /// The center's time for rustls, which judges client certificates by it.
+    pub fn tls_time(&self) -> std::sync::Arc<dyn rustls::time_provider::TimeProvider> {
+        std::sync::Arc::new(TlsTime(self.offset))
     }
 
     /// The time scale.
@@ -73,7 +102,20 @@ impl Default for Clock {
     }
 }
 
-/// The current UTC time.
+/// [`Clock::tls_time`]: the machine's time plus an offset.
+#[derive(Debug)]
+struct TlsTime(time::Duration);
+
+impl rustls::time_provider::TimeProvider for TlsTime {
+    fn current_time(&self) -> Option<rustls::pki_types::UnixTime> {
+        let secs = u64::try_from((now() + self.0).unix_timestamp()).ok()?;
+        Some(rustls::pki_types::UnixTime::since_unix_epoch(
+            Duration::from_secs(secs),
+        ))
+    }
+}
+
+/// The current UTC time of the machine.
 pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }

@@ -211,6 +211,7 @@ const VERSIONS: &[&rustls::SupportedProtocolVersion] =
 pub fn mtls_server_config(
     material: &TlsMaterial,
     variant: ServerCertificate,
+    clock: &crate::clock::Clock,
 ) -> Result<Arc<ServerConfig>, TlsError> {
     let err = |reason: String| TlsError::Config {
         listener: "mTLS",
@@ -225,7 +226,7 @@ pub fn mtls_server_config(
         .with_crls(material.crls.iter().cloned())
         .build()
         .map_err(|e| err(e.to_string()))?;
-    let mut config = ServerConfig::builder_with_provider(provider)
+    let mut config = ServerConfig::builder_with_details(provider, clock.tls_time())
         .with_protocol_versions(VERSIONS)
         .map_err(|e| err(e.to_string()))?
         .with_client_cert_verifier(verifier)
@@ -242,12 +243,13 @@ pub fn mtls_server_config(
 pub fn vpn_server_config(
     material: &TlsMaterial,
     variant: ServerCertificate,
+    clock: &crate::clock::Clock,
 ) -> Result<Arc<ServerConfig>, TlsError> {
     let err = |reason: String| TlsError::Config {
         listener: "VPN",
         reason,
     };
-    let mut config = ServerConfig::builder_with_provider(provider())
+    let mut config = ServerConfig::builder_with_details(provider(), clock.tls_time())
         .with_protocol_versions(VERSIONS)
         .map_err(|e| err(e.to_string()))?
         .with_no_client_auth()

@@ -237,3 +237,90 @@ async fn the_vpn_listener_asks_for_no_client_certificate() {
     assert!(whoami.client_certificate.is_none());
     center.shutdown().await;
 }
+
+/// A client whose clock reads `offset` from the machine's (what a center living at that offset
+/// looks like from its side, turned around).
+fn client_at(pki: &idlink_certs::Pki, offset: time::Duration) -> reqwest::Client {
+    #[derive(Debug)]
+    struct Shifted(time::Duration);
+    impl rustls::time_provider::TimeProvider for Shifted {
+        fn current_time(&self) -> Option<rustls::pki_types::UnixTime> {
+            let at = time::OffsetDateTime::now_utc() + self.0;
+            Some(rustls::pki_types::UnixTime::since_unix_epoch(
+                std::time::Duration::from_secs(at.unix_timestamp() as u64),
+            ))
+        }
+    }
+    idlink_mock::ensure_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki.ca_der()).unwrap();
+    let identity = pki.client(Variant::Valid);
+    let mut config = rustls::ClientConfig::builder_with_details(
+        std::sync::Arc::new(rustls::crypto::ring::default_provider()),
+        std::sync::Arc::new(Shifted(offset)),
+    )
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_client_auth_cert(identity.chain_der(), identity.key_der())
+    .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .timeout(WAIT)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_center_whose_clock_is_days_ahead_judges_and_states_its_own_time() {
+    // The center and its PKI live 3 days ahead of this machine.
+    let ahead = time::Duration::days(3);
+    let pki = idlink_certs::Pki::builder()
+        .now(time::OffsetDateTime::now_utc() + ahead)
+        .build()
+        .unwrap();
+    let center = idlink_mock::MockCenter::builder(idlink_mock::MockConfig::demo())
+        .pki(pki)
+        .clock_offset(ahead)
+        .start()
+        .await
+        .unwrap();
+    let pki = center.pki().unwrap();
+
+    // A client on the center's time is accepted: the center judged the client certificate,
+    // which starts 2 days from now by this machine, at its own time.
+    let answer = client_at(pki, ahead)
+        .get(format!("{}/v1/whoami", center.mtls_url()))
+        .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+        .send()
+        .await
+        .expect("a client living at the center's time connects");
+    assert_eq!(answer.status(), 200);
+    let date = answer.headers()["date"].to_str().unwrap().to_owned();
+    let date =
+        time::OffsetDateTime::parse(&date, &time::format_description::well_known::Rfc2822).unwrap();
+    let whoami: serde_json::Value = answer.json().await.unwrap();
+    let server_time = time::OffsetDateTime::parse(
+        whoami["server_time"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let expected = time::OffsetDateTime::now_utc() + ahead;
+    for (what, at) in [("Date", date), ("server_time", server_time)] {
+        assert!(
+            (at - expected).abs() < time::Duration::minutes(1),
+            "{what} {at} is not the center's time {expected}"
+        );
+    }
+
+    // A client on this machine's (correct) time must refuse the center's certificate.
+    let refused = client_at(pki, time::Duration::ZERO)
+        .get(format!("{}/v1/whoami", center.mtls_url()))
+        .send()
+        .await
+        .expect_err("the server certificate is not valid yet by this machine's clock");
+    let chain = format!("{:?}", refused);
+    assert!(chain.contains("NotValidYet"), "{chain}");
+    center.shutdown().await;
+}

@@ -150,6 +150,8 @@ class Behaviour:
     reencode_hl7_to_utf8: bool = False
     #: PROTO-CLI-004: verify the server certificate and host name.
     verify_server: bool = True
+    #: PROTO-CLI-004: judge the certificate's validity dates by this computer's clock.
+    check_cert_dates: bool = True
     #: Print the password and private key (never do this).
     leak_secrets: bool = False
     #: Exit status reflects the outcome.
@@ -202,6 +204,14 @@ DEFECTS: dict[str, Defect] = {
         "accepts any server certificate (CERT_NONE, no host name check)",
         "PROTO-CLI-004 / PROTO-TLS-006: `refused-server-certificate` fails with a wrong-host or "
         "unknown-ca server certificate (a request and the credentials reached the server)",
+    ),
+    "ignore-cert-dates": Defect(
+        {"check_cert_dates": False},
+        "verifies the server certificate's chain and host name but not its validity dates "
+        "(OpenSSL X509_V_FLAG_NO_CHECK_TIME), as a client does that 'fixes' a wrong clock",
+        "PROTO-CLI-004: `refused-server-certificate` fails when the center's clock (and its "
+        "PKI) is days off the uploader's (TLS-CLOCK-CENTER-AHEAD, -BEHIND) or its certificate "
+        "expired (TLS-SERVER-CERT-EXPIRED)",
     ),
     "leak-secrets": Defect(
         {"leak_secrets": True},
@@ -645,6 +655,9 @@ def make_tls_context(config: Config, behaviour: Behaviour) -> ssl.SSLContext:
         except (ssl.SSLError, OSError) as e:
             raise ConfigError(f"IDLINK_CA_FILE={config.ca_file} holds no usable PEM "
                               f"certificate: {getattr(e, 'reason', None) or e}") from None
+        if not behaviour.check_cert_dates:
+            # DEFECT ignore-cert-dates: X509_V_FLAG_NO_CHECK_TIME (not named by the ssl module).
+            ctx.verify_flags |= 0x200000
     else:
         ctx.check_hostname = False  # DEFECT insecure: must be switched off before CERT_NONE
         ctx.verify_mode = ssl.CERT_NONE

@@ -218,6 +218,12 @@ async fn journal_request(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID, value);
     }
+    // A center whose clock is off says its own time (hyper would write the machine's).
+    if state.clock.offset() != time::Duration::ZERO
+        && let Ok(value) = HeaderValue::from_str(&clock::http_date(state.clock.now()))
+    {
+        headers.insert(header::DATE, value);
+    }
     // Response-direction actions, on the complete answer.
     match &decision.action {
         ActionSpec::Delay { before_headers } => state.clock.sleep(*before_headers).await,
@@ -471,7 +477,7 @@ pub(crate) fn with_outcome(mut response: Response, outcome: Outcome) -> Response
 }
 
 /// `GET /v1/whoami` (`PROTO-CONN-001`).
-async fn whoami(auth: Authenticated) -> Response {
+async fn whoami(State(state): State<Arc<CenterState>>, auth: Authenticated) -> Response {
     let body = WhoAmI {
         protocol: PROTOCOL_VERSION.to_owned(),
         account: auth.principal.account.clone(),
@@ -483,7 +489,7 @@ async fn whoami(auth: Authenticated) -> Response {
             .client_certificate
             .as_ref()
             .map(|c| c.summary.clone()),
-        server_time: clock::rfc3339(clock::now()),
+        server_time: clock::rfc3339(state.clock.now()),
     };
     with_outcome(
         axum::Json(body).into_response(),

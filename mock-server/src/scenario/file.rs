@@ -128,6 +128,33 @@ pub struct SetupSpec {
     pub lockout_threshold: u32,
     /// The largest accepted document.
     pub max_body_bytes: Option<u64>,
+    /// How far the center's clock is from the uploader's (`"+3d"`, `"-400d"`, `"90m"`): the PKI
+    /// is issued for, and client certificates are judged at, the center's time, which
+    /// `whoami` and `Date` state; the uploader's clock is not touched.
+    pub center_clock_offset: ClockOffset,
+}
+
+/// A signed offset of the center's clock from the machine's, e.g. `"+3d"` or `"-400d"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClockOffset(pub time::Duration);
+
+impl<'de> Deserialize<'de> for ClockOffset {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_clock_offset(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `"+3d"`, `"-400d"`, `"90m"`: a sign (default +) and a [`parse_duration`].
+pub fn parse_clock_offset(text: &str) -> Result<ClockOffset, String> {
+    let text = text.trim();
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let magnitude = parse_duration(rest)?;
+    let magnitude = time::Duration::try_from(magnitude).map_err(|e| format!("{text:?}: {e}"))?;
+    Ok(ClockOffset(if negative { -magnitude } else { magnitude }))
 }
 
 impl Default for SetupSpec {
@@ -143,6 +170,7 @@ impl Default for SetupSpec {
             strictness: crate::config::Strictness::Strict,
             lockout_threshold: 5,
             max_body_bytes: None,
+            center_clock_offset: ClockOffset::default(),
         }
     }
 }
@@ -783,9 +811,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" => value,
         "m" | "min" => value * 60.0,
         "h" => value * 3600.0,
+        "d" => value * 86_400.0,
         other => {
             return Err(format!(
-                "unknown unit {other:?} in {text:?}: use ms, s, m or h"
+                "unknown unit {other:?} in {text:?}: use ms, s, m, h or d"
             ));
         }
     };
