@@ -33,6 +33,9 @@ pub struct Cli {
     /// Write every HTTP attempt as a JSON line to FILE (secrets redacted).
     #[arg(long, global = true, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Language of the messages: ja or en (default: from LC_ALL, LC_MESSAGES, LANG; else en).
+    #[arg(long, global = true, value_name = "LANG", value_parser = ["ja", "en"])]
+    pub lang: Option<String>,
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -155,6 +158,8 @@ pub struct Plan {
     pub json: bool,
     /// `--trace`.
     pub trace: Option<PathBuf>,
+    /// `--lang`, else the environment's language.
+    pub lang: idlink_i18n::Lang,
 }
 
 /// The resolved action.
@@ -324,6 +329,7 @@ impl Cli {
             action,
             json: self.json,
             trace: self.trace,
+            lang: idlink_i18n::Lang::choose(self.lang.as_deref()),
         })
     }
 }

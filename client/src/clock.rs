@@ -14,6 +14,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use idlink_i18n::{Lang, tr};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -171,23 +172,24 @@ impl ServerCertVerifier for TimeTolerantVerifier {
     }
 }
 
-/// How far `local` is from `server`, in words a person reads: "3 days behind", "5 min ahead".
-pub fn describe_skew(local: OffsetDateTime, server: OffsetDateTime) -> String {
+/// How far `local` is from `server`, in words a person reads: "3 days behind", "5 min ahead of".
+pub fn describe_skew(lang: Lang, local: OffsetDateTime, server: OffsetDateTime) -> String {
     let skew = local - server;
-    let direction = if skew.is_negative() {
-        "behind"
-    } else {
-        "ahead of"
-    };
     let s = skew.whole_seconds().unsigned_abs();
     // Rounded: the service center's `Date` has whole seconds, so 3 days can read as 3 days less 1 s.
-    let amount = match s {
-        0..=119 => format!("{s} s"),
-        120..=7199 => format!("{} min", (s + 30) / 60),
-        7200..=172_799 => format!("{} hours", (s + 1800) / 3600),
-        _ => format!("{} days", (s + 43_200) / 86_400),
+    let (key, n) = match s {
+        0..=119 => ("doctor-skew-seconds", s),
+        120..=7199 => ("doctor-skew-minutes", (s + 30) / 60),
+        7200..=172_799 => ("doctor-skew-hours", (s + 1800) / 3600),
+        _ => ("doctor-skew-days", (s + 43_200) / 86_400),
     };
-    format!("{amount} {direction}")
+    let amount = tr(lang, key, &[("n", n.into())]);
+    let direction = if skew.is_negative() {
+        "doctor-skew-behind"
+    } else {
+        "doctor-skew-ahead"
+    };
+    tr(lang, direction, &[("amount", amount.into())])
 }
 
 #[cfg(test)]
@@ -197,6 +199,7 @@ mod tests {
     #[test]
     fn skew_reads_in_the_unit_a_person_would_use() {
         let server = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+        let describe_skew = |local, server| describe_skew(Lang::En, local, server);
         assert_eq!(
             describe_skew(server - Duration::days(3), server),
             "3 days behind"
@@ -216,6 +219,10 @@ mod tests {
         assert_eq!(
             describe_skew(server - Duration::days(3) + Duration::seconds(1), server),
             "3 days behind"
+        );
+        assert_eq!(
+            super::describe_skew(Lang::Ja, server - Duration::days(3), server),
+            "3 日遅れて"
         );
     }
 

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use idlink_certs::inspect::{self, Usage};
+use idlink_i18n::{Arg, Lang, tr};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -58,9 +59,17 @@ pub struct Diagnosis {
     pub checks: Vec<Check>,
     /// Exit status: 0 all fine, 2 configuration, 4 identity or account, 5 refused, 6 unreachable.
     pub exit: Option<ExitStatus>,
+    /// The language of the messages.
+    #[serde(skip)]
+    pub lang: Lang,
 }
 
 impl Diagnosis {
+    /// One message of the catalogue in the diagnosis' language.
+    fn t(&self, key: &str, args: &[Arg<'_>]) -> String {
+        tr(self.lang, key, args)
+    }
+
     fn push(&mut self, topic: &'static str, verdict: Verdict, message: impl Into<String>) {
         self.checks.push(Check {
             topic,
@@ -91,35 +100,34 @@ impl Diagnosis {
             let _ = writeln!(out, "{v}  {:<12} {}", c.topic, c.message);
         }
         let status = self.exit_status();
-        let _ = writeln!(
-            out,
-            "{} (exit {})",
-            if status == ExitStatus::Success {
-                "everything needed to upload works"
-            } else {
-                "fix the FAIL lines above, top first, then run `storeclient doctor` again"
-            },
-            status.code()
-        );
+        let key = if status == ExitStatus::Success {
+            "doctor-all-ok"
+        } else {
+            "doctor-fix-fail-lines"
+        };
+        let _ = writeln!(out, "{}", self.t(key, &[("code", status.code().into())]));
         out
     }
 }
 
 /// Runs every check it can; later checks are skipped when an earlier one makes them moot.
-pub async fn diagnose(config_path: &Path) -> Diagnosis {
-    diagnose_at(config_path, LocalClock::system()).await
+pub async fn diagnose(config_path: &Path, lang: Lang) -> Diagnosis {
+    diagnose_at(config_path, LocalClock::system(), lang).await
 }
 
 /// [`diagnose`] with this computer's time taken from `clock` (tests of a wrong clock).
-pub async fn diagnose_at(config_path: &Path, clock: LocalClock) -> Diagnosis {
-    let mut d = Diagnosis::default();
+pub async fn diagnose_at(config_path: &Path, clock: LocalClock, lang: Lang) -> Diagnosis {
+    let mut d = Diagnosis {
+        lang,
+        ..Diagnosis::default()
+    };
     let config = match ClientConfig::from_path(config_path) {
         Ok(c) => {
-            d.push(
-                "config",
-                Verdict::Ok,
-                format!("{} is valid", config_path.display()),
+            let message = d.t(
+                "doctor-config-ok",
+                &[("path", config_path.display().to_string().into())],
             );
+            d.push("config", Verdict::Ok, message);
             for w in &c.warnings {
                 d.push("permissions", Verdict::Warn, w.clone());
             }
@@ -174,11 +182,14 @@ fn load_identity_checks(config: &ClientConfig, d: &mut Diagnosis) -> Option<Iden
     let ca = match identity::load_ca(config) {
         Ok(ca) => {
             let subjects: Vec<String> = ca.iter().map(inspect::subject_of).collect();
-            d.push(
-                "ca",
-                Verdict::Ok,
-                format!("{}: trusts {}", config.ca.display(), subjects.join("; ")),
+            let message = d.t(
+                "doctor-ca-ok",
+                &[
+                    ("path", config.ca.display().to_string().into()),
+                    ("subjects", subjects.join("; ").into()),
+                ],
             );
+            d.push("ca", Verdict::Ok, message);
             ca
         }
         Err(e) => {
@@ -188,33 +199,28 @@ fn load_identity_checks(config: &ClientConfig, d: &mut Diagnosis) -> Option<Iden
     };
     let loaded = match identity::load_identity(config) {
         Ok(None) => {
-            d.push(
-                "identity",
-                Verdict::Ok,
-                "VPN mode: no client certificate; the account alone authenticates",
-            );
+            let message = d.t("doctor-identity-vpn", &[]);
+            d.push("identity", Verdict::Ok, message);
             return Some(IdentityChecks { ca, leaf: None });
         }
         Ok(Some(id)) => id,
         Err(e) => {
-            d.fail(
-                "identity",
-                format!("{}; check `identity` in the configuration", error_chain(&e)),
-                ExitStatus::Auth,
+            let message = d.t(
+                "doctor-identity-error",
+                &[("error", error_chain(&e).into())],
             );
+            d.fail("identity", message, ExitStatus::Auth);
             return None;
         }
     };
     let what = match &config.identity {
-        IdentityConfig::Pkcs12 { .. } => "PKCS#12 file",
-        _ => "certificate and key",
+        IdentityConfig::Pkcs12 { .. } => "doctor-identity-ok-pkcs12",
+        _ => "doctor-identity-ok-pem",
     };
+    let path = loaded.path.display().to_string();
     let Some(leaf) = loaded.identity.chain.first() else {
-        d.fail(
-            "identity",
-            format!("{} holds no certificate", loaded.path.display()),
-            ExitStatus::Auth,
-        );
+        let message = d.t("doctor-identity-empty", &[("path", path.into())]);
+        d.fail("identity", message, ExitStatus::Auth);
         return None;
     };
     let info = match inspect::cert_info(leaf) {
@@ -228,16 +234,15 @@ fn load_identity_checks(config: &ClientConfig, d: &mut Diagnosis) -> Option<Iden
             return None;
         }
     };
-    d.push(
-        "identity",
-        Verdict::Ok,
-        format!(
-            "{what} {}: {} ({}); the key matches the certificate",
-            loaded.path.display(),
-            info.subject,
-            info.key_algorithm
-        ),
+    let message = d.t(
+        what,
+        &[
+            ("path", path.into()),
+            ("subject", info.subject.clone().into()),
+            ("algorithm", info.key_algorithm.to_string().into()),
+        ],
     );
+    d.push("identity", Verdict::Ok, message);
     Some(IdentityChecks {
         ca,
         leaf: Some(LeafChecks {
@@ -266,56 +271,63 @@ async fn check_clock(
             wrong: false,
         };
     };
+    let looks = |key: &str, not_before, not_after| {
+        flip(not_before, not_after, local, server).map(|looks| {
+            d.t(
+                key,
+                &[
+                    ("looks", d.t(looks, &[]).into()),
+                    ("from", inspect::date(&not_before).into()),
+                    ("until", inspect::date(&not_after).into()),
+                ],
+            )
+        })
+    };
     let mut flipped = Vec::new();
-    if let Some(cert) = &server_cert
-        && let Some(looks) = flip(cert.not_before, cert.not_after, local, server)
-    {
-        flipped.push(format!(
-            "the service center's certificate looks {looks} (valid {} to {})",
-            inspect::date(&cert.not_before),
-            inspect::date(&cert.not_after)
+    if let Some(cert) = &server_cert {
+        flipped.extend(looks(
+            "doctor-clock-server-looks",
+            cert.not_before,
+            cert.not_after,
         ));
     }
-    if let Some(leaf) = &identity.leaf
-        && let Some(looks) = flip(leaf.info.not_before, leaf.info.not_after, local, server)
-    {
-        flipped.push(format!(
-            "your client certificate looks {looks} (valid {} to {})",
-            inspect::date(&leaf.info.not_before),
-            inspect::date(&leaf.info.not_after)
+    if let Some(leaf) = &identity.leaf {
+        flipped.extend(looks(
+            "doctor-clock-client-looks",
+            leaf.info.not_before,
+            leaf.info.not_after,
         ));
     }
-    let skew = describe_skew(local, server);
     let seconds = (local - server).whole_seconds().abs();
-    let compared = format!(
-        "this computer's clock is {skew} the service center's (here {}, there {})",
-        inspect::date(&local),
-        inspect::date(&server)
+    let compared = d.t(
+        "doctor-clock-compared",
+        &[
+            ("skew", describe_skew(d.lang, local, server).into()),
+            ("here", inspect::date(&local).into()),
+            ("there", inspect::date(&server).into()),
+        ],
     );
     if !flipped.is_empty() {
-        d.fail(
-            "clock",
-            format!(
-                "{compared}: by this clock {}. The certificates are fine: set this computer's clock right (NTP, or the time zone), then run `storeclient doctor` again",
-                flipped.join(", and ")
-            ),
-            ExitStatus::Auth,
+        let message = d.t(
+            "doctor-clock-flipped",
+            &[
+                ("compared", compared.into()),
+                (
+                    "flipped",
+                    flipped.join(&d.t("doctor-clock-and", &[])).into(),
+                ),
+            ],
         );
+        d.fail("clock", message, ExitStatus::Auth);
     } else if seconds > CLOCK_SKEW_WARNING_SECONDS {
-        d.push(
-            "clock",
-            Verdict::Warn,
-            format!("{compared}: certificate checks will fail once the difference crosses a certificate's start or end; set the clock right (NTP)"),
-        );
+        let message = d.t("doctor-clock-warn", &[("compared", compared.into())]);
+        d.push("clock", Verdict::Warn, message);
     } else {
-        d.push(
-            "clock",
-            Verdict::Ok,
-            format!(
-                "this computer's clock agrees with the service center's (within {} min)",
-                CLOCK_SKEW_WARNING_SECONDS / 60
-            ),
+        let message = d.t(
+            "doctor-clock-ok",
+            &[("minutes", (CLOCK_SKEW_WARNING_SECONDS / 60).into())],
         );
+        d.push("clock", Verdict::Ok, message);
     }
     Times {
         local,
@@ -334,8 +346,8 @@ fn flip(
 ) -> Option<&'static str> {
     let valid = |t: OffsetDateTime| not_before <= t && t <= not_after;
     match (valid(local), valid(server)) {
-        (false, true) if local < not_before => Some("not yet valid"),
-        (false, true) => Some("expired"),
+        (false, true) if local < not_before => Some("doctor-looks-not-yet-valid"),
+        (false, true) => Some("doctor-looks-expired"),
         _ => None,
     }
 }
@@ -382,44 +394,51 @@ fn check_certificate(
     let info = &leaf.info;
     let now = times.judged();
     let by_clock = if times.server.is_some() {
-        " by the service center's clock"
+        d.t("doctor-by-server-clock", &[])
     } else {
-        ""
+        String::new()
     };
     let days_left = (info.not_after - now).whole_days();
     let mut ok = true;
     let mut dates_wrong = false;
     if info.not_after < now {
-        d.fail(
-            "expiry",
-            format!("the client certificate expired on {}{by_clock}: ask the service center for a renewed certificate for facility {}", inspect::date(&info.not_after), config.facility),
-            ExitStatus::Auth,
+        let message = d.t(
+            "doctor-expiry-expired",
+            &[
+                ("date", inspect::date(&info.not_after).into()),
+                ("by", by_clock.into()),
+                ("facility", config.facility.to_string().into()),
+            ],
         );
+        d.fail("expiry", message, ExitStatus::Auth);
         ok = false;
         dates_wrong = true;
     } else if now < info.not_before {
-        d.fail(
-            "expiry",
-            format!("the client certificate is not valid until {}{by_clock}: wait, or ask the service center why it was issued for later", inspect::date(&info.not_before)),
-            ExitStatus::Auth,
+        let message = d.t(
+            "doctor-expiry-not-yet",
+            &[
+                ("date", inspect::date(&info.not_before).into()),
+                ("by", by_clock.into()),
+            ],
         );
+        d.fail("expiry", message, ExitStatus::Auth);
         ok = false;
         dates_wrong = true;
     } else if days_left < EXPIRY_WARNING_DAYS {
-        d.push(
-            "expiry",
-            Verdict::Warn,
-            format!(
-                "the client certificate expires on {} ({days_left} days): request a renewal now",
-                inspect::date(&info.not_after)
-            ),
+        let message = d.t(
+            "doctor-expiry-soon",
+            &[
+                ("date", inspect::date(&info.not_after).into()),
+                ("days", days_left.into()),
+            ],
         );
+        d.push("expiry", Verdict::Warn, message);
     } else {
-        d.push(
-            "expiry",
-            Verdict::Ok,
-            format!("valid until {}", inspect::date(&info.not_after)),
+        let message = d.t(
+            "doctor-expiry-ok",
+            &[("date", inspect::date(&info.not_after).into())],
         );
+        d.push("expiry", Verdict::Ok, message);
     }
     match inspect::verify_chain(
         &leaf.chain[0],
@@ -429,45 +448,38 @@ fn check_certificate(
         Usage::Client,
         now,
     ) {
-        Ok(()) => d.push(
-            "chain",
-            Verdict::Ok,
-            "the certificate chains to the configured CA and allows client authentication",
-        ),
+        Ok(()) => {
+            let message = d.t("doctor-chain-ok", &[]);
+            d.push("chain", Verdict::Ok, message);
+        }
         // The dates were reported above in plainer words.
         Err(inspect::ChainError::Expired { .. } | inspect::ChainError::NotYetValid { .. })
             if dates_wrong => {}
         Err(e) => {
-            d.fail(
-                "chain",
-                format!("{e}; the service center will refuse this certificate"),
-                ExitStatus::Auth,
-            );
+            let message = d.t("doctor-chain-fail", &[("error", e.to_string().into())]);
+            d.fail("chain", message, ExitStatus::Auth);
             ok = false;
         }
     }
     match &info.facility {
         Some(f) if f == &config.facility => {
-            d.push(
-                "facility",
-                Verdict::Ok,
-                format!("the certificate is issued for facility {f}, as configured"),
-            );
+            let message = d.t("doctor-facility-ok", &[("facility", f.to_string().into())]);
+            d.push("facility", Verdict::Ok, message);
         }
         Some(f) => {
-            d.fail(
-                "facility",
-                format!("the certificate is issued for facility {f} but the configuration says {}: use the certificate issued for {} or correct `facility.code`", config.facility, config.facility),
-                ExitStatus::Auth,
+            let message = d.t(
+                "doctor-facility-mismatch",
+                &[
+                    ("certificate", f.to_string().into()),
+                    ("configured", config.facility.to_string().into()),
+                ],
             );
+            d.fail("facility", message, ExitStatus::Auth);
             ok = false;
         }
         None => {
-            d.fail(
-                "facility",
-                "the certificate names no facility code: it is not an ID-Link facility certificate",
-                ExitStatus::Auth,
-            );
+            let message = d.t("doctor-facility-none", &[]);
+            d.fail("facility", message, ExitStatus::Auth);
             ok = false;
         }
     }
@@ -500,64 +512,80 @@ async fn check_connection(
             let cert = w
                 .client_certificate
                 .as_ref()
-                .map(|c| format!(", certificate {}", c.subject))
+                .map(|c| {
+                    d.t(
+                        "doctor-connection-certificate",
+                        &[("subject", c.subject.clone().into())],
+                    )
+                })
                 .unwrap_or_default();
-            d.push(
-                "connection",
-                Verdict::Ok,
-                format!(
-                    "{url}: signed in as {} (facility {}) on the {} listener, {} {}{cert}",
-                    w.account,
-                    w.facility,
-                    w.listener,
-                    w.tls.version,
-                    w.tls.alpn.as_deref().unwrap_or("no ALPN"),
-                ),
+            let alpn = w
+                .tls
+                .alpn
+                .clone()
+                .unwrap_or_else(|| d.t("doctor-connection-no-alpn", &[]));
+            let message = d.t(
+                "doctor-connection-ok",
+                &[
+                    ("url", url.clone().into()),
+                    ("account", w.account.clone().into()),
+                    ("facility", w.facility.clone().into()),
+                    ("listener", w.listener.clone().into()),
+                    ("tls", w.tls.version.clone().into()),
+                    ("alpn", alpn.into()),
+                    ("certificate", cert.into()),
+                ],
             );
+            d.push("connection", Verdict::Ok, message);
             if w.facility != config.facility.as_str() {
-                d.fail("facility", format!("the account belongs to facility {} but the configuration says {}: correct `facility.code` or `account.id`", w.facility, config.facility), ExitStatus::Auth);
+                let message = d.t(
+                    "doctor-account-facility",
+                    &[
+                        ("account", w.facility.clone().into()),
+                        ("configured", config.facility.to_string().into()),
+                    ],
+                );
+                d.fail("facility", message, ExitStatus::Auth);
             }
         }
         Err(e) => {
             let status = e.exit_status();
             let advice = if times.wrong {
-                "; this computer's clock is wrong, see `clock` above"
+                Some("doctor-advice-clock")
             } else {
                 advice_for(&e)
             };
-            d.fail(
-                "connection",
-                format!("{url}: {}{advice}", error_chain(&e)),
-                status,
+            let message = d.t(
+                "doctor-connection-fail",
+                &[
+                    ("url", url.clone().into()),
+                    ("error", error_chain(&e).into()),
+                    (
+                        "advice",
+                        advice.map(|k| d.t(k, &[])).unwrap_or_default().into(),
+                    ),
+                ],
             );
+            d.fail("connection", message, status);
         }
     }
 }
 
-fn advice_for(e: &UploadError) -> &'static str {
+/// The catalogue key of the advice for a connection failure, if there is one.
+fn advice_for(e: &UploadError) -> Option<&'static str> {
     use idlink_protocol::ProblemCode as P;
     match e.problem().and_then(|p| p.known_code()) {
-        Some(P::BadCredentials | P::Unauthenticated) => {
-            "; check `account.id` and the password file against the transfer account sheet"
-        }
-        Some(P::AccountLocked) => {
-            "; too many failed logins: ask the service center to unlock the account"
-        }
-        Some(P::PasswordExpired) => {
-            "; set a new password with the service center, then update the password file"
-        }
-        Some(P::AccountDisabled) => "; ask the service center why the account is disabled",
-        Some(P::WrongListener) => {
-            "; certificate accounts use the mTLS URL, VPN accounts the VPN URL: check `service.url` and `identity.mode`"
-        }
-        Some(P::CertificateFacilityMismatch) => {
-            "; the certificate and the account belong to different facilities"
-        }
+        Some(P::BadCredentials | P::Unauthenticated) => Some("doctor-advice-credentials"),
+        Some(P::AccountLocked) => Some("doctor-advice-locked"),
+        Some(P::PasswordExpired) => Some("doctor-advice-password-expired"),
+        Some(P::AccountDisabled) => Some("doctor-advice-disabled"),
+        Some(P::WrongListener) => Some("doctor-advice-wrong-listener"),
+        Some(P::CertificateFacilityMismatch) => Some("doctor-advice-facility-mismatch"),
         _ => match e {
             UploadError::Transport(crate::classify::TransportFailure::Unreachable { .. }) => {
-                "; check `service.url`, the network and the VPN connection"
+                Some("doctor-advice-unreachable")
             }
-            _ => "",
+            _ => None,
         },
     }
 }

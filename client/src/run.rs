@@ -87,7 +87,7 @@ pub async fn run(plan: Plan, out: &mut dyn Write) -> Result<ExitStatus, RunError
             options,
         } => check(&files, &hints, &options, plan.json, out).map_err(stdout_err),
         Action::Doctor { config_path } => {
-            let d = crate::doctor::diagnose(&config_path).await;
+            let d = crate::doctor::diagnose(&config_path, plan.lang).await;
             if plan.json {
                 writeln!(
                     out,

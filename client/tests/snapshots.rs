@@ -84,6 +84,20 @@ async fn doctor_explains_a_working_setup() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_explains_a_working_setup_in_japanese_when_the_locale_is_japanese() {
+    let center = demo_center().await;
+    let (_dir, kit) = kit(&center, "fac-0112345678", "");
+    let mut cmd = storeclient(std::path::Path::new("storeclient.toml"));
+    cmd.current_dir(&kit.dir)
+        .env("LANG", "ja_JP.UTF-8")
+        .arg("doctor");
+    tokio::task::block_in_place(|| {
+        insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
+    });
+    center.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_explains_a_certificate_for_another_facility() {
     let center = demo_center().await;
     let (_dir, kit) = kit(&center, "fac-0112345678", "");
@@ -198,7 +212,7 @@ fn clock_filters() -> Vec<(&'static str, &'static str)> {
 
 /// `doctor` with this computer's clock shifted by `offset` (the time source is injected; the
 /// service center and its certificates keep the real time).
-async fn doctor_with_clock(offset: time::Duration, vpn: bool) -> String {
+async fn doctor_with_clock(offset: time::Duration, vpn: bool, lang: idlink_i18n::Lang) -> String {
     let center = demo_center().await;
     let account = if vpn {
         "vpn-0112345678"
@@ -209,6 +223,7 @@ async fn doctor_with_clock(offset: time::Duration, vpn: bool) -> String {
     let diagnosis = storeclient::doctor::diagnose_at(
         &kit.config,
         storeclient::clock::LocalClock::shifted(offset),
+        lang,
     )
     .await;
     center.shutdown().await;
@@ -217,22 +232,29 @@ async fn doctor_with_clock(offset: time::Duration, vpn: bool) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_says_a_clock_three_days_behind_makes_good_certificates_look_not_yet_valid() {
-    let text = doctor_with_clock(-time::Duration::days(3), false).await;
+    let text = doctor_with_clock(-time::Duration::days(3), false, idlink_i18n::Lang::En).await;
     assert!(text.contains("FAIL  clock"), "{text}");
     assert!(text.contains("3 days behind"), "{text}");
     insta::with_settings!({filters => clock_filters()}, { insta::assert_snapshot!(text) });
+    // The same diagnosis for a Japanese reader: same topics, marks and exit status.
+    let ja = doctor_with_clock(-time::Duration::days(3), false, idlink_i18n::Lang::Ja).await;
+    assert!(ja.contains("FAIL  clock"), "{ja}");
+    assert!(ja.contains("3 日遅れて"), "{ja}");
+    insta::with_settings!({filters => clock_filters()}, {
+        insta::assert_snapshot!("doctor_clock_behind_ja", ja)
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_says_a_clock_years_ahead_makes_good_certificates_look_expired() {
-    let text = doctor_with_clock(time::Duration::days(4000), false).await;
+    let text = doctor_with_clock(time::Duration::days(4000), false, idlink_i18n::Lang::En).await;
     assert!(text.contains("looks expired"), "{text}");
     insta::with_settings!({filters => clock_filters()}, { insta::assert_snapshot!(text) });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_warns_of_a_clock_minutes_off_before_it_breaks_anything() {
-    let text = doctor_with_clock(time::Duration::minutes(12), true).await;
+    let text = doctor_with_clock(time::Duration::minutes(12), true, idlink_i18n::Lang::En).await;
     assert!(text.contains("WARN  clock"), "{text}");
     assert!(text.contains("12 min ahead of"), "{text}");
     assert!(text.ends_with("(exit 0)\n"), "{text}");

@@ -69,7 +69,13 @@ pub fn sample(dir: &Path) -> PathBuf {
 /// The binary, configured with `config`.
 pub fn storeclient(config: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("storeclient"));
-    cmd.arg("--config").arg(config).env_remove("RUST_LOG");
+    // English unless a test asks for Japanese (`--lang ja`), whatever the machine's locale.
+    cmd.arg("--config")
+        .arg(config)
+        .env_remove("RUST_LOG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C");
     cmd
 }
 
