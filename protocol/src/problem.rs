@@ -16,6 +16,9 @@ pub enum ProblemCode {
     InvalidRequest,
     /// The body does not match `Content-Digest`.
     DigestMismatch,
+    /// The request is not well-formed HTTP (a request line or header line the HTTP parser
+    /// refuses).
+    MalformedRequest,
     /// No or malformed `Authorization`.
     Unauthenticated,
     /// Wrong account ID or password.
@@ -66,9 +69,10 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, in the order of the table in docs/protocol.md.
-    pub const ALL: [ProblemCode; 25] = [
+    pub const ALL: [ProblemCode; 26] = [
         Self::InvalidRequest,
         Self::DigestMismatch,
+        Self::MalformedRequest,
         Self::Unauthenticated,
         Self::BadCredentials,
         Self::AccountLocked,
@@ -99,6 +103,7 @@ impl ProblemCode {
         match self {
             Self::InvalidRequest => "invalid-request",
             Self::DigestMismatch => "digest-mismatch",
+            Self::MalformedRequest => "malformed-request",
             Self::Unauthenticated => "unauthenticated",
             Self::BadCredentials => "bad-credentials",
             Self::AccountLocked => "account-locked",
@@ -133,7 +138,7 @@ impl ProblemCode {
     /// The HTTP status that goes with the code.
     pub fn status(self) -> u16 {
         match self {
-            Self::InvalidRequest | Self::DigestMismatch => 400,
+            Self::InvalidRequest | Self::DigestMismatch | Self::MalformedRequest => 400,
             Self::Unauthenticated | Self::BadCredentials => 401,
             Self::AccountLocked
             | Self::PasswordExpired
@@ -171,6 +176,7 @@ impl ProblemCode {
         match self {
             Self::InvalidRequest => "PROTO-UP-002",
             Self::DigestMismatch => "PROTO-UP-009",
+            Self::MalformedRequest => "PROTO-ERR-005",
             Self::Unauthenticated => "PROTO-AUTH-001",
             Self::BadCredentials => "PROTO-AUTH-002",
             Self::AccountLocked => "PROTO-AUTH-003",
@@ -201,6 +207,7 @@ impl ProblemCode {
         match self {
             Self::InvalidRequest => "The request is missing a header or has a malformed one",
             Self::DigestMismatch => "The body does not match its Content-Digest",
+            Self::MalformedRequest => "The request is not well-formed HTTP",
             Self::Unauthenticated => "No account credentials were sent",
             Self::BadCredentials => "The account ID or password is wrong",
             Self::AccountLocked => "The account is locked after too many failed logins",
