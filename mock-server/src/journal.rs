@@ -177,10 +177,13 @@ pub enum JournalEvent {
         attempt: Option<u32>,
     },
     /// A request head the HTTP/1.1 parser refused (`PROTO-ERR-005`, issue 10 item 11): answered
-    /// `400 malformed-request` on the raw stream instead of hyper's empty `400`, then closed.
+    /// `400 malformed-request` (or `431 request-head-too-large`) on the raw stream instead of
+    /// hyper's empty answer, then closed.
     MalformedRequest {
         /// The `IDLink-Request-Id` of the answer.
         request_id: String,
+        /// `malformed-request` (400), or `request-head-too-large` (431).
+        code: idlink_protocol::ProblemCode,
         /// What was wrong, in words: the line, the header, the character.
         defect: String,
         /// The HTTP parser's own error (hyper's words, e.g. `invalid HTTP header parsed`).

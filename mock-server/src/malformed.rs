@@ -2,25 +2,28 @@
 //! words, and the problem answer that replaces hyper's own.
 //!
 //! hyper answers a request head it cannot parse by itself, before any handler runs: an empty
-//! `400` without a problem document or `IDLink-Request-Id`, and an error that says only
-//! "invalid HTTP header parsed". hyper 1.x offers no hook for that answer, so the transport
-//! ([`crate::server`]) recognises it on its way out ([`is_parser_answer`]: a `400` status line
-//! whose head has no `IDLink-Request-Id`, which every answer of the application carries),
-//! keeps it off the wire, and writes [`answer`] in its place on the same TLS stream. What was
-//! wrong comes from [`diagnose`], which reads the request head the transport kept (hyper does
-//! not say which line or character it refused).
+//! `400` (or `431` for a head over the size limit) without a problem document or
+//! `IDLink-Request-Id`, and an error that says only "invalid HTTP header parsed". hyper 1.x
+//! offers no hook for that answer, so the transport ([`crate::server`]) recognises it on its way
+//! out ([`parser_answer_status`]: a `400` or `431` status line whose head has no
+//! `IDLink-Request-Id`, which every answer of the application carries), keeps it off the wire,
+//! and writes [`answer`] in its place on the same TLS stream. What was wrong comes from
+//! [`diagnose`], which reads the request head the transport kept (hyper does not say which line
+//! or character it refused).
 
 use idlink_protocol::headers::{MEDIA_PROBLEM, PROTOCOL, PROTOCOL_VERSION, REQUEST_ID};
 use idlink_protocol::{Problem, ProblemCode};
 
 /// Whether `bytes`, the start of what hyper writes, is hyper's own answer to a request head it
-/// could not parse: `HTTP/1.x 400` without an `IDLink-Request-Id` header.
-pub fn is_parser_answer(bytes: &[u8]) -> bool {
-    let Some(rest) = bytes
-        .strip_prefix(b"HTTP/1.1 400 ")
-        .or_else(|| bytes.strip_prefix(b"HTTP/1.0 400 "))
-    else {
-        return false;
+/// could not parse (`HTTP/1.x 400` or `431` without an `IDLink-Request-Id` header): its status.
+pub fn parser_answer_status(bytes: &[u8]) -> Option<u16> {
+    let rest = bytes
+        .strip_prefix(b"HTTP/1.1 ")
+        .or_else(|| bytes.strip_prefix(b"HTTP/1.0 "))?;
+    let status = match rest.get(..4)? {
+        b"400 " => 400,
+        b"431 " => 431,
+        _ => return None,
     };
     let head_end = rest
         .windows(4)
@@ -28,26 +31,53 @@ pub fn is_parser_answer(bytes: &[u8]) -> bool {
         .unwrap_or(rest.len());
     let head = rest[..head_end].to_ascii_lowercase();
     let marker = format!("\r\n{REQUEST_ID}:");
-    !head.windows(marker.len()).any(|w| w == marker.as_bytes())
+    let from_the_application = head.windows(marker.len()).any(|w| w == marker.as_bytes());
+    (!from_the_application).then_some(status)
 }
 
-/// The raw HTTP/1.1 answer: `400 malformed-request` as a problem document with the request ID,
-/// and `Connection: close` (after a head it could not parse, the server cannot tell where the
-/// next request would start).
-pub fn answer(request_id: &str, detail: &str) -> Vec<u8> {
-    let mut problem = Problem::new(ProblemCode::MalformedRequest, detail);
+/// The problem code that answers hyper's `status`.
+pub fn code_for(status: u16) -> ProblemCode {
+    match status {
+        431 => ProblemCode::RequestHeadTooLarge,
+        _ => ProblemCode::MalformedRequest,
+    }
+}
+
+/// The raw HTTP/1.1 answer: the problem document of `code` with the request ID, and
+/// `Connection: close` (after a head it could not parse, the server cannot tell where the next
+/// request would start).
+pub fn answer(code: ProblemCode, request_id: &str, detail: &str) -> Vec<u8> {
+    let mut problem = Problem::new(code, detail);
     problem.request_id = Some(request_id.to_owned());
     // Serialising a struct of strings and numbers cannot fail; an empty body would still be
     // a valid answer with the request ID.
     let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let reason = http::StatusCode::from_u16(problem.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Bad Request");
     let mut out = format!(
-        "HTTP/1.1 400 Bad Request\r\ncontent-type: {MEDIA_PROBLEM}\r\n{REQUEST_ID}: {request_id}\r\n\
+        "HTTP/1.1 {} {reason}\r\ncontent-type: {MEDIA_PROBLEM}\r\n{REQUEST_ID}: {request_id}\r\n\
          {PROTOCOL}: {PROTOCOL_VERSION}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        problem.status,
         body.len()
     )
     .into_bytes();
     out.extend_from_slice(&body);
     out
+}
+
+/// Why a head over `limit` bytes was refused, naming its request line.
+pub fn too_large(limit: usize, head: &[u8]) -> String {
+    let head = trim_leading_newlines(head);
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    format!(
+        "the request line and headers of {} are larger than {} KiB, the most the service \
+         center reads: send fewer or shorter headers",
+        quote(line),
+        limit / 1024
+    )
 }
 
 /// Longest piece of the client's text quoted in a sentence.
@@ -239,17 +269,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hyper_s_own_400_is_recognised_and_the_application_s_is_not() {
-        assert!(is_parser_answer(
-            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\ndate: x\r\n\r\n"
-        ));
-        assert!(!is_parser_answer(
-            b"HTTP/1.1 400 Bad Request\r\nIDLink-Request-Id: req-1\r\n\r\n{}"
-        ));
-        assert!(!is_parser_answer(b"HTTP/1.1 200 OK\r\n\r\n"));
-        assert!(!is_parser_answer(
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\n\r\n"
-        ));
+    fn hyper_s_own_400_and_431_are_recognised_and_the_application_s_are_not() {
+        let status = parser_answer_status;
+        assert_eq!(
+            status(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\ndate: x\r\n\r\n"),
+            Some(400)
+        );
+        assert_eq!(
+            status(b"HTTP/1.1 431 Request Header Fields Too Large\r\n\r\n"),
+            Some(431)
+        );
+        assert_eq!(
+            status(b"HTTP/1.1 400 Bad Request\r\nIDLink-Request-Id: req-1\r\n\r\n{}"),
+            None
+        );
+        assert_eq!(status(b"HTTP/1.1 200 OK\r\n\r\n"), None);
+        assert_eq!(status(b"HTTP/1.1 413 Payload Too Large\r\n\r\n"), None);
     }
 
     /// One row per defect class: the head and a fragment of the sentence.
@@ -310,7 +345,7 @@ mod tests {
 
     #[test]
     fn the_answer_is_a_problem_document_with_the_request_id() {
-        let bytes = answer("req-1", "the request line `x` is not …");
+        let bytes = answer(ProblemCode::MalformedRequest, "req-1", "the request line …");
         let text = String::from_utf8(bytes).unwrap();
         let (head, body) = text.split_once("\r\n\r\n").unwrap();
         assert!(head.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{head}");

@@ -10,7 +10,8 @@
 //! head in time (`limits.header_read_timeout_ms`) and size (`431`), and `Activity` closes a
 //! connection with no request in flight for `limits.idle_timeout_ms`; both scaled by the clock
 //! and journaled (`http::upload` bounds a stalled body). A request head hyper cannot parse gets
-//! the protocol's `400 malformed-request` problem instead of hyper's empty `400`
+//! the protocol's `400 malformed-request` problem instead of hyper's empty `400` (and
+//! `431 request-head-too-large` instead of its empty `431`)
 //! ([`crate::malformed`]): the stream keeps hyper's answer off the wire and hands itself back. The loop takes an already-bound
 //! listener and a cancellation token, as mini-redis's server does, so tests bind `127.0.0.1:0`
 //! and shut down gracefully.
@@ -22,7 +23,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -30,7 +31,7 @@ use axum::Router;
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use idlink_protocol::TlsSummary;
+use idlink_protocol::{ProblemCode, TlsSummary};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore};
@@ -292,7 +293,9 @@ impl TlsServer {
         });
         let app = self.app.clone();
         let activity = Activity::default();
-        let capture = HeadCapture::default();
+        // HTTP/2 frames are not request heads, and hyper answers their errors itself (a
+        // stream or connection error, no HTTP answer to replace).
+        let capture = HeadCapture::new(info.tls.alpn.as_deref() != Some("h2"));
         let service = hyper::service::service_fn({
             let activity = activity.clone();
             let capture = capture.clone();
@@ -315,7 +318,7 @@ impl TlsServer {
             }
         });
         let (salvage, salvaged) = tokio::sync::oneshot::channel();
-        let parser_answer = Arc::new(AtomicBool::new(false));
+        let parser_answer = Arc::new(AtomicU16::new(0));
         let io = TokioIo::new(ControlledStream {
             inner: Some(tls),
             requested: control.requested.clone(),
@@ -375,20 +378,30 @@ impl TlsServer {
             });
             return;
         }
-        if parser_answer.load(Ordering::SeqCst) {
+        let status = parser_answer.load(Ordering::SeqCst);
+        if status != 0 {
             drop(connection);
             let parser_error = match &result {
                 Err(error) => error.to_string(),
                 Ok(()) => "the HTTP parser refused the request head".to_owned(),
             };
-            let defect = malformed::diagnose(&capture.take(), &parser_error);
+            let code = malformed::code_for(status);
+            let head = capture.take();
+            let defect = match code {
+                ProblemCode::RequestHeadTooLarge => {
+                    malformed::too_large(MAX_REQUEST_HEAD_BYTES, &head)
+                }
+                _ => malformed::diagnose(&head, &parser_error),
+            };
             let request_id = crate::clock::request_id();
+            let answer = malformed::answer(code, &request_id, &defect);
             let answered = match salvaged.await {
-                Ok(stream) => answer_malformed(stream, &request_id, &defect).await,
+                Ok(stream) => write_answer(stream, &answer).await,
                 Err(_) => false,
             };
             journal(JournalEvent::MalformedRequest {
                 request_id,
+                code,
                 defect,
                 parser_error,
                 answered,
@@ -484,16 +497,30 @@ impl Drop for InFlight {
 /// The request head hyper is reading, as the client sent it: bytes read while no request was in
 /// flight, since the last request started. Kept only so that a head hyper refuses can be
 /// described ([`malformed::diagnose`]); bounded like the head hyper reads.
-#[derive(Debug, Clone, Default)]
-struct HeadCapture(Arc<Mutex<Vec<u8>>>);
+#[derive(Debug, Clone)]
+struct HeadCapture {
+    bytes: Arc<Mutex<Vec<u8>>>,
+    /// False for HTTP/2 connections.
+    enabled: bool,
+}
 
 impl HeadCapture {
+    fn new(enabled: bool) -> Self {
+        Self {
+            bytes: Arc::default(),
+            enabled,
+        }
+    }
+
     fn bytes(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
         // A plain byte buffer: a panic while holding it cannot leave it inconsistent.
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.bytes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn record(&self, read: &[u8]) {
+        if !self.enabled {
+            return;
+        }
         let mut bytes = self.bytes();
         let room = MAX_REQUEST_HEAD_BYTES.saturating_sub(bytes.len());
         bytes.extend_from_slice(&read[..read.len().min(room)]);
@@ -508,22 +535,38 @@ impl HeadCapture {
     }
 }
 
-/// Writes `400 malformed-request` where hyper would have written its empty `400`, then closes
-/// the TLS stream; true when the answer was written.
-async fn answer_malformed(
-    mut stream: TlsStream<TcpStream>,
-    request_id: &str,
-    defect: &str,
-) -> bool {
-    let bytes = malformed::answer(request_id, defect);
+/// Writes the problem answer where hyper would have written its empty one, then closes the TLS
+/// stream; true when the answer was written.
+async fn write_answer(mut stream: TlsStream<TcpStream>, bytes: &[u8]) -> bool {
     let written = tokio::time::timeout(Duration::from_secs(5), async {
-        stream.write_all(&bytes).await?;
+        stream.write_all(bytes).await?;
         stream.flush().await
     })
     .await;
     let _ = tokio::time::timeout(Duration::from_secs(2), stream.shutdown()).await;
+    // Lingering close: a client still sending (the rest of an oversized head) must read the
+    // answer before the socket closes; closing with unread input would send a TCP reset, which
+    // can destroy the answer in the client's receive buffer. Bounded in time and bytes.
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let mut sink = [0u8; 16 * 1024];
+        let mut drained = 0usize;
+        while drained < LINGER_DRAIN_BYTES {
+            // A client that has stopped sending has nothing a reset could destroy.
+            match tokio::time::timeout(LINGER_QUIET, stream.read(&mut sink)).await {
+                Ok(Ok(n)) if n > 0 => drained += n,
+                _ => break,
+            }
+        }
+    })
+    .await;
     matches!(written, Ok(Ok(())))
 }
+
+/// The most a lingering close reads and discards after a parse-error answer.
+const LINGER_DRAIN_BYTES: usize = 1024 * 1024;
+
+/// A lingering close ends once the client has sent nothing for this long.
+const LINGER_QUIET: Duration = Duration::from_millis(100);
 
 /// Carries out a connection action on the salvaged stream; says what was done.
 async fn carry_out(mut stream: TlsStream<TcpStream>, action: &ConnectionAction) -> String {
@@ -567,14 +610,14 @@ async fn send_alert(mut stream: TcpStream, description: u8, timeout: Duration) {
 /// carries the action out: a RST, a silent close, or raw bytes.
 ///
 /// It also keeps hyper's own answer to an unparseable request head off the wire
-/// ([`malformed::is_parser_answer`]): from then on writes, flushes and the shutdown are
+/// ([`malformed::parser_answer_status`]): from then on writes, flushes and the shutdown are
 /// swallowed, and dropping the wrapper hands the stream back for the protocol's answer. And it
 /// records the request head being read ([`HeadCapture`]) to say what was wrong with it.
 struct ControlledStream {
     inner: Option<TlsStream<TcpStream>>,
     requested: Arc<AtomicBool>,
-    /// Set once hyper's own parse-error answer was swallowed.
-    parser_answer: Arc<AtomicBool>,
+    /// The status of hyper's own parse-error answer once it was swallowed, else 0.
+    parser_answer: Arc<AtomicU16>,
     activity: Activity,
     capture: HeadCapture,
     salvage: Option<tokio::sync::oneshot::Sender<TlsStream<TcpStream>>>,
@@ -582,7 +625,7 @@ struct ControlledStream {
 
 impl ControlledStream {
     fn answer_swallowed(&self) -> bool {
-        self.parser_answer.load(Ordering::SeqCst)
+        self.parser_answer.load(Ordering::SeqCst) != 0
     }
 
     /// Swallows hyper's own parse-error answer (and everything hyper writes after it).
@@ -590,11 +633,13 @@ impl ControlledStream {
         if self.answer_swallowed() {
             return true;
         }
-        if malformed::is_parser_answer(first) {
-            self.parser_answer.store(true, Ordering::SeqCst);
-            return true;
+        match malformed::parser_answer_status(first) {
+            Some(status) => {
+                self.parser_answer.store(status, Ordering::SeqCst);
+                true
+            }
+            None => false,
         }
-        false
     }
 
     fn stream(&mut self) -> io::Result<Pin<&mut TlsStream<TcpStream>>> {

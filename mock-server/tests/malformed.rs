@@ -76,6 +76,7 @@ async fn each_request_the_http_parser_refuses_gets_a_malformed_request_problem_a
             "{name}: the client reads the same words"
         );
         assert!(answered, "{name}");
+        drop(tls);
         center.shutdown().await;
     }
 }

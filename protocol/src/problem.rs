@@ -47,6 +47,8 @@ pub enum ProblemCode {
     Duplicate,
     /// Over the size limit.
     TooLarge,
+    /// The request head (request line and headers) is larger than the server reads.
+    RequestHeadTooLarge,
     /// Unknown media type, or DICOM.
     UnsupportedMediaType,
     /// The document failed validation.
@@ -69,7 +71,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, in the order of the table in docs/protocol.md.
-    pub const ALL: [ProblemCode; 26] = [
+    pub const ALL: [ProblemCode; 27] = [
         Self::InvalidRequest,
         Self::DigestMismatch,
         Self::MalformedRequest,
@@ -87,6 +89,7 @@ impl ProblemCode {
         Self::UploadInProgress,
         Self::Duplicate,
         Self::TooLarge,
+        Self::RequestHeadTooLarge,
         Self::UnsupportedMediaType,
         Self::ValidationFailed,
         Self::PatientMismatch,
@@ -118,6 +121,7 @@ impl ProblemCode {
             Self::UploadInProgress => "upload-in-progress",
             Self::Duplicate => "duplicate",
             Self::TooLarge => "too-large",
+            Self::RequestHeadTooLarge => "request-head-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::ValidationFailed => "validation-failed",
             Self::PatientMismatch => "patient-mismatch",
@@ -151,6 +155,7 @@ impl ProblemCode {
             Self::MethodNotAllowed => 405,
             Self::UploadInProgress | Self::Duplicate => 409,
             Self::TooLarge => 413,
+            Self::RequestHeadTooLarge => 431,
             Self::UnsupportedMediaType => 415,
             Self::ValidationFailed
             | Self::PatientMismatch
@@ -176,7 +181,7 @@ impl ProblemCode {
         match self {
             Self::InvalidRequest => "PROTO-UP-002",
             Self::DigestMismatch => "PROTO-UP-009",
-            Self::MalformedRequest => "PROTO-ERR-005",
+            Self::MalformedRequest | Self::RequestHeadTooLarge => "PROTO-ERR-005",
             Self::Unauthenticated => "PROTO-AUTH-001",
             Self::BadCredentials => "PROTO-AUTH-002",
             Self::AccountLocked => "PROTO-AUTH-003",
@@ -225,6 +230,9 @@ impl ProblemCode {
             Self::UploadInProgress => "An upload with this idempotency key is still in progress",
             Self::Duplicate => "This document is already stored",
             Self::TooLarge => "The document is larger than the service center accepts",
+            Self::RequestHeadTooLarge => {
+                "The request line and headers are larger than the service center reads"
+            }
             Self::UnsupportedMediaType => "The service center does not accept this media type",
             Self::ValidationFailed => "The document failed validation",
             Self::PatientMismatch => "The declared patient ID differs from the document's",
