@@ -11,8 +11,8 @@
 //! connection with no request in flight for `limits.idle_timeout_ms`; both scaled by the clock
 //! and journaled (`http::upload` bounds a stalled body). A request head hyper cannot parse gets
 //! the protocol's `400 malformed-request` problem instead of hyper's empty `400` (and
-//! `431 request-head-too-large` instead of its empty `431`)
-//! ([`crate::malformed`]): the stream keeps hyper's answer off the wire and hands itself back. The loop takes an already-bound
+//! `431 request-head-too-large` instead of its empty `431`, [`crate::malformed`]): the stream
+//! keeps hyper's answer off the wire and hands itself back for it. The loop takes an already-bound
 //! listener and a cancellation token, as mini-redis's server does, so tests bind `127.0.0.1:0`
 //! and shut down gracefully.
 
@@ -380,32 +380,13 @@ impl TlsServer {
         }
         let status = parser_answer.load(Ordering::SeqCst);
         if status != 0 {
+            // Dropping HTTP hands the TLS stream back (see `ControlledStream::drop`).
             drop(connection);
             let parser_error = match &result {
                 Err(error) => error.to_string(),
                 Ok(()) => "the HTTP parser refused the request head".to_owned(),
             };
-            let code = malformed::code_for(status);
-            let head = capture.take();
-            let defect = match code {
-                ProblemCode::RequestHeadTooLarge => {
-                    malformed::too_large(MAX_REQUEST_HEAD_BYTES, &head)
-                }
-                _ => malformed::diagnose(&head, &parser_error),
-            };
-            let request_id = crate::clock::request_id();
-            let answer = malformed::answer(code, &request_id, &defect);
-            let answered = match salvaged.await {
-                Ok(stream) => write_answer(stream, &answer).await,
-                Err(_) => false,
-            };
-            journal(JournalEvent::MalformedRequest {
-                request_id,
-                code,
-                defect,
-                parser_error,
-                answered,
-            });
+            journal(answer_refused_head(status, parser_error, &capture.take(), salvaged).await);
             journal(JournalEvent::ConnectionClosed {
                 error: Some("closed after a request head the HTTP parser refused".to_owned()),
             });
@@ -532,6 +513,34 @@ impl HeadCapture {
 
     fn take(&self) -> Vec<u8> {
         std::mem::take(&mut *self.bytes())
+    }
+}
+
+/// Answers a request head hyper refused (its own answer had `status`) with the protocol's
+/// problem on the salvaged stream; returns the journal entry saying what was wrong.
+async fn answer_refused_head(
+    status: u16,
+    parser_error: String,
+    head: &[u8],
+    salvaged: tokio::sync::oneshot::Receiver<TlsStream<TcpStream>>,
+) -> JournalEvent {
+    let code = malformed::code_for(status);
+    let defect = match code {
+        ProblemCode::RequestHeadTooLarge => malformed::too_large(MAX_REQUEST_HEAD_BYTES, head),
+        _ => malformed::diagnose(head, &parser_error),
+    };
+    let request_id = crate::clock::request_id();
+    let answer = malformed::answer(code, &request_id, &defect);
+    let answered = match salvaged.await {
+        Ok(stream) => write_answer(stream, &answer).await,
+        Err(_) => false,
+    };
+    JournalEvent::MalformedRequest {
+        request_id,
+        code,
+        defect,
+        parser_error,
+        answered,
     }
 }
 
