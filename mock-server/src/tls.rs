@@ -606,6 +606,77 @@ fn iana_suite_name(rustls_name: &str) -> String {
 mod tests {
     use super::*;
 
+    /// A presented certificate with recognisable values.
+    fn presented() -> PresentedCertificate {
+        PresentedCertificate {
+            subject: "CN=Facility 0112345678".into(),
+            serial: "0a1b".into(),
+            issuer: "CN=Some CA".into(),
+            not_before: "2026-01-01T00:00:00.000Z".into(),
+            not_after: "2026-02-01T00:00:00.000Z".into(),
+            facility: Some("0112345678".into()),
+        }
+    }
+
+    fn explain(error: rustls::Error) -> String {
+        let wrapped = std::io::Error::new(std::io::ErrorKind::InvalidData, error);
+        rejection_explanation(&wrapped, Some(&presented()))
+    }
+
+    #[test]
+    fn every_certificate_refusal_reads_as_a_sentence_not_an_enum_name() {
+        use rustls::CertificateError as C;
+        // (error, a fragment of its sentence); the error's Debug name must not appear.
+        let cases = [
+            (C::UnknownIssuer, "does not trust (issuer CN=Some CA)"),
+            (C::Revoked, "revocation list names serial 0a1b"),
+            (
+                C::Expired,
+                "has expired (valid until 2026-02-01T00:00:00.000Z)",
+            ),
+            (
+                C::NotValidYet,
+                "is not valid yet (valid from 2026-01-01T00:00:00.000Z)",
+            ),
+            (C::InvalidPurpose, "not made for TLS client authentication"),
+            (C::BadSignature, "signature that does not verify"),
+            (C::BadEncoding, "not a well-formed certificate"),
+            (C::UnhandledCriticalExtension, "critical extension"),
+            (C::UnknownRevocationStatus, "revocation status"),
+            (C::ExpiredRevocationList, "revocation list has expired"),
+            (C::NotValidForName, "not valid for the name"),
+            (C::InvalidOcspResponse, "OCSP response"),
+            (C::ApplicationVerificationFailure, "own checks"),
+        ];
+        for (error, fragment) in cases {
+            let name = format!("{error:?}");
+            let sentence = explain(rustls::Error::InvalidCertificate(error));
+            assert!(
+                sentence.starts_with("the client certificate "),
+                "{sentence}"
+            );
+            assert!(sentence.contains(fragment), "{name}: {sentence}");
+            assert!(!sentence.contains(&name), "{name} leaks into {sentence}");
+        }
+    }
+
+    #[test]
+    fn handshake_failures_without_a_certificate_problem_are_explained_too() {
+        let none = explain(rustls::Error::NoCertificatesPresented);
+        assert!(
+            none.starts_with("no client certificate was presented"),
+            "{none}"
+        );
+        let broken = rejection_explanation(
+            &std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+            None,
+        );
+        assert!(
+            broken.contains("broke off during the TLS handshake"),
+            "{broken}"
+        );
+    }
+
     #[test]
     fn suite_names_follow_iana() {
         assert_eq!(
