@@ -54,7 +54,9 @@ async fn each_broken_client_certificate_is_refused_and_journaled_with_its_reason
             .await
             .expect("the rejection is journaled");
         let JournalEvent::HandshakeRejected {
-            reason: journaled, ..
+            reason: journaled,
+            explanation,
+            presented_certificate,
         } = entry.event
         else {
             unreachable!("matched above")
@@ -62,6 +64,19 @@ async fn each_broken_client_certificate_is_refused_and_journaled_with_its_reason
         assert!(
             journaled.contains(reason),
             "{variant:?}: journal says {journaled:?}"
+        );
+        // Issue 10 item 10: who was refused, and why in words, with what to do.
+        let presented = presented_certificate.expect("the refused certificate is named");
+        assert_eq!(
+            presented.subject,
+            idlink_certs::inspect::subject_of(identity.cert_der()),
+            "{variant:?}"
+        );
+        assert_eq!(presented.serial, identity.serial_hex(), "{variant:?}");
+        assert!(!presented.issuer.is_empty(), "{variant:?}");
+        assert!(
+            explanation.starts_with("the client certificate ") && explanation.contains(": "),
+            "{variant:?}: {explanation:?}"
         );
     }
 }

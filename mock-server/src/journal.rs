@@ -113,9 +113,14 @@ pub enum JournalEvent {
     HandshakeRejected {
         /// The rustls error as displayed (stable: graders match on it).
         reason: String,
-        /// The same for people, e.g. "issued by a CA the service center does not trust".
+        /// The same for people, with what to do, e.g. "the client certificate was issued by a
+        /// CA the service center does not trust (issuer …): install …".
         #[serde(default, skip_serializing_if = "String::is_empty")]
         explanation: String,
+        /// Who was refused: the certificate the client presented (subject, serial, issuer,
+        /// validity as RFC 3339), when it presented one (issue 10 item 10).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        presented_certificate: Option<crate::tls::PresentedCertificate>,
     },
     /// The client did not finish the handshake in time.
     HandshakeTimeout {
@@ -170,6 +175,21 @@ pub enum JournalEvent {
         /// Uploads: the attempt number for this document (same declared digest), from 1.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         attempt: Option<u32>,
+    },
+    /// A request head the HTTP/1.1 parser refused (`PROTO-ERR-005`, issue 10 item 11): answered
+    /// `400 malformed-request` (or `431 request-head-too-large`) on the raw stream instead of
+    /// hyper's empty answer, then closed.
+    MalformedRequest {
+        /// The `IDLink-Request-Id` of the answer.
+        request_id: String,
+        /// `malformed-request` (400), or `request-head-too-large` (431).
+        code: idlink_protocol::ProblemCode,
+        /// What was wrong, in words: the line, the header, the character.
+        defect: String,
+        /// The HTTP parser's own error (hyper's words, e.g. `invalid HTTP header parsed`).
+        parser_error: String,
+        /// Whether the answer was written; false when the client had already gone.
+        answered: bool,
     },
     /// An upload passed every check that needs no body and its body is now being received
     /// (its idempotency key is claimed: a second upload with the same key gets

@@ -38,6 +38,7 @@ pub mod http;
 pub mod idempotency;
 pub mod journal;
 pub mod kit;
+pub mod malformed;
 pub mod problem;
 pub mod scenario;
 pub mod server;

@@ -9,7 +9,10 @@
 //! After the handshake no connection holds its slot for ever: hyper bounds an HTTP/1.1 request
 //! head in time (`limits.header_read_timeout_ms`) and size (`431`), and `Activity` closes a
 //! connection with no request in flight for `limits.idle_timeout_ms`; both scaled by the clock
-//! and journaled (`http::upload` bounds a stalled body). The loop takes an already-bound
+//! and journaled (`http::upload` bounds a stalled body). A request head hyper cannot parse gets
+//! the protocol's `400 malformed-request` problem instead of hyper's empty `400` (and
+//! `431 request-head-too-large` instead of its empty `431`, [`crate::malformed`]): the stream
+//! keeps hyper's answer off the wire and hands itself back for it. The loop takes an already-bound
 //! listener and a cancellation token, as mini-redis's server does, so tests bind `127.0.0.1:0`
 //! and shut down gracefully.
 
@@ -20,7 +23,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -28,7 +31,7 @@ use axum::Router;
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use idlink_protocol::TlsSummary;
+use idlink_protocol::{ProblemCode, TlsSummary};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore};
@@ -39,6 +42,7 @@ use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
 use crate::journal::{JournalEvent, Listener, TimeoutKind};
+use crate::malformed;
 use crate::scenario::{ActionSpec, ConnectionFacts};
 use crate::state::CenterState;
 use crate::tls::ServerCertificate;
@@ -242,16 +246,19 @@ impl TlsServer {
         else {
             return;
         };
+        let accept = tls::with_presented_certificate(acceptor.accept(stream));
         let handshake = tokio::select! {
             _ = self.shutdown.cancelled() => return,
-            result = tokio::time::timeout(self.handshake_timeout, acceptor.accept(stream)) => result,
+            result = tokio::time::timeout(self.handshake_timeout, accept) => result,
         };
         let tls = match handshake {
-            Ok(Ok(tls)) => tls,
-            Ok(Err(error)) => {
+            Ok((Ok(tls), _)) => tls,
+            Ok((Err(error), presented)) => {
+                let presented = presented.as_ref().map(tls::PresentedCertificate::from_der);
                 journal(JournalEvent::HandshakeRejected {
-                    reason: handshake_reason(&error),
-                    explanation: handshake_explanation(&error),
+                    reason: tls::rejection_reason(&error),
+                    explanation: tls::rejection_explanation(&error, presented.as_ref()),
+                    presented_certificate: presented,
                 });
                 return;
             }
@@ -286,10 +293,16 @@ impl TlsServer {
         });
         let app = self.app.clone();
         let activity = Activity::default();
+        // HTTP/2 frames are not request heads, and hyper answers their errors itself (a
+        // stream or connection error, no HTTP answer to replace).
+        let capture = HeadCapture::new(info.tls.alpn.as_deref() != Some("h2"));
         let service = hyper::service::service_fn({
             let activity = activity.clone();
+            let capture = capture.clone();
             move |mut request: hyper::Request<Incoming>| {
                 request.extensions_mut().insert(info.clone());
+                // hyper parsed this head; the next one starts after this request.
+                capture.clear();
                 let app = app.clone();
                 // In flight until the answer's body is dropped (sent, or abandoned).
                 let in_flight = activity.start();
@@ -305,9 +318,13 @@ impl TlsServer {
             }
         });
         let (salvage, salvaged) = tokio::sync::oneshot::channel();
+        let parser_answer = Arc::new(AtomicU16::new(0));
         let io = TokioIo::new(ControlledStream {
             inner: Some(tls),
             requested: control.requested.clone(),
+            parser_answer: parser_answer.clone(),
+            activity: activity.clone(),
+            capture: capture.clone(),
             salvage: Some(salvage),
         });
         let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -361,6 +378,20 @@ impl TlsServer {
             });
             return;
         }
+        let status = parser_answer.load(Ordering::SeqCst);
+        if status != 0 {
+            // Dropping HTTP hands the TLS stream back (see `ControlledStream::drop`).
+            drop(connection);
+            let parser_error = match &result {
+                Err(error) => error.to_string(),
+                Ok(()) => "the HTTP parser refused the request head".to_owned(),
+            };
+            journal(answer_refused_head(status, parser_error, &capture.take(), salvaged).await);
+            journal(JournalEvent::ConnectionClosed {
+                error: Some("closed after a request head the HTTP parser refused".to_owned()),
+            });
+            return;
+        }
         if let Err(error) = &result
             && error
                 .downcast_ref::<hyper::Error>()
@@ -399,6 +430,11 @@ impl Default for Activity {
 }
 
 impl Activity {
+    /// Requests in flight now.
+    fn in_flight(&self) -> usize {
+        self.state.borrow().0
+    }
+
     /// Counts a request in flight until the guard is dropped.
     fn start(&self) -> InFlight {
         self.state.send_modify(|(count, since)| {
@@ -439,6 +475,108 @@ impl Drop for InFlight {
     }
 }
 
+/// The request head hyper is reading, as the client sent it: bytes read while no request was in
+/// flight, since the last request started. Kept only so that a head hyper refuses can be
+/// described ([`malformed::diagnose`]); bounded like the head hyper reads.
+#[derive(Debug, Clone)]
+struct HeadCapture {
+    bytes: Arc<Mutex<Vec<u8>>>,
+    /// False for HTTP/2 connections.
+    enabled: bool,
+}
+
+impl HeadCapture {
+    fn new(enabled: bool) -> Self {
+        Self {
+            bytes: Arc::default(),
+            enabled,
+        }
+    }
+
+    fn bytes(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
+        // A plain byte buffer: a panic while holding it cannot leave it inconsistent.
+        self.bytes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn record(&self, read: &[u8]) {
+        if !self.enabled {
+            return;
+        }
+        let mut bytes = self.bytes();
+        let room = MAX_REQUEST_HEAD_BYTES.saturating_sub(bytes.len());
+        bytes.extend_from_slice(&read[..read.len().min(room)]);
+    }
+
+    fn clear(&self) {
+        self.bytes().clear();
+    }
+
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.bytes())
+    }
+}
+
+/// Answers a request head hyper refused (its own answer had `status`) with the protocol's
+/// problem on the salvaged stream; returns the journal entry saying what was wrong.
+async fn answer_refused_head(
+    status: u16,
+    parser_error: String,
+    head: &[u8],
+    salvaged: tokio::sync::oneshot::Receiver<TlsStream<TcpStream>>,
+) -> JournalEvent {
+    let code = malformed::code_for(status);
+    let defect = match code {
+        ProblemCode::RequestHeadTooLarge => malformed::too_large(MAX_REQUEST_HEAD_BYTES, head),
+        _ => malformed::diagnose(head, &parser_error),
+    };
+    let request_id = crate::clock::request_id();
+    let answer = malformed::answer(code, &request_id, &defect);
+    let answered = match salvaged.await {
+        Ok(stream) => write_answer(stream, &answer).await,
+        Err(_) => false,
+    };
+    JournalEvent::MalformedRequest {
+        request_id,
+        code,
+        defect,
+        parser_error,
+        answered,
+    }
+}
+
+/// Writes the problem answer where hyper would have written its empty one, then closes the TLS
+/// stream; true when the answer was written.
+async fn write_answer(mut stream: TlsStream<TcpStream>, bytes: &[u8]) -> bool {
+    let written = tokio::time::timeout(Duration::from_secs(5), async {
+        stream.write_all(bytes).await?;
+        stream.flush().await
+    })
+    .await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), stream.shutdown()).await;
+    // Lingering close: a client still sending (the rest of an oversized head) must read the
+    // answer before the socket closes; closing with unread input would send a TCP reset, which
+    // can destroy the answer in the client's receive buffer. Bounded in time and bytes.
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let mut sink = [0u8; 16 * 1024];
+        let mut drained = 0usize;
+        while drained < LINGER_DRAIN_BYTES {
+            // A client that has stopped sending has nothing a reset could destroy.
+            match tokio::time::timeout(LINGER_QUIET, stream.read(&mut sink)).await {
+                Ok(Ok(n)) if n > 0 => drained += n,
+                _ => break,
+            }
+        }
+    })
+    .await;
+    matches!(written, Ok(Ok(())))
+}
+
+/// The most a lingering close reads and discards after a parse-error answer.
+const LINGER_DRAIN_BYTES: usize = 1024 * 1024;
+
+/// A lingering close ends once the client has sent nothing for this long.
+const LINGER_QUIET: Duration = Duration::from_millis(100);
+
 /// Carries out a connection action on the salvaged stream; says what was done.
 async fn carry_out(mut stream: TlsStream<TcpStream>, action: &ConnectionAction) -> String {
     match action {
@@ -476,73 +614,43 @@ async fn send_alert(mut stream: TcpStream, description: u8, timeout: Duration) {
     let _ = stream.shutdown().await;
 }
 
-/// The server-side rustls error, verbatim when there is one (tokio-rustls wraps it in an
-/// `io::Error`), e.g. `invalid peer certificate: Revoked`.
-fn handshake_reason(error: &io::Error) -> String {
-    match error.get_ref() {
-        Some(inner) => match inner.downcast_ref::<rustls::Error>() {
-            Some(rustls_error) => rustls_error.to_string(),
-            None => inner.to_string(),
-        },
-        None => error.to_string(),
-    }
-}
-
-/// Why a handshake failed, for the person reading the journal.
-fn handshake_explanation(error: &io::Error) -> String {
-    use rustls::{CertificateError as C, Error as E};
-    let Some(rustls_error) = error
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    else {
-        return "the connection broke off during the TLS handshake".to_owned();
-    };
-    match rustls_error {
-        E::NoCertificatesPresented => {
-            "no client certificate was presented: the mutual-TLS listener needs the facility's certificate".to_owned()
-        }
-        E::InvalidCertificate(certificate) => {
-            let why = match certificate {
-                C::UnknownIssuer => "was issued by a CA the service center does not trust",
-                C::Revoked => "is revoked (the CA's revocation list names it)",
-                C::Expired | C::ExpiredContext { .. } => "has expired",
-                C::NotValidYet | C::NotValidYetContext { .. } => "is not valid yet",
-                C::BadSignature => "carries a signature that does not verify",
-                C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
-                    "is not made for TLS client authentication (extended key usage)"
-                }
-                C::UnknownRevocationStatus => "has a revocation status that cannot be checked",
-                C::BadEncoding => "is not a well-formed certificate",
-                _ => "was refused by the certificate check",
-            };
-            format!("the client certificate {why}")
-        }
-        E::PeerIncompatible(_) => {
-            "the client offers no TLS version or cipher suite the service center accepts (TLS 1.2 or 1.3, ECDHE with AEAD)".to_owned()
-        }
-        E::AlertReceived(alert) => format!(
-            "the client ended the handshake with the TLS alert {alert:?} (often: it does not trust the server certificate)"
-        ),
-        E::InvalidMessage(_) | E::PeerMisbehaved(_) => {
-            "the client sent a TLS message that breaks the protocol".to_owned()
-        }
-        E::NoApplicationProtocol => {
-            "the client offers no ALPN protocol the service center speaks (h2, http/1.1)".to_owned()
-        }
-        _ => "the TLS handshake failed".to_owned(),
-    }
-}
-
 /// The TLS stream with a switch. Once an action is requested, reads and writes fail (HTTP can
 /// write nothing more), and dropping the wrapper hands the stream to the connection task, which
 /// carries the action out: a RST, a silent close, or raw bytes.
+///
+/// It also keeps hyper's own answer to an unparseable request head off the wire
+/// ([`malformed::parser_answer_status`]): from then on writes, flushes and the shutdown are
+/// swallowed, and dropping the wrapper hands the stream back for the protocol's answer. And it
+/// records the request head being read ([`HeadCapture`]) to say what was wrong with it.
 struct ControlledStream {
     inner: Option<TlsStream<TcpStream>>,
     requested: Arc<AtomicBool>,
+    /// The status of hyper's own parse-error answer once it was swallowed, else 0.
+    parser_answer: Arc<AtomicU16>,
+    activity: Activity,
+    capture: HeadCapture,
     salvage: Option<tokio::sync::oneshot::Sender<TlsStream<TcpStream>>>,
 }
 
 impl ControlledStream {
+    fn answer_swallowed(&self) -> bool {
+        self.parser_answer.load(Ordering::SeqCst) != 0
+    }
+
+    /// Swallows hyper's own parse-error answer (and everything hyper writes after it).
+    fn swallow(&self, first: &[u8]) -> bool {
+        if self.answer_swallowed() {
+            return true;
+        }
+        match malformed::parser_answer_status(first) {
+            Some(status) => {
+                self.parser_answer.store(status, Ordering::SeqCst);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn stream(&mut self) -> io::Result<Pin<&mut TlsStream<TcpStream>>> {
         if self.requested.load(Ordering::SeqCst) {
             return Err(io::Error::new(
@@ -560,7 +668,7 @@ impl ControlledStream {
 impl Drop for ControlledStream {
     fn drop(&mut self) {
         if let (Some(inner), Some(salvage)) = (self.inner.take(), self.salvage.take()) {
-            if self.requested.load(Ordering::SeqCst) {
+            if self.requested.load(Ordering::SeqCst) || self.answer_swallowed() {
                 // The receiver is the connection task; if it is gone the stream just drops.
                 let _ = salvage.send(inner);
             } else {
@@ -576,7 +684,12 @@ impl AsyncRead for ControlledStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.stream()?.poll_read(cx, buf)
+        let before = buf.filled().len();
+        let polled = self.stream()?.poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && self.activity.in_flight() == 0 {
+            self.capture.record(&buf.filled()[before..]);
+        }
+        polled
     }
 }
 
@@ -586,6 +699,10 @@ impl AsyncWrite for ControlledStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        self.stream()?;
+        if self.swallow(buf) {
+            return Poll::Ready(Ok(buf.len()));
+        }
         self.stream()?.poll_write(cx, buf)
     }
 
@@ -594,6 +711,14 @@ impl AsyncWrite for ControlledStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        self.stream()?;
+        let first = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &b[..]);
+        if self.swallow(first) {
+            return Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()));
+        }
         self.stream()?.poll_write_vectored(cx, bufs)
     }
 
@@ -602,10 +727,17 @@ impl AsyncWrite for ControlledStream {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.answer_swallowed() {
+            return Poll::Ready(Ok(()));
+        }
         self.stream()?.poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // After a swallowed answer the stream stays open for the protocol's answer.
+        if self.answer_swallowed() {
+            return Poll::Ready(Ok(()));
+        }
         self.stream()?.poll_shutdown(cx)
     }
 }

@@ -5,18 +5,31 @@
 //! facility CA and its CRLs, so every certificate rule of `PROTO-TLS-003` is enforced during the
 //! handshake and the rejection reason is rustls's own, verbatim. The VPN listener asks for no
 //! certificate at all (`PROTO-TLS-004`).
+//!
+//! Two additions to plain rustls, both for refusals (issue 10 items 9 and 10):
+//! * the mTLS listener resumes no session (`PROTO-TLS-007`): a resumed session would bring a
+//!   client identity back without checking its certificate against the CRLs and its validity
+//!   again, so every connection runs the full check;
+//! * the verifier keeps the certificate a client presented ([`with_presented_certificate`]), so
+//!   a rejection's journal entry names it (subject, serial, issuer, validity) although rustls
+//!   drops it with the failed connection.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use idlink_certs::Pki;
 
 use idlink_protocol::{CertificateSummary, FacilityCode, TlsSummary};
+use rustls::DistinguishedName;
+use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::CryptoProvider;
-use rustls::server::{ServerConnection, WebPkiClientVerifier};
-use rustls::{RootCertStore, ServerConfig};
-use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::{NoServerSessionStorage, ServerConnection, WebPkiClientVerifier};
+use rustls::{DigitallySignedStruct, RootCertStore, ServerConfig, SignatureScheme};
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer, UnixTime};
 
 /// Why a TLS configuration could not be built or loaded.
 #[derive(Debug, thiserror::Error)]
@@ -229,14 +242,152 @@ pub fn mtls_server_config(
     let mut config = ServerConfig::builder_with_details(provider, clock.tls_time())
         .with_protocol_versions(VERSIONS)
         .map_err(|e| err(e.to_string()))?
-        .with_client_cert_verifier(verifier)
+        .with_client_cert_verifier(Arc::new(RecordingVerifier { inner: verifier }))
         .with_single_cert(
             material.server(variant).map_err(err)?.chain.clone(),
             material.server(variant).map_err(err)?.key.clone_key(),
         )
         .map_err(|e| err(e.to_string()))?;
     config.alpn_protocols = alpn();
+    without_resumption(&mut config);
     Ok(Arc::new(config))
+}
+
+/// `PROTO-TLS-007`: no TLS 1.2 session IDs (a cache that stores nothing), no TLS 1.3 tickets
+/// (neither stateful, which rustls would announce with a 24 h lifetime, nor stateless: the
+/// default ticketer produces none). rustls restores the client certificate of a resumed
+/// session without calling the verifier, so a certificate revoked or expired since the first
+/// handshake would be accepted for as long as the session lives. A full handshake per
+/// connection is cheap next to that: clients keep their connection for many requests.
+fn without_resumption(config: &mut ServerConfig) {
+    config.session_storage = Arc::new(NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
+}
+
+tokio::task_local! {
+    /// The end-entity certificate the client of the handshake running in this task presented.
+    static PRESENTED: RefCell<Option<CertificateDer<'static>>>;
+}
+
+/// Runs a handshake (`accept`) and returns its outcome with the end-entity certificate the
+/// client presented, if it presented one, whether or not it was accepted.
+///
+/// Why a task-local: rustls calls the verifier synchronously while the accept future is
+/// polled, in this task, and drops the certificate with a failed connection. Every
+/// connection's handshake runs in its own task, so the slot cannot mix up two clients.
+pub async fn with_presented_certificate<F: Future>(
+    accept: F,
+) -> (F::Output, Option<CertificateDer<'static>>) {
+    PRESENTED
+        .scope(RefCell::new(None), async {
+            let outcome = accept.await;
+            (outcome, PRESENTED.with(|slot| slot.borrow_mut().take()))
+        })
+        .await
+}
+
+/// rustls's WebPKI verifier, unchanged, except that it keeps the presented certificate in
+/// [`PRESENTED`] (a no-op outside [`with_presented_certificate`]).
+#[derive(Debug)]
+struct RecordingVerifier {
+    inner: Arc<dyn ClientCertVerifier>,
+}
+
+impl ClientCertVerifier for RecordingVerifier {
+    fn offer_client_auth(&self) -> bool {
+        self.inner.offer_client_auth()
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.inner.client_auth_mandatory()
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        // Err only outside a scope (nothing to record then).
+        let _ = PRESENTED.try_with(|slot| {
+            *slot.borrow_mut() = Some(end_entity.clone().into_owned());
+        });
+        self.inner
+            .verify_client_cert(end_entity, intermediates, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+
+    fn requires_raw_public_keys(&self) -> bool {
+        self.inner.requires_raw_public_keys()
+    }
+}
+
+/// A certificate a client presented and the center refused, as the journal names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PresentedCertificate {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Serial number, lower-case hex.
+    pub serial: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Start of validity, RFC 3339 UTC.
+    pub not_before: String,
+    /// End of validity, RFC 3339 UTC.
+    pub not_after: String,
+    /// The facility the certificate names, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility: Option<String>,
+}
+
+impl PresentedCertificate {
+    /// Describes a presented certificate; one that does not even parse is described as such
+    /// (its subject says why), so the refusal is still journaled.
+    pub fn from_der(der: &CertificateDer<'_>) -> Self {
+        match idlink_certs::inspect::cert_info(der) {
+            Ok(info) => Self {
+                subject: info.subject,
+                serial: info.serial_hex,
+                issuer: info.issuer,
+                not_before: crate::clock::rfc3339(info.not_before),
+                not_after: crate::clock::rfc3339(info.not_after),
+                facility: info.facility.as_ref().map(ToString::to_string),
+            },
+            Err(error) => Self {
+                subject: format!("(not a parseable X.509 certificate: {error})"),
+                serial: String::new(),
+                issuer: String::new(),
+                not_before: String::new(),
+                not_after: String::new(),
+                facility: None,
+            },
+        }
+    }
 }
 
 /// The VPN listener's configuration: no client authentication (`PROTO-TLS-004`).
@@ -306,6 +457,122 @@ impl ClientCertificate {
     }
 }
 
+/// The server-side rustls error of a failed handshake, verbatim when there is one
+/// (tokio-rustls wraps it in an `io::Error`), e.g. `invalid peer certificate: Revoked`.
+pub fn rejection_reason(error: &std::io::Error) -> String {
+    match error.get_ref() {
+        Some(inner) => match inner.downcast_ref::<rustls::Error>() {
+            Some(rustls_error) => rustls_error.to_string(),
+            None => inner.to_string(),
+        },
+        None => error.to_string(),
+    }
+}
+
+/// Why a handshake failed and what to do, for the person reading the journal: a sentence
+/// for every certificate problem rustls reports, never an enum name (issue 10 item 10).
+pub fn rejection_explanation(
+    error: &std::io::Error,
+    presented: Option<&PresentedCertificate>,
+) -> String {
+    use rustls::Error as E;
+    let Some(rustls_error) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    else {
+        return "the connection broke off during the TLS handshake (the client closed it or \
+                the network failed)"
+            .to_owned();
+    };
+    match rustls_error {
+        E::NoCertificatesPresented => "no client certificate was presented: the mutual-TLS \
+             listener needs the facility's certificate; configure it in the store client, or \
+             connect through the VPN listener"
+            .to_owned(),
+        E::InvalidCertificate(certificate) => certificate_explanation(certificate, presented),
+        E::PeerIncompatible(_) => "the client offers no TLS version or cipher suite the \
+             service center accepts (TLS 1.2 or 1.3, ECDHE with AEAD): update the client's \
+             TLS library or settings"
+            .to_owned(),
+        E::AlertReceived(alert) => format!(
+            "the client ended the handshake with the TLS alert {alert:?} (often: it does not \
+             trust the server certificate; check the CA file the client was given)"
+        ),
+        E::InvalidMessage(_) | E::PeerMisbehaved(_) | E::InappropriateHandshakeMessage { .. } => {
+            "the client sent a TLS message that breaks the protocol".to_owned()
+        }
+        E::NoApplicationProtocol => "the client offers no ALPN protocol the service center \
+             speaks (h2, http/1.1)"
+            .to_owned(),
+        other => format!("the TLS handshake failed: {other}"),
+    }
+}
+
+/// The sentence for a refused client certificate, with the dates and names that make it
+/// actionable when the certificate could be read.
+fn certificate_explanation(
+    error: &rustls::CertificateError,
+    presented: Option<&PresentedCertificate>,
+) -> String {
+    use rustls::CertificateError as C;
+    let field = |pick: fn(&PresentedCertificate) -> &str| {
+        presented
+            .map(pick)
+            .filter(|value| !value.is_empty())
+            .unwrap_or("unknown")
+            .to_owned()
+    };
+    let why = match error {
+        C::UnknownIssuer => format!(
+            "was issued by a CA the service center does not trust (issuer {}): install the \
+             certificate the service center's facility CA issued",
+            field(|p| &p.issuer)
+        ),
+        C::Revoked => format!(
+            "is revoked (the CA's revocation list names serial {}): ask the CA for a new \
+             certificate",
+            field(|p| &p.serial)
+        ),
+        C::Expired | C::ExpiredContext { .. } => format!(
+            "has expired (valid until {}): ask for a renewed certificate",
+            field(|p| &p.not_after)
+        ),
+        C::NotValidYet | C::NotValidYetContext { .. } => format!(
+            "is not valid yet (valid from {}): check the client machine's clock, or wait",
+            field(|p| &p.not_before)
+        ),
+        C::InvalidPurpose | C::InvalidPurposeContext { .. } => "is not made for TLS client \
+             authentication (its extended key usage lacks clientAuth): install the facility's \
+             client certificate"
+            .to_owned(),
+        C::BadSignature => "carries a signature that does not verify (damaged or forged)".into(),
+        C::BadEncoding => "is not a well-formed certificate (damaged file?)".to_owned(),
+        C::UnhandledCriticalExtension => {
+            "carries a critical extension the service center does not understand".to_owned()
+        }
+        C::UnknownRevocationStatus => "has a revocation status the service center cannot \
+             check (no revocation list of its CA)"
+            .to_owned(),
+        C::ExpiredRevocationList | C::ExpiredRevocationListContext { .. } => "could not be \
+             checked: the service center's revocation list has expired (an operator must \
+             publish a fresh CRL)"
+            .to_owned(),
+        C::UnsupportedSignatureAlgorithmContext { .. }
+        | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "is signed with an algorithm the service center does not accept".to_owned()
+        }
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "is not valid for the name it was checked against".to_owned()
+        }
+        C::InvalidOcspResponse => "came with an OCSP response that is not valid".to_owned(),
+        C::ApplicationVerificationFailure => {
+            "was refused by the service center's own checks".to_owned()
+        }
+        other => format!("was refused by the certificate check ({other})"),
+    };
+    format!("the client certificate {why}")
+}
+
 /// What the handshake negotiated, for whoami and the journal.
 pub fn summarize(connection: &ServerConnection) -> TlsSummary {
     let version = match connection.protocol_version() {
@@ -340,6 +607,77 @@ fn iana_suite_name(rustls_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A presented certificate with recognisable values.
+    fn presented() -> PresentedCertificate {
+        PresentedCertificate {
+            subject: "CN=Facility 0112345678".into(),
+            serial: "0a1b".into(),
+            issuer: "CN=Some CA".into(),
+            not_before: "2026-01-01T00:00:00.000Z".into(),
+            not_after: "2026-02-01T00:00:00.000Z".into(),
+            facility: Some("0112345678".into()),
+        }
+    }
+
+    fn explain(error: rustls::Error) -> String {
+        let wrapped = std::io::Error::new(std::io::ErrorKind::InvalidData, error);
+        rejection_explanation(&wrapped, Some(&presented()))
+    }
+
+    #[test]
+    fn every_certificate_refusal_reads_as_a_sentence_not_an_enum_name() {
+        use rustls::CertificateError as C;
+        // (error, a fragment of its sentence); the error's Debug name must not appear.
+        let cases = [
+            (C::UnknownIssuer, "does not trust (issuer CN=Some CA)"),
+            (C::Revoked, "revocation list names serial 0a1b"),
+            (
+                C::Expired,
+                "has expired (valid until 2026-02-01T00:00:00.000Z)",
+            ),
+            (
+                C::NotValidYet,
+                "is not valid yet (valid from 2026-01-01T00:00:00.000Z)",
+            ),
+            (C::InvalidPurpose, "not made for TLS client authentication"),
+            (C::BadSignature, "signature that does not verify"),
+            (C::BadEncoding, "not a well-formed certificate"),
+            (C::UnhandledCriticalExtension, "critical extension"),
+            (C::UnknownRevocationStatus, "revocation status"),
+            (C::ExpiredRevocationList, "revocation list has expired"),
+            (C::NotValidForName, "not valid for the name"),
+            (C::InvalidOcspResponse, "OCSP response"),
+            (C::ApplicationVerificationFailure, "own checks"),
+        ];
+        for (error, fragment) in cases {
+            let name = format!("{error:?}");
+            let sentence = explain(rustls::Error::InvalidCertificate(error));
+            assert!(
+                sentence.starts_with("the client certificate "),
+                "{sentence}"
+            );
+            assert!(sentence.contains(fragment), "{name}: {sentence}");
+            assert!(!sentence.contains(&name), "{name} leaks into {sentence}");
+        }
+    }
+
+    #[test]
+    fn handshake_failures_without_a_certificate_problem_are_explained_too() {
+        let none = explain(rustls::Error::NoCertificatesPresented);
+        assert!(
+            none.starts_with("no client certificate was presented"),
+            "{none}"
+        );
+        let broken = rejection_explanation(
+            &std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+            None,
+        );
+        assert!(
+            broken.contains("broke off during the TLS handshake"),
+            "{broken}"
+        );
+    }
 
     #[test]
     fn suite_names_follow_iana() {

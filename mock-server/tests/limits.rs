@@ -263,9 +263,27 @@ async fn a_request_with_a_500_kb_header_gets_431_rather_than_hanging() {
     let _ = tokio::time::timeout(WAIT, reader.read_to_end(&mut received)).await;
     write.abort();
 
-    // Assert
+    // Assert: the protocol's problem, not hyper's empty answer (PROTO-ERR-005)
     let text = String::from_utf8_lossy(&received);
     assert!(text.starts_with("HTTP/1.1 431"), "{text:?}");
+    let (head, body) = text.split_once("\r\n\r\n").expect("a complete answer");
+    assert!(
+        head.contains("\r\ncontent-type: application/problem+json\r\n"),
+        "{head}"
+    );
+    let problem: idlink_protocol::Problem = serde_json::from_str(body).expect("a problem");
+    assert_eq!(problem.code, "request-head-too-large");
+    let request_id = problem.request_id.expect("a request ID");
+    assert!(
+        head.contains(&format!("\r\nidlink-request-id: {request_id}\r\n")),
+        "{head}"
+    );
+    assert!(
+        problem.detail.contains("`GET /v1/whoami HTTP/1.1`"),
+        "{}",
+        problem.detail
+    );
+    assert!(problem.detail.contains("64 KiB"), "{}", problem.detail);
     center.shutdown().await;
 }
 

@@ -2,8 +2,10 @@
 //! with rustls's reason (asserted on the journal, never on the client's error: under TLS 1.3 the
 //! client's view races, see docs/protocol.md `PROTO-CLI-006`).
 
-use idlink_certs::Variant;
+use idlink_certs::{Identity, Variant};
 use idlink_mock::JournalEvent;
+use rustls::HandshakeKind;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::support::*;
 
@@ -71,19 +73,33 @@ async fn every_broken_client_certificate_is_refused_at_the_handshake_and_journal
             reason.contains(expected),
             "{variant:?}: journaled reason {reason:?} lacks {expected:?}"
         );
-        let explanation = center
+        let (explanation, presented) = center
             .journal()
             .entries()
             .into_iter()
             .find_map(|e| match e.event {
-                JournalEvent::HandshakeRejected { explanation, .. } => Some(explanation),
+                JournalEvent::HandshakeRejected {
+                    explanation,
+                    presented_certificate,
+                    ..
+                } => Some((explanation, presented_certificate)),
                 _ => None,
             })
-            .unwrap_or_default();
+            .expect("the rejection is journaled");
         assert!(
             explanation.contains(explained),
             "{variant:?}: explanation {explanation:?} lacks {explained:?}"
         );
+        // Issue 10 item 10: the entry names the certificate that was refused.
+        match identity {
+            None => assert_eq!(presented, None, "nothing was presented"),
+            Some(identity) => assert_names(
+                &presented.expect("the presented certificate is journaled"),
+                identity,
+                pki(&center),
+                &explanation,
+            ),
+        }
         let requests = center
             .journal()
             .entries()
@@ -92,6 +108,212 @@ async fn every_broken_client_certificate_is_refused_at_the_handshake_and_journal
             .count();
         assert_eq!(requests, 0, "{variant:?}: no HTTP exchange may happen");
         center.shutdown().await;
+    }
+}
+
+/// The journaled certificate is the identity's: subject, serial (hex), issuer (the subject of
+/// the next certificate in its chain, or its own for a self-signed one), validity as RFC 3339.
+fn assert_names(
+    presented: &idlink_mock::tls::PresentedCertificate,
+    identity: &Identity,
+    pki: &idlink_certs::Pki,
+    why: &str,
+) {
+    let name = identity.name();
+    let subject = idlink_certs::inspect::subject_of(identity.cert_der());
+    assert_eq!(presented.subject, subject, "{name}");
+    assert_eq!(presented.serial, identity.serial_hex(), "{name}");
+    let chain = identity.chain_der();
+    let issuer = match chain.get(1) {
+        Some(parent) => idlink_certs::inspect::subject_of(parent),
+        // The unknown CA's leaf comes alone; a self-signed one is its own issuer.
+        None if name.contains("unknown-ca") => {
+            use rustls::pki_types::pem::PemObject as _;
+            let pem = pki.unknown_ca_pem();
+            let ca = rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
+            idlink_certs::inspect::subject_of(&ca)
+        }
+        None => subject.clone(),
+    };
+    assert_eq!(presented.issuer, issuer, "{name}");
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    for (field, value, expected) in [
+        ("not_before", &presented.not_before, identity.not_before()),
+        ("not_after", &presented.not_after, identity.not_after()),
+    ] {
+        let parsed = time::OffsetDateTime::parse(value, rfc3339)
+            .unwrap_or_else(|e| panic!("{name}: {field} {value:?} is not RFC 3339: {e}"));
+        assert_eq!(
+            parsed.unix_timestamp(),
+            expected.unix_timestamp(),
+            "{name}: {field}"
+        );
+    }
+    for enum_name in [
+        "UnknownIssuer",
+        "Revoked",
+        "Expired",
+        "NotValidYet",
+        "InvalidPurpose",
+    ] {
+        assert!(!why.contains(enum_name), "{name}: {why:?} reads like code");
+    }
+}
+
+#[tokio::test]
+async fn a_second_connection_to_the_mtls_listener_is_a_full_handshake_never_a_resumption() {
+    // PROTO-TLS-007 (issue 10 item 9): a resumed session would skip the certificate check.
+    let center = demo_center().await;
+    let identity = pki(&center).client(Variant::Valid);
+    for tls12 in [false, true] {
+        // Arrange: a rustls client that resumes whenever the server lets it
+        let (kinds, resumable) =
+            two_connections(&center, center.mtls_addr(), Some(identity), tls12).await;
+
+        // Assert
+        assert_eq!(
+            kinds,
+            [HandshakeKind::Full, HandshakeKind::Full],
+            "TLS 1.2 only: {tls12}"
+        );
+        assert_eq!(
+            resumable, 0,
+            "no session ID or ticket was given (TLS 1.2 only: {tls12})"
+        );
+    }
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_vpn_listener_still_resumes_sessions_because_they_carry_no_identity() {
+    // PROTO-TLS-007: the account is checked on every request there, resumed or not.
+    let center = demo_center().await;
+
+    let (kinds, _) = two_connections(&center, center.vpn_addr(), None, false).await;
+
+    assert_eq!(kinds, [HandshakeKind::Full, HandshakeKind::Resumed]);
+    center.shutdown().await;
+}
+
+/// Two connections from one rustls client configuration with an in-memory session store, each
+/// reading a whole answer (TLS 1.3 tickets arrive after the handshake); returns how each
+/// handshake went and how many resumption secrets the server handed out.
+async fn two_connections(
+    center: &idlink_mock::MockCenter,
+    addr: std::net::SocketAddr,
+    identity: Option<&Identity>,
+    tls12_only: bool,
+) -> (Vec<HandshakeKind>, usize) {
+    idlink_mock::ensure_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki(center).ca_der()).unwrap();
+    let builder = if tls12_only {
+        rustls::ClientConfig::builder_with_protocol_versions(&[&rustls::version::TLS12])
+    } else {
+        rustls::ClientConfig::builder()
+    }
+    .with_root_certificates(roots);
+    let mut config = match identity {
+        Some(id) => builder
+            .with_client_auth_cert(id.chain_der(), id.key_der())
+            .unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let store = std::sync::Arc::new(CountingSessions::default());
+    config.resumption = rustls::client::Resumption::store(store.clone());
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let mut kinds = Vec::new();
+    for _ in 0..2 {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let mut tls = connector.connect(name, tcp).await.unwrap();
+        kinds.push(tls.get_ref().1.handshake_kind().expect("handshake done"));
+        tls.write_all(b"GET /v1/whoami HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(WAIT, tls.read_to_end(&mut answer))
+            .await
+            .expect("the answer ends");
+        assert!(
+            answer.starts_with(b"HTTP/1.1 401"),
+            "{:?}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    let resumable = store.given.load(std::sync::atomic::Ordering::SeqCst);
+    (kinds, resumable)
+}
+
+/// rustls's in-memory client session store, counting the TLS 1.2 sessions and TLS 1.3 tickets
+/// the server gave.
+#[derive(Debug)]
+struct CountingSessions {
+    inner: rustls::client::ClientSessionMemoryCache,
+    given: std::sync::atomic::AtomicUsize,
+}
+
+impl Default for CountingSessions {
+    fn default() -> Self {
+        Self {
+            inner: rustls::client::ClientSessionMemoryCache::new(16),
+            given: Default::default(),
+        }
+    }
+}
+
+impl rustls::client::ClientSessionStore for CountingSessions {
+    fn set_kx_hint(
+        &self,
+        server_name: rustls::pki_types::ServerName<'static>,
+        group: rustls::NamedGroup,
+    ) {
+        self.inner.set_kx_hint(server_name, group)
+    }
+
+    fn kx_hint(
+        &self,
+        server_name: &rustls::pki_types::ServerName<'_>,
+    ) -> Option<rustls::NamedGroup> {
+        self.inner.kx_hint(server_name)
+    }
+
+    fn set_tls12_session(
+        &self,
+        server_name: rustls::pki_types::ServerName<'static>,
+        value: rustls::client::Tls12ClientSessionValue,
+    ) {
+        // rustls stores a TLS 1.2 session only when the server gave an ID or a ticket.
+        self.given.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.set_tls12_session(server_name, value)
+    }
+
+    fn tls12_session(
+        &self,
+        server_name: &rustls::pki_types::ServerName<'_>,
+    ) -> Option<rustls::client::Tls12ClientSessionValue> {
+        self.inner.tls12_session(server_name)
+    }
+
+    fn remove_tls12_session(&self, server_name: &rustls::pki_types::ServerName<'static>) {
+        self.inner.remove_tls12_session(server_name)
+    }
+
+    fn insert_tls13_ticket(
+        &self,
+        server_name: rustls::pki_types::ServerName<'static>,
+        value: rustls::client::Tls13ClientSessionValue,
+    ) {
+        self.given.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.insert_tls13_ticket(server_name, value)
+    }
+
+    fn take_tls13_ticket(
+        &self,
+        server_name: &rustls::pki_types::ServerName<'static>,
+    ) -> Option<rustls::client::Tls13ClientSessionValue> {
+        self.inner.take_tls13_ticket(server_name)
     }
 }
 

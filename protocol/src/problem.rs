@@ -16,6 +16,9 @@ pub enum ProblemCode {
     InvalidRequest,
     /// The body does not match `Content-Digest`.
     DigestMismatch,
+    /// The request is not well-formed HTTP (a request line or header line the HTTP parser
+    /// refuses).
+    MalformedRequest,
     /// No or malformed `Authorization`.
     Unauthenticated,
     /// Wrong account ID or password.
@@ -44,6 +47,8 @@ pub enum ProblemCode {
     Duplicate,
     /// Over the size limit.
     TooLarge,
+    /// The request head (request line and headers) is larger than the server reads.
+    RequestHeadTooLarge,
     /// Unknown media type, or DICOM.
     UnsupportedMediaType,
     /// The document failed validation.
@@ -66,9 +71,10 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, in the order of the table in docs/protocol.md.
-    pub const ALL: [ProblemCode; 25] = [
+    pub const ALL: [ProblemCode; 27] = [
         Self::InvalidRequest,
         Self::DigestMismatch,
+        Self::MalformedRequest,
         Self::Unauthenticated,
         Self::BadCredentials,
         Self::AccountLocked,
@@ -83,6 +89,7 @@ impl ProblemCode {
         Self::UploadInProgress,
         Self::Duplicate,
         Self::TooLarge,
+        Self::RequestHeadTooLarge,
         Self::UnsupportedMediaType,
         Self::ValidationFailed,
         Self::PatientMismatch,
@@ -99,6 +106,7 @@ impl ProblemCode {
         match self {
             Self::InvalidRequest => "invalid-request",
             Self::DigestMismatch => "digest-mismatch",
+            Self::MalformedRequest => "malformed-request",
             Self::Unauthenticated => "unauthenticated",
             Self::BadCredentials => "bad-credentials",
             Self::AccountLocked => "account-locked",
@@ -113,6 +121,7 @@ impl ProblemCode {
             Self::UploadInProgress => "upload-in-progress",
             Self::Duplicate => "duplicate",
             Self::TooLarge => "too-large",
+            Self::RequestHeadTooLarge => "request-head-too-large",
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::ValidationFailed => "validation-failed",
             Self::PatientMismatch => "patient-mismatch",
@@ -133,7 +142,7 @@ impl ProblemCode {
     /// The HTTP status that goes with the code.
     pub fn status(self) -> u16 {
         match self {
-            Self::InvalidRequest | Self::DigestMismatch => 400,
+            Self::InvalidRequest | Self::DigestMismatch | Self::MalformedRequest => 400,
             Self::Unauthenticated | Self::BadCredentials => 401,
             Self::AccountLocked
             | Self::PasswordExpired
@@ -146,6 +155,7 @@ impl ProblemCode {
             Self::MethodNotAllowed => 405,
             Self::UploadInProgress | Self::Duplicate => 409,
             Self::TooLarge => 413,
+            Self::RequestHeadTooLarge => 431,
             Self::UnsupportedMediaType => 415,
             Self::ValidationFailed
             | Self::PatientMismatch
@@ -171,6 +181,7 @@ impl ProblemCode {
         match self {
             Self::InvalidRequest => "PROTO-UP-002",
             Self::DigestMismatch => "PROTO-UP-009",
+            Self::MalformedRequest | Self::RequestHeadTooLarge => "PROTO-ERR-005",
             Self::Unauthenticated => "PROTO-AUTH-001",
             Self::BadCredentials => "PROTO-AUTH-002",
             Self::AccountLocked => "PROTO-AUTH-003",
@@ -201,6 +212,7 @@ impl ProblemCode {
         match self {
             Self::InvalidRequest => "The request is missing a header or has a malformed one",
             Self::DigestMismatch => "The body does not match its Content-Digest",
+            Self::MalformedRequest => "The request is not well-formed HTTP",
             Self::Unauthenticated => "No account credentials were sent",
             Self::BadCredentials => "The account ID or password is wrong",
             Self::AccountLocked => "The account is locked after too many failed logins",
@@ -218,6 +230,9 @@ impl ProblemCode {
             Self::UploadInProgress => "An upload with this idempotency key is still in progress",
             Self::Duplicate => "This document is already stored",
             Self::TooLarge => "The document is larger than the service center accepts",
+            Self::RequestHeadTooLarge => {
+                "The request line and headers are larger than the service center reads"
+            }
             Self::UnsupportedMediaType => "The service center does not accept this media type",
             Self::ValidationFailed => "The document failed validation",
             Self::PatientMismatch => "The declared patient ID differs from the document's",
