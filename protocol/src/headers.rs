@@ -18,9 +18,9 @@ pub const FACILITY: &str = "idlink-facility";
 pub const PATIENT_ID: &str = "idlink-patient-id";
 /// `storage` or `appliance:<id>` (`PROTO-UP-007`).
 pub const DESTINATION: &str = "idlink-destination";
-/// Optional care date `YYYYMMDD` (`PROTO-UP-012`).
+/// Optional care date `YYYYMMDD` or `-` (`PROTO-UP-012`, `PROTO-UP-014`).
 pub const CARE_DATE: &str = "idlink-care-date";
-/// Optional original file name (`PROTO-UP-012`).
+/// Optional original file name, plain ASCII or RFC 8187 `UTF-8''...` (`PROTO-UP-015`).
 pub const FILE_NAME: &str = "idlink-file-name";
 /// RFC 9530 digest of the body (`PROTO-UP-009`).
 pub const CONTENT_DIGEST: &str = "content-digest";
