@@ -9,6 +9,7 @@ mod blackbox;
 mod crash;
 mod limits;
 mod metadata;
+mod openapi;
 mod problems;
 mod scenarios;
 mod served;
