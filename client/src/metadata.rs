@@ -7,7 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use idlink_protocol::{ContentDigest, Destination, FacilityCode, IdempotencyKey, PatientId};
+use idlink_protocol::{
+    ContentDigest, Destination, DocumentFileName, FacilityCode, IdempotencyKey, PatientId,
+};
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
@@ -15,19 +17,23 @@ use sha2::{Digest as _, Sha256};
 /// that pre-flight, the wire header and the mock's check all name the same four kinds.
 pub use idlink_formats::DocumentKind;
 
-/// A care date `YYYYMMDD` (`IDLink-Care-Date`, `PROTO-UP-012`).
+/// A care date `YYYYMMDD`, or `-` for "no care date" as SS-MIX2 writes it (`IDLink-Care-Date`,
+/// `PROTO-UP-014`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(into = "String")]
 pub struct CareDate(String);
 
 impl CareDate {
-    /// Parses `YYYYMMDD` and checks that the date exists.
+    /// Parses `YYYYMMDD` (checking that the date exists) or `-`.
     pub fn parse(value: &str) -> Result<Self, MetadataError> {
         let bad = || MetadataError::Invalid {
             field: "care date",
             value: value.to_owned(),
-            expected: "a date as YYYYMMDD, e.g. 20261124",
+            expected: "a date as YYYYMMDD, e.g. 20261124, or - for no care date",
         };
+        if value == "-" {
+            return Ok(Self(value.to_owned()));
+        }
         if value.len() != 8 || !value.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
@@ -63,8 +69,10 @@ pub struct Metadata {
     pub data_kind: Option<String>,
     /// Care date, when known.
     pub care_date: Option<CareDate>,
-    /// The original file name (for HL7 an SS-MIX2 name is cross-checked by the server).
-    pub file_name: Option<String>,
+    /// The original file name (for HL7 an SS-MIX2 name is cross-checked by the server), already
+    /// known to be one the server accepts; sent RFC 8187-encoded when not plain ASCII
+    /// (`PROTO-UP-015`).
+    pub file_name: Option<DocumentFileName>,
     /// Overrides the configured destination.
     pub destination: Option<Destination>,
     /// `charset` parameter of `Content-Type` (for Shift_JIS HL7, `PROTO-UP-003`).
@@ -117,7 +125,9 @@ impl Metadata {
             self.data_kind.as_deref().unwrap_or("-"),
             self.care_date.as_ref().map_or("-", CareDate::as_str),
             &destination.to_string(),
-            self.file_name.as_deref().unwrap_or("-"),
+            self.file_name
+                .as_ref()
+                .map_or("-", DocumentFileName::as_str),
             self.charset.as_deref().unwrap_or("-"),
         ] {
             h.update(part.as_bytes());
@@ -278,9 +288,11 @@ mod tests {
         );
     }
 
+    // PROTO-UP-014: `-` is SS-MIX2's "no care date".
     #[test]
     fn care_dates_must_exist() {
         assert!(CareDate::parse("20261124").is_ok());
+        assert_eq!(CareDate::parse("-").unwrap().as_str(), "-");
         assert!(CareDate::parse("20260230").is_err());
         assert!(CareDate::parse("2026-11-24").is_err());
     }

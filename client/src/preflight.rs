@@ -9,10 +9,10 @@
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use idlink_formats::ssmix2::{DataKind, FileName};
+use idlink_formats::ssmix2::{CareDateSource, DataKind, FileName};
 use idlink_formats::{Charset, CheckOptions, Detected, Report};
 use idlink_protocol::headers as h;
-use idlink_protocol::{Destination, PatientId};
+use idlink_protocol::{Destination, DocumentFileName, PatientId};
 
 use crate::config::StrictnessSetting;
 use crate::metadata::{
@@ -326,13 +326,12 @@ fn metadata_for(
         },
         (None, None, _) => None,
     };
-    let care_date = hints
-        .care_date
-        .clone()
-        .or_else(|| ssmix.as_ref().and_then(|f| f.care_date.clone()))
-        .or_else(|| summary.and_then(|s| s.care_date.clone()))
-        .map(|d| CareDate::parse(&d))
-        .transpose()?;
+    let care_date = care_date_for(
+        hints.care_date.as_deref(),
+        data_kind.as_deref().filter(|_| kind == DocumentKind::Hl7),
+        ssmix.as_ref(),
+        summary,
+    )?;
     let destination = hints
         .destination
         .as_deref()
@@ -347,8 +346,13 @@ fn metadata_for(
     let mut meta = Metadata::new(kind, patient);
     meta.data_kind = data_kind;
     meta.care_date = care_date;
-    meta.file_name = (!name.is_empty() && name.is_ascii() && !name.chars().any(char::is_control))
-        .then_some(name);
+    // PROTO-UP-015: any name the server accepts (UTF-8 included, sent percent-encoded); one it
+    // would refuse (a hidden file, a control character, `:`...) is left out, so the server
+    // names the file itself. For HL7 only an SS-MIX2 name: any other would fail the server's
+    // file-name check (`SSMIX2-FILE-NAME`) although the message is fine.
+    meta.file_name = DocumentFileName::new(&name)
+        .ok()
+        .filter(|_| kind != DocumentKind::Hl7 || ssmix.is_some());
     meta.destination = destination;
     // PROTO-UP-003: the wire knows three names; an alias (cp932, windows-31j, sjis) is sent as
     // the canonical one, and a PDF takes none.
@@ -374,9 +378,97 @@ fn metadata_for(
     Ok(meta)
 }
 
+/// The care date to declare (`PROTO-UP-014`). For HL7 the server stores the SS-MIX2 file
+/// name's care date, else the message's, else `-`, and refuses a header that differs
+/// (`care-date-mismatch`): a date given by hand that differs is refused here, before anything is
+/// sent, naming both. For the other kinds the date given by hand is the only source.
+fn care_date_for(
+    given: Option<&str>,
+    hl7_kind: Option<&str>,
+    ssmix: Option<&FileName>,
+    summary: Option<&idlink_formats::Hl7Summary>,
+) -> Result<Option<CareDate>, MetadataError> {
+    let given = given.map(CareDate::parse).transpose()?;
+    let Some(kind) = hl7_kind.and_then(|k| k.parse::<DataKind>().ok()) else {
+        return Ok(given);
+    };
+    let stored = idlink_formats::ssmix2::stored_care_date(
+        kind,
+        ssmix,
+        summary.and_then(|s| s.care_date.as_deref()),
+    );
+    match given {
+        Some(given) if given.as_str() != stored.as_str() => Err(MetadataError::Conflict {
+            field: "care date",
+            given: given.as_str().to_owned(),
+            found: match stored.source {
+                CareDateSource::FileName => {
+                    format!("{}, from the SS-MIX2 file name", stored.as_str())
+                }
+                CareDateSource::Message => format!(
+                    "{}, from {}",
+                    stored.as_str(),
+                    kind.care_date_fields().unwrap_or_default()
+                ),
+                CareDateSource::Empty => format!(
+                    "-, {} is empty",
+                    kind.care_date_fields().unwrap_or_default()
+                ),
+                CareDateSource::NotApplicable => format!("-, {kind} has no care date"),
+            },
+        }),
+        _ => stored.date.as_deref().map(CareDate::parse).transpose(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // PROTO-UP-014: the client declares the care date the server will store, and refuses a
+    // date given by hand that the server would refuse.
+    #[test]
+    fn a_care_date_given_by_hand_must_agree_with_the_ss_mix2_source() {
+        let name = "9999013_20110701_OMP-01_000000011000185_20110701224603984_01_1";
+        let file = FileName::parse(name).unwrap();
+        let date = |given: Option<&str>, kind: Option<&str>, file: Option<&FileName>| {
+            care_date_for(given, kind, file, None).map(|d| d.map(|d| d.as_str().to_owned()))
+        };
+        assert_eq!(
+            date(None, Some("OMP-01"), Some(&file)),
+            Ok(Some("20110701".into()))
+        );
+        assert_eq!(
+            date(Some("20110701"), Some("OMP-01"), Some(&file)),
+            Ok(Some("20110701".into()))
+        );
+        assert_eq!(
+            date(Some("20261124"), Some("OMP-01"), Some(&file)),
+            Err(MetadataError::Conflict {
+                field: "care date",
+                given: "20261124".into(),
+                found: "20110701, from the SS-MIX2 file name".into(),
+            })
+        );
+        assert_eq!(
+            date(Some("20261124"), Some("ADT-00"), None),
+            Err(MetadataError::Conflict {
+                field: "care date",
+                given: "20261124".into(),
+                found: "-, ADT-00 has no care date".into(),
+            })
+        );
+        assert_eq!(date(Some("-"), Some("ADT-00"), None), Ok(None));
+        assert_eq!(
+            date(Some("-"), None, None),
+            Ok(Some("-".into())),
+            "PDF: `-` is sent"
+        );
+        assert_eq!(
+            date(Some("20261124"), None, None),
+            Ok(Some("20261124".into()))
+        );
+    }
 
     #[test]
     fn a_pdf_larger_than_any_in_memory_limit_passes_pre_flight_without_being_read_whole() {
@@ -512,7 +604,10 @@ mod tests {
             p.metadata.care_date.as_ref().map(CareDate::as_str),
             Some("20261124")
         );
-        assert_eq!(p.metadata.file_name.as_deref(), Some("note.txt"));
+        assert_eq!(
+            p.metadata.file_name.as_ref().map(DocumentFileName::as_str),
+            Some("note.txt")
+        );
     }
 
     #[test]

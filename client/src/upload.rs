@@ -591,7 +591,8 @@ impl Client {
             put(h::CARE_DATE, d.as_str())?;
         }
         if let Some(n) = &meta.file_name {
-            put(h::FILE_NAME, n)?;
+            // PROTO-UP-015: plain ASCII as is, anything else as RFC 8187 `UTF-8''...`.
+            put(h::FILE_NAME, &n.header_value())?;
         }
         map.insert(http::header::AUTHORIZATION, self.authorization.clone());
         Ok(map)

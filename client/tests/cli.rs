@@ -382,3 +382,62 @@ async fn exit_code_2_when_the_configured_nsips_profile_is_missing() {
     );
     center.shutdown().await;
 }
+
+/// `PROTO-UP-015`: a facility's Japanese file name travels RFC 8187-encoded and the center
+/// stores the document under it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pdf_named_in_japanese_is_stored_under_its_own_name() {
+    // Arrange
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    let doc = dir.path().join("紹介状.pdf");
+    std::fs::write(
+        &doc,
+        include_bytes!("../../formats/tests/data/pdf/valid.pdf"),
+    )
+    .unwrap();
+    let mut cmd = storeclient(&kit.config);
+    cmd.args(["upload", "--patient", "9999013"]).arg(&doc);
+
+    // Act
+    let out = run(cmd).await;
+
+    // Assert
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stored: Vec<String> = center
+        .store()
+        .documents()
+        .into_iter()
+        .map(|d| d.receipt.stored_path)
+        .collect();
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].ends_with("/紹介状.pdf"), "{stored:?}");
+    center.shutdown().await;
+}
+
+/// `PROTO-UP-014`: a care date given by hand that contradicts the SS-MIX2 file name is refused
+/// before anything is sent, naming both dates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_care_date_flag_that_contradicts_the_ss_mix2_file_name_is_refused_locally() {
+    // Arrange
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    let doc = sample(dir.path());
+    let mut cmd = storeclient(&kit.config);
+    cmd.args(["upload", "--care-date", "20261124"]).arg(&doc);
+
+    // Act
+    let out = run(cmd).await;
+
+    // Assert
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        text(&out).contains(
+            "the care date given (20261124) differs from the document's (20110701, from the SS-MIX2 file name)"
+        ),
+        "{}",
+        text(&out)
+    );
+    assert!(center.store().documents().is_empty());
+    center.shutdown().await;
+}

@@ -316,7 +316,7 @@ async fn upload_stream_reopens_its_source_for_every_attempt() {
     let client = Client::from_config(&config).unwrap();
     let mut meta =
         storeclient::Metadata::new(storeclient::DocumentKind::Text, "9999013".parse().unwrap());
-    meta.file_name = Some("stream.txt".into());
+    meta.file_name = Some(idlink_protocol::DocumentFileName::new("stream.txt").unwrap());
     let body: &'static [u8] = b"streamed text document\n";
     let delivery = client
         .upload_stream(|| async { Ok(body) }, &meta, "stream.txt")

@@ -463,6 +463,73 @@ pub fn storage_dir(patient_id: &str, care_date: Option<&str>, kind: DataKind) ->
     path
 }
 
+/// Where the care date an SS-MIX2 document is stored under comes from (`PROTO-UP-014`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CareDateSource {
+    /// The data kind has no care-date field: always `-`.
+    NotApplicable,
+    /// The SS-MIX2 file name the document was sent with.
+    FileName,
+    /// The data kind's care-date field in the message (first non-empty occurrence).
+    Message,
+    /// The kind has a care-date field, but it is empty and no file name gave a date: `-`.
+    Empty,
+}
+
+/// The care date an SS-MIX2 document is stored under, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCareDate {
+    /// `YYYYMMDD`, or `None` for the `-` folder.
+    pub date: Option<String>,
+    /// Where `date` came from.
+    pub source: CareDateSource,
+}
+
+impl StoredCareDate {
+    /// The date as SS-MIX2 writes it: `YYYYMMDD` or `-`.
+    pub fn as_str(&self) -> &str {
+        self.date.as_deref().unwrap_or("-")
+    }
+}
+
+/// The precedence of `PROTO-UP-014` for HL7: a kind without a care-date field is always `-`;
+/// otherwise the SS-MIX2 file name's care date when a file name is given, else the message's
+/// care-date field (`message`, the first non-empty occurrence), else `-`.
+///
+/// The validator has already refused a file name whose care date contradicts a non-empty
+/// field, so the file name only wins over an empty field (lenient mode's warning).
+pub fn stored_care_date(
+    kind: DataKind,
+    file_name: Option<&FileName>,
+    message: Option<&str>,
+) -> StoredCareDate {
+    let (date, source) = if !kind.has_care_date() {
+        (None, CareDateSource::NotApplicable)
+    } else if let Some(file) = file_name {
+        (file.care_date.clone(), CareDateSource::FileName)
+    } else if let Some(date) = message.filter(|d| !d.is_empty()) {
+        (Some(date.to_owned()), CareDateSource::Message)
+    } else {
+        (None, CareDateSource::Empty)
+    };
+    StoredCareDate { date, source }
+}
+
+impl DataKind {
+    /// The care-date fields of this kind's events, e.g. `ORC-9` or `EVN-6 / PV2-47`; `None`
+    /// for a kind stored under `-`.
+    pub fn care_date_fields(self) -> Option<String> {
+        let mut fields: Vec<String> = Vec::new();
+        for field in self.events().iter().filter_map(|e| e.care_date) {
+            let text = field.to_string();
+            if !fields.contains(&text) {
+                fields.push(text);
+            }
+        }
+        (!fields.is_empty()).then(|| fields.join(" / "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,6 +613,55 @@ mod tests {
         for (name, expected) in cases {
             assert_eq!(name.parse::<FileName>().as_ref(), Err(expected), "{name}");
         }
+    }
+
+    // PROTO-UP-014
+    #[test]
+    fn the_file_name_wins_over_the_message_and_kinds_without_a_field_are_always_dash() {
+        let file =
+            FileName::parse("9999013_20110701_OMP-01_000000011000185_20110701224603984_01_1")
+                .unwrap();
+        let omp = DataKind::from_str("OMP-01").unwrap();
+        let adt = DataKind::from_str("ADT-00").unwrap();
+        let cases = [
+            (
+                omp,
+                Some(&file),
+                Some("20110702"),
+                Some("20110701"),
+                CareDateSource::FileName,
+            ),
+            (
+                omp,
+                None,
+                Some("20110702"),
+                Some("20110702"),
+                CareDateSource::Message,
+            ),
+            (omp, None, Some(""), None, CareDateSource::Empty),
+            (omp, None, None, None, CareDateSource::Empty),
+            (
+                adt,
+                None,
+                Some("20110702"),
+                None,
+                CareDateSource::NotApplicable,
+            ),
+        ];
+        for (kind, file, message, date, source) in cases {
+            let stored = stored_care_date(kind, file, message);
+            assert_eq!(stored.date.as_deref(), date, "{kind} {message:?}");
+            assert_eq!(stored.source, source, "{kind} {message:?}");
+        }
+        assert_eq!(omp.care_date_fields().as_deref(), Some("ORC-9"));
+        assert_eq!(
+            DataKind::from_str("ADT-32")
+                .unwrap()
+                .care_date_fields()
+                .as_deref(),
+            Some("EVN-6 / PV2-47")
+        );
+        assert_eq!(adt.care_date_fields(), None);
     }
 
     #[test]

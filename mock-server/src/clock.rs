@@ -154,10 +154,13 @@ pub fn http_date(at: OffsetDateTime) -> String {
     )
 }
 
-/// The 17-digit SS-MIX2 occurrence timestamp `YYYYMMDDHHMMSSFFF` (`PROTO-STORE-001`), UTC, as in
-/// the protocol's example.
+/// Japan Standard Time, UTC+09:00 all year (Japan has no daylight saving).
+const JST: time::UtcOffset = time::macros::offset!(+9);
+
+/// The 17-digit SS-MIX2 occurrence timestamp `YYYYMMDDHHMMSSFFF` (`PROTO-STORE-005`) in Japan
+/// time: the facilities and tools that read a Japanese storage take the digits as local time.
 pub fn ssmix2_timestamp(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
+    let at = at.to_offset(JST);
     format!(
         "{:04}{:02}{:02}{:02}{:02}{:02}{:03}",
         at.year(),
@@ -262,11 +265,37 @@ mod tests {
         assert_eq!(rfc3339(at), "2026-11-24T10:15:00.123Z");
         let round = time::macros::datetime!(2026-11-24 10:15:00.1 UTC);
         assert_eq!(rfc3339(round), "2026-11-24T10:15:00.100Z");
-        assert_eq!(ssmix2_timestamp(at), "20261124101500123");
+        assert_eq!(ssmix2_timestamp(at), "20261124191500123");
         assert_eq!(http_date(at), "Tue, 24 Nov 2026 10:15:00 GMT");
         let id = receipt_id();
         assert_eq!(id.len(), "rcpt-".len() + 26);
         assert!(id.starts_with("rcpt-"));
+    }
+
+    // PROTO-STORE-005: 15:30 UTC is already the next day in Japan.
+    #[test]
+    fn ss_mix2_timestamps_are_japan_time_across_midnight() {
+        let cases = [
+            (
+                time::macros::datetime!(2026-11-24 15:30:00.250 UTC),
+                "20261125003000250",
+            ),
+            (
+                time::macros::datetime!(2026-11-24 14:59:59.999 UTC),
+                "20261124235959999",
+            ),
+            (
+                time::macros::datetime!(2026-12-31 15:00:00.000 UTC),
+                "20270101000000000",
+            ),
+            (
+                time::macros::datetime!(2026-11-25 00:30:00.250 +9),
+                "20261125003000250",
+            ),
+        ];
+        for (at, expected) in cases {
+            assert_eq!(ssmix2_timestamp(at), expected, "{at}");
+        }
     }
 
     #[test]

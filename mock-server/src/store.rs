@@ -178,6 +178,8 @@ pub struct NewDocument {
     pub data_kind: Option<String>,
     /// `storage` or `appliance:<id>`.
     pub destination: String,
+    /// The character set the document was read as (`PROTO-RCPT-002`), `None` for a PDF.
+    pub charset: Option<&'static str>,
     /// Non-blocking findings (the formats crate's JSON shape).
     pub warnings: Vec<serde_json::Value>,
     /// Where it goes.
@@ -584,6 +586,7 @@ impl Store {
                     document_kind: document.document_kind.clone(),
                     data_kind: document.data_kind.clone(),
                     destination: document.destination.clone(),
+                    charset: document.charset.map(str::to_owned),
                     sha256,
                     size: received.size,
                     stored_path: to_slash(&relative),
@@ -1078,6 +1081,7 @@ mod tests {
                 document_kind: "text".into(),
                 data_kind: None,
                 destination: "storage".into(),
+                charset: Some("utf-8".into()),
                 sha256: "00".repeat(32),
                 size: 1,
                 stored_path: format!("0112345678/{id}/doc.txt"),

@@ -9,6 +9,8 @@ mod blackbox;
 mod crash;
 mod limits;
 mod malformed;
+mod metadata;
+mod openapi;
 mod problems;
 mod scenarios;
 mod served;

@@ -18,9 +18,9 @@ pub const FACILITY: &str = "idlink-facility";
 pub const PATIENT_ID: &str = "idlink-patient-id";
 /// `storage` or `appliance:<id>` (`PROTO-UP-007`).
 pub const DESTINATION: &str = "idlink-destination";
-/// Optional care date `YYYYMMDD` (`PROTO-UP-012`).
+/// Optional care date `YYYYMMDD` or `-` (`PROTO-UP-012`, `PROTO-UP-014`).
 pub const CARE_DATE: &str = "idlink-care-date";
-/// Optional original file name (`PROTO-UP-012`).
+/// Optional original file name, plain ASCII or RFC 8187 `UTF-8''...` (`PROTO-UP-015`).
 pub const FILE_NAME: &str = "idlink-file-name";
 /// RFC 9530 digest of the body (`PROTO-UP-009`).
 pub const CONTENT_DIGEST: &str = "content-digest";
@@ -48,6 +48,29 @@ pub const PATH_DOCUMENTS: &str = "/v1/documents";
 pub const PATH_WHOAMI: &str = "/v1/whoami";
 /// Prefix of receipt lookups: `/v1/receipts/{receipt_id}`.
 pub const PATH_RECEIPTS: &str = "/v1/receipts";
+
+/// Every route of protocol `v1`, as (method, path template): each has exactly one method
+/// (`PROTO-ERR-004`). `docs/openapi.json` describes exactly these (a test checks it against the
+/// running mock).
+pub const ROUTES: [(&str, &str); 3] = [
+    ("POST", PATH_DOCUMENTS),
+    ("GET", PATH_WHOAMI),
+    ("GET", "/v1/receipts/{receipt_id}"),
+];
+
+/// The request headers an upload may carry besides `Content-Type`, `Content-Length` and
+/// `Authorization`, in the spelling of docs/protocol.md (`PROTO-UP-002`, `PROTO-UP-012`).
+pub const UPLOAD_HEADERS: [&str; 9] = [
+    "IDLink-Document-Kind",
+    "IDLink-Data-Kind",
+    "IDLink-Facility",
+    "IDLink-Patient-Id",
+    "IDLink-Destination",
+    "IDLink-Care-Date",
+    "IDLink-File-Name",
+    "Content-Digest",
+    "Idempotency-Key",
+];
 
 /// The media type that goes with a document kind (`hl7`, `nsips`, `pdf`, `text`).
 pub fn media_type_for(document_kind: &str) -> Option<&'static str> {
@@ -108,6 +131,28 @@ mod tests {
         ] {
             assert_eq!(canonical_charset(value), expected, "{value}");
         }
+    }
+
+    #[test]
+    fn the_upload_header_list_spells_the_header_constants() {
+        let lower: Vec<String> = UPLOAD_HEADERS
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        for name in [
+            DOCUMENT_KIND,
+            DATA_KIND,
+            FACILITY,
+            PATIENT_ID,
+            DESTINATION,
+            CARE_DATE,
+            FILE_NAME,
+            CONTENT_DIGEST,
+            IDEMPOTENCY_KEY,
+        ] {
+            assert!(lower.iter().any(|l| l == name), "{name}");
+        }
+        assert!(ROUTES.iter().any(|(_, p)| p.starts_with(PATH_RECEIPTS)));
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub enum ProblemCode {
     ValidationFailed,
     /// `IDLink-Patient-Id` differs from PID-3.
     PatientMismatch,
+    /// `IDLink-Care-Date` contradicts the SS-MIX2 file name or the message's care date.
+    CareDateMismatch,
     /// Unknown appliance destination.
     UnknownDestination,
     /// Idempotency key reused with different content.
@@ -71,7 +73,7 @@ pub enum ProblemCode {
 
 impl ProblemCode {
     /// Every code, in the order of the table in docs/protocol.md.
-    pub const ALL: [ProblemCode; 27] = [
+    pub const ALL: [ProblemCode; 28] = [
         Self::InvalidRequest,
         Self::DigestMismatch,
         Self::MalformedRequest,
@@ -93,6 +95,7 @@ impl ProblemCode {
         Self::UnsupportedMediaType,
         Self::ValidationFailed,
         Self::PatientMismatch,
+        Self::CareDateMismatch,
         Self::UnknownDestination,
         Self::IdempotencyKeyReused,
         Self::RateLimited,
@@ -125,6 +128,7 @@ impl ProblemCode {
             Self::UnsupportedMediaType => "unsupported-media-type",
             Self::ValidationFailed => "validation-failed",
             Self::PatientMismatch => "patient-mismatch",
+            Self::CareDateMismatch => "care-date-mismatch",
             Self::UnknownDestination => "unknown-destination",
             Self::IdempotencyKeyReused => "idempotency-key-reused",
             Self::RateLimited => "rate-limited",
@@ -159,6 +163,7 @@ impl ProblemCode {
             Self::UnsupportedMediaType => 415,
             Self::ValidationFailed
             | Self::PatientMismatch
+            | Self::CareDateMismatch
             | Self::UnknownDestination
             | Self::IdempotencyKeyReused => 422,
             Self::RateLimited => 429,
@@ -200,6 +205,7 @@ impl ProblemCode {
             Self::UnsupportedMediaType => "PROTO-UP-003",
             Self::ValidationFailed => "PROTO-UP-011",
             Self::PatientMismatch => "PROTO-UP-006",
+            Self::CareDateMismatch => "PROTO-UP-014",
             Self::UnknownDestination => "PROTO-UP-007",
             Self::IdempotencyKeyReused => "PROTO-IDEM-003",
             Self::RateLimited | Self::Maintenance => "PROTO-ERR-002",
@@ -236,6 +242,9 @@ impl ProblemCode {
             Self::UnsupportedMediaType => "The service center does not accept this media type",
             Self::ValidationFailed => "The document failed validation",
             Self::PatientMismatch => "The declared patient ID differs from the document's",
+            Self::CareDateMismatch => {
+                "The declared care date contradicts the document's file name or message"
+            }
             Self::UnknownDestination => "The destination is not known to the service center",
             Self::IdempotencyKeyReused => "The idempotency key was already used for other content",
             Self::RateLimited => "Too many requests",

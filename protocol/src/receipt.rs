@@ -24,6 +24,12 @@ pub struct Receipt {
     pub data_kind: Option<String>,
     /// `storage` or `appliance:<id>`.
     pub destination: String,
+    /// The character set the document was read and stored as (`PROTO-RCPT-002`): `iso-2022-jp`,
+    /// `shift_jis` (Windows-31J), `utf-8` or, for an HL7 message without MSH-18, `us-ascii`.
+    /// Always present on the wire, `null` for a PDF (it declares its own encodings). Receipts
+    /// written before the member existed read as `None`.
+    #[serde(default)]
+    pub charset: Option<String>,
     /// Lowercase hex SHA-256 of the stored bytes.
     pub sha256: String,
     /// Bytes stored.
@@ -104,6 +110,7 @@ mod tests {
             document_kind: "text".into(),
             data_kind: None,
             destination: "storage".into(),
+            charset: Some("utf-8".into()),
             sha256: "00".repeat(32),
             size: 1,
             stored_path: "0112345678/999/901/9999013/-/text/r/document.txt".into(),
@@ -121,6 +128,19 @@ mod tests {
         let v = serde_json::to_value(text_receipt()).unwrap();
         assert_eq!(v.get("data_kind"), Some(&serde_json::Value::Null));
         assert!(v.get("superseded_path").is_none(), "only for HL7 updates");
+    }
+
+    // PROTO-RCPT-002
+    #[test]
+    fn a_receipt_names_its_character_set_and_a_pdf_says_null() {
+        let v = serde_json::to_value(text_receipt()).unwrap();
+        assert_eq!(v["charset"], "utf-8");
+        let pdf = Receipt {
+            charset: None,
+            ..text_receipt()
+        };
+        let v = serde_json::to_value(pdf).unwrap();
+        assert_eq!(v.get("charset"), Some(&serde_json::Value::Null));
     }
 
     #[test]

@@ -109,6 +109,71 @@ impl fmt::Display for Destination {
     }
 }
 
+/// The value of `IDLink-Care-Date` (`PROTO-UP-014`): a calendar date `YYYYMMDD`, or `-`, the
+/// SS-MIX2 spelling of "no care date" (the file names and the date folder write it so).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CareDate {
+    /// A date `YYYYMMDD` that exists in the calendar.
+    Date(String),
+    /// `-`: the document has no care date.
+    None,
+}
+
+impl CareDate {
+    /// Parses `YYYYMMDD` (a real date) or `-`.
+    pub fn parse(value: &str) -> Result<Self, HeaderValueError> {
+        if value == "-" {
+            return Ok(Self::None);
+        }
+        if is_calendar_date(value) {
+            return Ok(Self::Date(value.to_owned()));
+        }
+        Err(reject(
+            "IDLink-Care-Date",
+            value,
+            "expected a date YYYYMMDD (e.g. 20261124) or `-` for no care date",
+        ))
+    }
+
+    /// The date, or `None` for `-`.
+    pub fn date(&self) -> Option<&str> {
+        match self {
+            Self::Date(d) => Some(d),
+            Self::None => None,
+        }
+    }
+
+    /// As SS-MIX2 writes it: the date or `-`.
+    pub fn as_str(&self) -> &str {
+        self.date().unwrap_or("-")
+    }
+}
+
+impl fmt::Display for CareDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// True for `YYYYMMDD` naming a day of the proleptic Gregorian calendar (years 1800 to 9999,
+/// as the SS-MIX2 validator takes them).
+fn is_calendar_date(s: &str) -> bool {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (num(0..4), num(4..6), num(6..8));
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    year >= 1800 && (1..=days).contains(&day)
+}
+
 /// A client-chosen key that makes a retried upload safe (`PROTO-IDEM-001`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -293,6 +358,24 @@ mod tests {
         assert_eq!(a.to_string(), "appliance:hakodate-01");
         assert!(Destination::parse("appliance:").is_err());
         assert!(Destination::parse("cloud").is_err());
+    }
+
+    // PROTO-UP-014
+    #[test]
+    fn care_dates_are_real_dates_or_the_ss_mix2_dash() {
+        assert_eq!(
+            CareDate::parse("20240229"),
+            Ok(CareDate::Date("20240229".into()))
+        );
+        assert_eq!(CareDate::parse("-"), Ok(CareDate::None));
+        assert_eq!(CareDate::parse("-").unwrap().as_str(), "-");
+        for bad in ["20230229", "20261301", "2026112", "", "--", "2026-11-24"] {
+            assert_eq!(
+                CareDate::parse(bad).unwrap_err().header,
+                "IDLink-Care-Date",
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

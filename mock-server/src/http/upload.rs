@@ -12,11 +12,12 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt as _;
-use idlink_formats::ssmix2::DataKind;
+use idlink_formats::ssmix2::{self, CareDateSource, DataKind, StoredCareDate};
 use idlink_formats::{Charset, CheckOptions, DocumentKind};
 use idlink_protocol::headers::{self as h, IDEMPOTENCY_REPLAYED, MEDIA_DICOM, PATH_RECEIPTS};
 use idlink_protocol::{
-    ContentDigest, Destination, FacilityCode, IdempotencyKey, PatientId, ProblemCode,
+    CareDate, ContentDigest, Destination, DocumentFileName, FacilityCode, IdempotencyKey,
+    PatientId, ProblemCode,
 };
 
 use super::service::{Authenticated, RequestId, suppressed, with_outcome};
@@ -45,8 +46,8 @@ struct UploadHeaders {
     destination: Destination,
     digest: ContentDigest,
     key: IdempotencyKey,
-    care_date: Option<String>,
-    file_name: Option<String>,
+    care_date: Option<CareDate>,
+    file_name: Option<DocumentFileName>,
     content_length: Option<u64>,
 }
 
@@ -384,7 +385,7 @@ async fn receive(
     {
         return Err(duplicate(first));
     }
-    let (layout, warnings) = layout;
+    let (layout, warnings, charset) = layout;
     let document = NewDocument {
         account: principal.account.clone(),
         idempotency_key: upload.key.to_string(),
@@ -393,6 +394,7 @@ async fn receive(
         document_kind: upload.kind_name.to_owned(),
         data_kind: upload.data_kind.clone(),
         destination: upload.destination.to_string(),
+        charset,
         warnings,
         layout,
     };
@@ -472,12 +474,16 @@ fn internal(key: &str) -> impl FnOnce(crate::store::StoreError) -> ApiProblem + 
     }
 }
 
+/// What validation decided: where the document goes, its non-blocking findings and the
+/// character set it was read as (`PROTO-RCPT-002`).
+type Validated = (Layout, Vec<serde_json::Value>, Option<&'static str>);
+
 /// Runs the formats crate on the received file and decides the storage layout.
 async fn validate(
     shared: &Arc<CenterState>,
     upload: &UploadHeaders,
     path: std::path::PathBuf,
-) -> Result<(Layout, Vec<serde_json::Value>), ApiProblem> {
+) -> Result<Validated, ApiProblem> {
     // A bad data kind is reported after the DICOM check, which comes first (`PROTO-UP-004`).
     let declared_kind = match (upload.kind, &upload.data_kind) {
         (DocumentKind::Hl7, Some(code)) => DataKind::from_str(code).map(Some).map_err(|_| {
@@ -495,7 +501,7 @@ async fn validate(
             Strictness::Lenient => idlink_formats::Strictness::Lenient,
         },
         charset_override: upload.charset,
-        file_name: upload.file_name.clone(),
+        file_name: upload.file_name.as_ref().map(|n| n.as_str().to_owned()),
         data_kind,
         nsips_profile: match upload.kind {
             DocumentKind::Nsips => shared.nsips_profile.clone(),
@@ -560,7 +566,7 @@ async fn validate(
         .findings(report.findings.iter().map(to_json).collect()));
     }
     let warnings: Vec<serde_json::Value> = report.warnings().map(to_json).collect();
-    let care_date = upload.care_date.clone();
+    let charset = stored_charset(kind, upload.charset, report.hl7.as_ref());
 
     let layout = match (kind, data_kind) {
         (DocumentKind::Hl7, Some(data_kind)) => {
@@ -611,13 +617,23 @@ async fn validate(
                     "hint": format!("send IDLink-Data-Kind: {expected}"),
                 })]));
             }
-            let care_date = if data_kind.has_care_date() {
-                care_date.or_else(|| summary.care_date.clone())
-            } else {
-                None
-            };
+            // PROTO-UP-014: the header is checked against the file name or message, never used.
+            let file_name = upload
+                .file_name
+                .as_ref()
+                .and_then(|n| ssmix2::FileName::parse(n.as_str()).ok());
+            let stored = ssmix2::stored_care_date(
+                data_kind,
+                file_name.as_ref(),
+                summary.care_date.as_deref(),
+            );
+            if let Some(declared) = &upload.care_date
+                && declared.date() != stored.date.as_deref()
+            {
+                return Err(care_date_mismatch(declared, &stored, data_kind));
+            }
             Layout::Ssmix2 {
-                care_date,
+                care_date: stored.date,
                 data_kind,
                 order_number: order_number(summary.order_number.as_deref())?,
                 department: summary.department.clone().filter(|d| {
@@ -626,18 +642,76 @@ async fn validate(
             }
         }
         _ => Layout::Extended {
-            care_date,
+            care_date: upload
+                .care_date
+                .as_ref()
+                .and_then(|d| d.date().map(str::to_owned)),
             folder: upload
                 .data_kind
                 .clone()
                 .unwrap_or_else(|| upload.kind_name.to_owned()),
             file_name: upload
                 .file_name
-                .clone()
+                .as_ref()
+                .map(|n| n.as_str().to_owned())
                 .unwrap_or_else(|| default_file_name(upload.kind).to_owned()),
         },
     };
-    Ok((layout, warnings))
+    Ok((layout, warnings, charset))
+}
+
+/// `PROTO-RCPT-002`: the canonical name of the character set the document was read as.
+fn stored_charset(
+    kind: DocumentKind,
+    declared: Option<Charset>,
+    hl7: Option<&idlink_formats::Hl7Summary>,
+) -> Option<&'static str> {
+    let charset = match kind {
+        DocumentKind::Pdf => return None,
+        DocumentKind::Nsips => Charset::ShiftJis,
+        DocumentKind::Hl7 => declared.or(hl7.map(|s| s.charset))?,
+        _ => declared.unwrap_or(Charset::Utf8),
+    };
+    Some(match charset {
+        Charset::Ascii => "us-ascii",
+        other => other.as_str(),
+    })
+}
+
+/// `422 care-date-mismatch` (`PROTO-UP-014`): names the declared date, the one the document
+/// would be stored under, where that comes from, and what to send instead.
+fn care_date_mismatch(declared: &CareDate, stored: &StoredCareDate, kind: DataKind) -> ApiProblem {
+    let fields = kind.care_date_fields().unwrap_or_default();
+    let source = match stored.source {
+        CareDateSource::NotApplicable => {
+            format!("{kind} documents have no care date and are always stored under \"-\"")
+        }
+        CareDateSource::FileName => {
+            format!("the SS-MIX2 file name's care date is {}", stored.as_str())
+        }
+        CareDateSource::Message => format!(
+            "the message's care date ({fields}, the care-date field of {kind}) is {}",
+            stored.as_str()
+        ),
+        CareDateSource::Empty => format!(
+            "the message's care-date field {fields} is empty and no SS-MIX2 file name was sent, so the document has no care date (\"-\")"
+        ),
+    };
+    let fix = match stored.source {
+        CareDateSource::Empty => format!(
+            "fill {fields} with the care date, or send IDLink-Care-Date: - or leave the header out"
+        ),
+        _ => format!(
+            "send IDLink-Care-Date: {} or leave the header out",
+            stored.as_str()
+        ),
+    };
+    let mut problem = ApiProblem::new(
+        ProblemCode::CareDateMismatch,
+        format!("IDLink-Care-Date is {declared} but {source}: {fix}; nothing was stored"),
+    );
+    problem.problem.header = Some("IDLink-Care-Date".to_owned());
+    problem
 }
 
 /// ORC-2 as an SS-MIX2 order number: digits zero-padded to 15, `999999999999999` when absent.
@@ -791,26 +865,23 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
         }
         _ => {}
     }
-    let care_date = text(h::CARE_DATE, "IDLink-Care-Date")?;
-    if let Some(date) = &care_date
-        && !idlink_formats::ssmix2::is_valid_date(date)
-    {
-        return Err(ApiProblem::invalid_header(
-            "IDLink-Care-Date",
-            format!("IDLink-Care-Date {date:?} is not a date YYYYMMDD"),
-        ));
-    }
-    let file_name = text(h::FILE_NAME, "IDLink-File-Name")?;
-    if let Some(name) = &file_name
-        && !path_safe(name, 255)
-    {
-        return Err(ApiProblem::invalid_header(
-            "IDLink-File-Name",
-            format!(
-                "IDLink-File-Name {name:?} must be a plain file name: 1 to 255 of A-Z a-z 0-9 . _ - (not starting with '.')"
-            ),
-        ));
-    }
+    // PROTO-UP-014: a date or SS-MIX2's `-`.
+    let care_date = text(h::CARE_DATE, "IDLink-Care-Date")?
+        .map(|d| CareDate::parse(&d))
+        .transpose()
+        .map_err(malformed)?;
+    // PROTO-UP-015: plain ASCII or RFC 8187 `UTF-8''...`, decoded and checked path-safe.
+    let file_name = text(h::FILE_NAME, "IDLink-File-Name")?
+        .map(|n| DocumentFileName::parse_header(&n))
+        .transpose()
+        .map_err(|e| {
+            ApiProblem::invalid_header(
+                e.header,
+                format!(
+                    "{e}; send the name as UTF-8''<percent-encoded UTF-8> (RFC 8187) or leave the header out"
+                ),
+            )
+        })?;
     let content_length = match headers.get(header::CONTENT_LENGTH) {
         None => None,
         Some(value) => Some(
