@@ -19,7 +19,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 /// Mode of every directory the mock creates in its data directory (Unix): patient documents
 /// are readable by the owner only.
@@ -80,7 +80,52 @@ impl WriteFailure {
 #[derive(Debug, Default)]
 pub struct Failpoints {
     armed: Mutex<Vec<Armed>>,
+    /// Operations to stop before they run, until the test releases them (see [`Hold`]).
+    holds: Mutex<Vec<(WritePoint, Arc<Gate>)>>,
     fired: AtomicU64,
+}
+
+/// The next operation at a point, stopped before it runs until the test releases it (or drops
+/// the `Hold`): how a test puts the server in the middle of a commit (a slow fsync) and does
+/// something else meanwhile, such as dropping the client's connection. The operation then runs
+/// normally.
+#[derive(Debug)]
+pub struct Hold {
+    gate: Arc<Gate>,
+}
+
+#[derive(Debug)]
+struct Gate {
+    /// Becomes true when an operation stops at the gate.
+    reached: tokio::sync::watch::Sender<bool>,
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl Hold {
+    /// Completes once an operation is stopped at this point.
+    pub async fn reached(&self) {
+        let mut reached = self.gate.reached.subscribe();
+        // The sender lives in `self`, so the channel cannot close while this waits.
+        let _ = reached.wait_for(|r| *r).await;
+    }
+
+    /// Lets the stopped operation (and any later one at this gate) run.
+    pub fn release(&self) {
+        *self
+            .gate
+            .open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = true;
+        self.gate.opened.notify_all();
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        // A test that fails before releasing must not leave a server thread stopped forever.
+        self.release();
+    }
 }
 
 #[derive(Debug)]
@@ -108,9 +153,48 @@ impl Failpoints {
         });
     }
 
-    /// Disarms everything.
+    /// Stops the next operation at `point` before it runs, until the returned [`Hold`] is
+    /// released or dropped. The operation blocks its thread (storage work runs on blocking
+    /// threads).
+    pub fn hold(&self, point: WritePoint) -> Hold {
+        let gate = Arc::new(Gate {
+            reached: tokio::sync::watch::channel(false).0,
+            open: Mutex::new(false),
+            opened: Condvar::new(),
+        });
+        self.holds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((point, gate.clone()));
+        Hold { gate }
+    }
+
+    /// Disarms everything (held operations are not released: their `Hold` does that).
     pub fn clear(&self) {
         self.lock().clear();
+        self.holds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// Waits at a gate armed for `point`, if any (taking it: it stops one operation).
+    fn pause(&self, point: WritePoint) {
+        let gate = {
+            let mut holds = self.holds.lock().unwrap_or_else(PoisonError::into_inner);
+            match holds.iter().position(|(p, _)| *p == point) {
+                Some(at) => holds.remove(at).1,
+                None => return,
+            }
+        };
+        gate.reached.send_replace(true);
+        let mut open = gate.open.lock().unwrap_or_else(PoisonError::into_inner);
+        while !*open {
+            open = gate
+                .opened
+                .wait(open)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
     }
 
     /// How many operations were made to fail so far.
@@ -123,8 +207,10 @@ impl Failpoints {
         self.armed.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The failure to inject for this operation at `point`, if one is armed (counting it).
+    /// The failure to inject for this operation at `point`, if one is armed (counting it),
+    /// after waiting at a gate armed for it.
     fn take(&self, point: WritePoint) -> Option<WriteFailure> {
+        self.pause(point);
         let mut armed = self.lock();
         let at = armed.iter().position(|a| a.point == point)?;
         let entry = &mut armed[at];
@@ -280,6 +366,27 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::StorageFull);
         assert_eq!(std::fs::read(&path).unwrap(), b"abc");
+    }
+
+    #[tokio::test]
+    async fn a_held_operation_waits_for_its_release_and_then_runs() {
+        let failpoints = Arc::new(Failpoints::default());
+        let hold = failpoints.hold(WritePoint::LogSync);
+        let worker = {
+            let failpoints = failpoints.clone();
+            tokio::task::spawn_blocking(move || failpoints.take(WritePoint::LogSync))
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), hold.reached())
+            .await
+            .expect("the operation reaches the gate");
+        assert!(!worker.is_finished(), "held until released");
+        hold.release();
+        assert_eq!(worker.await.unwrap(), None, "then it runs, unfailed");
+        assert_eq!(
+            failpoints.take(WritePoint::LogSync),
+            None,
+            "one operation only"
+        );
     }
 
     #[test]

@@ -202,3 +202,23 @@ pub async fn response_entry(center: &MockCenter, request_id: &str) -> JournalEnt
         .await
         .expect("the response is journaled")
 }
+
+/// A TLS connection to the VPN listener (no client certificate needed) speaking HTTP/1.1,
+/// handshake completed.
+pub async fn tls_connection(
+    center: &MockCenter,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    idlink_mock::ensure_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki(center).ca_der()).unwrap();
+    let mut config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(center.vpn_addr())
+        .await
+        .unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    connector.connect(name, tcp).await.unwrap()
+}
