@@ -530,9 +530,12 @@ impl Store {
                 deferred.push(submitted);
                 continue;
             }
-            match self.place(submitted, update_key) {
-                Ok(member) => placed.push(member),
-                Err((submitted, error)) => submitted.answer(Err(error)),
+            match self.place(&submitted, update_key) {
+                Ok(placement) => placed.push(Placed {
+                    submitted,
+                    placement,
+                }),
+                Err(error) => submitted.answer(Err(error)),
             }
         }
         if placed.is_empty() {
@@ -545,7 +548,7 @@ impl Store {
                 // each member gets its own error; nothing of the batch is stored.
                 for member in placed.into_iter().rev() {
                     if undo {
-                        self.roll_back(&member.done, &member.dir, &member.existing);
+                        member.placement.roll_back(self);
                     }
                     member.submitted.answer(Err(error.duplicate()));
                 }
@@ -571,12 +574,12 @@ impl Store {
 
     /// Names the document (receipt, time, path) and moves it into the tree: the previous
     /// `_1` version renamed to `_2` for an update, then the received file renamed into place.
-    /// On failure the renames done are undone and the member is handed back with the error.
+    /// On failure the renames done are undone.
     fn place(
         &self,
-        submitted: Submitted,
+        submitted: &Submitted,
         update_key: Option<String>,
-    ) -> Result<Placed, (Submitted, StoreError)> {
+    ) -> Result<Placement, StoreError> {
         let received_at = self.clock.next();
         let receipt_id = clock::receipt_id();
         let document = &submitted.document;
@@ -619,7 +622,7 @@ impl Store {
                     path: self.log_path.clone(),
                     source: std::io::Error::other(e),
                 };
-                return Err((submitted, error));
+                return Err(error);
             }
         };
         let target = self.root.join(&relative);
@@ -632,17 +635,8 @@ impl Store {
             .find(|d| d.is_dir())
             .unwrap_or(&self.root)
             .to_owned();
-        if let Err(error) = durable::private_dir(&dir) {
-            return Err((
-                submitted,
-                StoreError::Io {
-                    path: dir,
-                    source: error,
-                },
-            ));
-        }
-        let mut member = Placed {
-            submitted,
+        durable::private_dir(&dir).map_err(io(&dir))?;
+        let mut placement = Placement {
             record,
             line,
             dir,
@@ -651,14 +645,17 @@ impl Store {
         };
         // Every rename done is remembered as (where it is now, where it was), so a failure at a
         // later step can put the tree back: a commit happens whole or not at all.
-        let incoming = member.submitted.received.guard.path.clone();
-        let renamed =
-            self.rename_into_place(&mut member.done, &target, previous.as_ref(), &incoming);
+        let renamed = self.rename_into_place(
+            &mut placement.done,
+            &target,
+            previous.as_ref(),
+            &submitted.received.guard.path,
+        );
         match renamed {
-            Ok(()) => Ok(member),
+            Ok(()) => Ok(placement),
             Err(error) => {
-                self.roll_back(&member.done, &member.dir, &member.existing);
-                Err((member.submitted, error))
+                placement.roll_back(self);
+                Err(error)
             }
         }
     }
@@ -692,7 +689,10 @@ impl Store {
     fn sync_and_log(&self, log: &mut Log, placed: &[Placed]) -> Result<(), (StoreError, bool)> {
         let mut dirs = BTreeSet::new();
         for member in placed {
-            dirs.extend(changed_dirs(&member.dir, &member.existing));
+            dirs.extend(changed_dirs(
+                &member.placement.dir,
+                &member.placement.existing,
+            ));
         }
         // Deepest first, as a single document's chain was always synced.
         for dir in dirs.iter().rev() {
@@ -700,7 +700,10 @@ impl Store {
                 .sync_dir(WritePoint::DirSync, dir)
                 .map_err(|e| (io(dir)(e), true))?;
         }
-        let lines: Vec<u8> = placed.iter().flat_map(|m| m.line.iter().copied()).collect();
+        let lines: Vec<u8> = placed
+            .iter()
+            .flat_map(|m| m.placement.line.iter().copied())
+            .collect();
         let Err(failure) = log.append(&self.failpoints, &lines) else {
             return Ok(());
         };
@@ -732,7 +735,7 @@ impl Store {
             .into_iter()
             .map(|mut member| {
                 member.submitted.received.guard.keep = true;
-                index.insert(&member.record, &self.root);
+                index.insert(&member.placement.record, &self.root);
                 let doc = index.docs[index.docs.len() - 1].clone();
                 (member.submitted, doc)
             })
@@ -857,6 +860,11 @@ impl Submitted {
 /// A member of a batch whose file is in place and whose record is ready to append.
 struct Placed {
     submitted: Submitted,
+    placement: Placement,
+}
+
+/// Where a member went, what its commit did and the record that acknowledges it.
+struct Placement {
     record: LogRecord,
     /// The record's log line, newline included.
     line: Vec<u8>,
@@ -866,6 +874,12 @@ struct Placed {
     existing: PathBuf,
     /// Renames done, as (where it is now, where it was), for the undo.
     done: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Placement {
+    fn roll_back(&self, store: &Store) {
+        store.roll_back(&self.done, &self.dir, &self.existing);
+    }
 }
 
 /// What the members of one batch claimed: a later member claiming the same waits for the next
@@ -1408,6 +1422,150 @@ mod tests {
                 assert!(notes.iter().any(|n| n.contains(note)), "{case}: {notes:?}");
             }
         }
+    }
+
+    /// A text document `n` of patient `patient`, received and waiting to be committed.
+    async fn submitted(
+        store: &Store,
+        n: u32,
+        patient: &str,
+    ) -> (
+        Submitted,
+        tokio::sync::oneshot::Receiver<Result<CommitOutcome, StoreError>>,
+    ) {
+        let mut incoming = store.begin_upload().await.unwrap();
+        incoming
+            .write(format!("document {n}\n").as_bytes())
+            .await
+            .unwrap();
+        let received = incoming.finish().await.unwrap();
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let document = NewDocument {
+            account: "fac-0112345678".into(),
+            idempotency_key: format!("key-{n}"),
+            facility: FacilityCode::parse("0112345678").unwrap(),
+            patient_id: PatientId::parse(patient).unwrap(),
+            document_kind: "text".into(),
+            data_kind: None,
+            destination: "storage".into(),
+            warnings: Vec::new(),
+            layout: Layout::Extended {
+                care_date: None,
+                folder: "text".into(),
+                file_name: "doc.txt".into(),
+            },
+        };
+        let submitted = Submitted {
+            received,
+            document,
+            reply,
+        };
+        (submitted, answer)
+    }
+
+    /// Commits `batch` as one group; returns the members deferred to the next one.
+    fn commit_group(store: &Store, batch: Vec<Submitted>) -> Vec<Submitted> {
+        let mut log = store.commit_lock();
+        store.commit_batch(&mut log, batch)
+    }
+
+    #[tokio::test]
+    async fn a_batch_shares_one_log_fsync_and_answers_every_member() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let mut batch = Vec::new();
+        let mut answers = Vec::new();
+        for (n, patient) in [(1, "9999013"), (2, "9999014"), (3, "9999013")] {
+            let (submitted, answer) = submitted(&store, n, patient).await;
+            batch.push(submitted);
+            answers.push(answer);
+        }
+        // A second log fsync would fail: one for the whole batch must not.
+        store
+            .failpoints()
+            .fail_after(WritePoint::LogSync, 1, durable::WriteFailure::Io, 1);
+
+        assert!(commit_group(&store, batch).is_empty());
+
+        for answer in answers {
+            assert!(matches!(
+                answer.await.unwrap(),
+                Ok(CommitOutcome::Stored(_))
+            ));
+        }
+        assert_eq!(
+            store.failpoints().fired(),
+            0,
+            "one log fsync for three documents"
+        );
+        assert_eq!(store.documents().len(), 3);
+        let log = fs::read_to_string(store.log_path()).unwrap();
+        assert_eq!(log.lines().count(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_stores_none_of_its_members() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let mut batch = Vec::new();
+        let mut answers = Vec::new();
+        for (n, patient) in [(1, "9999013"), (2, "9999014")] {
+            let (submitted, answer) = submitted(&store, n, patient).await;
+            batch.push(submitted);
+            answers.push(answer);
+        }
+        store.failpoints().fail(
+            WritePoint::LogAppend,
+            durable::WriteFailure::Torn { written: 200 },
+            1,
+        );
+
+        commit_group(&store, batch);
+
+        for answer in answers {
+            let error = answer.await.unwrap().unwrap_err();
+            assert!(
+                error.public_reason().contains("no space left on device"),
+                "{error}"
+            );
+        }
+        assert_eq!(store.documents().len(), 0);
+        assert_eq!(
+            fs::read(store.log_path()).unwrap(),
+            b"",
+            "the log as before"
+        );
+        assert_eq!(
+            fs::read_dir(store.root()).unwrap().count(),
+            0,
+            "no file, no folder"
+        );
+        assert_eq!(
+            fs::read_dir(dir.path().join("incoming")).unwrap().count(),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn the_same_content_twice_in_a_batch_waits_and_becomes_a_duplicate() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let (first, first_answer) = submitted(&store, 1, "9999013").await;
+        let (mut again, again_answer) = submitted(&store, 1, "9999013").await;
+        again.document.idempotency_key = "another-key".into();
+
+        let deferred = commit_group(&store, vec![first, again]);
+        assert_eq!(deferred.len(), 1, "the second waits for the next batch");
+        assert!(commit_group(&store, deferred).is_empty());
+
+        let Ok(CommitOutcome::Stored(stored)) = first_answer.await.unwrap() else {
+            panic!("the first is stored");
+        };
+        let Ok(CommitOutcome::Duplicate(of)) = again_answer.await.unwrap() else {
+            panic!("the second is a duplicate");
+        };
+        assert_eq!(of, stored);
+        assert_eq!(store.documents().len(), 1);
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod admin;
 mod blackbox;
 mod crash;
 mod limits;
+mod load;
 mod problems;
 mod scenarios;
 mod served;

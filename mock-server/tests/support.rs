@@ -48,6 +48,15 @@ pub fn sample_with_patient(patient: &str) -> Vec<u8> {
     )
 }
 
+/// A new document for `patient` (PID-3) with order number `order` everywhere.
+pub fn sample_for(patient: &str, order: u64) -> Vec<u8> {
+    replace_once(
+        &sample_with_order(order),
+        b"|9999013^^^^PI|",
+        format!("|{patient}^^^^PI|").as_bytes(),
+    )
+}
+
 fn replace_once(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     let at = haystack
         .windows(from.len())
