@@ -508,19 +508,19 @@ impl Store {
     /// write with one fsync. Members that conflict with an earlier member of the batch (same
     /// key, same content, or an update of the same document) are returned for the next batch.
     fn commit_batch(&self, log: &mut Log, batch: Vec<Submitted>) -> Vec<Submitted> {
-        if let Some(reason) = self.unsettled() {
-            for submitted in batch {
-                submitted.answer(Err(StoreError::NeedsRecovery {
-                    path: self.log_path.clone(),
-                    reason: reason.clone(),
-                }));
-            }
-            return Vec::new();
-        }
         let mut claims = Claims::default();
         let mut deferred = Vec::new();
         let mut placed: Vec<Placed> = Vec::new();
         for submitted in batch {
+            // Checked per member: a member whose undo failed earlier in this batch unsettles
+            // the store for the rest of it too.
+            if let Some(reason) = self.unsettled() {
+                submitted.answer(Err(StoreError::NeedsRecovery {
+                    path: self.log_path.clone(),
+                    reason,
+                }));
+                continue;
+            }
             if let Some(outcome) = self.already_stored(&submitted) {
                 submitted.answer(Ok(outcome));
                 continue;
@@ -694,12 +694,9 @@ impl Store {
                 &member.placement.existing,
             ));
         }
-        // Deepest first, as a single document's chain was always synced.
-        for dir in dirs.iter().rev() {
-            self.failpoints
-                .sync_dir(WritePoint::DirSync, dir)
-                .map_err(|e| (io(dir)(e), true))?;
-        }
+        let dirs: Vec<PathBuf> = dirs.into_iter().collect();
+        durable::sync_dirs_at_once(&self.failpoints, &dirs)
+            .map_err(|(dir, error)| (io(&dir)(error), true))?;
         let lines: Vec<u8> = placed
             .iter()
             .flat_map(|m| m.placement.line.iter().copied())
