@@ -40,6 +40,8 @@ pub enum WritePoint {
     PlaceRename,
     /// The fsync of the storage directories that gained an entry.
     DirSync,
+    /// The fsync of a document's file, after its rename into the tree.
+    BodySync,
     /// Cutting `transactions.jsonl` back to its length before a failed append.
     LogCutBack,
     /// Renaming a file back while a failed commit is undone.
@@ -271,44 +273,50 @@ impl Failpoints {
 
     /// fsyncs a directory, unless a failure is armed at `point`.
     pub(crate) fn sync_dir(&self, point: WritePoint, dir: &Path) -> io::Result<()> {
+        self.sync_path(point, dir)
+    }
+
+    /// fsyncs the file or directory at `path` (opened read-only, which is enough for fsync on
+    /// Linux), unless a failure is armed at `point`.
+    pub(crate) fn sync_path(&self, point: WritePoint, path: &Path) -> io::Result<()> {
         match self.take(point) {
-            None => File::open(dir).and_then(|f| f.sync_all()),
+            None => File::open(path).and_then(|f| f.sync_all()),
             Some(failure) => Err(failure.error(point)),
         }
     }
 }
 
-/// Most threads [`sync_dirs_at_once`] uses.
+/// Most threads [`sync_at_once`] uses.
 const SYNC_THREADS: usize = 64;
 
-/// fsyncs every directory in `dirs`, many at once; returns the first failure with its
-/// directory.
+/// fsyncs every file or directory in `paths` (each through its write point), many at once;
+/// returns the first failure with its path.
 ///
-/// On a virtualized disk each directory fsync costs a device cache flush (about 4 ms here) even
+/// On a virtualized disk each fsync costs a device cache flush (about 4 ms here) even
 /// when the directory has nothing new to write, so a batch's directory syncs one after the
 /// other cost 4 ms each: 100 took 420 ms. Flushes requested at the same time are merged by the
 /// block layer, so the same 100 from 16 threads took 30 ms. Every fsync still completes before
 /// this returns, so the commit order is unchanged.
-pub(crate) fn sync_dirs_at_once(
+pub(crate) fn sync_at_once(
     failpoints: &Failpoints,
-    dirs: &[std::path::PathBuf],
+    paths: &[(WritePoint, std::path::PathBuf)],
 ) -> Result<(), (std::path::PathBuf, io::Error)> {
-    let sync = |dir: &std::path::PathBuf| {
+    let sync = |(point, path): &(WritePoint, std::path::PathBuf)| {
         failpoints
-            .sync_dir(WritePoint::DirSync, dir)
-            .map_err(|error| (dir.clone(), error))
+            .sync_path(*point, path)
+            .map_err(|error| (path.clone(), error))
     };
-    if dirs.len() <= 1 {
-        return dirs.iter().try_for_each(sync);
+    if paths.len() <= 1 {
+        return paths.iter().try_for_each(sync);
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let threads = dirs.len().min(SYNC_THREADS);
+    let threads = paths.len().min(SYNC_THREADS);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
-                    while let Some(dir) = dirs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        sync(dir)?;
+                    while let Some(path) = paths.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        sync(path)?;
                     }
                     Ok(())
                 })

@@ -12,16 +12,17 @@
 //! ```
 //!
 //! The order of a commit is what makes "nothing acknowledged is ever lost" true
-//! (`PROTO-UP-013`): the body is fsynced in `incoming/`; for an update the previous `_1` file is
-//! renamed to `_2`; the new file is renamed into place; every directory that gained an entry (the
-//! file's, and those created for it) is fsynced; the log record is appended and fsynced; only
-//! then is the index updated and the `201` sent. A crash before the log append leaves a file no
+//! (`PROTO-UP-013`): the body is written to `incoming/`; for an update the previous `_1` file is
+//! renamed to `_2`; the new file is renamed into place; the file and every directory that gained
+//! an entry (the file's, and those created for it) are fsynced; the log record is appended and
+//! fsynced; only then is the index updated and the `201` sent. A crash before the log append leaves a file no
 //! receipt points to; start-up recovery moves it aside and undoes a `_1`→`_2` rename that no log
 //! record explains.
 //!
 //! Documents that arrive while a commit runs are committed together by the next one (group
-//! commit, see [`group`]): each member is renamed into place, the union of their directories is
-//! fsynced once, and their records are appended in one write and one fsync. Every member is
+//! commit, see [`group`]): each member is renamed into place, the members' files and the union
+//! of their directories are fsynced at once, and their records are appended in one write and
+//! one fsync. Every member is
 //! answered only after that fsync, so `201` still means on disk. Members that would conflict
 //! within a batch (same key or content, or two updates of one document) wait for the next one.
 //!
@@ -639,6 +640,7 @@ impl Store {
         let mut placement = Placement {
             record,
             line,
+            file: target.clone(),
             dir,
             existing,
             done: Vec::new(),
@@ -694,9 +696,15 @@ impl Store {
                 &member.placement.existing,
             ));
         }
-        let dirs: Vec<PathBuf> = dirs.into_iter().collect();
-        durable::sync_dirs_at_once(&self.failpoints, &dirs)
-            .map_err(|(dir, error)| (io(&dir)(error), true))?;
+        // The documents' own bytes and the directories' new entries, all fsynced together
+        // (their device flushes merge), and all before the records that acknowledge them.
+        let syncs: Vec<(WritePoint, PathBuf)> = placed
+            .iter()
+            .map(|m| (WritePoint::BodySync, m.placement.file.clone()))
+            .chain(dirs.into_iter().map(|d| (WritePoint::DirSync, d)))
+            .collect();
+        durable::sync_at_once(&self.failpoints, &syncs)
+            .map_err(|(path, error)| (io(&path)(error), true))?;
         let lines: Vec<u8> = placed
             .iter()
             .flat_map(|m| m.placement.line.iter().copied())
@@ -865,6 +873,8 @@ struct Placement {
     record: LogRecord,
     /// The record's log line, newline included.
     line: Vec<u8>,
+    /// The document's file in the tree.
+    file: PathBuf,
     /// The file's directory, created for this commit if needed.
     dir: PathBuf,
     /// The deepest directory that existed before this member's commit.
@@ -1042,11 +1052,12 @@ impl Incoming {
         self.size
     }
 
-    /// Flushes and fsyncs the file; the result can be validated and committed.
+    /// Flushes the file; the result can be validated and committed. Its fsync is part of the
+    /// commit, together with the batch's other files and directories: a file that is never
+    /// committed needs none.
     pub async fn finish(mut self) -> Result<ReceivedFile, StoreError> {
         if let Some(mut file) = self.file.take() {
             file.flush().await.map_err(io(&self.guard.path))?;
-            file.sync_all().await.map_err(io(&self.guard.path))?;
         }
         let digest: [u8; 32] = self.hasher.finalize().into();
         Ok(ReceivedFile {
@@ -1058,7 +1069,7 @@ impl Incoming {
     }
 }
 
-/// A completely received, fsynced upload in `incoming/`. Dropped without a commit, its file is
+/// A completely received upload in `incoming/` (written, not yet fsynced). Dropped without a commit, its file is
 /// deleted.
 #[derive(Debug)]
 pub struct ReceivedFile {

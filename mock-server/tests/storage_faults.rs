@@ -192,6 +192,7 @@ const COMMIT_FAULTS: &[(WritePoint, WriteFailure)] = &[
     (WritePoint::SupersedeRename, WriteFailure::DiskFull),
     (WritePoint::PlaceRename, WriteFailure::DiskFull),
     (WritePoint::DirSync, WriteFailure::Io),
+    (WritePoint::BodySync, WriteFailure::Io),
     (WritePoint::LogAppend, WriteFailure::DiskFull),
     (WritePoint::LogAppend, WriteFailure::Torn { written: 120 }),
     (WritePoint::LogSync, WriteFailure::Io),
