@@ -230,11 +230,15 @@ class Mock:
     def reset(self) -> None:
         self._admin("POST", "/admin/reset")
 
-    def document_count(self) -> int:
+    def documents(self) -> list[dict]:
+        """The store's index (`GET /admin/documents`): receipt, current_path, superseded_by."""
         docs = self._admin("GET", "/admin/documents")
         if isinstance(docs, dict):
             docs = docs.get("documents", [])
-        return len(docs)
+        return docs
+
+    def document_count(self) -> int:
+        return len(self.documents())
 
     def cpu(self) -> float:
         return proc_cpu_seconds([self.pid])

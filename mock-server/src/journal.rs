@@ -303,6 +303,24 @@ pub enum JournalEvent {
         /// Time from request to response head, in milliseconds.
         duration_ms: u64,
     },
+    /// An upload's answer never reached the connection: the client went away (killed, or the
+    /// connection reset) while the document was being checked or stored. What happened to the
+    /// document is in the `stored` entry before it (or its absence); this says what the answer
+    /// would have been, since no `response` entry follows.
+    ResponseUndelivered {
+        /// The request's ID.
+        request_id: String,
+        /// The status of the answer that could not be sent.
+        status: u16,
+        /// Its problem code, for errors.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<idlink_protocol::ProblemCode>,
+        /// The receipt it carried, for a stored document or a replay.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        receipt_id: Option<String>,
+        /// Why it was not sent, in words.
+        error: String,
+    },
     /// The connection ended.
     ConnectionClosed {
         /// The error that ended it, if it did not end cleanly.

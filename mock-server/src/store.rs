@@ -12,14 +12,22 @@
 //! ```
 //!
 //! The order of a commit is what makes "nothing acknowledged is ever lost" true
-//! (`PROTO-UP-013`): the body is fsynced in `incoming/`; for an update the previous `_1` file is
-//! renamed to `_2`; the new file is renamed into place; every directory from the file's up to the
-//! storage root is fsynced; the log record is appended and fsynced; only then is the index
-//! updated and the `201` sent. A crash before the log append leaves a file no receipt points to;
-//! start-up recovery moves it aside and undoes a `_1`→`_2` rename that no log record explains.
+//! (`PROTO-UP-013`): the body is written to `incoming/`; for an update the previous `_1` file is
+//! renamed to `_2`; the new file is renamed into place; the file and every directory that gained
+//! an entry (the file's, and those created for it) are fsynced; the log record is appended and
+//! fsynced; only then is the index updated and the `201` sent. A crash before the log append leaves a file no
+//! receipt points to; start-up recovery moves it aside and undoes a `_1`→`_2` rename that no log
+//! record explains.
+//!
+//! Documents that arrive while a commit runs are committed together by the next one (group
+//! commit, see [`group`]): each member is renamed into place, the members' files and the union
+//! of their directories are fsynced at once, and their records are appended in one write and
+//! one fsync. Every member is
+//! answered only after that fsync, so `201` still means on disk. Members that would conflict
+//! within a batch (same key or content, or two updates of one document) wait for the next one.
 //!
 //! A commit happens whole or not at all, also when a step fails while the server runs (a full
-//! or failing disk): a failed log append is cut back to the log's previous length, and the
+//! or failing disk), and a batch fails whole: a failed log append is cut back to the log's previous length, and the
 //! renames already done are undone in reverse, so disk, log and index agree and the next upload
 //! of the same document works without a restart. If even the undo fails, the store refuses
 //! further commits ([`StoreError::NeedsRecovery`]) until a restart lets recovery settle the tree.
@@ -40,6 +48,8 @@ use tokio::io::AsyncWriteExt as _;
 
 use crate::clock::{self, MonotonicMillis};
 use crate::durable::{self, Failpoints, WritePoint};
+
+mod group;
 
 /// Why storage failed. Every variant names the path involved.
 #[derive(Debug, thiserror::Error)]
@@ -280,8 +290,11 @@ pub struct Store {
     incoming: PathBuf,
     unacknowledged: PathBuf,
     log_path: PathBuf,
-    /// Held for a whole commit (fsyncs included) on a blocking thread, so commits are serial and
-    /// the log order is the index order. Guards the open log file.
+    /// Documents waiting for the next group commit (see [`group`]).
+    queue: group::Queue<Submitted>,
+    /// Held for a whole batch (fsyncs included) by the one drainer of `queue`, and by
+    /// [`Store::reset`], so commits are serial and the log order is the index order. Guards the
+    /// open log file.
     commit: Mutex<Log>,
     /// Why commits are refused, once a failed commit could not be undone. Written under the
     /// commit lock, but a lock of its own so a status read never waits for an fsync.
@@ -334,6 +347,7 @@ impl Store {
                 incoming,
                 unacknowledged,
                 log_path,
+                queue: group::Queue::default(),
                 commit: Mutex::new(Log { file, len }),
                 unsettled: Mutex::new(None),
                 index: RwLock::new(index),
@@ -464,90 +478,155 @@ impl Store {
     }
 
     /// Makes a received document durable (see the module docs for the order of operations).
+    /// Documents submitted while another commit runs are committed together by the next one
+    /// (group commit, see [`group`]); the answer comes only after the fsync that covers this
+    /// document's record.
     pub async fn commit(
         self: &Arc<Self>,
         received: ReceivedFile,
         document: NewDocument,
     ) -> Result<CommitOutcome, StoreError> {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.commit_blocking(received, document))
-            .await
-            .map_err(|e| StoreError::Cancelled(e.to_string()))?
-    }
-
-    fn commit_blocking(
-        &self,
-        mut received: ReceivedFile,
-        document: NewDocument,
-    ) -> Result<CommitOutcome, StoreError> {
-        let mut log = self.commit_lock();
-        if let Some(reason) = self.unsettled() {
-            return Err(StoreError::NeedsRecovery {
-                path: self.log_path.clone(),
-                reason,
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let submitted = Submitted {
+            received,
+            document,
+            reply,
+        };
+        if self.queue.push(submitted) {
+            let store = self.clone();
+            tokio::task::spawn_blocking(move || {
+                store.queue.drain(|batch| {
+                    let mut log = store.commit_lock();
+                    store.commit_batch(&mut log, batch)
+                })
             });
         }
-        let sha256 = received.sha256.clone();
+        answer.await.map_err(|_| {
+            StoreError::Cancelled("the commit task stopped before answering".to_owned())
+        })?
+    }
+
+    /// Commits one batch: every member is checked, placed and logged in arrival order, the
+    /// directories they changed are fsynced once each and their records are appended in one
+    /// write with one fsync. Members that conflict with an earlier member of the batch (same
+    /// key, same content, or an update of the same document) are returned for the next batch.
+    fn commit_batch(&self, log: &mut Log, batch: Vec<Submitted>) -> Vec<Submitted> {
+        let mut claims = Claims::default();
+        let mut deferred = Vec::new();
+        let mut placed: Vec<Placed> = Vec::new();
+        for submitted in batch {
+            // Checked per member: a member whose undo failed earlier in this batch unsettles
+            // the store for the rest of it too.
+            if let Some(reason) = self.unsettled() {
+                submitted.answer(Err(StoreError::NeedsRecovery {
+                    path: self.log_path.clone(),
+                    reason,
+                }));
+                continue;
+            }
+            if let Some(outcome) = self.already_stored(&submitted) {
+                submitted.answer(Ok(outcome));
+                continue;
+            }
+            let update_key = update_key(&submitted.document);
+            if !claims.claim(&submitted, update_key.as_deref()) {
+                deferred.push(submitted);
+                continue;
+            }
+            match self.place(&submitted, update_key) {
+                Ok(placement) => placed.push(Placed {
+                    submitted,
+                    placement,
+                }),
+                Err(error) => submitted.answer(Err(error)),
+            }
+        }
+        if placed.is_empty() {
+            return deferred;
+        }
+        match self.sync_and_log(log, &placed) {
+            Ok(()) => self.publish(placed),
+            Err((error, undo)) => {
+                // A batch fails whole: every member's renames are undone (newest first) and
+                // each member gets its own error; nothing of the batch is stored.
+                for member in placed.into_iter().rev() {
+                    if undo {
+                        member.placement.roll_back(self);
+                    }
+                    member.submitted.answer(Err(error.duplicate()));
+                }
+            }
+        }
+        deferred
+    }
+
+    /// The earlier document this one is a replay, key reuse or duplicate of, if any.
+    fn already_stored(&self, submitted: &Submitted) -> Option<CommitOutcome> {
+        let document = &submitted.document;
+        let sha256 = &submitted.received.sha256;
         if let Some(first) = self.by_idempotency_key(&document.account, &document.idempotency_key) {
-            return Ok(if first.receipt.sha256 == sha256 {
+            return Some(if first.receipt.sha256 == *sha256 {
                 CommitOutcome::Replayed(first)
             } else {
                 CommitOutcome::KeyReused(first)
             });
         }
-        if let Some(first) = self.by_content(&document.facility, &document.patient_id, &sha256) {
-            return Ok(CommitOutcome::Duplicate(first));
-        }
+        self.by_content(&document.facility, &document.patient_id, sha256)
+            .map(CommitOutcome::Duplicate)
+    }
 
+    /// Names the document (receipt, time, path) and moves it into the tree: the previous
+    /// `_1` version renamed to `_2` for an update, then the received file renamed into place.
+    /// On failure the renames done are undone.
+    fn place(
+        &self,
+        submitted: &Submitted,
+        update_key: Option<String>,
+    ) -> Result<Placement, StoreError> {
         let received_at = self.clock.next();
         let receipt_id = clock::receipt_id();
-        let patient = document.patient_id.as_str();
-        let facility = document.facility.as_str();
-        let (relative, update_key, previous) = match &document.layout {
-            Layout::Ssmix2 {
-                care_date,
-                data_kind,
-                order_number,
-                department,
-            } => {
-                let name = FileName {
-                    patient_id: patient.to_owned(),
-                    care_date: care_date.clone(),
-                    data_kind: *data_kind,
-                    order_number: order_number.clone(),
-                    timestamp: clock::ssmix2_timestamp(received_at),
-                    department: department.clone(),
-                    condition: ConditionFlag::Valid,
-                };
-                let dir = Path::new(facility).join(ssmix2::storage_dir(
-                    patient,
-                    care_date.as_deref(),
-                    *data_kind,
-                ));
-                let key = format!(
-                    "{facility}|{patient}|{}|{data_kind}|{order_number}",
-                    care_date.as_deref().unwrap_or("-")
-                );
-                let previous = {
-                    let index = self.index();
-                    index.current.get(&key).map(|&i| index.docs[i].clone())
-                };
-                (dir.join(name.to_string()), Some(key), previous)
+        let document = &submitted.document;
+        let relative = relative_path(document, received_at, &receipt_id);
+        let previous = update_key.as_ref().and_then(|key| {
+            let index = self.index();
+            index.current.get(key).map(|&i| index.docs[i].clone())
+        });
+        let superseded_path = previous.as_ref().map(|p| superseded_name(&p.current_path));
+        let record = LogRecord {
+            op: "store".to_owned(),
+            receipt: Receipt {
+                receipt_id,
+                idempotency_key: document.idempotency_key.clone(),
+                account: document.account.clone(),
+                facility: document.facility.to_string(),
+                patient_id: document.patient_id.to_string(),
+                document_kind: document.document_kind.clone(),
+                data_kind: document.data_kind.clone(),
+                destination: document.destination.clone(),
+                charset: document.charset.map(str::to_owned),
+                sha256: submitted.received.sha256.clone(),
+                size: submitted.received.size,
+                stored_path: to_slash(&relative),
+                superseded_path: superseded_path.clone(),
+                received_at: clock::rfc3339(received_at),
+                current_path: None,
+                superseded_by: None,
+                warnings: document.warnings.clone(),
+            },
+            update_key,
+            supersedes: previous.as_ref().map(|p| p.receipt.receipt_id.clone()),
+        };
+        let line = match serde_json::to_vec(&record) {
+            Ok(mut line) => {
+                line.push(b'\n');
+                line
             }
-            Layout::Extended {
-                care_date,
-                folder,
-                file_name,
-            } => {
-                let mut dir = PathBuf::from(facility);
-                for level in patient_levels(patient) {
-                    dir.push(level);
-                }
-                dir.push(patient);
-                dir.push(care_date.as_deref().unwrap_or("-"));
-                dir.push(folder);
-                dir.push(&receipt_id);
-                (dir.join(file_name), None, None)
+            Err(e) => {
+                let error = StoreError::Io {
+                    path: self.log_path.clone(),
+                    source: std::io::Error::other(e),
+                };
+                return Err(error);
             }
         };
         let target = self.root.join(&relative);
@@ -561,115 +640,118 @@ impl Store {
             .unwrap_or(&self.root)
             .to_owned();
         durable::private_dir(&dir).map_err(io(&dir))?;
-
+        let mut placement = Placement {
+            record,
+            line,
+            file: target.clone(),
+            dir,
+            existing,
+            done: Vec::new(),
+        };
         // Every rename done is remembered as (where it is now, where it was), so a failure at a
         // later step can put the tree back: a commit happens whole or not at all.
-        let mut done: Vec<(PathBuf, PathBuf)> = Vec::new();
-        let written = self.place_and_log(
-            &mut log,
-            &mut done,
-            Placement {
-                incoming: &received.guard.path,
-                target: &target,
-                dir: &dir,
-                existing: &existing,
-                previous: previous.as_ref(),
-            },
-            |superseded_path| LogRecord {
-                op: "store".to_owned(),
-                receipt: Receipt {
-                    receipt_id: receipt_id.clone(),
-                    idempotency_key: document.idempotency_key.clone(),
-                    account: document.account.clone(),
-                    facility: facility.to_owned(),
-                    patient_id: patient.to_owned(),
-                    document_kind: document.document_kind.clone(),
-                    data_kind: document.data_kind.clone(),
-                    destination: document.destination.clone(),
-                    charset: document.charset.map(str::to_owned),
-                    sha256,
-                    size: received.size,
-                    stored_path: to_slash(&relative),
-                    superseded_path,
-                    received_at: clock::rfc3339(received_at),
-                    current_path: None,
-                    superseded_by: None,
-                    warnings: document.warnings.clone(),
-                },
-                update_key,
-                supersedes: previous.as_ref().map(|p| p.receipt.receipt_id.clone()),
-            },
+        let renamed = self.rename_into_place(
+            &mut placement.done,
+            &target,
+            previous.as_ref(),
+            &submitted.received.guard.path,
         );
-        let record = match written {
-            Ok(record) => record,
+        match renamed {
+            Ok(()) => Ok(placement),
             Err(error) => {
-                self.roll_back(&done, &dir, &existing);
-                return Err(error);
+                placement.roll_back(self);
+                Err(error)
             }
-        };
-        received.guard.keep = true;
-
-        let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
-        index.insert(&record, &self.root);
-        let stored = index.docs[index.docs.len() - 1].clone();
-        Ok(CommitOutcome::Stored(stored))
+        }
     }
 
-    /// The steps of a commit that change the disk, in the order the module docs give. Renames
-    /// are pushed to `done` as they happen; the log append undoes itself.
-    fn place_and_log(
+    /// The renames of [`Store::place`], each pushed to `done` as it happens.
+    fn rename_into_place(
         &self,
-        log: &mut Log,
         done: &mut Vec<(PathBuf, PathBuf)>,
-        placement: Placement<'_>,
-        record: impl FnOnce(Option<String>) -> LogRecord,
-    ) -> Result<LogRecord, StoreError> {
-        let mut superseded_path = None;
-        if let Some(previous) = placement.previous {
-            let to = superseded_name(&previous.current_path);
-            let to_abs = self.root.join(&to);
+        target: &Path,
+        previous: Option<&StoredDocument>,
+        incoming: &Path,
+    ) -> Result<(), StoreError> {
+        if let Some(previous) = previous {
+            let to = self.root.join(superseded_name(&previous.current_path));
             self.failpoints
-                .rename(WritePoint::SupersedeRename, &previous.path, &to_abs)
+                .rename(WritePoint::SupersedeRename, &previous.path, &to)
                 .map_err(io(&previous.path))?;
-            done.push((to_abs, previous.path.clone()));
-            superseded_path = Some(to);
+            done.push((to, previous.path.clone()));
         }
         self.failpoints
-            .rename(
-                WritePoint::PlaceRename,
-                placement.incoming,
-                placement.target,
-            )
-            .map_err(io(placement.target))?;
-        done.push((placement.target.to_owned(), placement.incoming.to_owned()));
-        sync_dirs(&self.failpoints, placement.dir, placement.existing)?;
+            .rename(WritePoint::PlaceRename, incoming, target)
+            .map_err(io(target))?;
+        done.push((target.to_owned(), incoming.to_owned()));
+        Ok(())
+    }
 
-        let record = record(superseded_path);
-        let mut line = serde_json::to_vec(&record).map_err(|e| StoreError::Io {
-            path: self.log_path.clone(),
-            source: std::io::Error::other(e),
-        })?;
-        line.push(b'\n');
-        if let Err(failure) = log.append(&self.failpoints, &line) {
-            let error = StoreError::Io {
-                path: self.log_path.clone(),
-                source: failure.error,
-            };
-            if let Some(cut) = failure.cut_back_failed {
-                // The record may be on disk in full, acknowledging the renamed file: undoing
-                // the renames now could leave a logged receipt without its file. Keep the tree
-                // as it is and let recovery decide at the next start.
-                done.clear();
-                self.refuse_commits(format!(
-                    "appending to {} failed ({error}: {}) and cutting it back to {} bytes failed too ({cut})",
-                    self.log_path.display(),
-                    error_source(&error),
-                    log.len
-                ));
-            }
-            return Err(error);
+    /// The steps a batch shares: one fsync of every directory any member changed, then its
+    /// records appended in one write and fsynced. The log append undoes itself on failure; if
+    /// it cannot, the renames must be kept (the flag is false) and commits are refused until a
+    /// restart.
+    fn sync_and_log(&self, log: &mut Log, placed: &[Placed]) -> Result<(), (StoreError, bool)> {
+        let mut dirs = BTreeSet::new();
+        for member in placed {
+            dirs.extend(changed_dirs(
+                &member.placement.dir,
+                &member.placement.existing,
+            ));
         }
-        Ok(record)
+        // The documents' own bytes and the directories' new entries, all fsynced together
+        // (their device flushes merge), and all before the records that acknowledge them.
+        let syncs: Vec<(WritePoint, PathBuf)> = placed
+            .iter()
+            .map(|m| (WritePoint::BodySync, m.placement.file.clone()))
+            .chain(dirs.into_iter().map(|d| (WritePoint::DirSync, d)))
+            .collect();
+        durable::sync_at_once(&self.failpoints, &syncs)
+            .map_err(|(path, error)| (io(&path)(error), true))?;
+        let lines: Vec<u8> = placed
+            .iter()
+            .flat_map(|m| m.placement.line.iter().copied())
+            .collect();
+        let Err(failure) = log.append(&self.failpoints, &lines) else {
+            return Ok(());
+        };
+        let error = StoreError::Io {
+            path: self.log_path.clone(),
+            source: failure.error,
+        };
+        if let Some(cut) = failure.cut_back_failed {
+            // The records may be on disk in full, acknowledging the renamed files: undoing
+            // the renames now could leave a logged receipt without its file. Keep the tree as
+            // it is and let recovery decide at the next start.
+            self.refuse_commits(format!(
+                "appending to {} failed ({error}: {}) and cutting it back to {} bytes failed too ({cut})",
+                self.log_path.display(),
+                error_source(&error),
+                log.len
+            ));
+            return Err((error, false));
+        }
+        Err((error, true))
+    }
+
+    /// After the batch's fsync: the index learns every member, then each is answered.
+    fn publish(&self, placed: Vec<Placed>) {
+        let mut index = self.index.write().unwrap_or_else(PoisonError::into_inner);
+        // No member supersedes another of its batch (see `Claims`), so each document is final
+        // as soon as it is inserted.
+        let answers: Vec<(Submitted, StoredDocument)> = placed
+            .into_iter()
+            .map(|mut member| {
+                member.submitted.received.guard.keep = true;
+                index.insert(&member.placement.record, &self.root);
+                let doc = index.docs[index.docs.len() - 1].clone();
+                (member.submitted, doc)
+            })
+            .collect();
+        drop(index);
+        for (submitted, doc) in answers {
+            submitted.answer(Ok(CommitOutcome::Stored(doc)));
+        }
     }
 
     /// Undoes the renames of a failed commit, newest first, and removes the directories it
@@ -767,16 +849,178 @@ impl Log {
     }
 }
 
-/// Where a commit moves its file.
-struct Placement<'a> {
-    incoming: &'a Path,
-    target: &'a Path,
-    /// The target's directory, created for this commit if needed.
-    dir: &'a Path,
-    /// The deepest directory that existed before the commit.
-    existing: &'a Path,
-    /// The current `_1` version an update supersedes.
-    previous: Option<&'a StoredDocument>,
+/// A document waiting in the group-commit queue, with where its answer goes.
+#[derive(Debug)]
+struct Submitted {
+    received: ReceivedFile,
+    document: NewDocument,
+    reply: tokio::sync::oneshot::Sender<Result<CommitOutcome, StoreError>>,
+}
+
+impl Submitted {
+    fn answer(self, outcome: Result<CommitOutcome, StoreError>) {
+        // A submitter that went away (its request was cancelled) still had its document
+        // committed or refused; the HTTP layer journals what it could not answer.
+        let _ = self.reply.send(outcome);
+    }
+}
+
+/// A member of a batch whose file is in place and whose record is ready to append.
+struct Placed {
+    submitted: Submitted,
+    placement: Placement,
+}
+
+/// Where a member went, what its commit did and the record that acknowledges it.
+struct Placement {
+    record: LogRecord,
+    /// The record's log line, newline included.
+    line: Vec<u8>,
+    /// The document's file in the tree.
+    file: PathBuf,
+    /// The file's directory, created for this commit if needed.
+    dir: PathBuf,
+    /// The deepest directory that existed before this member's commit.
+    existing: PathBuf,
+    /// Renames done, as (where it is now, where it was), for the undo.
+    done: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Placement {
+    fn roll_back(&self, store: &Store) {
+        store.roll_back(&self.done, &self.dir, &self.existing);
+    }
+}
+
+/// What the members of one batch claimed: a later member claiming the same waits for the next
+/// batch, whose checks see the earlier one in the index (a replay or duplicate, or the `_1`
+/// version it supersedes).
+#[derive(Default)]
+struct Claims {
+    keys: BTreeSet<(String, String)>,
+    contents: BTreeSet<(String, String, String)>,
+    update_keys: BTreeSet<String>,
+}
+
+impl Claims {
+    fn claim(&mut self, submitted: &Submitted, update_key: Option<&str>) -> bool {
+        let document = &submitted.document;
+        let key = (document.account.clone(), document.idempotency_key.clone());
+        let content = (
+            document.facility.to_string(),
+            document.patient_id.to_string(),
+            submitted.received.sha256.clone(),
+        );
+        if self.keys.contains(&key)
+            || self.contents.contains(&content)
+            || update_key.is_some_and(|k| self.update_keys.contains(k))
+        {
+            return false;
+        }
+        self.keys.insert(key);
+        self.contents.insert(content);
+        if let Some(k) = update_key {
+            self.update_keys.insert(k.to_owned());
+        }
+        true
+    }
+}
+
+/// For HL7: the key that decides what an update supersedes (facility, patient, care date, data
+/// kind, order number).
+fn update_key(document: &NewDocument) -> Option<String> {
+    match &document.layout {
+        Layout::Ssmix2 {
+            care_date,
+            data_kind,
+            order_number,
+            ..
+        } => Some(format!(
+            "{}|{}|{}|{data_kind}|{order_number}",
+            document.facility,
+            document.patient_id,
+            care_date.as_deref().unwrap_or("-")
+        )),
+        Layout::Extended { .. } => None,
+    }
+}
+
+/// Where a document goes, relative to the storage root.
+fn relative_path(
+    document: &NewDocument,
+    received_at: time::OffsetDateTime,
+    receipt_id: &str,
+) -> PathBuf {
+    let patient = document.patient_id.as_str();
+    let facility = document.facility.as_str();
+    match &document.layout {
+        Layout::Ssmix2 {
+            care_date,
+            data_kind,
+            order_number,
+            department,
+        } => {
+            let name = FileName {
+                patient_id: patient.to_owned(),
+                care_date: care_date.clone(),
+                data_kind: *data_kind,
+                order_number: order_number.clone(),
+                timestamp: clock::ssmix2_timestamp(received_at),
+                department: department.clone(),
+                condition: ConditionFlag::Valid,
+            };
+            Path::new(facility)
+                .join(ssmix2::storage_dir(
+                    patient,
+                    care_date.as_deref(),
+                    *data_kind,
+                ))
+                .join(name.to_string())
+        }
+        Layout::Extended {
+            care_date,
+            folder,
+            file_name,
+        } => {
+            let mut dir = PathBuf::from(facility);
+            for level in patient_levels(patient) {
+                dir.push(level);
+            }
+            dir.push(patient);
+            dir.push(care_date.as_deref().unwrap_or("-"));
+            dir.push(folder);
+            dir.push(receipt_id);
+            dir.join(file_name)
+        }
+    }
+}
+
+impl StoreError {
+    /// The same failure again, for another member of a failed batch: each is answered with
+    /// its own error (`std::io::Error` is not `Clone`). An operating-system error keeps its
+    /// code, so the client reads the same reason.
+    fn duplicate(&self) -> Self {
+        match self {
+            Self::Io { path, source } => Self::Io {
+                path: path.clone(),
+                source: match source.raw_os_error() {
+                    Some(code) => std::io::Error::from_raw_os_error(code),
+                    None => std::io::Error::new(source.kind(), source.to_string()),
+                },
+            },
+            Self::CorruptLog { path, line, reason } => Self::CorruptLog {
+                path: path.clone(),
+                line: *line,
+                reason: reason.clone(),
+            },
+            Self::OutsideRoot(path) => Self::OutsideRoot(path.clone()),
+            Self::NeedsRecovery { path, reason } => Self::NeedsRecovery {
+                path: path.clone(),
+                reason: reason.clone(),
+            },
+            Self::Cancelled(why) => Self::Cancelled(why.clone()),
+        }
+    }
 }
 
 fn error_source(error: &StoreError) -> String {
@@ -811,11 +1055,12 @@ impl Incoming {
         self.size
     }
 
-    /// Flushes and fsyncs the file; the result can be validated and committed.
+    /// Flushes the file; the result can be validated and committed. Its fsync is part of the
+    /// commit, together with the batch's other files and directories: a file that is never
+    /// committed needs none.
     pub async fn finish(mut self) -> Result<ReceivedFile, StoreError> {
         if let Some(mut file) = self.file.take() {
             file.flush().await.map_err(io(&self.guard.path))?;
-            file.sync_all().await.map_err(io(&self.guard.path))?;
         }
         let digest: [u8; 32] = self.hasher.finalize().into();
         Ok(ReceivedFile {
@@ -827,7 +1072,7 @@ impl Incoming {
     }
 }
 
-/// A completely received, fsynced upload in `incoming/`. Dropped without a commit, its file is
+/// A completely received upload in `incoming/` (written, not yet fsynced). Dropped without a commit, its file is
 /// deleted.
 #[derive(Debug)]
 pub struct ReceivedFile {
@@ -884,17 +1129,29 @@ fn to_slash(path: &Path) -> String {
         .join("/")
 }
 
-/// fsyncs `dir` and every ancestor up to and including `top`, so new directory entries (and
-/// directories created for this document) survive a crash. `top` is the deepest directory that
-/// existed before: its entry for the first new directory is the last one that changed.
-fn sync_dirs(failpoints: &Failpoints, dir: &Path, top: &Path) -> Result<(), StoreError> {
+/// `dir` and every ancestor up to and including `top`: the directories a commit that created
+/// `dir` below the existing `top` changed, deepest first.
+fn changed_dirs(dir: &Path, top: &Path) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
     let mut current = Some(dir);
     while let Some(d) = current {
-        failpoints.sync_dir(WritePoint::DirSync, d).map_err(io(d))?;
+        dirs.push(d.to_owned());
         if d == top {
             break;
         }
         current = d.parent().filter(|p| p.starts_with(top));
+    }
+    dirs
+}
+
+/// fsyncs `dir` and every ancestor up to and including `top`, so new directory entries (and
+/// directories created for this document) survive a crash. `top` is the deepest directory that
+/// existed before: its entry for the first new directory is the last one that changed.
+fn sync_dirs(failpoints: &Failpoints, dir: &Path, top: &Path) -> Result<(), StoreError> {
+    for d in changed_dirs(dir, top) {
+        failpoints
+            .sync_dir(WritePoint::DirSync, &d)
+            .map_err(io(&d))?;
     }
     Ok(())
 }
@@ -1177,6 +1434,151 @@ mod tests {
                 assert!(notes.iter().any(|n| n.contains(note)), "{case}: {notes:?}");
             }
         }
+    }
+
+    /// A text document `n` of patient `patient`, received and waiting to be committed.
+    async fn submitted(
+        store: &Store,
+        n: u32,
+        patient: &str,
+    ) -> (
+        Submitted,
+        tokio::sync::oneshot::Receiver<Result<CommitOutcome, StoreError>>,
+    ) {
+        let mut incoming = store.begin_upload().await.unwrap();
+        incoming
+            .write(format!("document {n}\n").as_bytes())
+            .await
+            .unwrap();
+        let received = incoming.finish().await.unwrap();
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let document = NewDocument {
+            account: "fac-0112345678".into(),
+            idempotency_key: format!("key-{n}"),
+            facility: FacilityCode::parse("0112345678").unwrap(),
+            patient_id: PatientId::parse(patient).unwrap(),
+            document_kind: "text".into(),
+            data_kind: None,
+            destination: "storage".into(),
+            charset: Some("utf-8"),
+            warnings: Vec::new(),
+            layout: Layout::Extended {
+                care_date: None,
+                folder: "text".into(),
+                file_name: "doc.txt".into(),
+            },
+        };
+        let submitted = Submitted {
+            received,
+            document,
+            reply,
+        };
+        (submitted, answer)
+    }
+
+    /// Commits `batch` as one group; returns the members deferred to the next one.
+    fn commit_group(store: &Store, batch: Vec<Submitted>) -> Vec<Submitted> {
+        let mut log = store.commit_lock();
+        store.commit_batch(&mut log, batch)
+    }
+
+    #[tokio::test]
+    async fn a_batch_shares_one_log_fsync_and_answers_every_member() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let mut batch = Vec::new();
+        let mut answers = Vec::new();
+        for (n, patient) in [(1, "9999013"), (2, "9999014"), (3, "9999013")] {
+            let (submitted, answer) = submitted(&store, n, patient).await;
+            batch.push(submitted);
+            answers.push(answer);
+        }
+        // A second log fsync would fail: one for the whole batch must not.
+        store
+            .failpoints()
+            .fail_after(WritePoint::LogSync, 1, durable::WriteFailure::Io, 1);
+
+        assert!(commit_group(&store, batch).is_empty());
+
+        for answer in answers {
+            assert!(matches!(
+                answer.await.unwrap(),
+                Ok(CommitOutcome::Stored(_))
+            ));
+        }
+        assert_eq!(
+            store.failpoints().fired(),
+            0,
+            "one log fsync for three documents"
+        );
+        assert_eq!(store.documents().len(), 3);
+        let log = fs::read_to_string(store.log_path()).unwrap();
+        assert_eq!(log.lines().count(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_stores_none_of_its_members() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let mut batch = Vec::new();
+        let mut answers = Vec::new();
+        for (n, patient) in [(1, "9999013"), (2, "9999014")] {
+            let (submitted, answer) = submitted(&store, n, patient).await;
+            batch.push(submitted);
+            answers.push(answer);
+        }
+        store.failpoints().fail(
+            WritePoint::LogAppend,
+            durable::WriteFailure::Torn { written: 200 },
+            1,
+        );
+
+        commit_group(&store, batch);
+
+        for answer in answers {
+            let error = answer.await.unwrap().unwrap_err();
+            assert!(
+                error.public_reason().contains("no space left on device"),
+                "{error}"
+            );
+        }
+        assert_eq!(store.documents().len(), 0);
+        assert_eq!(
+            fs::read(store.log_path()).unwrap(),
+            b"",
+            "the log as before"
+        );
+        assert_eq!(
+            fs::read_dir(store.root()).unwrap().count(),
+            0,
+            "no file, no folder"
+        );
+        assert_eq!(
+            fs::read_dir(dir.path().join("incoming")).unwrap().count(),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn the_same_content_twice_in_a_batch_waits_and_becomes_a_duplicate() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let (first, first_answer) = submitted(&store, 1, "9999013").await;
+        let (mut again, again_answer) = submitted(&store, 1, "9999013").await;
+        again.document.idempotency_key = "another-key".into();
+
+        let deferred = commit_group(&store, vec![first, again]);
+        assert_eq!(deferred.len(), 1, "the second waits for the next batch");
+        assert!(commit_group(&store, deferred).is_empty());
+
+        let Ok(CommitOutcome::Stored(stored)) = first_answer.await.unwrap() else {
+            panic!("the first is stored");
+        };
+        let Ok(CommitOutcome::Duplicate(of)) = again_answer.await.unwrap() else {
+            panic!("the second is a duplicate");
+        };
+        assert_eq!(of, stored);
+        assert_eq!(store.documents().len(), 1);
     }
 
     #[test]

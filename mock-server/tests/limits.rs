@@ -90,22 +90,6 @@ async fn shutdown_is_graceful_and_bounded_with_an_idle_connection_open() {
         .expect("shutdown finishes");
 }
 
-/// A TLS connection to the VPN listener (no client certificate needed) speaking HTTP/1.1,
-/// handshake completed.
-async fn tls_connection(center: &MockCenter) -> tokio_rustls::client::TlsStream<TcpStream> {
-    idlink_mock::ensure_crypto_provider();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(pki(center).ca_der()).unwrap();
-    let mut config = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-    let tcp = TcpStream::connect(center.vpn_addr()).await.unwrap();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    connector.connect(name, tcp).await.unwrap()
-}
-
 /// Reads until the server closes (EOF or an error) or `WAIT` passes; returns what was read and
 /// whether the server closed.
 async fn read_until_closed(

@@ -8,6 +8,7 @@ mod admin;
 mod blackbox;
 mod crash;
 mod limits;
+mod load;
 mod malformed;
 mod metadata;
 mod openapi;

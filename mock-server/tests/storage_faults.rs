@@ -192,6 +192,7 @@ const COMMIT_FAULTS: &[(WritePoint, WriteFailure)] = &[
     (WritePoint::SupersedeRename, WriteFailure::DiskFull),
     (WritePoint::PlaceRename, WriteFailure::DiskFull),
     (WritePoint::DirSync, WriteFailure::Io),
+    (WritePoint::BodySync, WriteFailure::Io),
     (WritePoint::LogAppend, WriteFailure::DiskFull),
     (WritePoint::LogAppend, WriteFailure::Torn { written: 120 }),
     (WritePoint::LogSync, WriteFailure::Io),
@@ -682,4 +683,98 @@ async fn internal_error_details_name_what_failed_without_the_servers_paths() {
             assert!(detail.contains(key), "{case}: names the document: {detail}");
         }
     }
+}
+
+#[tokio::test]
+async fn a_stored_document_whose_answer_never_left_is_journaled_as_undelivered() {
+    // Issue 10 item 4: the client is killed after sending the whole document, while the
+    // server is still committing it. The document is stored; the journal must say that its
+    // `201` was never written, and what it would have said.
+    use base64::Engine as _;
+    use tokio::io::AsyncWriteExt as _;
+
+    // Arrange: the commit stops before its log fsync until the client is gone.
+    let dir = tempfile::tempdir().unwrap();
+    let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+    let hold = center.store().failpoints().hold(WritePoint::LogSync);
+    let credentials = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{}", VPN_ACCOUNT.0, VPN_ACCOUNT.1));
+    let head = format!(
+        "POST /v1/documents HTTP/1.1\r\nhost: localhost\r\nauthorization: Basic {credentials}\r\n\
+         content-type: application/hl7-v2\r\nidlink-document-kind: hl7\r\n\
+         idlink-data-kind: OMP-01\r\nidlink-facility: 0112345678\r\n\
+         idlink-patient-id: 9999013\r\nidlink-destination: storage\r\n\
+         content-digest: {}\r\nidempotency-key: killed-client\r\ncontent-length: {}\r\n\r\n",
+        idlink_protocol::ContentDigest::of(SAMPLE_OMP01),
+        SAMPLE_OMP01.len()
+    );
+    let mut tls = tls_connection(&center).await;
+    tls.write_all(head.as_bytes()).await.unwrap();
+    tls.write_all(SAMPLE_OMP01).await.unwrap();
+    tls.flush().await.unwrap();
+
+    // Act: the client dies mid-commit; the server notices, then the commit goes on.
+    tokio::time::timeout(WAIT, hold.reached())
+        .await
+        .expect("the commit reaches its log fsync");
+    drop(tls);
+    let journal = center.journal();
+    journal
+        .wait_for(
+            |e| matches!(e.event, JournalEvent::ConnectionClosed { .. }),
+            WAIT,
+        )
+        .await
+        .expect("the server sees the connection go");
+    hold.release();
+    let undelivered = journal
+        .wait_for(
+            |e| matches!(e.event, JournalEvent::ResponseUndelivered { .. }),
+            WAIT,
+        )
+        .await
+        .expect("the lost answer is journaled");
+
+    // Assert
+    let JournalEvent::ResponseUndelivered {
+        request_id,
+        status,
+        code,
+        receipt_id,
+        error,
+    } = undelivered.event
+    else {
+        unreachable!()
+    };
+    assert_eq!((status, code), (201, None));
+    let receipt_id = receipt_id.expect("the receipt it would have carried");
+    let stored = center
+        .store()
+        .receipt(&receipt_id)
+        .expect("the document is stored");
+    assert_eq!(
+        center.store().read(&stored.current_path).unwrap(),
+        SAMPLE_OMP01
+    );
+    assert!(error.contains("connection was closed"), "{error}");
+    let entries = journal.entries();
+    let about_request = |e: &&JournalEntry| match &e.event {
+        JournalEvent::Stored { request_id: r, .. }
+        | JournalEvent::Response { request_id: r, .. } => *r == request_id,
+        _ => false,
+    };
+    let events: Vec<&str> = entries
+        .iter()
+        .filter(about_request)
+        .map(|e| match e.event {
+            JournalEvent::Stored { .. } => "stored",
+            _ => "response",
+        })
+        .collect();
+    assert_eq!(
+        events,
+        ["stored"],
+        "stored, and no response entry claims it was sent"
+    );
+    center.shutdown().await;
 }

@@ -48,6 +48,15 @@ pub fn sample_with_patient(patient: &str) -> Vec<u8> {
     )
 }
 
+/// A new document for `patient` (PID-3) with order number `order` everywhere.
+pub fn sample_for(patient: &str, order: u64) -> Vec<u8> {
+    replace_once(
+        &sample_with_order(order),
+        b"|9999013^^^^PI|",
+        format!("|{patient}^^^^PI|").as_bytes(),
+    )
+}
+
 fn replace_once(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     let at = haystack
         .windows(from.len())
@@ -201,4 +210,24 @@ pub async fn response_entry(center: &MockCenter, request_id: &str) -> JournalEnt
         )
         .await
         .expect("the response is journaled")
+}
+
+/// A TLS connection to the VPN listener (no client certificate needed) speaking HTTP/1.1,
+/// handshake completed.
+pub async fn tls_connection(
+    center: &MockCenter,
+) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    idlink_mock::ensure_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki(center).ca_der()).unwrap();
+    let mut config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(center.vpn_addr())
+        .await
+        .unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    connector.connect(name, tcp).await.unwrap()
 }

@@ -20,7 +20,7 @@ use idlink_protocol::{
     PatientId, ProblemCode,
 };
 
-use super::service::{Authenticated, RequestId, suppressed, with_outcome};
+use super::service::{Authenticated, RequestId, Suppressed, suppressed, with_outcome};
 use crate::config::Strictness;
 use crate::journal::{JournalEvent, TimeoutKind};
 use crate::problem::{ApiProblem, Outcome};
@@ -53,9 +53,100 @@ struct UploadHeaders {
 
 /// The upload handler. The engine's decision for the request (made by the middleware) says
 /// whether the body is read whole, cut short, stalled, or the answer replaced after storing.
+///
+/// The upload runs in a task of its own (issue 10 item 4). When the client goes away (killed,
+/// or the connection reset) hyper drops this handler, and with it the middleware that journals
+/// the `response` entry; the task still checks and stores what arrived, and an answer that had
+/// nowhere to go is journaled as `response-undelivered`, so every stored document's journal
+/// says whether its receipt left the server.
 pub(crate) async fn upload(
     State(state): State<Arc<CenterState>>,
     axum::Extension(request_id): axum::Extension<RequestId>,
+    decision: Option<axum::Extension<Decision>>,
+    auth: Authenticated,
+    request: Request,
+) -> Response {
+    let (send, answer) = tokio::sync::oneshot::channel();
+    let undelivered = Undelivered {
+        state: state.clone(),
+        connection: auth.connection.clone(),
+        request_id: request_id.0.clone(),
+    };
+    let journal_undelivered = undelivered.clone();
+    tokio::spawn(async move {
+        let response = handle(state, request_id, decision, auth, request).await;
+        if let Err(response) = send.send(response) {
+            journal_undelivered.record(&response);
+        }
+    });
+    let mut pending = PendingAnswer {
+        answer,
+        undelivered,
+    };
+    match (&mut pending.answer).await {
+        Ok(response) => response,
+        // The task panicked: nothing more is known than that the answer was lost.
+        Err(_) => ApiProblem::new(
+            ProblemCode::InternalError,
+            "the upload failed inside the service center; retry it (the idempotency key makes that safe)",
+        )
+        .into_response(),
+    }
+}
+
+/// The answer of an upload task, awaited by the handler. Dropped by hyper before the answer was
+/// taken (the client went away), it journals an answer that was already there; one that comes
+/// later finds the channel closed and is journaled by the task. Either way exactly once.
+struct PendingAnswer {
+    answer: tokio::sync::oneshot::Receiver<Response>,
+    undelivered: Undelivered,
+}
+
+impl Drop for PendingAnswer {
+    fn drop(&mut self) {
+        if let Ok(response) = self.answer.try_recv() {
+            self.undelivered.record(&response);
+        }
+    }
+}
+
+/// What a `response-undelivered` entry needs to know about the request.
+#[derive(Clone)]
+struct Undelivered {
+    state: Arc<CenterState>,
+    connection: Arc<crate::server::ConnectionInfo>,
+    request_id: String,
+}
+
+impl Undelivered {
+    fn record(&self, response: &Response) {
+        if response.extensions().get::<Suppressed>().is_some() {
+            // A fault took the connection over on purpose: there was no answer to send.
+            return;
+        }
+        let outcome = response
+            .extensions()
+            .get::<Outcome>()
+            .cloned()
+            .unwrap_or_default();
+        self.state.journal.record(
+            Some(self.connection.id),
+            Some(self.connection.listener),
+            JournalEvent::ResponseUndelivered {
+                request_id: self.request_id.clone(),
+                status: response.status().as_u16(),
+                code: outcome.code,
+                receipt_id: outcome.receipt_id,
+                error: "the connection was closed before the answer could be written (the client went away or reset it); a stored document stays stored, and the client's retry with the same idempotency key gets its receipt".to_owned(),
+            },
+        );
+    }
+}
+
+/// Receives, checks and stores one upload and makes its answer (see [`upload`]).
+async fn handle(
+    state: Arc<CenterState>,
+    request_id: RequestId,
     decision: Option<axum::Extension<Decision>>,
     auth: Authenticated,
     request: Request,
