@@ -1,0 +1,344 @@
+//! The web view (issue 12), rendered by a real in-process center from stored Japanese documents:
+//! the SS-MIX2 sample (ISO-2022-JP, patient 患者 太郎) and an update of it, a fictional NSIPS
+//! file (Shift_JIS), a PDF, a Shift_JIS referral letter, and a message whose patient name is
+//! markup. Pages are fetched over HTTP like a browser would and read as text.
+
+use idlink_mock::MockCenter;
+use idlink_protocol::{ContentDigest, Receipt};
+
+use crate::support::*;
+
+const NSIPS_VALID: &[u8] = include_bytes!("../../formats/tests/data/nsips/valid.csv");
+const PDF: &[u8] = include_bytes!("../../formats/tests/data/pdf/valid.pdf");
+const REFERRAL_SJIS: &[u8] = include_bytes!("../../scenarios/fixtures/text/referral-sjis.txt");
+
+/// The patient whose PID-5 family name is `<script>alert(1)</script>`.
+const MARKUP_PATIENT: &str = "9999077";
+
+/// What [`stored_center`] stored.
+struct Stored {
+    center: MockCenter,
+    /// The sample OMP-01, later superseded.
+    first: Receipt,
+    /// Its update (same order, new control ID).
+    update: Receipt,
+    nsips: Receipt,
+    pdf: Receipt,
+    text: Receipt,
+    markup: Receipt,
+}
+
+/// An upload with every required header; `extra` adds optional ones.
+async fn upload(
+    center: &MockCenter,
+    kind: &str,
+    media: &str,
+    patient: &str,
+    extra: &[(&str, &str)],
+    key: &str,
+    bytes: &[u8],
+) -> Receipt {
+    let mut request = mtls_client(center)
+        .post(format!("{}/v1/documents", center.mtls_url()))
+        .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+        .header("content-type", media)
+        .header("idlink-document-kind", kind)
+        .header("idlink-facility", "0112345678")
+        .header("idlink-patient-id", patient)
+        .header("idlink-destination", "storage")
+        .header("content-digest", ContentDigest::of(bytes).to_string())
+        .header("idempotency-key", key)
+        .body(bytes.to_vec());
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, 201, "{kind} upload: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// The sample with PID-3 = [`MARKUP_PATIENT`] and markup for a family name.
+fn sample_with_markup_name() -> Vec<u8> {
+    let sample = sample_with_patient(MARKUP_PATIENT);
+    let kanji_family = b"\x1b$B45<T\x1b(B^";
+    let at = sample
+        .windows(kanji_family.len())
+        .position(|w| w == kanji_family)
+        .expect("the sample's PID-5 starts with 患者");
+    [
+        &sample[..at],
+        b"<script>alert(1)</script>^".as_slice(),
+        &sample[at + kanji_family.len()..],
+    ]
+    .concat()
+}
+
+async fn stored_center() -> Stored {
+    let center = demo_center().await;
+    center.consents().add(
+        "0112345678".parse().unwrap(),
+        MARKUP_PATIENT.parse().unwrap(),
+    );
+    let hl7 = [("idlink-data-kind", "OMP-01")];
+    let hl7_media = "application/hl7-v2";
+    let first = upload(
+        &center,
+        "hl7",
+        hl7_media,
+        "9999013",
+        &hl7,
+        "w-1",
+        SAMPLE_OMP01,
+    )
+    .await;
+    let update = upload(
+        &center,
+        "hl7",
+        hl7_media,
+        "9999013",
+        &hl7,
+        "w-2",
+        &sample_update(2),
+    )
+    .await;
+    let nsips = upload(
+        &center,
+        "nsips",
+        "text/csv; charset=shift_jis",
+        "9999013",
+        &[],
+        "w-3",
+        NSIPS_VALID,
+    )
+    .await;
+    let pdf = upload(
+        &center,
+        "pdf",
+        "application/pdf",
+        "9999013",
+        &[
+            ("idlink-care-date", "20261124"),
+            ("idlink-file-name", "report.pdf"),
+        ],
+        "w-4",
+        PDF,
+    )
+    .await;
+    let text = upload(
+        &center,
+        "text",
+        "text/plain; charset=shift_jis",
+        "9999013",
+        &[("idlink-care-date", "20261124")],
+        "w-5",
+        REFERRAL_SJIS,
+    )
+    .await;
+    let markup = upload(
+        &center,
+        "hl7",
+        hl7_media,
+        MARKUP_PATIENT,
+        &hl7,
+        "w-6",
+        &sample_with_markup_name(),
+    )
+    .await;
+    Stored {
+        center,
+        first,
+        update,
+        nsips,
+        pdf,
+        text,
+        markup,
+    }
+}
+
+/// GETs an admin path with the token; returns the status, the headers and the body.
+async fn get(center: &MockCenter, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", center.admin_url()))
+        .bearer_auth(center.admin_token())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.unwrap())
+}
+
+/// GETs a page that must answer 200 and returns its HTML.
+async fn page(center: &MockCenter, path: &str) -> String {
+    let (status, _, body) = get(center, path).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+#[tokio::test]
+async fn the_patient_list_shows_the_name_decoded_from_pid_5_in_kanji() {
+    let stored = stored_center().await;
+
+    let html = page(&stored.center, "/web/facilities/0112345678").await;
+
+    assert!(html.contains("9999013"), "{html}");
+    assert!(html.contains("患者 太郎"), "kanji name missing: {html}");
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_patient_timeline_runs_by_care_date_with_the_superseded_version_as_history() {
+    let stored = stored_center().await;
+
+    let html = page(&stored.center, "/web/patients/0112345678/9999013").await;
+
+    assert!(html.contains("患者 太郎"), "{html}");
+    assert!(html.contains(r#"data-count="5""#), "5 documents: {html}");
+    let newest = html.find("2026-11-24").expect("the PDF's care date");
+    let older = html
+        .find("2011-07-01")
+        .expect("the prescription's care date");
+    assert!(newest < older, "newest care date first");
+    let history = html
+        .find("<details>")
+        .expect("a history of earlier versions");
+    let first = html.find(&stored.first.receipt_id).unwrap();
+    let update = html.find(&stored.update.receipt_id).unwrap();
+    assert!(
+        update < history && history < first,
+        "the update is the entry, the superseded first version its history"
+    );
+    for receipt in [&stored.nsips, &stored.pdf, &stored.text] {
+        assert!(html.contains(&receipt.receipt_id), "{}", receipt.receipt_id);
+    }
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_document_list_filters_by_each_field() {
+    let stored = stored_center().await;
+    let all = [
+        &stored.first,
+        &stored.update,
+        &stored.nsips,
+        &stored.pdf,
+        &stored.text,
+        &stored.markup,
+    ];
+    // (query, the receipts it must list)
+    let cases: [(&str, Vec<&Receipt>); 8] = [
+        ("", all.to_vec()),
+        ("kind=pdf", vec![&stored.pdf]),
+        (
+            "data_kind=OMP-01",
+            vec![&stored.first, &stored.update, &stored.markup],
+        ),
+        ("outcome=superseded", vec![&stored.first]),
+        ("care_date=202611", vec![&stored.pdf, &stored.text]),
+        (
+            "patient=%E6%82%A3%E8%80%85",
+            vec![&stored.first, &stored.update],
+        ),
+        ("patient=9999077", vec![&stored.markup]),
+        ("facility=0198765432", vec![]),
+    ];
+    for (query, expected) in cases {
+        let html = page(&stored.center, &format!("/web/documents?{query}")).await;
+
+        for receipt in all {
+            assert_eq!(
+                html.contains(&receipt.receipt_id),
+                expected.contains(&receipt),
+                "{query}: {} ({})",
+                receipt.receipt_id,
+                receipt.document_kind
+            );
+        }
+        assert!(
+            html.contains(&format!(r#"data-count="{}""#, expected.len())),
+            "{query}: count"
+        );
+    }
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_patient_name_with_markup_is_shown_inert() {
+    let stored = stored_center().await;
+
+    for path in [
+        "/web/facilities/0112345678".to_owned(),
+        format!("/web/patients/0112345678/{MARKUP_PATIENT}"),
+        "/web/documents".to_owned(),
+    ] {
+        let html = page(&stored.center, &path).await;
+
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{path}: the name is shown escaped"
+        );
+        assert!(
+            !html.contains("<script>alert"),
+            "{path}: markup got through"
+        );
+    }
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_web_page_needs_the_token_and_sends_the_security_headers() {
+    let stored = stored_center().await;
+    let receipt = &stored.first.receipt_id;
+    let paths = [
+        "/".to_owned(),
+        "/web".to_owned(),
+        "/web/documents".to_owned(),
+        "/web/facilities/0112345678".to_owned(),
+        "/web/patients/0112345678/9999013".to_owned(),
+        format!("/web/documents/{receipt}"),
+    ];
+    for path in &paths {
+        let url = format!("{}{path}", stored.center.admin_url());
+        let without = reqwest::get(&url).await.unwrap();
+        assert_eq!(without.status(), 401, "{path}");
+
+        let (status, headers, _) = get(&stored.center, path).await;
+
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+        assert_eq!(
+            headers["content-type"], "text/html; charset=utf-8",
+            "{path}"
+        );
+    }
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn links_carry_the_token_so_a_browser_can_follow_them() {
+    let stored = stored_center().await;
+    let token = stored.center.admin_token().to_owned();
+
+    let html = page(&stored.center, "/").await;
+
+    let link = format!("/web/documents/{}?token={token}", stored.update.receipt_id);
+    assert!(html.contains(&link), "{html}");
+    let (status, _, _) = {
+        let response = reqwest::get(format!("{}{link}", stored.center.admin_url()))
+            .await
+            .unwrap();
+        (response.status().as_u16(), (), ())
+    };
+    assert_eq!(status, 200);
+    stored.center.shutdown().await;
+}
