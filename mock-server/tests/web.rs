@@ -342,3 +342,216 @@ async fn links_carry_the_token_so_a_browser_can_follow_them() {
     assert_eq!(status, 200);
     stored.center.shutdown().await;
 }
+
+/// The part of `html` from the element with `id` to the end of its table row.
+fn row<'h>(html: &'h str, id: &str) -> &'h str {
+    let start = html
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no element {id}: {html}"));
+    let end = html[start..].find("</tr>").expect("the row ends") + start;
+    &html[start..end]
+}
+
+#[tokio::test]
+async fn the_hl7_view_names_fields_splits_components_and_decodes_kanji() {
+    let stored = stored_center().await;
+
+    let html = page(
+        &stored.center,
+        &format!("/web/documents/{}", stored.first.receipt_id),
+    )
+    .await;
+
+    assert!(html.contains("iso-2022-jp"), "charset named: {html}");
+    let pid5 = row(&html, "f-2-PID-5");
+    assert!(pid5.contains("Patient Name"), "{pid5}");
+    assert!(
+        pid5.contains("PID-5.1</code> Family Name: <span lang=\"ja\">患者</span>"),
+        "{pid5}"
+    );
+    assert!(
+        pid5.contains("PID-5.2</code> Given Name: <span lang=\"ja\">太郎</span>"),
+        "{pid5}"
+    );
+    assert!(pid5.contains("カンジャ"), "second repetition: {pid5}");
+    let msh9 = row(&html, "f-1-MSH-9");
+    assert!(
+        msh9.contains("Message Type") && msh9.contains("RDE_O11"),
+        "{msh9}"
+    );
+    let orc2 = row(&html, "f-4-ORC-2");
+    assert!(
+        orc2.contains("Placer Order Number") && orc2.contains(SAMPLE_ORDER),
+        "{orc2}"
+    );
+    let rxe2 = row(&html, "f-5-RXE-2");
+    assert!(rxe2.contains("ダーゼン錠"), "{rxe2}");
+    assert!(
+        html.contains(r#"data-errors="0" data-warnings="0""#),
+        "a clean message"
+    );
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn findings_are_shown_on_the_field_they_point_at_with_code_and_hint() {
+    // The sample as found in the wild (MSH-18 "~ISOIR87"), stored by a lenient center.
+    const WILD: &[u8] = include_bytes!(
+        "../../formats/tests/data/lenient/9999013_20110701_OMP-01_000000011000185_20110701224603984_01_1"
+    );
+    let mut config = idlink_mock::MockConfig::demo();
+    config.strictness = idlink_mock::Strictness::Lenient;
+    let center = MockCenter::start(config).await.unwrap();
+    let receipt = upload(
+        &center,
+        "hl7",
+        "application/hl7-v2",
+        "9999013",
+        &[("idlink-data-kind", "OMP-01")],
+        "wild",
+        WILD,
+    )
+    .await;
+
+    let html = page(&center, &format!("/web/documents/{}", receipt.receipt_id)).await;
+
+    let msh18 = row(&html, "f-1-MSH-18");
+    assert!(msh18.contains(r#"class="finding-warning""#), "{msh18}");
+    assert!(
+        msh18.contains(r#"data-code="HL7-CHARSET-SPELLING""#),
+        "{msh18}"
+    );
+    assert!(msh18.contains("~ISO IR87"), "the hint: {msh18}");
+    assert!(msh18.contains("Character Set"), "{msh18}");
+    let msh20 = row(&html, "f-1-MSH-20");
+    assert!(msh20.contains("HL7-CHARSET-SPELLING"), "{msh20}");
+    let pid5 = row(&html, "f-2-PID-5");
+    assert!(!pid5.contains("data-code"), "no finding on PID-5: {pid5}");
+    assert!(html.contains(r#"data-warnings="3""#), "{html}");
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_shift_jis_message_is_decoded_with_the_charset_declared_on_upload() {
+    const SJIS: &[u8] = include_bytes!("../../scenarios/fixtures/hl7/shift_jis/omp01-sjis.hl7");
+    let center = demo_center().await;
+    let receipt = upload(
+        &center,
+        "hl7",
+        "application/hl7-v2; charset=shift_jis",
+        "9999013",
+        &[("idlink-data-kind", "OMP-01")],
+        "sjis",
+        SJIS,
+    )
+    .await;
+
+    let html = page(&center, &format!("/web/documents/{}", receipt.receipt_id)).await;
+
+    assert!(html.contains(r#"<dd id="hl7-charset">shift_jis"#), "{html}");
+    assert!(row(&html, "f-2-PID-5").contains("患者"), "{html}");
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_raw_view_shows_the_bytes_in_hex_with_escape_sequences_marked() {
+    let stored = stored_center().await;
+
+    let html = page(
+        &stored.center,
+        &format!("/web/documents/{}/raw", stored.first.receipt_id),
+    )
+    .await;
+
+    // PID-5 starts with ESC $ B (1b 24 42), 患 (34 35), and ends its run with ESC ( B.
+    assert!(
+        html.contains(r#"<span class="esc">1b</span> <span class="esc">24</span> <span class="esc">42</span> 34 35"#),
+        "{html}"
+    );
+    assert!(html.contains("4d 53 48 7c"), "MSH| at offset 0");
+    assert!(html.contains("00000000"));
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_pdf_is_framed_inline_and_served_as_a_pdf_under_its_own_policy() {
+    let stored = stored_center().await;
+    let receipt = &stored.pdf.receipt_id;
+
+    let (_, page_headers, html) = get(&stored.center, &format!("/web/documents/{receipt}")).await;
+    let (status, headers, body) =
+        get(&stored.center, &format!("/web/documents/{receipt}/file")).await;
+
+    assert!(
+        html.contains(&format!(
+            r#"<iframe class="pdf" src="/web/documents/{receipt}/file?token="#
+        )),
+        "{html}"
+    );
+    assert!(
+        page_headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-src 'self'")
+    );
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
+    assert_eq!(headers["x-frame-options"], "SAMEORIGIN");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'self'") && csp.starts_with("default-src 'none'"),
+        "{csp}"
+    );
+    assert_eq!(body.as_bytes(), PDF);
+    // Only that route is loosened: every other page keeps frame-ancestors 'none' and DENY.
+    let (_, other, _) = get(
+        &stored.center,
+        &format!("/web/documents/{}/file", stored.text.receipt_id),
+    )
+    .await;
+    assert_eq!(other["x-frame-options"], "DENY");
+    assert_eq!(other["content-type"], "application/octet-stream");
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn text_is_shown_with_its_declared_character_set_and_nsips_as_record_tables() {
+    let stored = stored_center().await;
+
+    let text = page(
+        &stored.center,
+        &format!("/web/documents/{}", stored.text.receipt_id),
+    )
+    .await;
+    let nsips = page(
+        &stored.center,
+        &format!("/web/documents/{}", stored.nsips.receipt_id),
+    )
+    .await;
+
+    assert!(
+        text.contains("紹介状") && text.contains("患者 太郎 様"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"<dd id="text-charset"><code>shift_jis</code> (declared on upload)"#),
+        "{text}"
+    );
+    assert!(nsips.contains("Record <code>201</code>"), "{nsips}");
+    assert!(nsips.contains("<td lang=\"ja\">患者　太郎</td>"), "{nsips}");
+    assert!(
+        nsips.contains("<td lang=\"ja\">架空錠１０ｍｇ</td>"),
+        "{nsips}"
+    );
+    assert!(
+        nsips.contains(r#"data-code="NSIPS-PROFILE-MISSING""#),
+        "the upload's warning: {nsips}"
+    );
+    stored.center.shutdown().await;
+}

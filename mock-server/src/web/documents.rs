@@ -11,8 +11,10 @@ use serde::Deserialize;
 
 use super::Web;
 use super::catalog::{self, Entry, Outcome};
-use super::labels::{COMMON, DOCUMENTS, Documents};
+use super::labels::{COMMON, DOCUMENTS, Documents, HL7};
 use super::layout::{self, CSP_PAGE, Links, Section, encode};
+use super::{content, hl7};
+use idlink_formats::DocumentKind;
 
 /// How many rows a list shows (the count says how many matched).
 const ROWS: usize = 500;
@@ -309,18 +311,60 @@ pub(crate) async fn document(State(web): State<Arc<Web>>, Path(receipt): Path<St
         kind_words(&r.document_kind, r.data_kind.as_deref()),
         r.patient_id
     );
+    let (view, csp) = content_view(&web, links, entry);
+    let file = format!("{}/file", document_path(&r.receipt_id));
+    let raw = format!("{}/raw", document_path(&r.receipt_id));
     let body = html! {
         h2 { (L.details) }
         (details(links, entry))
-        @if !r.warnings.is_empty() {
-            h2 { (L.warnings) }
-            ul { @for w in &r.warnings { li { code { (w.to_string()) } } } }
+        ul {
+            li { a href=(links.to("/web/journal", &[("receipt", &r.receipt_id)])) { (L.requests_link) } }
+            li { a href=(links.to(&raw, &[])) { (L.raw_link) } }
+            li { a href=(links.to(&file, &[])) { (L.file_link) } }
         }
+        (view)
     };
     layout::respond(
         layout::page(links, Section::Documents, &title, html! {}, body),
-        CSP_PAGE,
+        csp,
     )
+}
+
+/// The content of a document by kind, and the policy its page needs (a PDF is framed).
+fn content_view(web: &Web, links: Links<'_>, entry: &Entry) -> (Markup, &'static str) {
+    let r = &entry.doc.receipt;
+    if r.document_kind == "pdf" {
+        return (content::pdf(links, entry), content::CSP_PDF_PAGE);
+    }
+    let bytes = match web.center.store.read(&entry.doc.current_path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return (
+                html! { p.bad { (L.unreadable) " " (error.public_reason()) } },
+                CSP_PAGE,
+            );
+        }
+    };
+    let declared = content::declared_charset(&web.center.journal, &r.receipt_id);
+    let view = match r.document_kind.as_str() {
+        "hl7" => {
+            let context = hl7::Context {
+                declared,
+                data_kind: r.data_kind.clone(),
+                strictness: content::strictness(web),
+            };
+            html! { h2 { (HL7.heading) } (hl7::view(&bytes, &context)) }
+        }
+        "nsips" => html! {
+            (content::nsips(&bytes, declared, web.center.nsips_profile.as_ref()))
+            (content::findings(web, &bytes, DocumentKind::Nsips, declared))
+        },
+        _ => html! {
+            (content::text(&bytes, declared))
+            (content::findings(web, &bytes, DocumentKind::Text, declared))
+        },
+    };
+    (view, CSP_PAGE)
 }
 
 fn details(links: Links<'_>, entry: &Entry) -> Markup {

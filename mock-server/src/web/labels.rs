@@ -85,9 +85,12 @@ pub(crate) struct Documents {
     pub history: &'static str,
     pub superseded_by: &'static str,
     pub details: &'static str,
-    pub warnings: &'static str,
     pub no_receipt: &'static str,
     pub no_patient: &'static str,
+    pub requests_link: &'static str,
+    pub raw_link: &'static str,
+    pub file_link: &'static str,
+    pub unreadable: &'static str,
 }
 
 /// English.
@@ -138,7 +141,98 @@ pub(crate) const DOCUMENTS: Documents = Documents {
     history: "Earlier versions (superseded, condition flag _2)",
     superseded_by: "Superseded by",
     details: "Details",
-    warnings: "Validation warnings at upload",
     no_receipt: "No document has this receipt ID.",
     no_patient: "No document is stored for this patient.",
+    requests_link: "The requests that stored it, in the journal",
+    raw_link: "Raw bytes (hex, escape sequences visible)",
+    file_link: "The file as stored",
+    unreadable: "The stored file could not be read:",
+};
+
+/// The HL7 view.
+#[derive(Debug)]
+pub(crate) struct Hl7 {
+    pub heading: &'static str,
+    pub charset: &'static str,
+    pub message_type: &'static str,
+    pub control_id: &'static str,
+    pub findings: &'static str,
+    pub errors: &'static str,
+    pub warnings: &'static str,
+    pub message_findings: &'static str,
+    pub unparsed: &'static str,
+    pub field: &'static str,
+    pub name: &'static str,
+    pub value: &'static str,
+    pub error: &'static str,
+    pub warning: &'static str,
+    pub at: &'static str,
+    pub hint: &'static str,
+}
+
+/// English.
+pub(crate) const HL7: Hl7 = Hl7 {
+    heading: "HL7 message",
+    charset: "Decoded as",
+    message_type: "Message type (MSH-9)",
+    control_id: "Control ID (MSH-10)",
+    findings: "Validation findings",
+    errors: "errors",
+    warnings: "warnings",
+    message_findings: "Findings about the whole message",
+    unparsed: "The message could not be split into segments:",
+    field: "Field",
+    name: "Name",
+    value: "Value",
+    error: "Error",
+    warning: "Warning",
+    at: "at",
+    hint: "What to do",
+};
+
+/// The content views: raw bytes, text, NSIPS, PDF.
+#[derive(Debug)]
+pub(crate) struct Content {
+    pub raw_title: &'static str,
+    pub raw_intro: &'static str,
+    pub raw_truncated: &'static str,
+    pub offset: &'static str,
+    pub hex: &'static str,
+    pub characters: &'static str,
+    pub text_heading: &'static str,
+    pub charset: &'static str,
+    pub charset_declared: &'static str,
+    pub charset_guessed: &'static str,
+    pub nsips_heading: &'static str,
+    pub nsips_profile: &'static str,
+    pub nsips_no_profile: &'static str,
+    pub record: &'static str,
+    pub line: &'static str,
+    pub column: &'static str,
+    pub pdf_heading: &'static str,
+    pub pdf_fallback: &'static str,
+    pub findings: &'static str,
+}
+
+/// English.
+pub(crate) const CONTENT: Content = Content {
+    raw_title: "Raw bytes",
+    raw_intro: "The stored bytes in hex. ISO-2022-JP escape sequences (ESC $ B, ESC ( B …) are highlighted; CR ends an HL7 segment.",
+    raw_truncated: "Only the first bytes are shown:",
+    offset: "Offset",
+    hex: "Hex",
+    characters: "Bytes as ASCII",
+    text_heading: "Text",
+    charset: "Character set",
+    charset_declared: "declared on upload",
+    charset_guessed: "not known from the upload (journal entry gone); detected",
+    nsips_heading: "NSIPS records",
+    nsips_profile: "Columns from the configured profile",
+    nsips_no_profile: "No NSIPS profile is configured: columns are numbered.",
+    record: "Record",
+    line: "Line",
+    column: "Column",
+    pdf_heading: "PDF",
+    pdf_fallback: "Open the PDF",
+    findings: "Validation findings",
 };

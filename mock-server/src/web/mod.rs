@@ -22,7 +22,10 @@
 //! any `Referer`.
 
 mod catalog;
+mod content;
 mod documents;
+mod hl7;
+mod hl7_fields;
 mod labels;
 mod layout;
 
@@ -59,5 +62,7 @@ pub(crate) fn router(center: Arc<CenterState>) -> Router {
             get(documents::timeline),
         )
         .route("/web/documents/{receipt}", get(documents::document))
+        .route("/web/documents/{receipt}/raw", get(content::raw))
+        .route("/web/documents/{receipt}/file", get(content::file))
         .with_state(web)
 }
