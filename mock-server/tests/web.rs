@@ -555,3 +555,173 @@ async fn text_is_shown_with_its_declared_character_set_and_nsips_as_record_table
     );
     stored.center.shutdown().await;
 }
+
+/// The stored center plus a handshake refused for a revoked certificate and an upload that an
+/// armed fault answered with 503: what a person opens the journal to understand.
+async fn journal_center() -> (Stored, idlink_protocol::Receipt) {
+    let stored = stored_center().await;
+    let center = &stored.center;
+    let revoked = client_with(
+        pki(center),
+        Some(pki(center).client(idlink_certs::Variant::Revoked)),
+        false,
+    );
+    let refused = revoked
+        .get(format!("{}/v1/whoami", center.mtls_url()))
+        .send()
+        .await;
+    assert!(refused.is_err());
+    rejection_reason(center).await;
+    center.faults().inject(idlink_mock::Fault::problem(
+        idlink_protocol::ProblemCode::Maintenance,
+        Some(30),
+        1,
+    ));
+    let faulted = hl7_upload(
+        &mtls_client(center),
+        &center.mtls_url(),
+        CERT_ACCOUNT,
+        "w-1",
+        SAMPLE_OMP01,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(faulted.status(), 503);
+    let first = stored.first.clone();
+    (stored, first)
+}
+
+#[tokio::test]
+async fn the_journal_shows_each_connection_with_its_handshake_requests_and_injected_actions() {
+    let (stored, _) = journal_center().await;
+    let subject = stored
+        .center
+        .journal()
+        .entries()
+        .into_iter()
+        .find_map(|e| match e.event {
+            idlink_mock::JournalEvent::HandshakeOk {
+                client_certificate: Some(cert),
+                ..
+            } => Some(cert.subject),
+            _ => None,
+        })
+        .expect("an mTLS handshake with a certificate");
+
+    let html = page(&stored.center, "/web/journal").await;
+
+    assert!(
+        html.contains("the client certificate is revoked"),
+        "the rejection in words: {html}"
+    );
+    assert!(html.contains("TLSv1.3"), "{html}");
+    assert!(html.contains(&subject), "certificate subject {subject}");
+    assert!(html.contains("<code>POST /v1/documents</code>"), "{html}");
+    for receipt in [&stored.first, &stored.update, &stored.pdf] {
+        assert!(
+            html.contains(&format!(
+                "/web/documents/{}?token={}",
+                receipt.receipt_id,
+                stored.center.admin_token()
+            )),
+            "the upload links to its document {}",
+            receipt.receipt_id
+        );
+    }
+    let injected = html
+        .find(r#"data-injected="true""#)
+        .expect("the injected action is marked");
+    assert!(html[injected..].contains("maintenance"), "{html}");
+    assert!(html.contains("<strong>503</strong>"), "{html}");
+    assert!(!html.contains("demo-cert-pass"), "no password in the page");
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_journal_filters_by_outcome_listener_account_time_and_document() {
+    let (stored, first) = journal_center().await;
+    // 6 stored uploads + 1 refused handshake + 1 faulted upload, one connection each.
+    let cases: [(String, usize); 8] = [
+        (String::new(), 8),
+        ("outcome=rejected".into(), 1),
+        ("outcome=injected".into(), 1),
+        ("outcome=failed".into(), 1),
+        ("outcome=ok".into(), 6),
+        ("listener=vpn".into(), 0),
+        // The faulted upload was answered before authentication: no account on it.
+        ("account=fac-0112345678".into(), 6),
+        ("from=9999".into(), 0),
+    ];
+    for (query, count) in &cases {
+        let html = page(&stored.center, &format!("/web/journal?{query}")).await;
+
+        assert!(
+            html.contains(&format!(r#"id="connection-count" data-count="{count}""#)),
+            "{query}: expected {count} connections: {}",
+            html.split("connection-count")
+                .nth(1)
+                .unwrap_or("")
+                .get(..40)
+                .unwrap_or("")
+        );
+    }
+    // The first document's requests: its own upload and the faulted retry with its key.
+    let html = page(
+        &stored.center,
+        &format!("/web/journal?receipt={}", first.receipt_id),
+    )
+    .await;
+    assert!(html.contains(r#"data-count="2""#), "{html}");
+    assert!(html.contains("<strong>201</strong>") && html.contains("<strong>503</strong>"));
+    assert!(
+        !html.contains(&stored.update.receipt_id),
+        "not the update's upload"
+    );
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_live_journal_long_polls_for_the_next_entry_and_its_script_is_served_from_the_binary() {
+    let center = demo_center().await;
+    let latest = center.journal().recent(1)[0].seq;
+    let admin = center.admin_url();
+    let token = center.admin_token().to_owned();
+    let poll = tokio::spawn(async move {
+        reqwest::get(format!(
+            "{admin}/web/journal/seq?token={token}&since={latest}&wait_ms=10000"
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+    });
+
+    let client = mtls_client(&center);
+    let whoami = client
+        .get(format!("{}/v1/whoami", center.mtls_url()))
+        .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whoami.status(), 200);
+    let answered: u64 = poll.await.unwrap().parse().unwrap();
+
+    assert!(answered > latest, "{answered} > {latest}");
+    let (status, headers, script) = get(&center, "/web/assets/live.js").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
+    assert!(script.contains("/web/journal/seq"));
+    let (_, headers, html) = get(&center, "/web/journal").await;
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(
+        html.contains(r#"<script src="/web/assets/live.js?token="#),
+        "{html}"
+    );
+    center.shutdown().await;
+}

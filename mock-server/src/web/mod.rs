@@ -26,6 +26,7 @@ mod content;
 mod documents;
 mod hl7;
 mod hl7_fields;
+mod journal;
 mod labels;
 mod layout;
 
@@ -64,5 +65,8 @@ pub(crate) fn router(center: Arc<CenterState>) -> Router {
         .route("/web/documents/{receipt}", get(documents::document))
         .route("/web/documents/{receipt}/raw", get(content::raw))
         .route("/web/documents/{receipt}/file", get(content::file))
+        .route("/web/journal", get(journal::page))
+        .route("/web/journal/seq", get(journal::seq))
+        .route("/web/assets/live.js", get(journal::script))
         .with_state(web)
 }
