@@ -298,6 +298,10 @@ async fn every_web_page_needs_the_token_and_sends_the_security_headers() {
         "/web/facilities/0112345678".to_owned(),
         "/web/patients/0112345678/9999013".to_owned(),
         format!("/web/documents/{receipt}"),
+        format!("/web/documents/{receipt}/raw"),
+        "/web/journal".to_owned(),
+        "/web/scenario".to_owned(),
+        "/web/report".to_owned(),
     ];
     for path in &paths {
         let url = format!("{}{path}", stored.center.admin_url());
@@ -723,5 +727,181 @@ async fn the_live_journal_long_polls_for_the_next_entry_and_its_script_is_served
         html.contains(r#"<script src="/web/assets/live.js?token="#),
         "{html}"
     );
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_scenario_page_shows_the_current_state_the_states_visited_and_the_actions_fired() {
+    let center = demo_center().await;
+    let admin = reqwest::Client::new();
+    let scenario = r#"schema = "idlink-scenario/1"
+id = "WEB-STATE"
+title = "t"
+summary = "t"
+[machine]
+initial = "first"
+[[machine.state]]
+name = "first"
+on = { route = "upload" }
+action = { kind = "problem", code = "maintenance", retry_after = "5s" }
+times = 1
+next = "rest"
+[[machine.state]]
+name = "rest"
+on = { route = "upload" }
+"#;
+    let before = page(&center, "/web/scenario").await;
+    let loaded = admin
+        .post(format!("{}/admin/scenario", center.admin_url()))
+        .bearer_auth(center.admin_token())
+        .body(scenario)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(loaded.status(), 200);
+    let answer = hl7_upload(
+        &mtls_client(&center),
+        &center.mtls_url(),
+        CERT_ACCOUNT,
+        "s-1",
+        SAMPLE_OMP01,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 503);
+
+    let html = page(&center, "/web/scenario").await;
+
+    assert!(before.contains(r#"id="scenario-none""#), "{before}");
+    assert!(html.contains("<code>WEB-STATE</code>"), "{html}");
+    assert!(
+        html.contains(r#"<dd id="scenario-state"><strong>rest</strong>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            r#"<ol id="states-visited"><li>first</li><li aria-current="step"><strong>rest</strong>"#
+        ),
+        "{html}"
+    );
+    let fired = &html[html.find(r#"id="actions-fired""#).expect("actions table")..];
+    assert!(
+        fired.contains("maintenance") && fired.contains("first"),
+        "{fired}"
+    );
+    center.shutdown().await;
+}
+
+/// A runner report (schema `idlink-conformance-report/1`) with one passing and one failing
+/// scenario; the failing expectation's evidence holds markup, which must stay inert.
+fn runner_report(schema: &str) -> String {
+    serde_json::json!({
+        "schema": schema,
+        "tool": { "name": "idlink-conformance", "version": "0.1.0" },
+        "suite": "scenarios",
+        "client_command": "storeclient-adapter",
+        "client_mode": "command",
+        "seed": 7,
+        "time_scale": 0.02,
+        "scaled": true,
+        "started_at": "2026-11-29T10:00:00Z",
+        "duration_ms": 1200,
+        "summary": {
+            "scenarios": { "total": 2, "passed": 1, "failed": 1, "skipped": 0, "errored": 0 },
+            "expectations": { "total": 3, "passed": 2, "failed": 1, "skipped": 0, "errored": 0 }
+        },
+        "scenarios": [
+            {
+                "id": "HAPPY-PDF", "title": "PDF report", "summary": "A PDF is stored.",
+                "file": "happy/HAPPY-PDF.toml", "level": "required", "verifies": [],
+                "verdict": "pass", "seed": 1, "time_scale": 0.02, "duration_ms": 10,
+                "runs": [{ "index": 1, "exit_code": 0, "timed_out": false, "duration_ms": 10, "output": "" }],
+                "expectations": [{
+                    "id": "stored", "description": "stored once", "severity": "error",
+                    "verdict": "pass", "expected": "one copy", "actual": "stored once",
+                    "message": "", "evidence": []
+                }],
+                "actions_fired": [], "states_visited": []
+            },
+            {
+                "id": "RETRY-503", "title": "Retry after 503", "summary": "The client waits.",
+                "file": "retry/RETRY-503.toml", "level": "required", "verifies": ["PROTO-CLI-003"],
+                "verdict": "fail", "seed": 2, "time_scale": 0.02, "duration_ms": 20,
+                "runs": [{ "index": 1, "exit_code": 1, "timed_out": false, "duration_ms": 20, "output": "" }],
+                "expectations": [
+                    {
+                        "id": "waits", "description": "waits Retry-After", "requirement": "PROTO-CLI-003",
+                        "severity": "error", "verdict": "fail",
+                        "expected": "a gap of at least 10 s", "actual": "retried after 0.2 s",
+                        "message": "the client ignored Retry-After",
+                        "evidence": ["#12 response 503 maintenance <b>Retry-After</b> 10"]
+                    },
+                    {
+                        "id": "stored", "description": "stored once", "severity": "error",
+                        "verdict": "pass", "expected": "one copy", "actual": "stored once",
+                        "message": "", "evidence": []
+                    }
+                ],
+                "actions_fired": [{ "at_ms": 5, "state": "first", "action": "problem 503 maintenance" }],
+                "states_visited": ["first", "rest"]
+            }
+        ],
+        "coverage": []
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_posted_runner_report_shows_verdicts_expected_and_actual_and_the_journal_excerpt() {
+    let center = demo_center().await;
+    let post = |body: String| {
+        reqwest::Client::new()
+            .post(format!("{}/web/report", center.admin_url()))
+            .bearer_auth(center.admin_token())
+            .body(body)
+            .send()
+    };
+    let empty = page(&center, "/web/report").await;
+
+    let wrong = post(runner_report("idlink-conformance-report/9"))
+        .await
+        .unwrap();
+    let garbage = post("{".to_owned()).await.unwrap();
+    let loaded = post(runner_report("idlink-conformance-report/1"))
+        .await
+        .unwrap();
+    let html = page(&center, "/web/report").await;
+
+    assert!(empty.contains(r#"id="report-none""#));
+    assert_eq!(wrong.status(), 422);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("idlink-conformance-report/9")
+    );
+    assert_eq!(garbage.status(), 422);
+    assert_eq!(loaded.status(), 204);
+    let failing = &html[html
+        .find(r#"id="scenario-RETRY-503""#)
+        .expect("the failing scenario")..];
+    assert!(failing.contains(r#"data-verdict="fail""#), "{failing}");
+    assert!(failing.contains("a gap of at least 10 s") && failing.contains("retried after 0.2 s"));
+    assert!(failing.contains("the client ignored Retry-After"));
+    assert!(
+        failing.contains("#12 response 503 maintenance &lt;b&gt;Retry-After&lt;/b&gt; 10"),
+        "the journal excerpt, escaped: {failing}"
+    );
+    assert!(failing.contains("first → rest"));
+    assert!(html.contains(r#"id="scenario-HAPPY-PDF""#));
+    let without_token = reqwest::Client::new()
+        .post(format!("{}/web/report", center.admin_url()))
+        .body(runner_report("idlink-conformance-report/1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without_token.status(), 401);
     center.shutdown().await;
 }

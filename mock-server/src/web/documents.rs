@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::Web;
 use super::catalog::{self, Entry, Outcome};
-use super::labels::{COMMON, DOCUMENTS, Documents, HL7};
+use super::labels::{COMMON, DOCUMENTS, Documents, HL7, SCENARIO};
 use super::layout::{self, CSP_PAGE, Links, Section, encode};
 use super::{content, hl7};
 use idlink_formats::DocumentKind;
@@ -91,8 +91,17 @@ pub(crate) async fn home(State(web): State<Arc<Web>>) -> Response {
         slot.1 += 1;
     }
     let recent: Vec<&Entry> = entries.iter().rev().take(RECENT).collect();
+    let engine = web.center.engine.status();
+    let s = &SCENARIO;
     let body = html! {
         p { (L.home_intro) }
+        @if let Some(id) = &engine.scenario {
+            p #scenario-summary {
+                (s.scenario) " " code { (id) } " · " (s.state) " " strong { (engine.state.as_deref().unwrap_or(COMMON.none)) }
+                " · " (s.visited) " " (engine.visited.join(" → ")) " · " (s.fired) " " (engine.fired)
+                " · " a href=(links.to("/web/scenario", &[])) { (s.title) }
+            }
+        }
         section aria-labelledby="facilities" {
             h2 #facilities { (L.facilities) }
             div.scroll { table {

@@ -29,8 +29,10 @@ mod hl7_fields;
 mod journal;
 mod labels;
 mod layout;
+mod report;
+mod scenario;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::routing::get;
@@ -45,6 +47,8 @@ pub(crate) struct Web {
     center: Arc<CenterState>,
     /// Facts decoded from stored files, per receipt (a receipt's bytes never change).
     catalog: catalog::Cache,
+    /// The runner report posted to `/web/report`, if any. A mutex: loaded rarely, read whole.
+    report: Mutex<Option<report::RunReport>>,
 }
 
 /// The web view's routes, for the admin router to merge (it adds the token check and headers).
@@ -52,6 +56,7 @@ pub(crate) fn router(center: Arc<CenterState>) -> Router {
     let web = Arc::new(Web {
         center,
         catalog: catalog::Cache::default(),
+        report: Mutex::new(None),
     });
     Router::new()
         .route("/", get(documents::home))
@@ -68,5 +73,7 @@ pub(crate) fn router(center: Arc<CenterState>) -> Router {
         .route("/web/journal", get(journal::page))
         .route("/web/journal/seq", get(journal::seq))
         .route("/web/assets/live.js", get(journal::script))
+        .route("/web/scenario", get(scenario::page))
+        .route("/web/report", get(report::page).post(report::load))
         .with_state(web)
 }
