@@ -141,6 +141,8 @@ impl<'e> Connection<'e> {
                 JournalEvent::ActionFired { .. } => exchange.actions.push(entry),
                 JournalEvent::Stored { .. } => exchange.stored = Some(entry),
                 JournalEvent::Response { .. } => exchange.response = Some(entry),
+                // The request line already says what it is; the claim adds nothing to read.
+                JournalEvent::Receiving { .. } => {}
                 _ => exchange.others.push(entry),
             }
         }
