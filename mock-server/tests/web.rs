@@ -905,3 +905,44 @@ async fn a_posted_runner_report_shows_verdicts_expected_and_actual_and_the_journ
     assert_eq!(without_token.status(), 401);
     center.shutdown().await;
 }
+
+#[tokio::test]
+async fn nsips_columns_are_named_by_the_configured_profile() {
+    let mut config = idlink_mock::MockConfig::demo();
+    config.nsips_profile = Some(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../formats/profiles/nsips-fictional-sample.toml"),
+    );
+    let center = MockCenter::start(config).await.unwrap();
+    let receipt = upload(
+        &center,
+        "nsips",
+        "text/csv; charset=shift_jis",
+        "9999013",
+        &[],
+        "p-1",
+        NSIPS_VALID,
+    )
+    .await;
+
+    let html = page(&center, &format!("/web/documents/{}", receipt.receipt_id)).await;
+
+    assert!(
+        html.contains("<code>nsips-fictional-sample</code>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Record <code>1</code> patient (fictional)"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<th scope="col">patient name</th>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<th scope="col">drug name</th>"#), "{html}");
+    assert!(
+        !html.contains("NSIPS-PROFILE-MISSING"),
+        "checked with the profile"
+    );
+    center.shutdown().await;
+}
