@@ -210,3 +210,41 @@ async fn the_hl7_view_and_the_journal_read_as_a_person_would_in_a_real_browser()
     let password = std::fs::read_to_string(&facility.kit.account_password).unwrap();
     assert!(!journal_dom.contains(password.trim()) && !hl7_dom.contains(password.trim()));
 }
+
+#[tokio::test]
+async fn a_validation_finding_shows_on_its_field_in_the_hl7_view_in_a_real_browser() {
+    let Some(chromium) = chromium() else { return };
+
+    // Arrange: a lenient center stores the SS-MIX2 sample as found in the wild (MSH-18
+    // "~ISOIR87": a warning there, an error for a strict center).
+    let wild = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "formats/tests/data/lenient/9999013_20110701_OMP-01_000000011000185_20110701224603984_01_1",
+    );
+    let mut config = idlink_mock::MockConfig::demo();
+    config.strictness = idlink_mock::Strictness::Lenient;
+    let center = idlink_mock::MockCenter::start(config).await.unwrap();
+    let dir = TempDir::new().unwrap();
+    let kit = center
+        .write_client_kit(&dir.path().join("kit"), "fac-0112345678")
+        .unwrap();
+    let client = crate::support::client_from(&kit.config);
+    let prepared = prepare(&wild, &MetadataHints::default(), StrictnessSetting::Lenient).unwrap();
+    let delivery = client.upload_path(&wild, &prepared.metadata).await.unwrap();
+    let url = format!(
+        "{}/web/documents/{}?token={}",
+        center.admin_url(),
+        delivery.receipt_id,
+        center.admin_token()
+    );
+
+    // Act
+    let dom = dump_dom(&chromium, &url).await;
+
+    // Assert: the finding sits in the MSH-18 row, with its code and hint
+    let start = dom.find(r#"data-field="MSH-18""#).expect("an MSH-18 row");
+    let row = &dom[start..start + dom[start..].find("</tr>").unwrap()];
+    assert!(row.contains("HL7-CHARSET-SPELLING"), "{row}");
+    assert!(row.contains("~ISO IR87"), "the hint: {row}");
+    assert!(row.contains("Character Set"), "{row}");
+    center.shutdown().await;
+}
