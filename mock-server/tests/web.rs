@@ -454,6 +454,11 @@ async fn a_shift_jis_message_is_decoded_with_the_charset_declared_on_upload() {
 
     assert!(html.contains(r#"<dd id="hl7-charset">shift_jis"#), "{html}");
     assert!(row(&html, "f-2-PID-5").contains("患者"), "{html}");
+    let patients = page(&center, "/web/facilities/0112345678").await;
+    assert!(
+        patients.contains("患者 太郎"),
+        "the name decoded as declared: {patients}"
+    );
     center.shutdown().await;
 }
 

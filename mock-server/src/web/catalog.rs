@@ -11,6 +11,7 @@ use std::sync::{Mutex, PoisonError};
 use idlink_formats::Charset;
 use idlink_formats::hl7::{Message, ParseOptions};
 
+use crate::journal::{Journal, JournalEvent};
 use crate::store::{Store, StoredDocument};
 
 /// What a document became after it was stored.
@@ -59,15 +60,20 @@ pub(crate) struct Cache {
 
 impl Cache {
     /// Every stored document, oldest first, with its facts.
-    pub(crate) fn entries(&self, store: &Store) -> Vec<Entry> {
+    pub(crate) fn entries(&self, store: &Store, journal: &Journal) -> Vec<Entry> {
         let documents = store.documents();
         let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
+        // Read once, and only when a document is decoded for the first time.
+        let mut declared: Option<HashMap<String, Charset>> = None;
         documents
             .into_iter()
             .map(|doc| {
                 let patient_name = names
                     .entry(doc.receipt.receipt_id.clone())
-                    .or_insert_with(|| decode_name(store, &doc))
+                    .or_insert_with(|| {
+                        let charsets = declared.get_or_insert_with(|| declared_charsets(journal));
+                        decode_name(store, &doc, charsets.get(&doc.receipt.receipt_id).copied())
+                    })
                     .clone();
                 Entry {
                     care_date: care_date(&doc),
@@ -100,12 +106,55 @@ fn care_date(doc: &StoredDocument) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn decode_name(store: &Store, doc: &StoredDocument) -> Option<String> {
+fn decode_name(store: &Store, doc: &StoredDocument, declared: Option<Charset>) -> Option<String> {
     if doc.receipt.document_kind != "hl7" {
         return None;
     }
     let bytes = store.read(&doc.current_path).ok()?;
-    patient_name(&bytes, None)
+    // Shift_JIS has no MSH-18 code: only the declaration makes the parser use it.
+    patient_name(&bytes, declared.filter(|c| *c == Charset::ShiftJis))
+}
+
+/// The charset each upload declared (`Content-Type: …; charset=`), by receipt, found through
+/// the journal: a `stored` entry names the request, whose `request` entry kept the media type.
+/// Receipts whose entries have left the in-memory journal (or declared none) are missing.
+pub(crate) fn declared_charsets(journal: &Journal) -> HashMap<String, Charset> {
+    let entries = journal.entries();
+    let mut by_request: HashMap<&str, Charset> = HashMap::new();
+    for entry in &entries {
+        if let JournalEvent::Request {
+            request_id,
+            content_type: Some(media),
+            ..
+        } = &entry.event
+            && let Some(charset) = charset_parameter(media)
+        {
+            by_request.insert(request_id, charset);
+        }
+    }
+    entries
+        .iter()
+        .filter_map(|entry| match &entry.event {
+            JournalEvent::Stored {
+                request_id,
+                receipt_id,
+                replayed: false,
+                ..
+            } => Some((receipt_id.clone(), *by_request.get(request_id.as_str())?)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `charset` parameter of a media type, if it names one the formats crate reads.
+fn charset_parameter(media: &str) -> Option<Charset> {
+    media.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            return None;
+        }
+        value.trim().trim_matches('"').parse().ok()
+    })
 }
 
 /// PID-5 of an HL7 message, family and given name of the first repetition, unescaped and
@@ -167,6 +216,23 @@ pub(crate) fn patients<'e>(entries: impl IntoIterator<Item = &'e Entry>) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_charset_parameter_is_read_whatever_its_spelling() {
+        let cases = [
+            (
+                "application/hl7-v2; charset=shift_jis",
+                Some(Charset::ShiftJis),
+            ),
+            ("text/plain;Charset=\"UTF-8\"", Some(Charset::Utf8)),
+            ("text/csv; q=1; charset=cp932", Some(Charset::ShiftJis)),
+            ("application/pdf", None),
+            ("text/plain; charset=latin1", None),
+        ];
+        for (media, expected) in cases {
+            assert_eq!(charset_parameter(media), expected, "{media}");
+        }
+    }
 
     #[test]
     fn the_name_is_pid_5_family_and_given_decoded_from_iso_2022_jp() {

@@ -18,7 +18,6 @@ use super::documents::document_path;
 use super::labels::{CONTENT, Content};
 use super::layout::{self, CSP_PAGE, Links, Section};
 use crate::config::Strictness;
-use crate::journal::{Journal, JournalEvent};
 
 const L: &Content = &CONTENT;
 
@@ -30,36 +29,6 @@ const CSP_PDF: &str = "default-src 'none'; object-src 'self'; frame-ancestors 's
 /// The policy of a document page that frames its PDF.
 pub(crate) const CSP_PDF_PAGE: &str =
     "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; frame-ancestors 'none'";
-
-/// The charset the upload declared (`Content-Type: …; charset=`), found through the journal:
-/// the `stored` entry names the request, whose `request` entry kept the media type. `None`
-/// when none was declared or the entries have left the in-memory journal.
-pub(crate) fn declared_charset(journal: &Journal, receipt_id: &str) -> Option<Charset> {
-    let entries = journal.entries();
-    let request_id = entries.iter().find_map(|e| match &e.event {
-        JournalEvent::Stored {
-            receipt_id: r,
-            request_id,
-            replayed: false,
-            ..
-        } if r == receipt_id => Some(request_id.clone()),
-        _ => None,
-    })?;
-    let media = entries.iter().find_map(|e| match &e.event {
-        JournalEvent::Request {
-            request_id: r,
-            content_type,
-            ..
-        } if *r == request_id => content_type.clone(),
-        _ => None,
-    })?;
-    media.split(';').skip(1).find_map(|param| {
-        let (name, value) = param.split_once('=')?;
-        name.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| value.trim().trim_matches('"').parse().ok())?
-    })
-}
 
 /// `/web/documents/{receipt}/raw`: the first [`RAW_LIMIT`] bytes in hex.
 pub(crate) async fn raw(State(web): State<Arc<Web>>, Path(receipt): Path<String>) -> Response {
