@@ -8,7 +8,7 @@
 //!
 //! How the parts fit:
 //! - [`catalog`]: the store's documents with what the pages filter on (care date, patient name
-//!   decoded from PID-5, outcome), cached per receipt so a page never re-reads a file twice;
+//!   decoded from PID-5, outcome); a file is read once for its name, then cached per receipt;
 //! - [`documents`]: facilities → patients → documents, the filters, a patient's timeline and the
 //!   page of one document, which shows its content through [`hl7`] (with the field names of
 //!   [`hl7_fields`]) or [`content`] (PDF, text, NSIPS, raw bytes);
