@@ -11,8 +11,8 @@
 //! [`idempotency`], and makes it durable before answering. The engine decides; the transport and
 //! the handlers carry the decision out. Time goes through the center's [`clock::Clock`]; the
 //! shared [`state`] holds it all. Everything observable lands in the [`journal`], which
-//! [`evidence`] turns into the answers a grader asks for; [`http::admin`] and the [`cli`] expose
-//! it to people. Under the store and the journal, [`durable`] creates files private to the owner
+//! [`evidence`] turns into the answers a grader asks for; [`http::admin`], its web view (`web`)
+//! and the [`cli`] expose it to people. Under the store and the journal, [`durable`] creates files private to the owner
 //! and lets tests make chosen writes fail like a full or failing disk.
 //!
 //! ```no_run
@@ -45,6 +45,7 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod tls;
+mod web;
 
 pub use accounts::{AccountView, Accounts, Principal};
 pub use center::{MockCenter, MockCenterBuilder, MockError, Ports};

@@ -158,7 +158,7 @@ async fn the_admin_api_lists_documents_and_journal_manages_consents_and_accounts
 }
 
 #[tokio::test]
-async fn the_web_view_renders_journal_entries_and_documents() {
+async fn the_web_view_home_lists_facilities_and_documents() {
     let center = demo_center().await;
     let client = mtls_client(&center);
     let receipt: idlink_protocol::Receipt = hl7_upload(
@@ -187,9 +187,9 @@ async fn the_web_view_renders_journal_entries_and_documents() {
 
     assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
     let html = page.text().await.unwrap();
-    assert!(html.contains("<h2>Documents (1)</h2>"), "{html}");
+    assert!(html.contains("(1 of 1)"), "{html}");
+    assert!(html.contains("/web/facilities/0112345678?token="), "{html}");
     assert!(html.contains(&receipt.receipt_id));
-    assert!(html.contains("handshake-ok"));
     assert!(!html.contains("<script"));
     center.shutdown().await;
 }

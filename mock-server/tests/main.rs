@@ -19,3 +19,4 @@ mod smoke;
 mod storage_faults;
 mod tls;
 mod uploads;
+mod web;

@@ -5,7 +5,6 @@
 //! directory anyway. Every route needs the bearer token printed at start-up
 //! (`Authorization: Bearer <token>`, or `?token=<token>` so the HTML view opens in a browser).
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Json;
@@ -13,7 +12,7 @@ use axum::Router;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use idlink_protocol::{FacilityCode, PatientId};
 use serde::Deserialize;
@@ -26,7 +25,6 @@ use crate::state::CenterState;
 /// The admin router.
 pub(crate) fn router(shared: Arc<CenterState>) -> Router {
     Router::new()
-        .route("/", get(web_view))
         .route("/admin/documents", get(documents))
         .route("/admin/status", get(status))
         .route("/admin/journal", get(journal))
@@ -43,18 +41,19 @@ pub(crate) fn router(shared: Arc<CenterState>) -> Router {
         )
         .route("/admin/scenario", get(scenario).post(load_scenario))
         .route("/admin/reset", post(reset))
-        .layer(middleware::from_fn_with_state(
-            shared.clone(),
-            require_token,
-        ))
-        .with_state(shared)
+        .with_state(shared.clone())
+        // The web view (`/` and `/web/...`) lives in its own module; same token, same headers.
+        .merge(crate::web::router(shared.clone()))
+        .layer(middleware::from_fn_with_state(shared, require_token))
         // Outermost, so the token refusal and unknown paths carry the headers too.
         .layer(middleware::from_fn(security_headers))
 }
 
 /// Headers on every admin answer (issue 10 item 14). The pages hold patient IDs and the journal:
 /// nothing may be framed, sniffed into another type, cached or leak in a `Referer`. The policy
-/// allows no script and no external resource; the web view needs only its inline `<style>`.
+/// allows no script and no external resource; the web view needs only its inline `<style>`. A
+/// web-view route that needs more (the journal's polling script, the inline PDF) sets its own
+/// `Content-Security-Policy` / `X-Frame-Options`, narrowed to that route, and keeps it.
 const SECURITY_HEADERS: [(header::HeaderName, &str); 5] = [
     (
         header::CONTENT_SECURITY_POLICY,
@@ -70,7 +69,13 @@ async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     for (name, value) in SECURITY_HEADERS {
-        headers.insert(name, HeaderValue::from_static(value));
+        let own = matches!(
+            name,
+            header::CONTENT_SECURITY_POLICY | header::X_FRAME_OPTIONS
+        );
+        if !(own && headers.contains_key(&name)) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
     }
     response
 }
@@ -305,113 +310,12 @@ async fn reset(State(shared): State<Arc<CenterState>>) -> Response {
     }
 }
 
-/// A server-rendered page: recent journal entries and stored documents. No JavaScript.
-async fn web_view(State(shared): State<Arc<CenterState>>) -> Html<String> {
-    let mut page = String::from(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>idlink-mock</title><style>body{font-family:sans-serif;margin:1em}\
-         table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px;\
-         vertical-align:top}th{background:#eee}code{font-size:90%}</style></head><body>\n\
-         <h1>idlink-mock service center</h1>\n",
-    );
-    let status = shared.engine.status();
-    if let Some(scenario) = &status.scenario {
-        let _ = writeln!(
-            page,
-            "<h2>Scenario <code>{}</code></h2>\n<p>state <b>{}</b> · visited {} · actions fired {} · \
-             unexpected requests {} · seed {} · time scale {}</p>",
-            escape(scenario),
-            escape(status.state.as_deref().unwrap_or("-")),
-            escape(&status.visited.join(" → ")),
-            status.fired,
-            status.unexpected,
-            status.seed,
-            status.time_scale,
-        );
-    }
-    let documents = shared.store.documents();
-    let _ = write!(
-        page,
-        "<h2>Documents ({})</h2>\n<table><tr><th>receipt</th><th>received</th><th>facility</th>\
-         <th>patient</th><th>kind</th><th>destination</th><th>size</th><th>current path</th></tr>\n",
-        documents.len()
-    );
-    for doc in documents.iter().rev().take(200) {
-        let r = &doc.receipt;
-        let _ = writeln!(
-            page,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            escape(&r.receipt_id),
-            escape(&r.received_at),
-            escape(&r.facility),
-            escape(&r.patient_id),
-            escape(&r.document_kind),
-            escape(r.data_kind.as_deref().unwrap_or("")),
-            escape(&r.destination),
-            r.size,
-            escape(&doc.current_path),
-        );
-    }
-    page.push_str("</table>\n");
-    let entries = shared.journal.recent(200);
-    let _ = write!(
-        page,
-        "<h2>Journal (last {})</h2>\n<table><tr><th>#</th><th>time</th><th>conn</th>\
-         <th>listener</th><th>event</th><th>details</th></tr>\n",
-        entries.len()
-    );
-    for entry in entries.iter().rev() {
-        let details = serde_json::to_value(&entry.event)
-            .ok()
-            .and_then(|v| v.as_object().cloned())
-            .map(|mut o| {
-                let event = o.remove("event");
-                (event, serde_json::Value::Object(o).to_string())
-            });
-        let (event, details) = match details {
-            Some((Some(serde_json::Value::String(e)), d)) => (e, d),
-            _ => (String::new(), String::new()),
-        };
-        let _ = writeln!(
-            page,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            entry.seq,
-            escape(&entry.at),
-            entry.connection.map(|c| c.to_string()).unwrap_or_default(),
-            entry.listener.map(|l| l.as_str()).unwrap_or(""),
-            escape(&event),
-            escape(&details),
-        );
-    }
-    page.push_str("</table>\n</body></html>\n");
-    Html(page)
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn html_is_escaped_and_tokens_compare_exactly() {
-        assert_eq!(
-            escape("<a href=\"x\">&"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;"
-        );
+    fn tokens_compare_exactly() {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
