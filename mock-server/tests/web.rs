@@ -624,6 +624,14 @@ async fn the_journal_shows_each_connection_with_its_handshake_requests_and_injec
         html.contains("the client certificate is revoked"),
         "the rejection in words: {html}"
     );
+    // The refused connection names the certificate it refused.
+    let revoked = pki(&stored.center).client(idlink_certs::Variant::Revoked);
+    let presented = idlink_certs::inspect::cert_info(revoked.cert_der()).unwrap();
+    assert!(
+        html.contains(&presented.serial_hex) && html.contains(&presented.subject),
+        "the refused certificate's serial {} and subject: {html}",
+        presented.serial_hex
+    );
     assert!(html.contains("TLSv1.3"), "{html}");
     assert!(html.contains(&subject), "certificate subject {subject}");
     assert!(html.contains("<code>POST /v1/documents</code>"), "{html}");

@@ -11,7 +11,6 @@ use std::sync::{Mutex, PoisonError};
 use idlink_formats::Charset;
 use idlink_formats::hl7::{Message, ParseOptions};
 
-use crate::journal::{Journal, JournalEvent};
 use crate::store::{Store, StoredDocument};
 
 /// What a document became after it was stored.
@@ -60,20 +59,15 @@ pub(crate) struct Cache {
 
 impl Cache {
     /// Every stored document, oldest first, with its facts.
-    pub(crate) fn entries(&self, store: &Store, journal: &Journal) -> Vec<Entry> {
+    pub(crate) fn entries(&self, store: &Store) -> Vec<Entry> {
         let documents = store.documents();
         let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
-        // Read once, and only when a document is decoded for the first time.
-        let mut declared: Option<HashMap<String, Charset>> = None;
         documents
             .into_iter()
             .map(|doc| {
                 let patient_name = names
                     .entry(doc.receipt.receipt_id.clone())
-                    .or_insert_with(|| {
-                        let charsets = declared.get_or_insert_with(|| declared_charsets(journal));
-                        decode_name(store, &doc, charsets.get(&doc.receipt.receipt_id).copied())
-                    })
+                    .or_insert_with(|| decode_name(store, &doc, stored_charset(&doc.receipt)))
                     .clone();
                 Entry {
                     care_date: care_date(&doc),
@@ -111,50 +105,18 @@ fn decode_name(store: &Store, doc: &StoredDocument, declared: Option<Charset>) -
         return None;
     }
     let bytes = store.read(&doc.current_path).ok()?;
-    // Shift_JIS has no MSH-18 code: only the declaration makes the parser use it.
-    patient_name(&bytes, declared.filter(|c| *c == Charset::ShiftJis))
+    patient_name(&bytes, declared)
 }
 
-/// The charset each upload declared (`Content-Type: …; charset=`), by receipt, found through
-/// the journal: a `stored` entry names the request, whose `request` entry kept the media type.
-/// Receipts whose entries have left the in-memory journal (or declared none) are missing.
-pub(crate) fn declared_charsets(journal: &Journal) -> HashMap<String, Charset> {
-    let entries = journal.entries();
-    let mut by_request: HashMap<&str, Charset> = HashMap::new();
-    for entry in &entries {
-        if let JournalEvent::Request {
-            request_id,
-            content_type: Some(media),
-            ..
-        } = &entry.event
-            && let Some(charset) = charset_parameter(media)
-        {
-            by_request.insert(request_id, charset);
-        }
+/// The character set to read a stored document with, from its receipt (`PROTO-RCPT-002`): what
+/// the center read it as when it was stored. For HL7 only Shift_JIS, which MSH-18 cannot name
+/// and only the upload's declaration selects; MSH-18 speaks for itself otherwise.
+pub(crate) fn stored_charset(receipt: &idlink_protocol::Receipt) -> Option<Charset> {
+    let charset: Charset = receipt.charset.as_deref()?.parse().ok()?;
+    match receipt.document_kind.as_str() {
+        "hl7" => Some(charset).filter(|c| *c == Charset::ShiftJis),
+        _ => Some(charset),
     }
-    entries
-        .iter()
-        .filter_map(|entry| match &entry.event {
-            JournalEvent::Stored {
-                request_id,
-                receipt_id,
-                replayed: false,
-                ..
-            } => Some((receipt_id.clone(), *by_request.get(request_id.as_str())?)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The `charset` parameter of a media type, if it names one the formats crate reads.
-fn charset_parameter(media: &str) -> Option<Charset> {
-    media.split(';').skip(1).find_map(|param| {
-        let (name, value) = param.split_once('=')?;
-        if !name.trim().eq_ignore_ascii_case("charset") {
-            return None;
-        }
-        value.trim().trim_matches('"').parse().ok()
-    })
 }
 
 /// PID-5 of an HL7 message, family and given name of the first repetition, unescaped and
@@ -218,20 +180,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_charset_parameter_is_read_whatever_its_spelling() {
-        let cases = [
-            (
-                "application/hl7-v2; charset=shift_jis",
-                Some(Charset::ShiftJis),
-            ),
-            ("text/plain;Charset=\"UTF-8\"", Some(Charset::Utf8)),
-            ("text/csv; q=1; charset=cp932", Some(Charset::ShiftJis)),
-            ("application/pdf", None),
-            ("text/plain; charset=latin1", None),
-        ];
-        for (media, expected) in cases {
-            assert_eq!(charset_parameter(media), expected, "{media}");
-        }
+    fn the_stored_charset_comes_from_the_receipt_and_for_hl7_only_shift_jis() {
+        let receipt = |kind: &str, charset: Option<&str>| idlink_protocol::Receipt {
+            document_kind: kind.into(),
+            charset: charset.map(str::to_owned),
+            ..serde_json::from_value(serde_json::json!({
+                "receipt_id": "rcpt-1", "idempotency_key": "k", "account": "a",
+                "facility": "0112345678", "patient_id": "1", "document_kind": "text",
+                "destination": "storage", "sha256": "00", "size": 1, "stored_path": "p",
+                "received_at": "2026-11-29T00:00:00.000Z", "warnings": []
+            }))
+            .unwrap()
+        };
+        assert_eq!(
+            stored_charset(&receipt("text", Some("shift_jis"))),
+            Some(Charset::ShiftJis)
+        );
+        assert_eq!(
+            stored_charset(&receipt("nsips", Some("utf-8"))),
+            Some(Charset::Utf8)
+        );
+        assert_eq!(
+            stored_charset(&receipt("hl7", Some("shift_jis"))),
+            Some(Charset::ShiftJis)
+        );
+        // MSH-18 names ISO-2022-JP itself; the parser needs no override for it.
+        assert_eq!(stored_charset(&receipt("hl7", Some("iso-2022-jp"))), None);
+        assert_eq!(stored_charset(&receipt("pdf", None)), None);
     }
 
     #[test]

@@ -82,7 +82,7 @@ impl Filter {
 /// `/` and `/web`: the facilities, the filter form and the newest documents.
 pub(crate) async fn home(State(web): State<Arc<Web>>) -> Response {
     let links = Links::new(&web.center.admin_token);
-    let entries = web.catalog.entries(&web.center.store, &web.center.journal);
+    let entries = web.catalog.entries(&web.center.store);
     let mut facilities: BTreeMap<&str, (BTreeSet<&str>, usize)> = BTreeMap::new();
     for entry in &entries {
         let r = &entry.doc.receipt;
@@ -142,7 +142,7 @@ pub(crate) async fn home(State(web): State<Arc<Web>>) -> Response {
 /// `/web/documents`: the filtered list.
 pub(crate) async fn list(State(web): State<Arc<Web>>, Query(filter): Query<Filter>) -> Response {
     let links = Links::new(&web.center.admin_token);
-    let entries = web.catalog.entries(&web.center.store, &web.center.journal);
+    let entries = web.catalog.entries(&web.center.store);
     let matching: Vec<&Entry> = entries.iter().rev().filter(|e| filter.matches(e)).collect();
     let shown = &matching[..matching.len().min(ROWS)];
     let body = html! {
@@ -171,7 +171,7 @@ pub(crate) async fn facility(
     Path(facility): Path<String>,
 ) -> Response {
     let links = Links::new(&web.center.admin_token);
-    let entries = web.catalog.entries(&web.center.store, &web.center.journal);
+    let entries = web.catalog.entries(&web.center.store);
     let patients = catalog::patients(
         entries
             .iter()
@@ -215,7 +215,7 @@ pub(crate) async fn timeline(
     Path((facility, patient)): Path<(String, String)>,
 ) -> Response {
     let links = Links::new(&web.center.admin_token);
-    let entries = web.catalog.entries(&web.center.store, &web.center.journal);
+    let entries = web.catalog.entries(&web.center.store);
     let mine: Vec<&Entry> = entries
         .iter()
         .filter(|e| e.doc.receipt.facility == facility && e.doc.receipt.patient_id == patient)
@@ -310,7 +310,7 @@ fn describe(links: Links<'_>, entry: &Entry) -> Markup {
 /// its content.
 pub(crate) async fn document(State(web): State<Arc<Web>>, Path(receipt): Path<String>) -> Response {
     let links = Links::new(&web.center.admin_token);
-    let entries = web.catalog.entries(&web.center.store, &web.center.journal);
+    let entries = web.catalog.entries(&web.center.store);
     let Some(entry) = entries.iter().find(|e| e.doc.receipt.receipt_id == receipt) else {
         return layout::not_found(links, Section::Documents, L.no_receipt);
     };
@@ -354,9 +354,7 @@ fn content_view(web: &Web, links: Links<'_>, entry: &Entry) -> (Markup, &'static
             );
         }
     };
-    let declared = catalog::declared_charsets(&web.center.journal)
-        .get(&r.receipt_id)
-        .copied();
+    let declared = catalog::stored_charset(r);
     let view = match r.document_kind.as_str() {
         "hl7" => {
             let context = hl7::Context {
@@ -576,6 +574,7 @@ mod tests {
             document_kind: "hl7".into(),
             data_kind: Some("OMP-01".into()),
             destination: "storage".into(),
+            charset: Some("iso-2022-jp".into()),
             sha256: "00".repeat(32),
             size: 2_000,
             stored_path: format!("0112345678/900/000/{patient}/20110701/OMP-01/f{n}"),

@@ -427,10 +427,16 @@ fn handshake(connection: &Connection<'_>) -> Markup {
                     None => { span.count { (L.no_certificate) } }
                 }
             }
-            Some(JournalEvent::HandshakeRejected { reason, explanation }) => {
+            Some(JournalEvent::HandshakeRejected { reason, explanation, presented_certificate }) => {
                 span.bad data-rejected="true" { (L.rejected) }
                 ": "
                 @if explanation.is_empty() { (reason) } @else { (explanation) br; span.count { code { (reason) } } }
+                @if let Some(cert) = presented_certificate {
+                    br;
+                    (L.certificate) " " code { (cert.subject) }
+                    br;
+                    span.count { (L.serial) " " code { (cert.serial) } " · " (L.issuer) " " code { (cert.issuer) } }
+                }
             }
             Some(JournalEvent::HandshakeTimeout { after_ms }) => {
                 span.bad { (L.handshake_timeout) " " (after_ms) " ms" }
