@@ -15,28 +15,33 @@ const FILE_NAME: &str = "9999013_20110701_OMP-01_000000011000185_201107012246039
 
 fuzz_target!(|data: &[u8]| {
     let _ = detect_upload(data);
-    for strictness in [Strictness::Strict, Strictness::Lenient] {
-        for charset_override in [None, Some(Charset::ShiftJis)] {
-            let options = CheckOptions {
-                strictness,
-                charset_override,
-                file_name: Some(FILE_NAME.to_owned()),
-                data_kind: "OMP-01".parse::<DataKind>().ok(),
-                ..CheckOptions::default()
-            };
-            let report = check(data, DocumentKind::Hl7, &options);
-            let streamed =
-                check_reader(&mut std::io::Cursor::new(data), DocumentKind::Hl7, &options)
-                    .expect("a Cursor does not fail");
-            assert_eq!(report, streamed, "check and check_reader disagree");
-            let parse = ParseOptions {
-                strictness,
-                charset_override,
-            };
-            if let Ok(message) = Message::parse(data, &parse) {
-                walk(&message);
-            }
-        }
+    // One of the four option sets per input, picked by a checksum of the bytes (not a byte of
+    // them, so the seed files stay real messages): all four on every input ran at a quarter
+    // of the speed for no more coverage.
+    let pick = data.iter().fold(0u8, |a, b| a.wrapping_add(*b));
+    let strictness = if pick & 1 == 0 {
+        Strictness::Strict
+    } else {
+        Strictness::Lenient
+    };
+    let charset_override = (pick & 2 != 0).then_some(Charset::ShiftJis);
+    let options = CheckOptions {
+        strictness,
+        charset_override,
+        file_name: Some(FILE_NAME.to_owned()),
+        data_kind: "OMP-01".parse::<DataKind>().ok(),
+        ..CheckOptions::default()
+    };
+    let report = check(data, DocumentKind::Hl7, &options);
+    let streamed = check_reader(&mut std::io::Cursor::new(data), DocumentKind::Hl7, &options)
+        .expect("a Cursor does not fail");
+    assert_eq!(report, streamed, "check and check_reader disagree");
+    let parse = ParseOptions {
+        strictness,
+        charset_override,
+    };
+    if let Ok(message) = Message::parse(data, &parse) {
+        walk(&message);
     }
 });
 
