@@ -4,10 +4,10 @@
 //! concurrent uploads over one TLS session. reqwest only learns that a connection speaks HTTP/2
 //! when its TLS handshake is done (ALPN), so requests sent together before that each open
 //! their own connection; [`Client`] therefore lets one request through alone until the service
-//! center has answered on a connection (issue 10 item 6). Bodies are streamed from the file (memory does not
-//! grow with the document size, `PROTO-UP-001`): a first pass computes the `Content-Digest`
-//! (`PROTO-UP-009`), then each attempt reopens the file, because a streamed body cannot be
-//! replayed. Every attempt carries the same idempotency key (`PROTO-CLI-001`).
+//! center has answered on a connection (issue 10 item 6). Bodies are streamed from the file
+//! (memory does not grow with the document size, `PROTO-UP-001`): a first pass computes the
+//! `Content-Digest` (`PROTO-UP-009`), then each attempt reopens the file, because a streamed
+//! body cannot be replayed. Every attempt carries the same idempotency key (`PROTO-CLI-001`).
 
 use std::future::Future;
 use std::io;
