@@ -6,6 +6,7 @@
 //! never from this process's clock.
 
 mod cli;
+mod connections;
 mod crash;
 mod library;
 mod snapshots;
