@@ -676,7 +676,7 @@ pub(crate) const JOURNAL_JA: Journal = Journal {
     no_request: "リクエストなし",
     attempt: "試行",
     key: "キー",
-    stored: "保存先の受付番号",
+    stored: "保存済み、受付番号",
     replayed: "再送への応答",
     injected: "注入",
     closed: "切断",
