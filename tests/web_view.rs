@@ -169,11 +169,13 @@ async fn the_hl7_view_and_the_journal_read_as_a_person_would_in_a_real_browser()
     let hl7 = format!("{base}/web/documents/{}?token={token}", delivery.receipt_id);
     let timeline = format!("{base}/web/patients/0112345678/9999013?token={token}");
     let journal = format!("{base}/web/journal?token={token}");
+    let hl7_ja = format!("{hl7}&lang=ja");
 
     // Act
     let hl7_dom = dump_dom(&chromium, &hl7).await;
     let timeline_dom = dump_dom(&chromium, &timeline).await;
     let journal_dom = dump_dom(&chromium, &journal).await;
+    let hl7_ja_dom = dump_dom(&chromium, &hl7_ja).await;
     let shots = [
         screenshot(&chromium, &hl7, "hl7-view-1280", 1280).await,
         screenshot(&chromium, &journal, "journal-390", 390).await,
@@ -202,6 +204,18 @@ async fn the_hl7_view_and_the_journal_read_as_a_person_would_in_a_real_browser()
     assert!(
         journal_dom.contains(&delivery.receipt_id),
         "the upload links its document"
+    );
+    // In Japanese when asked (issue 12 item 7): labels translated, codes and data as they are,
+    // and the way back to English in the header.
+    assert!(hl7_ja_dom.contains(r#"<html lang="ja">"#), "{hl7_ja_dom}");
+    assert!(
+        hl7_ja_dom.contains("受付番号") && hl7_ja_dom.contains("検証結果"),
+        "Japanese labels: {hl7_ja_dom}"
+    );
+    assert!(hl7_ja_dom.contains(r#"data-field="PID-5""#), "{hl7_ja_dom}");
+    assert!(
+        hl7_ja_dom.contains(">English</a>"),
+        "the switch: {hl7_ja_dom}"
     );
     for shot in &shots {
         let png = std::fs::read(shot).unwrap();

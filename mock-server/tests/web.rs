@@ -347,6 +347,150 @@ async fn links_carry_the_token_so_a_browser_can_follow_them() {
     stored.center.shutdown().await;
 }
 
+/// GETs a page (200) with this `Accept-Language`, as a browser set to that language would.
+async fn page_in(center: &MockCenter, path: &str, accept_language: &str) -> String {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", center.admin_url()))
+        .bearer_auth(center.admin_token())
+        .header("accept-language", accept_language)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+/// Every `href` of a page, `&amp;` unescaped.
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|href| href.replace("&amp;", "&"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_browser_asking_for_japanese_gets_japanese_labels() {
+    let stored = stored_center().await;
+
+    let facility = page_in(&stored.center, "/web/facilities/0112345678", "ja,en;q=0.8").await;
+    let document = page_in(
+        &stored.center,
+        &format!("/web/documents/{}", stored.update.receipt_id),
+        "ja-JP",
+    )
+    .await;
+
+    assert!(facility.contains(r#"<html lang="ja">"#), "{facility}");
+    for label in [
+        "患者ID",
+        "患者氏名",
+        "最新の診療日",
+        "ジャーナル",
+        "適合性試験の結果",
+    ] {
+        assert!(facility.contains(label), "{label}: {facility}");
+    }
+    assert!(!facility.contains("Patient ID"), "{facility}");
+    for label in [
+        "受付番号",
+        "データ種別",
+        "診療日",
+        "転送用アカウント",
+        "検証結果",
+    ] {
+        assert!(document.contains(label), "{label}: {document}");
+    }
+    // Stable codes stay as they are.
+    assert!(document.contains("MSH-9"), "{document}");
+    // The header chose it: links need not carry it (the browser sends it again).
+    assert!(
+        hrefs(&facility)
+            .iter()
+            .filter(|h| h.starts_with("/web"))
+            .all(|h| !h.contains("lang=ja")),
+        "{facility}"
+    );
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn lang_ja_in_the_address_chooses_japanese_and_every_link_keeps_it() {
+    let stored = stored_center().await;
+    let token = stored.center.admin_token().to_owned();
+
+    // The address wins over a browser set to English.
+    let home = page_in(&stored.center, "/web?lang=ja", "en-US,en").await;
+
+    assert!(home.contains(r#"<html lang="ja">"#), "{home}");
+    assert!(home.contains("最近受け付けた文書"), "{home}");
+    let links: Vec<String> = hrefs(&home)
+        .into_iter()
+        .filter(|h| h.starts_with("/web") && !h.starts_with("/web/assets"))
+        .collect();
+    assert!(links.len() > 5, "{links:?}");
+    let (switch, others): (Vec<&String>, Vec<&String>) =
+        links.iter().partition(|h| h.ends_with("lang=en"));
+    assert_eq!(switch.len(), 1, "one switch to English: {links:?}");
+    for link in &others {
+        assert!(link.ends_with("&lang=ja"), "{link} drops the language");
+    }
+    // The filter form keeps it too.
+    assert!(
+        home.contains(r#"<input type="hidden" name="lang" value="ja">"#),
+        "{home}"
+    );
+    // A link followed by a browser (token from the link, no Accept-Language) stays Japanese.
+    let document = others
+        .iter()
+        .find(|h| h.contains(&stored.update.receipt_id))
+        .expect("a link to the update");
+    assert!(document.contains(&format!("token={token}")), "{document}");
+    let followed = reqwest::get(format!("{}{document}", stored.center.admin_url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(followed.contains(r#"<html lang="ja">"#), "{followed}");
+    assert!(followed.contains("受付番号"), "{followed}");
+    let journal = page(&stored.center, "/web/journal?lang=ja").await;
+    assert!(journal.contains("接続の絞り込み"), "{journal}");
+    stored.center.shutdown().await;
+}
+
+#[tokio::test]
+async fn english_is_the_default_and_the_switch_offers_japanese() {
+    let stored = stored_center().await;
+
+    let plain = page(&stored.center, "/web/journal?account=x").await;
+    let unknown = page_in(&stored.center, "/web", "fr-FR,de;q=0.5").await;
+    let chosen = page_in(&stored.center, "/web?lang=en", "ja").await;
+
+    for html in [&plain, &unknown, &chosen] {
+        assert!(html.contains(r#"<html lang="en">"#), "{html}");
+        assert!(!html.contains("ジャーナル"), "{html}");
+    }
+    assert!(plain.contains("Filter connections"), "{plain}");
+    let switch = hrefs(&plain)
+        .into_iter()
+        .find(|h| h.ends_with("lang=ja"))
+        .expect("a switch to Japanese");
+    // The same page, its query kept.
+    assert!(
+        switch.starts_with("/web/journal?") && switch.contains("account=x"),
+        "{switch}"
+    );
+    assert!(plain.contains(">日本語</a>"), "{plain}");
+    assert!(
+        hrefs(&plain).iter().all(|h| !h.contains("lang=en")),
+        "no language in links unless chosen: {plain}"
+    );
+    stored.center.shutdown().await;
+}
+
 /// The part of `html` from the element with `id` to the end of its table row.
 fn row<'h>(html: &'h str, id: &str) -> &'h str {
     let start = html

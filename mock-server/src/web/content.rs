@@ -15,11 +15,9 @@ use maud::{Markup, html};
 use super::Web;
 use super::catalog::Entry;
 use super::documents::document_path;
-use super::labels::{CONTENT, Content};
-use super::layout::{self, CSP_PAGE, Links, Section};
+use super::labels::{Content, Labels};
+use super::layout::{self, CSP_PAGE, Choice, Links, Section};
 use crate::config::Strictness;
-
-const L: &Content = &CONTENT;
 
 /// Bytes the hex view shows (a PDF may be 50 MiB; the first 64 KiB say what it is).
 const RAW_LIMIT: usize = 64 * 1024;
@@ -31,46 +29,48 @@ pub(crate) const CSP_PDF_PAGE: &str =
     "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; frame-ancestors 'none'";
 
 /// `/web/documents/{receipt}/raw`: the first [`RAW_LIMIT`] bytes in hex.
-pub(crate) async fn raw(State(web): State<Arc<Web>>, Path(receipt): Path<String>) -> Response {
-    let links = Links::new(&web.center.admin_token);
+pub(crate) async fn raw(
+    State(web): State<Arc<Web>>,
+    choice: Choice,
+    Path(receipt): Path<String>,
+) -> Response {
+    let links = Links::new(&web.center.admin_token, &choice);
+    let t = links.t();
+    let l = t.content;
     let Some(doc) = web.center.store.receipt(&receipt) else {
-        return layout::not_found(
-            links,
-            Section::Documents,
-            super::labels::DOCUMENTS.no_receipt,
-        );
+        return layout::not_found(links, Section::Documents, t.documents.no_receipt);
     };
     let mut bytes = Vec::new();
     let read = std::fs::File::open(&doc.path)
         .and_then(|file| file.take(RAW_LIMIT as u64).read_to_end(&mut bytes));
     let body = html! {
         p { a href=(links.to(&document_path(&receipt), &[])) { code { (receipt) } } }
-        p { (L.raw_intro) }
+        p { (l.raw_intro) }
         @if let Err(error) = read {
-            p.bad { (super::labels::DOCUMENTS.unreadable) " " (error.to_string()) }
+            p.bad { (t.documents.unreadable) " " (error.to_string()) }
         } @else {
             @if (bytes.len() as u64) < doc.receipt.size {
-                p.warn { (L.raw_truncated) " " (bytes.len()) " / " (doc.receipt.size) }
+                p.warn { (l.raw_truncated) " " (bytes.len()) " / " (doc.receipt.size) }
             }
-            (hex(&bytes))
+            (hex(l, &bytes))
         }
     };
     layout::respond(
-        layout::page(links, Section::Documents, L.raw_title, html! {}, body),
+        layout::page(links, Section::Documents, l.raw_title, html! {}, body),
         CSP_PAGE,
     )
 }
 
 /// Hex rows of 16 bytes. Every byte of an escape sequence (`ESC $ B`, `ESC ( B`, `ESC $ ( D`…)
 /// is marked, so a wrong or missing switch back to ASCII is visible.
-fn hex(bytes: &[u8]) -> Markup {
+fn hex(l: &Content, bytes: &[u8]) -> Markup {
     let escape = escape_mask(bytes);
     html! {
         div.scroll { table.hex-dump {
             thead { tr {
-                th scope="col" { (L.offset) }
-                th scope="col" { (L.hex) }
-                th scope="col" { (L.characters) }
+                th scope="col" { (l.offset) }
+                th scope="col" { (l.hex) }
+                th scope="col" { (l.characters) }
             } }
             tbody {
                 @for (row, chunk) in bytes.chunks(16).enumerate() {
@@ -132,22 +132,24 @@ fn escape_mask(bytes: &[u8]) -> Vec<bool> {
 
 /// `/web/documents/{receipt}/file`: the stored file. A PDF is served inline with its own
 /// media type and a policy that lets the document page frame it; anything else downloads.
-pub(crate) async fn file(State(web): State<Arc<Web>>, Path(receipt): Path<String>) -> Response {
-    let links = Links::new(&web.center.admin_token);
+pub(crate) async fn file(
+    State(web): State<Arc<Web>>,
+    choice: Choice,
+    Path(receipt): Path<String>,
+) -> Response {
+    let links = Links::new(&web.center.admin_token, &choice);
+    let t = links.t();
+    let l = t.content;
     let Some(doc) = web.center.store.receipt(&receipt) else {
-        return layout::not_found(
-            links,
-            Section::Documents,
-            super::labels::DOCUMENTS.no_receipt,
-        );
+        return layout::not_found(links, Section::Documents, t.documents.no_receipt);
     };
     let bytes = match web.center.store.read(&doc.current_path) {
         Ok(bytes) => bytes,
         Err(error) => {
-            let body = html! { p.bad { (super::labels::DOCUMENTS.unreadable) " " (error.public_reason()) } };
+            let body = html! { p.bad { (t.documents.unreadable) " " (error.public_reason()) } };
             return layout::respond_status(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                layout::page(links, Section::Documents, L.raw_title, html! {}, body),
+                layout::page(links, Section::Documents, l.raw_title, html! {}, body),
                 CSP_PAGE,
             );
         }
@@ -193,28 +195,30 @@ pub(crate) async fn file(State(web): State<Arc<Web>>, Path(receipt): Path<String
 
 /// The PDF framed in the document page, with a plain link for browsers without a viewer.
 pub(crate) fn pdf(links: Links<'_>, entry: &Entry) -> Markup {
+    let l = links.t().content;
     let src = links.to(
         &format!("{}/file", document_path(&entry.doc.receipt.receipt_id)),
         &[],
     );
     html! {
-        h2 { (L.pdf_heading) }
-        iframe.pdf src=(src) title=(L.pdf_heading) {}
-        p { a href=(src) { (L.pdf_fallback) } }
+        h2 { (l.pdf_heading) }
+        iframe.pdf src=(src) title=(l.pdf_heading) {}
+        p { a href=(src) { (l.pdf_fallback) } }
     }
 }
 
 /// Text decoded with the declared charset, or detected (UTF-8, else ISO-2022-JP when it has
 /// escape sequences, else Shift_JIS) when the declaration is no longer known.
-pub(crate) fn text(bytes: &[u8], declared: Option<Charset>) -> Markup {
+pub(crate) fn text(t: &Labels, bytes: &[u8], declared: Option<Charset>) -> Markup {
+    let l = t.content;
     let (charset, how) = match declared {
-        Some(charset) => (charset, L.charset_declared),
-        None => (detect(bytes), L.charset_guessed),
+        Some(charset) => (charset, l.charset_declared),
+        None => (detect(bytes), l.charset_guessed),
     };
     let decoded = charset.decode_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes));
     html! {
-        h2 { (L.text_heading) }
-        dl.meta { dt { (L.charset) } dd #text-charset { code { (charset.as_str()) } " (" (how) ")" } }
+        h2 { (l.text_heading) }
+        dl.meta { dt { (l.charset) } dd #text-charset { code { (charset.as_str()) } " (" (how) ")" } }
         pre.text lang="ja" { (decoded) }
     }
 }
@@ -232,16 +236,22 @@ fn detect(bytes: &[u8]) -> Charset {
 /// NSIPS lines as one table per record type, columns named by the profile when one is
 /// configured (the real layout is confidential; the demo has none).
 pub(crate) fn nsips(
+    t: &Labels,
     bytes: &[u8],
     declared: Option<Charset>,
     profile: Option<&idlink_formats::nsips::Profile>,
 ) -> Markup {
+    let l = t.content;
     let charset = declared.unwrap_or(Charset::ShiftJis);
     let text = charset.decode_lossy(bytes);
     // Record type → its lines (line number, fields), in order of first appearance.
     let mut order: Vec<String> = Vec::new();
     let mut records: BTreeMap<String, Vec<(usize, Vec<&str>)>> = BTreeMap::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.is_empty())
+    {
         let fields: Vec<&str> = line.split(',').collect();
         let id = fields[0].to_owned();
         if !records.contains_key(&id) {
@@ -250,13 +260,13 @@ pub(crate) fn nsips(
         records.entry(id).or_default().push((n + 1, fields));
     }
     html! {
-        h2 { (L.nsips_heading) }
+        h2 { (l.nsips_heading) }
         dl.meta {
-            dt { (L.charset) } dd { code { (charset.as_str()) } }
+            dt { (l.charset) } dd { code { (charset.as_str()) } }
         }
         @match profile {
-            Some(p) => { p { (L.nsips_profile) ": " code { (p.profile.name) } } }
-            None => { p { (L.nsips_no_profile) } }
+            Some(p) => { p { (l.nsips_profile) ": " code { (p.profile.name) } } }
+            None => { p { (l.nsips_no_profile) } }
         }
         @for id in &order {
             @let lines = &records[id];
@@ -264,16 +274,16 @@ pub(crate) fn nsips(
             @let def = profile.and_then(|p| p.records.iter().find(|r| &r.id == id));
             div.scroll { table.nsips {
                 caption {
-                    (L.record) " " code { (id) }
+                    (l.record) " " code { (id) }
                     @if let Some(def) = def { " " (def.name) }
                 }
                 thead { tr {
-                    th scope="col" { (L.line) }
+                    th scope="col" { (l.line) }
                     @for column in 1..=width {
                         th scope="col" {
                             @match def.and_then(|d| d.columns.iter().find(|c| c.index == column)) {
                                 Some(c) => { (c.name) }
-                                None => { (L.column) " " (column) }
+                                None => { (l.column) " " (column) }
                             }
                         }
                     }
@@ -303,11 +313,13 @@ pub(crate) fn strictness(web: &Web) -> idlink_formats::Strictness {
 
 /// The formats crate's findings for a text or NSIPS document, as checked on upload.
 pub(crate) fn findings(
+    t: &Labels,
     web: &Web,
     bytes: &[u8],
     kind: DocumentKind,
     declared: Option<Charset>,
 ) -> Markup {
+    let l = t.content;
     let options = CheckOptions {
         strictness: strictness(web),
         charset_override: declared,
@@ -317,8 +329,8 @@ pub(crate) fn findings(
     let report = idlink_formats::check(bytes, kind, &options);
     html! {
         @if !report.findings.is_empty() {
-            h2 { (L.findings) }
-            @for finding in &report.findings { (super::hl7::finding_box(finding)) }
+            h2 { (l.findings) }
+            @for finding in &report.findings { (super::hl7::finding_box(t, finding)) }
         }
     }
 }

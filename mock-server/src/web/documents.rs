@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::Web;
 use super::catalog::{self, Entry, Outcome};
-use super::labels::{COMMON, DOCUMENTS, Documents, HL7, SCENARIO};
-use super::layout::{self, CSP_PAGE, Links, Section, encode};
+use super::labels::Labels;
+use super::layout::{self, CSP_PAGE, Choice, Links, Section, encode};
 use super::{content, hl7};
 use idlink_formats::DocumentKind;
 
@@ -20,8 +20,6 @@ use idlink_formats::DocumentKind;
 const ROWS: usize = 500;
 /// How many documents the overview lists.
 const RECENT: usize = 50;
-
-const L: &Documents = &DOCUMENTS;
 
 /// The filters of the document list, as the form sends them (empty means any).
 #[derive(Debug, Default, Deserialize)]
@@ -80,8 +78,10 @@ impl Filter {
 }
 
 /// `/` and `/web`: the facilities, the filter form and the newest documents.
-pub(crate) async fn home(State(web): State<Arc<Web>>) -> Response {
-    let links = Links::new(&web.center.admin_token);
+pub(crate) async fn home(State(web): State<Arc<Web>>, choice: Choice) -> Response {
+    let links = Links::new(&web.center.admin_token, &choice);
+    let t = links.t();
+    let l = t.documents;
     let entries = web.catalog.entries(&web.center.store);
     let mut facilities: BTreeMap<&str, (BTreeSet<&str>, usize)> = BTreeMap::new();
     for entry in &entries {
@@ -92,23 +92,23 @@ pub(crate) async fn home(State(web): State<Arc<Web>>) -> Response {
     }
     let recent: Vec<&Entry> = entries.iter().rev().take(RECENT).collect();
     let engine = web.center.engine.status();
-    let s = &SCENARIO;
+    let s = t.scenario;
     let body = html! {
-        p { (L.home_intro) }
+        p { (l.home_intro) }
         @if let Some(id) = &engine.scenario {
             p #scenario-summary {
-                (s.scenario) " " code { (id) } " · " (s.state) " " strong { (engine.state.as_deref().unwrap_or(COMMON.none)) }
+                (s.scenario) " " code { (id) } " · " (s.state) " " strong { (engine.state.as_deref().unwrap_or(t.common.none)) }
                 " · " (s.visited) " " (engine.visited.join(" → ")) " · " (s.fired) " " (engine.fired)
                 " · " a href=(links.to("/web/scenario", &[])) { (s.title) }
             }
         }
         section aria-labelledby="facilities" {
-            h2 #facilities { (L.facilities) }
+            h2 #facilities { (l.facilities) }
             div.scroll { table {
                 thead { tr {
-                    th scope="col" { (L.facility) }
-                    th scope="col" { (L.patients) }
-                    th scope="col" { (L.documents) }
+                    th scope="col" { (l.facility) }
+                    th scope="col" { (l.patients) }
+                    th scope="col" { (l.documents) }
                 } }
                 tbody {
                     @for (code, (patients, count)) in &facilities {
@@ -124,43 +124,49 @@ pub(crate) async fn home(State(web): State<Arc<Web>>) -> Response {
             } }
         }
         section aria-labelledby="filters" {
-            h2 #filters { (L.filters) }
+            h2 #filters { (l.filters) }
             (filter_form(links, &Filter::default(), &entries))
         }
         section aria-labelledby="recent" {
-            h2 #recent { (L.recent) " " span.count { "(" (recent.len()) " " (L.of) " " (entries.len()) ")" } }
+            h2 #recent { (l.recent) " " span.count { "(" (recent.len()) " " (l.of) " " (entries.len()) ")" } }
             (document_table(links, &recent))
-            p { a href=(links.to("/web/documents", &[])) { (L.all_documents) } }
+            p { a href=(links.to("/web/documents", &[])) { (l.all_documents) } }
         }
     };
     layout::respond(
-        layout::page(links, Section::Documents, L.home_title, html! {}, body),
+        layout::page(links, Section::Documents, l.home_title, html! {}, body),
         CSP_PAGE,
     )
 }
 
 /// `/web/documents`: the filtered list.
-pub(crate) async fn list(State(web): State<Arc<Web>>, Query(filter): Query<Filter>) -> Response {
-    let links = Links::new(&web.center.admin_token);
+pub(crate) async fn list(
+    State(web): State<Arc<Web>>,
+    choice: Choice,
+    Query(filter): Query<Filter>,
+) -> Response {
+    let links = Links::new(&web.center.admin_token, &choice);
+    let t = links.t();
+    let l = t.documents;
     let entries = web.catalog.entries(&web.center.store);
     let matching: Vec<&Entry> = entries.iter().rev().filter(|e| filter.matches(e)).collect();
     let shown = &matching[..matching.len().min(ROWS)];
     let body = html! {
         section aria-labelledby="filters" {
-            h2 #filters { (L.filters) }
+            h2 #filters { (l.filters) }
             (filter_form(links, &filter, &entries))
         }
         section aria-labelledby="results" {
             h2 #results {
-                (L.documents) " " span.count #document-count data-count=(matching.len()) {
-                    "(" (L.showing) " " (shown.len()) " " (L.of) " " (matching.len()) ")"
+                (l.documents) " " span.count #document-count data-count=(matching.len()) {
+                    "(" (l.showing) " " (shown.len()) " " (l.of) " " (matching.len()) ")"
                 }
             }
-            @if matching.is_empty() { p { (L.none_match) } } @else { (document_table(links, shown)) }
+            @if matching.is_empty() { p { (l.none_match) } } @else { (document_table(links, shown)) }
         }
     };
     layout::respond(
-        layout::page(links, Section::Documents, L.documents_title, html! {}, body),
+        layout::page(links, Section::Documents, l.documents_title, html! {}, body),
         CSP_PAGE,
     )
 }
@@ -168,25 +174,28 @@ pub(crate) async fn list(State(web): State<Arc<Web>>, Query(filter): Query<Filte
 /// `/web/facilities/{facility}`: its patients, with their decoded names.
 pub(crate) async fn facility(
     State(web): State<Arc<Web>>,
+    choice: Choice,
     Path(facility): Path<String>,
 ) -> Response {
-    let links = Links::new(&web.center.admin_token);
+    let links = Links::new(&web.center.admin_token, &choice);
+    let t = links.t();
+    let l = t.documents;
     let entries = web.catalog.entries(&web.center.store);
     let patients = catalog::patients(
         entries
             .iter()
             .filter(|e| e.doc.receipt.facility == facility),
     );
-    let title = format!("{} {facility}", L.facility_title);
+    let title = format!("{} {facility}", l.facility_title);
     let body = html! {
-        p { a href=(links.to("/web/documents", &[("facility", &facility)])) { (L.all_documents) } }
+        p { a href=(links.to("/web/documents", &[("facility", &facility)])) { (l.all_documents) } }
         div.scroll { table {
-            caption { (L.patients) " (" (patients.len()) ")" }
+            caption { (l.patients) " (" (patients.len()) ")" }
             thead { tr {
-                th scope="col" { (L.patient_id) }
-                th scope="col" { (L.patient_name) }
-                th scope="col" { (L.documents) }
-                th scope="col" { (L.latest_care_date) }
+                th scope="col" { (l.patient_id) }
+                th scope="col" { (l.patient_name) }
+                th scope="col" { (l.documents) }
+                th scope="col" { (l.latest_care_date) }
             } }
             tbody {
                 @for patient in &patients {
@@ -194,9 +203,9 @@ pub(crate) async fn facility(
                         th scope="row" {
                             a href=(links.to(&timeline_path(&facility, &patient.id), &[])) { (patient.id) }
                         }
-                        td lang="ja" { (patient.name.as_deref().unwrap_or(COMMON.none)) }
+                        td lang="ja" { (patient.name.as_deref().unwrap_or(t.common.none)) }
                         td { (patient.documents) }
-                        td { (date(patient.latest_care_date.as_deref())) }
+                        td { (date(t, patient.latest_care_date.as_deref())) }
                     }
                 }
             }
@@ -212,16 +221,19 @@ pub(crate) async fn facility(
 /// each current document with the versions it superseded as its history.
 pub(crate) async fn timeline(
     State(web): State<Arc<Web>>,
+    choice: Choice,
     Path((facility, patient)): Path<(String, String)>,
 ) -> Response {
-    let links = Links::new(&web.center.admin_token);
+    let links = Links::new(&web.center.admin_token, &choice);
+    let t = links.t();
+    let l = t.documents;
     let entries = web.catalog.entries(&web.center.store);
     let mine: Vec<&Entry> = entries
         .iter()
         .filter(|e| e.doc.receipt.facility == facility && e.doc.receipt.patient_id == patient)
         .collect();
     if mine.is_empty() {
-        return layout::not_found(links, Section::Documents, L.no_patient);
+        return layout::not_found(links, Section::Documents, l.no_patient);
     }
     let name = catalog::patients(mine.iter().copied())
         .into_iter()
@@ -241,22 +253,22 @@ pub(crate) async fn timeline(
             .or_default()
             .push(entry);
     }
-    let title = format!("{} {patient}", L.timeline_title);
+    let title = format!("{} {patient}", l.timeline_title);
     let body = html! {
         dl.meta {
-            dt { (L.patient_name) }
-            dd #patient-name lang="ja" { (name.as_deref().unwrap_or(L.name_unknown)) }
-            dt { (L.facility) }
+            dt { (l.patient_name) }
+            dd #patient-name lang="ja" { (name.as_deref().unwrap_or(l.name_unknown)) }
+            dt { (l.facility) }
             dd { a href=(links.to(&format!("/web/facilities/{}", encode(&facility)), &[])) { (facility) } }
-            dt { (L.documents) }
+            dt { (l.documents) }
             dd #document-count data-count=(mine.len()) { (mine.len()) }
         }
-        h2 { (L.timeline) }
+        h2 { (l.timeline) }
         ol.timeline {
             // Newest care date first; documents without one (demographics) last.
             @for (care_date, docs) in by_date.iter().rev() {
                 li {
-                    h3 { (date(*care_date)) }
+                    h3 { (date(t, *care_date)) }
                     ul {
                         @for entry in docs.iter().rev() {
                             li { (timeline_item(links, entry, &replaced)) }
@@ -273,6 +285,8 @@ pub(crate) async fn timeline(
 }
 
 fn timeline_item(links: Links<'_>, entry: &Entry, replaced: &HashMap<&str, Vec<&Entry>>) -> Markup {
+    let t = links.t();
+    let l = t.documents;
     // Walk back through the chain of updates: B superseded A, which superseded an older one.
     let mut history: Vec<&Entry> = Vec::new();
     let mut frontier = vec![entry.doc.receipt.receipt_id.as_str()];
@@ -286,7 +300,7 @@ fn timeline_item(links: Links<'_>, entry: &Entry, replaced: &HashMap<&str, Vec<&
         (describe(links, entry))
         @if !history.is_empty() {
             details {
-                summary { (L.history) " (" (history.len()) ")" }
+                summary { (l.history) " (" (history.len()) ")" }
                 ul {
                     @for older in &history { li { (describe(links, older)) } }
                 }
@@ -297,22 +311,29 @@ fn timeline_item(links: Links<'_>, entry: &Entry, replaced: &HashMap<&str, Vec<&
 
 /// One line about a document: its kind in words, data kind, receipt link, when it arrived.
 fn describe(links: Links<'_>, entry: &Entry) -> Markup {
+    let t = links.t();
     let r = &entry.doc.receipt;
     html! {
         a href=(links.to(&document_path(&r.receipt_id), &[])) {
             (kind_words(r.document_kind.as_str(), r.data_kind.as_deref()))
         }
-        " · " code { (r.receipt_id) } " · " (r.received_at) " " (outcome_badge(entry.outcome))
+        " · " code { (r.receipt_id) } " · " (r.received_at) " " (outcome_badge(t, entry.outcome))
     }
 }
 
 /// `/web/documents/{receipt}`: the receipt's details and (with the later parts of the view)
 /// its content.
-pub(crate) async fn document(State(web): State<Arc<Web>>, Path(receipt): Path<String>) -> Response {
-    let links = Links::new(&web.center.admin_token);
+pub(crate) async fn document(
+    State(web): State<Arc<Web>>,
+    choice: Choice,
+    Path(receipt): Path<String>,
+) -> Response {
+    let links = Links::new(&web.center.admin_token, &choice);
+    let t = links.t();
+    let l = t.documents;
     let entries = web.catalog.entries(&web.center.store);
     let Some(entry) = entries.iter().find(|e| e.doc.receipt.receipt_id == receipt) else {
-        return layout::not_found(links, Section::Documents, L.no_receipt);
+        return layout::not_found(links, Section::Documents, l.no_receipt);
     };
     let r = &entry.doc.receipt;
     let title = format!(
@@ -324,12 +345,12 @@ pub(crate) async fn document(State(web): State<Arc<Web>>, Path(receipt): Path<St
     let file = format!("{}/file", document_path(&r.receipt_id));
     let raw = format!("{}/raw", document_path(&r.receipt_id));
     let body = html! {
-        h2 { (L.details) }
+        h2 { (l.details) }
         (details(links, entry))
         ul {
-            li { a href=(links.to("/web/journal", &[("receipt", &r.receipt_id)])) { (L.requests_link) } }
-            li { a href=(links.to(&raw, &[])) { (L.raw_link) } }
-            li { a href=(links.to(&file, &[])) { (L.file_link) } }
+            li { a href=(links.to("/web/journal", &[("receipt", &r.receipt_id)])) { (l.requests_link) } }
+            li { a href=(links.to(&raw, &[])) { (l.raw_link) } }
+            li { a href=(links.to(&file, &[])) { (l.file_link) } }
         }
         (view)
     };
@@ -341,6 +362,8 @@ pub(crate) async fn document(State(web): State<Arc<Web>>, Path(receipt): Path<St
 
 /// The content of a document by kind, and the policy its page needs (a PDF is framed).
 fn content_view(web: &Web, links: Links<'_>, entry: &Entry) -> (Markup, &'static str) {
+    let t = links.t();
+    let l = t.documents;
     let r = &entry.doc.receipt;
     if r.document_kind == "pdf" {
         return (content::pdf(links, entry), content::CSP_PDF_PAGE);
@@ -349,7 +372,7 @@ fn content_view(web: &Web, links: Links<'_>, entry: &Entry) -> (Markup, &'static
         Ok(bytes) => bytes,
         Err(error) => {
             return (
-                html! { p.bad { (L.unreadable) " " (error.public_reason()) } },
+                html! { p.bad { (l.unreadable) " " (error.public_reason()) } },
                 CSP_PAGE,
             );
         }
@@ -362,52 +385,56 @@ fn content_view(web: &Web, links: Links<'_>, entry: &Entry) -> (Markup, &'static
                 data_kind: r.data_kind.clone(),
                 strictness: content::strictness(web),
             };
-            html! { h2 { (HL7.heading) } (hl7::view(&bytes, &context)) }
+            html! { h2 { (t.hl7.heading) } (hl7::view(t, &bytes, &context)) }
         }
         "nsips" => html! {
-            (content::nsips(&bytes, declared, web.center.nsips_profile.as_ref()))
-            (content::findings(web, &bytes, DocumentKind::Nsips, declared))
+            (content::nsips(t, &bytes, declared, web.center.nsips_profile.as_ref()))
+            (content::findings(t, web, &bytes, DocumentKind::Nsips, declared))
         },
         _ => html! {
-            (content::text(&bytes, declared))
-            (content::findings(web, &bytes, DocumentKind::Text, declared))
+            (content::text(t, &bytes, declared))
+            (content::findings(t, web, &bytes, DocumentKind::Text, declared))
         },
     };
     (view, CSP_PAGE)
 }
 
 fn details(links: Links<'_>, entry: &Entry) -> Markup {
+    let t = links.t();
+    let l = t.documents;
     let r = &entry.doc.receipt;
     html! {
         dl.meta {
-            dt { (L.receipt) } dd { code { (r.receipt_id) } }
-            dt { (L.patient) } dd {
+            dt { (l.receipt) } dd { code { (r.receipt_id) } }
+            dt { (l.patient) } dd {
                 a href=(links.to(&timeline_path(&r.facility, &r.patient_id), &[])) { (r.patient_id) }
                 @if let Some(name) = &entry.patient_name { " " span lang="ja" { (name) } }
             }
-            dt { (L.facility) } dd { (r.facility) }
-            dt { (L.kind) } dd { (r.document_kind) }
-            dt { (L.data_kind) } dd { (r.data_kind.as_deref().unwrap_or(COMMON.none)) }
-            dt { (L.care_date) } dd { (date(entry.care_date.as_deref())) }
-            dt { (L.received) } dd { (r.received_at) }
-            dt { (L.outcome) } dd {
-                (outcome_badge(entry.outcome))
+            dt { (l.facility) } dd { (r.facility) }
+            dt { (l.kind) } dd { (r.document_kind) }
+            dt { (l.data_kind) } dd { (r.data_kind.as_deref().unwrap_or(t.common.none)) }
+            dt { (l.care_date) } dd { (date(t, entry.care_date.as_deref())) }
+            dt { (l.received) } dd { (r.received_at) }
+            dt { (l.outcome) } dd {
+                (outcome_badge(t, entry.outcome))
                 @if let Some(by) = &entry.doc.superseded_by {
-                    " " (L.superseded_by) " " a href=(links.to(&document_path(by), &[])) { code { (by) } }
+                    " " (l.superseded_by) " " a href=(links.to(&document_path(by), &[])) { code { (by) } }
                 }
             }
-            dt { (L.account) } dd { (r.account) }
-            dt { (L.destination) } dd { (r.destination) }
-            dt { (L.path) } dd { code { (entry.doc.current_path) } }
-            dt { (L.size) } dd { (r.size) " " (L.bytes) }
-            dt { (L.sha256) } dd { code { (r.sha256) } }
-            dt { (L.idempotency_key) } dd { code { (r.idempotency_key) } }
+            dt { (l.account) } dd { (r.account) }
+            dt { (l.destination) } dd { (r.destination) }
+            dt { (l.path) } dd { code { (entry.doc.current_path) } }
+            dt { (l.size) } dd { (r.size) " " (l.bytes) }
+            dt { (l.sha256) } dd { code { (r.sha256) } }
+            dt { (l.idempotency_key) } dd { code { (r.idempotency_key) } }
         }
     }
 }
 
 /// The filter form, its choices taken from what is stored.
 fn filter_form(links: Links<'_>, filter: &Filter, entries: &[Entry]) -> Markup {
+    let t = links.t();
+    let l = t.documents;
     let facilities: BTreeSet<&str> = entries
         .iter()
         .map(|e| e.doc.receipt.facility.as_str())
@@ -422,26 +449,26 @@ fn filter_form(links: Links<'_>, filter: &Filter, entries: &[Entry]) -> Markup {
         .collect();
     let outcomes: Vec<(&str, &str)> = Outcome::ALL
         .iter()
-        .map(|o| (o.as_str(), outcome_words(*o)))
+        .map(|o| (o.as_str(), outcome_words(t, *o)))
         .collect();
     html! {
         form.filters method="get" action="/web/documents" aria-labelledby="filters" {
             (links.token_input())
-            (select("facility", L.facility, &filter.facility, facilities.iter().map(|f| (*f, *f))))
-            label { (L.filter_patient) input type="search" name="patient" value=(filter.patient); }
-            (select("kind", L.kind, &filter.kind, kinds.iter().map(|k| (*k, *k))))
-            (select("data_kind", L.data_kind, &filter.data_kind, data_kinds.iter().map(|k| (*k, *k))))
+            (select(t, "facility", l.facility, &filter.facility, facilities.iter().map(|f| (*f, *f))))
+            label { (l.filter_patient) input type="search" name="patient" value=(filter.patient); }
+            (select(t, "kind", l.kind, &filter.kind, kinds.iter().map(|k| (*k, *k))))
+            (select(t, "data_kind", l.data_kind, &filter.data_kind, data_kinds.iter().map(|k| (*k, *k))))
             label {
-                (L.care_date)
+                (l.care_date)
                 input type="text" name="care_date" inputmode="numeric" value=(filter.care_date)
-                    placeholder="YYYYMMDD" title=(L.care_date_hint);
+                    placeholder="YYYYMMDD" title=(l.care_date_hint);
             }
-            (select("outcome", L.outcome, &filter.outcome, outcomes.into_iter()))
-            button type="submit" { (L.apply) }
-            a href=(links.to("/web/documents", &[])) { (L.clear) }
+            (select(t, "outcome", l.outcome, &filter.outcome, outcomes.into_iter()))
+            button type="submit" { (l.apply) }
+            a href=(links.to("/web/documents", &[])) { (l.clear) }
         }
         @if filter.query().iter().any(|(_, v)| !v.is_empty()) {
-            p.count { (L.filters) ": "
+            p.count { (l.filters) ": "
                 @for (key, value) in filter.query().iter().filter(|(_, v)| !v.is_empty()) {
                     code { (key) "=" (value) } " "
                 }
@@ -451,6 +478,7 @@ fn filter_form(links: Links<'_>, filter: &Filter, entries: &[Entry]) -> Markup {
 }
 
 fn select<'a>(
+    t: &Labels,
     name: &str,
     label: &str,
     current: &str,
@@ -460,7 +488,7 @@ fn select<'a>(
         label {
             (label)
             select name=(name) {
-                option value="" { (L.any) }
+                option value="" { (t.documents.any) }
                 @for (value, words) in options {
                     option value=(value) selected[value == current] { (words) }
                 }
@@ -471,19 +499,21 @@ fn select<'a>(
 
 /// The table of documents, newest first as given.
 pub(crate) fn document_table(links: Links<'_>, entries: &[&Entry]) -> Markup {
+    let t = links.t();
+    let l = t.documents;
     html! {
         div.scroll { table.documents {
             thead { tr {
-                th scope="col" { (L.received) }
-                th scope="col" { (L.receipt) }
-                th scope="col" { (L.facility) }
-                th scope="col" { (L.patient_id) }
-                th scope="col" { (L.patient_name) }
-                th scope="col" { (L.kind) }
-                th scope="col" { (L.data_kind) }
-                th scope="col" { (L.care_date) }
-                th scope="col" { (L.outcome) }
-                th scope="col" { (L.size) }
+                th scope="col" { (l.received) }
+                th scope="col" { (l.receipt) }
+                th scope="col" { (l.facility) }
+                th scope="col" { (l.patient_id) }
+                th scope="col" { (l.patient_name) }
+                th scope="col" { (l.kind) }
+                th scope="col" { (l.data_kind) }
+                th scope="col" { (l.care_date) }
+                th scope="col" { (l.outcome) }
+                th scope="col" { (l.size) }
             } }
             tbody {
                 @for entry in entries {
@@ -493,11 +523,11 @@ pub(crate) fn document_table(links: Links<'_>, entries: &[&Entry]) -> Markup {
                         td { a href=(links.to(&document_path(&r.receipt_id), &[])) { code { (r.receipt_id) } } }
                         td { (r.facility) }
                         td { a href=(links.to(&timeline_path(&r.facility, &r.patient_id), &[])) { (r.patient_id) } }
-                        td lang="ja" { (entry.patient_name.as_deref().unwrap_or(COMMON.none)) }
+                        td lang="ja" { (entry.patient_name.as_deref().unwrap_or(t.common.none)) }
                         td { (r.document_kind) }
-                        td { (r.data_kind.as_deref().unwrap_or(COMMON.none)) }
-                        td { (date(entry.care_date.as_deref())) }
-                        td { (outcome_badge(entry.outcome)) }
+                        td { (r.data_kind.as_deref().unwrap_or(t.common.none)) }
+                        td { (date(t, entry.care_date.as_deref())) }
+                        td { (outcome_badge(t, entry.outcome)) }
                         td { (r.size) }
                     }
                 }
@@ -517,29 +547,30 @@ pub(crate) fn timeline_path(facility: &str, patient: &str) -> String {
 }
 
 /// `20110701` as `2011-07-01`; `None` as the no-date words.
-fn date(care_date: Option<&str>) -> String {
+fn date(t: &Labels, care_date: Option<&str>) -> String {
     match care_date {
         Some(d) if d.len() == 8 && d.is_ascii() => format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]),
         Some(d) => d.to_owned(),
-        None => L.no_care_date.to_owned(),
+        None => t.documents.no_care_date.to_owned(),
     }
 }
 
-fn outcome_words(outcome: Outcome) -> &'static str {
+fn outcome_words(t: &'static Labels, outcome: Outcome) -> &'static str {
+    let l = t.documents;
     match outcome {
-        Outcome::Stored => L.outcome_stored,
-        Outcome::Warnings => L.outcome_warnings,
-        Outcome::Superseded => L.outcome_superseded,
+        Outcome::Stored => l.outcome_stored,
+        Outcome::Warnings => l.outcome_warnings,
+        Outcome::Superseded => l.outcome_superseded,
     }
 }
 
-fn outcome_badge(outcome: Outcome) -> Markup {
+fn outcome_badge(t: &'static Labels, outcome: Outcome) -> Markup {
     let class = match outcome {
         Outcome::Stored => "badge ok",
         Outcome::Warnings => "badge warn",
         Outcome::Superseded => "badge",
     };
-    html! { span class=(class) data-outcome=(outcome.as_str()) { (outcome_words(outcome)) } }
+    html! { span class=(class) data-outcome=(outcome.as_str()) { (outcome_words(t, outcome)) } }
 }
 
 /// "prescription order (OMP-01)" for SS-MIX2 kinds, else the kinds as declared.
@@ -604,7 +635,8 @@ mod tests {
     #[ignore = "a measurement: run with --ignored --nocapture"]
     fn render_budget_for_ten_thousand_documents() {
         let entries: Vec<Entry> = (0..10_000).map(entry).collect();
-        let links = Links::new("adm-bench");
+        let choice = layout::Choice::new("/web/documents", None, None);
+        let links = Links::new("adm-bench", &choice);
         let filter = Filter {
             data_kind: "OMP-01".into(),
             ..Filter::default()

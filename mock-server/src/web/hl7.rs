@@ -8,9 +8,7 @@ use idlink_formats::{Charset, CheckOptions, DocumentKind, Finding, Report, Sever
 use maud::{Markup, html};
 
 use super::hl7_fields::{component_name, field_name, segment_name};
-use super::labels::{HL7, Hl7};
-
-const L: &Hl7 = &HL7;
+use super::labels::Labels;
 
 /// What the view needs to know beyond the bytes.
 #[derive(Debug, Clone, Default)]
@@ -24,7 +22,8 @@ pub(crate) struct Context {
 }
 
 /// The message, checked and rendered.
-pub(crate) fn view(bytes: &[u8], context: &Context) -> Markup {
+pub(crate) fn view(t: &Labels, bytes: &[u8], context: &Context) -> Markup {
+    let l = t.hl7;
     // Shift_JIS HL7 has no MSH-18 code: only a declared charset makes the parser use it.
     let charset_override = context.declared.filter(|c| *c == Charset::ShiftJis);
     let report = idlink_formats::check(
@@ -49,54 +48,61 @@ pub(crate) fn view(bytes: &[u8], context: &Context) -> Markup {
         .iter()
         .partition(|f| f.location.segment_index.is_some() && f.location.field.is_some());
     html! {
-        (summary(&report, parsed.as_ref().ok()))
+        (summary(t, &report, parsed.as_ref().ok()))
         @if !unplaced.is_empty() {
             section aria-labelledby="message-findings" {
-                h3 #message-findings { (L.message_findings) }
-                @for finding in &unplaced { (finding_box(finding)) }
+                h3 #message-findings { (l.message_findings) }
+                @for finding in &unplaced { (finding_box(t, finding)) }
             }
         }
         @match &parsed {
             Ok(message) => {
                 @for segment in message.segments() {
-                    (segment_table(message, segment, &placed))
+                    (segment_table(t, message, segment, &placed))
                 }
             }
             Err(error) => {
-                p.bad { (L.unparsed) " " (error.to_string()) }
+                p.bad { (l.unparsed) " " (error.to_string()) }
             }
         }
     }
 }
 
-fn summary(report: &Report, message: Option<&Message>) -> Markup {
+fn summary(t: &Labels, report: &Report, message: Option<&Message>) -> Markup {
+    let l = t.hl7;
     let errors = report.errors().count();
     let warnings = report.warnings().count();
     html! {
         dl.meta {
-            dt { (L.charset) }
+            dt { (l.charset) }
             dd #hl7-charset {
                 @match message {
                     Some(m) => { (m.charset().as_str()) }
-                    None => { (super::labels::COMMON.none) }
+                    None => { (t.common.none) }
                 }
                 @if let Some(msh18) = message.and_then(|m| m.first("MSH")).map(|s| s.value(18)) {
                     " (MSH-18 " code { (msh18) } ")"
                 }
             }
             @if let Some(summary) = &report.hl7 {
-                dt { (L.message_type) } dd { code { (summary.message_type) } }
-                dt { (L.control_id) } dd { code { (summary.control_id.as_deref().unwrap_or("")) } }
+                dt { (l.message_type) } dd { code { (summary.message_type) } }
+                dt { (l.control_id) } dd { code { (summary.control_id.as_deref().unwrap_or("")) } }
             }
-            dt { (L.findings) }
+            dt { (l.findings) }
             dd #finding-count data-errors=(errors) data-warnings=(warnings) {
-                span.bad { (errors) " " (L.errors) } ", " span.warn { (warnings) " " (L.warnings) }
+                span.bad { (errors) " " (l.errors) } ", " span.warn { (warnings) " " (l.warnings) }
             }
         }
     }
 }
 
-fn segment_table(message: &Message, segment: Segment<'_>, placed: &[&Finding]) -> Markup {
+fn segment_table(
+    t: &Labels,
+    message: &Message,
+    segment: Segment<'_>,
+    placed: &[&Finding],
+) -> Markup {
+    let l = t.hl7;
     let name = segment.name();
     let index = segment.index();
     let here: Vec<&Finding> = placed
@@ -118,16 +124,16 @@ fn segment_table(message: &Message, segment: Segment<'_>, placed: &[&Finding]) -
             }
             div.scroll { table {
                 thead { tr {
-                    th scope="col" { (L.field) }
-                    th scope="col" { (L.name) }
-                    th scope="col" { (L.value) }
+                    th scope="col" { (l.field) }
+                    th scope="col" { (l.name) }
+                    th scope="col" { (l.value) }
                 } }
                 tbody {
                     @for number in 1..=last {
                         @let field = segment.field(number);
                         @let findings: Vec<&Finding> = here.iter().copied().filter(|f| f.location.field == Some(number)).collect();
                         @if field.is_some_and(|f| !f.is_empty()) || !findings.is_empty() {
-                            (field_row(message, name, index, number, field, &findings))
+                            (field_row(t, message, name, index, number, field, &findings))
                         }
                     }
                 }
@@ -137,6 +143,7 @@ fn segment_table(message: &Message, segment: Segment<'_>, placed: &[&Finding]) -
 }
 
 fn field_row(
+    t: &Labels,
     message: &Message,
     segment: &str,
     index: usize,
@@ -158,7 +165,7 @@ fn field_row(
             td { (field_name(segment, number).unwrap_or("")) }
             td {
                 @if let Some(field) = field { (value(message, segment, number, field)) }
-                @for finding in findings { (finding_box(finding)) }
+                @for finding in findings { (finding_box(t, finding)) }
             }
         }
     }
@@ -198,18 +205,19 @@ fn value(message: &Message, segment: &str, number: usize, field: Field<'_>) -> M
 }
 
 /// A finding with its code, severity, position, message and hint.
-pub(crate) fn finding_box(finding: &Finding) -> Markup {
+pub(crate) fn finding_box(t: &Labels, finding: &Finding) -> Markup {
+    let l = t.hl7;
     let (class, words) = match finding.severity {
-        Severity::Error => ("finding error", L.error),
-        Severity::Warning => ("finding warning", L.warning),
+        Severity::Error => ("finding error", l.error),
+        Severity::Warning => ("finding warning", l.warning),
     };
     let position = finding.location.render();
     html! {
         div class=(class) role="note" data-code=(finding.code.as_str()) {
             strong { (words) " " code { (finding.code.as_str()) } }
-            @if !position.is_empty() { " " (L.at) " " code { (position) } }
+            @if !position.is_empty() { " " (l.at) " " code { (position) } }
             ": " (finding.message)
-            @if let Some(hint) = &finding.hint { br; (L.hint) ": " (hint) }
+            @if let Some(hint) = &finding.hint { br; (l.hint) ": " (hint) }
         }
     }
 }

@@ -17,11 +17,9 @@ use serde::Deserialize;
 
 use super::Web;
 use super::documents::document_path;
-use super::labels::{COMMON, JOURNAL, Journal};
-use super::layout::{self, Links, Section};
+use super::labels::Labels;
+use super::layout::{self, Choice, Links, Section};
 use crate::journal::{JournalEntry, JournalEvent, Listener};
-
-const L: &Journal = &JOURNAL;
 
 /// Connections the page lists at most (newest first; the count says how many matched).
 const ROWS: usize = 200;
@@ -217,8 +215,14 @@ fn carries(entry: &JournalEntry, keys: &DocumentKeys) -> bool {
 }
 
 /// `/web/journal`.
-pub(crate) async fn page(State(web): State<Arc<Web>>, Query(filter): Query<Filter>) -> Response {
-    let links = Links::new(&web.center.admin_token);
+pub(crate) async fn page(
+    State(web): State<Arc<Web>>,
+    choice: Choice,
+    Query(filter): Query<Filter>,
+) -> Response {
+    let links = Links::new(&web.center.admin_token, &choice);
+    let t = links.t();
+    let l = t.journal;
     let entries = web.center.journal.entries();
     let latest = entries.last().map(|e| e.seq).unwrap_or(0);
     let keys = (!filter.receipt.is_empty()).then(|| {
@@ -253,86 +257,90 @@ pub(crate) async fn page(State(web): State<Arc<Web>>, Query(filter): Query<Filte
     let shown = &matching[..matching.len().min(ROWS)];
     let script = links.to("/web/assets/live.js", &[]);
     let body = html! {
-        p { (L.intro) }
+        p { (l.intro) }
         section aria-labelledby="filters" {
-            h2 #filters { (L.filters) }
+            h2 #filters { (l.filters) }
             (filter_form(links, &filter))
         }
-        p { label { input #live type="checkbox"; " " (L.live) } }
+        p { label { input #live type="checkbox"; " " (l.live) } }
         div #journal-body data-seq=(latest) aria-live="polite" {
             h2 {
-                (L.connections) " "
+                (l.connections) " "
                 span.count #connection-count data-count=(matching.len()) {
-                    "(" (L.showing) " " (shown.len()) " " (L.of) " " (matching.len()) ")"
+                    "(" (l.showing) " " (shown.len()) " " (l.of) " " (matching.len()) ")"
                 }
             }
             @if matching.is_empty() {
-                p { (L.none_match) }
+                p { (l.none_match) }
             } @else {
                 (connection_table(links, shown))
             }
             @if filter.receipt.is_empty() && !center_events.is_empty() {
-                h2 { (L.center_events) }
-                (event_table(&center_events))
+                h2 { (l.center_events) }
+                (event_table(t, &center_events))
             }
         }
     };
     let head = html! { script src=(script) defer {} };
     layout::respond(
-        layout::page(links, Section::Journal, L.title, head, body),
+        layout::page(links, Section::Journal, l.title, head, body),
         CSP_JOURNAL,
     )
 }
 
 fn filter_form(links: Links<'_>, filter: &Filter) -> Markup {
+    let t = links.t();
+    let l = t.journal;
     let outcomes = [
-        ("ok", L.outcome_ok),
-        ("rejected", L.outcome_rejected),
-        ("failed", L.outcome_failed),
-        ("injected", L.outcome_injected),
+        ("ok", l.outcome_ok),
+        ("rejected", l.outcome_rejected),
+        ("failed", l.outcome_failed),
+        ("injected", l.outcome_injected),
     ];
     html! {
         form.filters method="get" action="/web/journal" aria-labelledby="filters" {
             (links.token_input())
-            label { (L.account) input type="text" name="account" value=(filter.account); }
+            label { (l.account) input type="text" name="account" value=(filter.account); }
             label {
-                (L.listener)
+                (l.listener)
                 select name="listener" {
-                    option value="" { (L.any) }
+                    option value="" { (l.any) }
                     @for l in [Listener::Mtls, Listener::Vpn] {
                         option value=(l.as_str()) selected[filter.listener == l.as_str()] { (l.as_str()) }
                     }
                 }
             }
             label {
-                (L.outcome)
+                (l.outcome)
                 select name="outcome" {
-                    option value="" { (L.any) }
+                    option value="" { (l.any) }
                     @for (value, words) in outcomes {
                         option value=(value) selected[filter.outcome == value] { (words) }
                     }
                 }
             }
-            label { (L.from) input type="text" name="from" value=(filter.from) title=(L.time_hint); }
-            label { (L.until) input type="text" name="until" value=(filter.until) title=(L.time_hint); }
-            label { (L.receipt) input type="text" name="receipt" value=(filter.receipt); }
-            button type="submit" { (L.apply) }
-            a href=(links.to("/web/journal", &[])) { (L.clear) }
+            label { (l.from) input type="text" name="from" value=(filter.from) title=(l.time_hint); }
+            label { (l.until) input type="text" name="until" value=(filter.until) title=(l.time_hint); }
+            label { (l.receipt) input type="text" name="receipt" value=(filter.receipt); }
+            button type="submit" { (l.apply) }
+            a href=(links.to("/web/journal", &[])) { (l.clear) }
         }
     }
 }
 
 fn connection_table(links: Links<'_>, connections: &[&Connection<'_>]) -> Markup {
+    let t = links.t();
+    let l = t.journal;
     html! {
         div.scroll { table.journal {
             thead { tr {
-                th scope="col" { (L.connection) }
-                th scope="col" { (L.opened) }
-                th scope="col" { (L.listener) }
-                th scope="col" { (L.handshake) }
-                th scope="col" { (L.account) }
-                th scope="col" { (L.requests) }
-                th scope="col" { (L.closed) }
+                th scope="col" { (l.connection) }
+                th scope="col" { (l.opened) }
+                th scope="col" { (l.listener) }
+                th scope="col" { (l.handshake) }
+                th scope="col" { (l.account) }
+                th scope="col" { (l.requests) }
+                th scope="col" { (l.closed) }
             } }
             tbody {
                 @for connection in connections {
@@ -344,6 +352,8 @@ fn connection_table(links: Links<'_>, connections: &[&Connection<'_>]) -> Markup
 }
 
 fn connection_row(links: Links<'_>, connection: &Connection<'_>) -> Markup {
+    let t = links.t();
+    let l = t.journal;
     let (exchanges, others) = connection.exchanges();
     let peer = connection.entries.iter().find_map(|e| match &e.event {
         JournalEvent::Connection { peer } | JournalEvent::ConnectionRefused { peer, .. } => {
@@ -379,12 +389,12 @@ fn connection_row(links: Links<'_>, connection: &Connection<'_>) -> Markup {
     html! {
         tr #(format!("conn-{}", connection.id)) class=(class) {
             th scope="row" { (connection.id) }
-            td { (connection.opened()) @if let Some(peer) = peer { br; span.count { (L.peer) " " (peer) } } }
-            td { (connection.listener.map(Listener::as_str).unwrap_or(COMMON.none)) }
-            td.handshake { (handshake(connection)) }
+            td { (connection.opened()) @if let Some(peer) = peer { br; span.count { (l.peer) " " (peer) } } }
+            td { (connection.listener.map(Listener::as_str).unwrap_or(t.common.none)) }
+            td.handshake { (handshake(t, connection)) }
             td { @for account in connection.accounts() { code { (account) } " " } }
             td {
-                @if exchanges.is_empty() { span.count { (L.no_request) } }
+                @if exchanges.is_empty() { span.count { (l.no_request) } }
                 ol.requests {
                     @for exchange in &exchanges { li { (exchange_words(links, exchange)) } }
                 }
@@ -397,8 +407,8 @@ fn connection_row(links: Links<'_>, connection: &Connection<'_>) -> Markup {
             td {
                 @match closed {
                     Some(Some(error)) => { span.bad { (error) } }
-                    Some(None) => { (L.closed_cleanly) }
-                    None => { (COMMON.none) }
+                    Some(None) => { (l.closed_cleanly) }
+                    None => { (t.common.none) }
                 }
             }
         }
@@ -406,7 +416,8 @@ fn connection_row(links: Links<'_>, connection: &Connection<'_>) -> Markup {
 }
 
 /// The handshake in words: the TLS version and certificate, or why it failed.
-fn handshake(connection: &Connection<'_>) -> Markup {
+fn handshake(t: &Labels, connection: &Connection<'_>) -> Markup {
+    let l = t.journal;
     let entry = connection.entries.iter().find(|e| {
         matches!(
             e.event,
@@ -419,57 +430,59 @@ fn handshake(connection: &Connection<'_>) -> Markup {
     html! {
         @match entry.map(|e| &e.event) {
             Some(JournalEvent::HandshakeOk { tls_version, cipher_suite, alpn, client_certificate }) => {
-                span.ok { (L.handshake_ok) } " " (tls_version)
+                span.ok { (l.handshake_ok) } " " (tls_version)
                 br; span.count { (cipher_suite) @if let Some(alpn) = alpn { " · " (alpn) } }
                 br;
                 @match client_certificate {
-                    Some(cert) => { (L.certificate) " " code { (cert.subject) } }
-                    None => { span.count { (L.no_certificate) } }
+                    Some(cert) => { (l.certificate) " " code { (cert.subject) } }
+                    None => { span.count { (l.no_certificate) } }
                 }
             }
             Some(JournalEvent::HandshakeRejected { reason, explanation, presented_certificate }) => {
-                span.bad data-rejected="true" { (L.rejected) }
+                span.bad data-rejected="true" { (l.rejected) }
                 ": "
                 @if explanation.is_empty() { (reason) } @else { (explanation) br; span.count { code { (reason) } } }
                 @if let Some(cert) = presented_certificate {
                     br;
-                    (L.certificate) " " code { (cert.subject) }
+                    (l.certificate) " " code { (cert.subject) }
                     br;
-                    span.count { (L.serial) " " code { (cert.serial) } " · " (L.issuer) " " code { (cert.issuer) } }
+                    span.count { (l.serial) " " code { (cert.serial) } " · " (l.issuer) " " code { (cert.issuer) } }
                 }
             }
             Some(JournalEvent::HandshakeTimeout { after_ms }) => {
-                span.bad { (L.handshake_timeout) " " (after_ms) " ms" }
+                span.bad { (l.handshake_timeout) " " (after_ms) " ms" }
             }
             Some(JournalEvent::ConnectionRefused { reason, .. }) => {
-                span.bad { (L.refused) } ": " (reason)
+                span.bad { (l.refused) } ": " (reason)
             }
-            _ => { (COMMON.none) }
+            _ => { (t.common.none) }
         }
     }
 }
 
 /// One request: method and path, upload facts, injected actions, the answer and its receipt.
 fn exchange_words(links: Links<'_>, exchange: &Exchange<'_>) -> Markup {
+    let t = links.t();
+    let l = t.journal;
     html! {
         @if let Some(JournalEvent::Request { method, path, version, idempotency_key, attempt, document_kind, .. }) = exchange.request.map(|e| &e.event) {
             code { (method) " " (path) } " " span.count { (version) }
             @if let Some(kind) = document_kind { " · " (kind) }
-            @if let Some(attempt) = attempt { " · " (L.attempt) " " (attempt) }
-            @if let Some(key) = idempotency_key { " · " (L.key) " " code { (key) } }
+            @if let Some(attempt) = attempt { " · " (l.attempt) " " (attempt) }
+            @if let Some(key) = idempotency_key { " · " (l.key) " " code { (key) } }
         }
         @for action in &exchange.actions {
             @if let JournalEvent::ActionFired { label, state, .. } = &action.event {
                 div.injected data-injected="true" {
-                    span.badge.warn { (L.injected) } " " (label) " " span.count { "(" (state) ")" }
+                    span.badge.warn { (l.injected) } " " (label) " " span.count { "(" (state) ")" }
                 }
             }
         }
         @for entry in &exchange.others { div { (event_words(entry)) } }
         @if let Some(JournalEvent::Stored { receipt_id, replayed, .. }) = exchange.stored.map(|e| &e.event) {
             div {
-                (L.stored) " " a href=(links.to(&document_path(receipt_id), &[])) { code { (receipt_id) } }
-                @if *replayed { " (" (L.replayed) ")" }
+                (l.stored) " " a href=(links.to(&document_path(receipt_id), &[])) { code { (receipt_id) } }
+                @if *replayed { " (" (l.replayed) ")" }
             }
         }
         div {
@@ -484,7 +497,7 @@ fn exchange_words(links: Links<'_>, exchange: &Exchange<'_>) -> Markup {
                         " · " a href=(links.to(&document_path(receipt), &[])) { code { (receipt) } }
                     }
                 }
-                _ => { span.count { "→ " (L.no_answer) } }
+                _ => { span.count { "→ " (l.no_answer) } }
             }
         }
     }
@@ -513,10 +526,11 @@ fn event_words(entry: &JournalEntry) -> Markup {
     }
 }
 
-fn event_table(entries: &[&JournalEntry]) -> Markup {
+fn event_table(t: &Labels, entries: &[&JournalEntry]) -> Markup {
+    let l = t.journal;
     html! {
         div.scroll { table {
-            thead { tr { th scope="col" { "#" } th scope="col" { (L.event) } } }
+            thead { tr { th scope="col" { "#" } th scope="col" { (l.event) } } }
             tbody {
                 @for entry in entries.iter().rev().take(ROWS) {
                     tr class=(if matches!(entry.event, JournalEvent::ActionFired { .. }) { "injected" } else { "" }) {

@@ -1,9 +1,56 @@
-//! Every string of the web view a person reads, one table per page, in English.
+//! Every string of the web view a person reads, one table per page, in English and Japanese.
 //!
-//! A Japanese catalogue is one more set of these constants and a choice per request (issue 12
-//! item 7); the pages take their words only from here, never from literals of their own.
-//! Words that are data (segment and field names, finding messages, journal reasons) are not
-//! labels and stay as the center produced them.
+//! Each table is a struct of `&'static str`, with one constant per language (`COMMON` and
+//! `COMMON_JA` …), so the compiler refuses a label missing in either language. [`labels`] gives
+//! a request's set ([`Labels`], one reference per table); the pages take their words only from
+//! it, never from literals of their own (issue 12 item 7). Japanese follows JAHIS / SS-MIX2
+//! usage (患者ID, 診療日, データ種別, 受付番号 …). Stable codes (problem and finding codes,
+//! `PID-5`, `MSH-9`) stay as they are in both languages. Words that are data (segment and field
+//! names, finding messages, journal reasons) are not labels and stay as the center produced them.
+
+use idlink_i18n::Lang;
+
+/// Every table in one language, for one request.
+#[derive(Debug)]
+pub(crate) struct Labels {
+    pub common: &'static Common,
+    pub documents: &'static Documents,
+    pub hl7: &'static Hl7,
+    pub content: &'static Content,
+    pub journal: &'static Journal,
+    pub scenario: &'static Scenario,
+    pub report: &'static Report,
+}
+
+/// English.
+pub(crate) static EN: Labels = Labels {
+    common: &COMMON,
+    documents: &DOCUMENTS,
+    hl7: &HL7,
+    content: &CONTENT,
+    journal: &JOURNAL,
+    scenario: &SCENARIO,
+    report: &REPORT,
+};
+
+/// Japanese.
+pub(crate) static JA: Labels = Labels {
+    common: &COMMON_JA,
+    documents: &DOCUMENTS_JA,
+    hl7: &HL7_JA,
+    content: &CONTENT_JA,
+    journal: &JOURNAL_JA,
+    scenario: &SCENARIO_JA,
+    report: &REPORT_JA,
+};
+
+/// The labels of a language.
+pub(crate) fn labels(lang: Lang) -> &'static Labels {
+    match lang {
+        Lang::En => &EN,
+        Lang::Ja => &JA,
+    }
+}
 
 /// The page shell and words several pages use.
 #[derive(Debug)]
@@ -19,6 +66,10 @@ pub(crate) struct Common {
     pub not_found: &'static str,
     pub back_to_documents: &'static str,
     pub none: &'static str,
+    /// The name of the other language, on the switch in the header (in that language).
+    pub other_language: &'static str,
+    /// What the switch does, for its `title`.
+    pub switch_title: &'static str,
 }
 
 /// English.
@@ -34,6 +85,8 @@ pub(crate) const COMMON: Common = Common {
     not_found: "Not found",
     back_to_documents: "Back to the documents",
     none: "–",
+    other_language: "日本語",
+    switch_title: "Show this page in Japanese",
 };
 
 /// The documents, facility, patient-timeline and document pages.
@@ -466,4 +519,234 @@ pub(crate) const REPORT: Report = Report {
     timed_out: "killed at the deadline",
     loaded: "conformance report loaded for the web view",
     rejected: "not a conformance report this view can read",
+};
+
+/// Japanese.
+pub(crate) const COMMON_JA: Common = Common {
+    lang: "ja",
+    product: "idlink-mock",
+    skip_to_content: "本文へ移動",
+    nav_label: "メニュー",
+    nav_documents: "文書",
+    nav_journal: "ジャーナル",
+    nav_scenario: "シナリオ",
+    nav_report: "適合性試験の結果",
+    not_found: "見つかりません",
+    back_to_documents: "文書一覧へ戻る",
+    none: "–",
+    other_language: "English",
+    switch_title: "このページを英語で表示します",
+};
+
+/// Japanese.
+pub(crate) const DOCUMENTS_JA: Documents = Documents {
+    home_title: "文書",
+    home_intro: "サービスセンターが保存した文書を、施設・患者ごとに ID-Link のビューアと同じように表示します。",
+    facilities: "施設",
+    facility: "施設",
+    facility_title: "施設",
+    patients: "患者",
+    patient: "患者",
+    patient_id: "患者ID",
+    patient_name: "患者氏名",
+    name_unknown: "（氏名なし: PID-5 を含む HL7 文書がありません）",
+    documents: "文書",
+    documents_title: "文書一覧",
+    recent: "最近受け付けた文書",
+    all_documents: "すべての文書（絞り込み）",
+    showing: "表示",
+    of: "/",
+    filters: "文書の絞り込み",
+    filter_patient: "患者（患者ID または氏名）",
+    any: "すべて",
+    apply: "適用",
+    clear: "条件をクリア",
+    received: "受付日時",
+    receipt: "受付番号",
+    kind: "文書の種類",
+    data_kind: "データ種別",
+    care_date: "診療日",
+    care_date_hint: "YYYYMMDD、または先頭部分（YYYYMM）",
+    no_care_date: "診療日なし (-)",
+    latest_care_date: "最新の診療日",
+    outcome: "結果",
+    outcome_stored: "保存済み",
+    outcome_warnings: "警告付きで保存",
+    outcome_superseded: "更新により置換済み",
+    size: "サイズ",
+    bytes: "バイト",
+    path: "保存先",
+    destination: "送信先",
+    account: "転送用アカウント",
+    sha256: "SHA-256",
+    idempotency_key: "冪等キー",
+    none_match: "条件に一致する文書はありません。",
+    timeline_title: "患者",
+    timeline: "診療日ごとの経過",
+    history: "以前の版（置換済み、コンディションフラグ _2）",
+    superseded_by: "置換した文書",
+    details: "詳細",
+    no_receipt: "この受付番号の文書はありません。",
+    no_patient: "この患者の文書は保存されていません。",
+    requests_link: "この文書を保存したリクエスト（ジャーナル）",
+    raw_link: "生データ（16進表示、エスケープシーケンスを表示）",
+    file_link: "保存されたファイル",
+    unreadable: "保存されたファイルを読み込めませんでした:",
+};
+
+/// Japanese.
+pub(crate) const HL7_JA: Hl7 = Hl7 {
+    heading: "HL7 メッセージ",
+    charset: "文字コード",
+    message_type: "メッセージ型 (MSH-9)",
+    control_id: "メッセージ制御ID (MSH-10)",
+    findings: "検証結果",
+    errors: "件のエラー",
+    warnings: "件の警告",
+    message_findings: "メッセージ全体に関する検証結果",
+    unparsed: "メッセージをセグメントに分割できませんでした:",
+    field: "フィールド",
+    name: "名称",
+    value: "値",
+    error: "エラー",
+    warning: "警告",
+    at: "位置",
+    hint: "対処方法",
+};
+
+/// Japanese.
+pub(crate) const CONTENT_JA: Content = Content {
+    raw_title: "生データ",
+    raw_intro: "保存されたバイト列を16進で表示します。ISO-2022-JP のエスケープシーケンス（ESC $ B、ESC ( B …）は強調表示し、CR は HL7 のセグメントの終わりです。",
+    raw_truncated: "先頭のバイトのみ表示しています:",
+    offset: "オフセット",
+    hex: "16進",
+    characters: "ASCII 表示",
+    text_heading: "テキスト",
+    charset: "文字コード",
+    charset_declared: "アップロード時の指定",
+    charset_guessed: "アップロード時の指定が不明なため（ジャーナルに記録がありません）推定しました",
+    nsips_heading: "NSIPS レコード",
+    nsips_profile: "設定されたプロファイルの項目",
+    nsips_no_profile: "NSIPS プロファイルが設定されていないため、項目は番号で表示します。",
+    record: "レコード",
+    line: "行",
+    column: "項目",
+    pdf_heading: "PDF",
+    pdf_fallback: "PDF を開く",
+    findings: "検証結果",
+};
+
+/// Japanese.
+pub(crate) const JOURNAL_JA: Journal = Journal {
+    title: "ジャーナル",
+    intro: "接続ごとに TLS ハンドシェイク、リクエストと応答を表示します。シナリオや設定した障害によって注入した動作には印が付きます。",
+    filters: "接続の絞り込み",
+    account: "転送用アカウント",
+    listener: "待ち受け",
+    outcome: "結果",
+    outcome_ok: "ハンドシェイク・応答とも正常",
+    outcome_rejected: "ハンドシェイクの拒否または未完了",
+    outcome_failed: "エラー応答またはタイムアウト",
+    outcome_injected: "注入した動作",
+    from: "開始",
+    until: "終了",
+    time_hint: "RFC 3339 の日時、またはその先頭部分（例: 2026-11-29T10:15）",
+    receipt: "受付番号",
+    any: "すべて",
+    apply: "適用",
+    clear: "条件をクリア",
+    live: "ライブ表示: 新しい接続を到着しだい表示します",
+    connections: "接続",
+    showing: "表示",
+    of: "/",
+    connection: "接続",
+    opened: "開始日時",
+    peer: "接続元",
+    handshake: "ハンドシェイク",
+    handshake_ok: "受理",
+    rejected: "拒否",
+    handshake_timeout: "未完了、制限時間",
+    refused: "拒否",
+    no_certificate: "クライアント証明書なし",
+    certificate: "クライアント証明書",
+    serial: "シリアル番号",
+    issuer: "発行者",
+    requests: "リクエストと応答",
+    no_request: "リクエストなし",
+    attempt: "試行",
+    key: "キー",
+    stored: "保存済み、受付番号",
+    replayed: "再送への応答",
+    injected: "注入",
+    closed: "切断",
+    closed_cleanly: "正常終了",
+    center_events: "センターのイベント（接続以外）",
+    event: "イベント",
+    none_match: "条件に一致する接続はありません。",
+    no_answer: "応答なし",
+};
+
+/// Japanese.
+pub(crate) const SCENARIO_JA: Scenario = Scenario {
+    title: "シナリオ",
+    none_loaded: "シナリオは読み込まれていません。すべてのリクエストを通常どおり処理します（設定した障害を除く）。",
+    scenario: "シナリオ",
+    state: "現在の状態",
+    visited: "経由した状態",
+    current: "現在",
+    fired: "実行した動作",
+    fired_in_state: "件は現在の状態",
+    unexpected: "想定外のリクエスト",
+    seed: "シード",
+    time_scale: "時間倍率",
+    armed: "管理 API で設定した障害",
+    none_armed: "設定された障害はありません。",
+    times: "回残り",
+    actions: "実行した動作（ジャーナルより）",
+    no_actions: "実行された動作はありません。",
+    at: "日時",
+    action: "動作",
+    request: "リクエスト",
+    connection: "接続",
+    transitions: "状態の遷移",
+    unexpected_requests: "どの状態も想定していないリクエスト",
+    reason: "理由",
+};
+
+/// Japanese.
+pub(crate) const REPORT_JA: Report = Report {
+    title: "適合性試験の結果",
+    none_loaded: "適合性試験の結果は読み込まれていません。",
+    how_to_load: "ランナーの JSON レポート（idlink-conformance --json FILE）を管理トークン付きで /web/report に POST すると、ここに表示します。",
+    suite: "試験スイート",
+    command: "クライアントのコマンド",
+    started: "開始日時",
+    seed: "シード",
+    time_scale: "時間倍率",
+    scaled: "時間倍率を変更しているため、この実行では適合を証明できません",
+    scenarios: "シナリオ",
+    expectations: "期待事項",
+    total: "合計",
+    passed: "合格",
+    failed: "不合格",
+    skipped: "スキップ",
+    errored: "ハーネスのエラー",
+    verdict: "判定",
+    level: "レベル",
+    reason: "理由",
+    expectation: "期待事項",
+    requirement: "要件",
+    severity: "重大度",
+    expected: "期待値",
+    actual: "実際の値",
+    message: "理由",
+    evidence: "ジャーナルの抜粋",
+    states_visited: "経由した状態",
+    actions_fired: "実行した動作",
+    runs: "クライアントのコマンドの実行",
+    exit: "終了コード",
+    timed_out: "期限で強制終了",
+    loaded: "適合性試験の結果を Web 表示用に読み込みました",
+    rejected: "この画面で読める適合性試験の結果ではありません",
 };

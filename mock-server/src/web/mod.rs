@@ -14,8 +14,13 @@
 //!   [`hl7_fields`]) or [`content`] (PDF, text, NSIPS, raw bytes);
 //! - [`journal`]: the journal grouped by connection, filterable and live;
 //! - [`scenario`] and [`report`]: the scenario engine's state and a conformance runner's report;
-//! - [`layout`] (page shell, navigation, links carrying the token) and [`labels`] (every string
-//!   a person reads, one table per page, so a Japanese catalogue can replace them).
+//! - [`layout`] (page shell, navigation, the language switch, links carrying the token and a
+//!   chosen language) and [`labels`] (every string a person reads, one table per page, in English
+//!   and Japanese).
+//!
+//! Each request picks its language ([`layout::Choice`]: `?lang=ja|en`, else `Accept-Language`,
+//! else English) and the pages take their words from that language's [`labels::Labels`], which
+//! [`layout::Links`] hands them with the links.
 //!
 //! Links carry the token as `?token=`: a browser opens the view with it, and the pages keep no
 //! cookie (nothing to steal from another site). `Referrer-Policy: no-referrer` keeps it out of

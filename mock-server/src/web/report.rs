@@ -17,11 +17,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::Web;
-use super::labels::{COMMON, REPORT, Report};
-use super::layout::{self, CSP_PAGE, Links, Section};
+use super::labels::Labels;
+use super::layout::{self, CSP_PAGE, Choice, Links, Section};
 use crate::journal::JournalEvent;
-
-const L: &Report = &REPORT;
 
 /// The schema this page reads (`conformance::report::REPORT_SCHEMA`).
 const SCHEMA: &str = "idlink-conformance-report/1";
@@ -126,11 +124,13 @@ impl RunReport {
 
 /// `POST /web/report`: loads a runner report (its JSON) for the page; 204 when it is readable.
 pub(crate) async fn load(State(web): State<Arc<Web>>, body: Bytes) -> Response {
+    // The journal and this API answer are records, not pages: always in English.
+    let l = super::labels::EN.report;
     match RunReport::parse(&body) {
         Ok(report) => {
             let action = format!(
                 "{}: {} ({} scenarios)",
-                L.loaded, report.suite, report.summary.scenarios.total
+                l.loaded, report.suite, report.summary.scenarios.total
             );
             *web.report.lock().unwrap_or_else(PoisonError::into_inner) = Some(report);
             web.center
@@ -140,50 +140,53 @@ pub(crate) async fn load(State(web): State<Arc<Web>>, body: Bytes) -> Response {
         }
         Err(error) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{}: {error}", L.rejected),
+            format!("{}: {error}", l.rejected),
         )
             .into_response(),
     }
 }
 
 /// `GET /web/report`.
-pub(crate) async fn page(State(web): State<Arc<Web>>) -> Response {
-    let links = Links::new(&web.center.admin_token);
+pub(crate) async fn page(State(web): State<Arc<Web>>, choice: Choice) -> Response {
+    let links = Links::new(&web.center.admin_token, &choice);
+    let t = links.t();
+    let l = t.report;
     let report = web
         .report
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
     let body = match &report {
-        None => html! { p #report-none { (L.none_loaded) } p { (L.how_to_load) } },
-        Some(report) => render(report),
+        None => html! { p #report-none { (l.none_loaded) } p { (l.how_to_load) } },
+        Some(report) => render(t, report),
     };
     layout::respond(
-        layout::page(links, Section::Report, L.title, html! {}, body),
+        layout::page(links, Section::Report, l.title, html! {}, body),
         CSP_PAGE,
     )
 }
 
-fn render(report: &RunReport) -> Markup {
+fn render(t: &Labels, report: &RunReport) -> Markup {
+    let l = t.report;
     html! {
         dl.meta {
-            dt { (L.suite) } dd { code { (report.suite) } }
-            dt { (L.command) } dd { code { (report.client_command) } }
-            dt { (L.started) } dd { (report.started_at) }
-            dt { (L.seed) } dd { (report.seed) }
-            dt { (L.time_scale) } dd { (report.time_scale) @if report.scaled { " (" (L.scaled) ")" } }
+            dt { (l.suite) } dd { code { (report.suite) } }
+            dt { (l.command) } dd { code { (report.client_command) } }
+            dt { (l.started) } dd { (report.started_at) }
+            dt { (l.seed) } dd { (report.seed) }
+            dt { (l.time_scale) } dd { (report.time_scale) @if report.scaled { " (" (l.scaled) ")" } }
         }
         div.scroll { table #report-summary {
             thead { tr {
                 th scope="col" {}
-                th scope="col" { (L.total) }
-                th scope="col" { (L.passed) }
-                th scope="col" { (L.failed) }
-                th scope="col" { (L.skipped) }
-                th scope="col" { (L.errored) }
+                th scope="col" { (l.total) }
+                th scope="col" { (l.passed) }
+                th scope="col" { (l.failed) }
+                th scope="col" { (l.skipped) }
+                th scope="col" { (l.errored) }
             } }
             tbody {
-                @for (name, counts) in [(L.scenarios, report.summary.scenarios), (L.expectations, report.summary.expectations)] {
+                @for (name, counts) in [(l.scenarios, report.summary.scenarios), (l.expectations, report.summary.expectations)] {
                     tr {
                         th scope="row" { (name) }
                         td { (counts.total) } td { (counts.passed) } td { (counts.failed) }
@@ -192,8 +195,8 @@ fn render(report: &RunReport) -> Markup {
                 }
             }
         } }
-        h2 { (L.scenarios) }
-        @for scenario in &report.scenarios { (scenario_section(scenario)) }
+        h2 { (l.scenarios) }
+        @for scenario in &report.scenarios { (scenario_section(t, scenario)) }
     }
 }
 
@@ -206,29 +209,30 @@ fn verdict(verdict: &str) -> Markup {
     html! { span class=(class) data-verdict=(verdict) { (verdict) } }
 }
 
-fn scenario_section(scenario: &ScenarioResult) -> Markup {
+fn scenario_section(t: &Labels, scenario: &ScenarioResult) -> Markup {
+    let l = t.report;
     let id = format!("scenario-{}", scenario.id);
     html! {
         section.scenario #(id) aria-labelledby=(format!("{id}-h")) {
             h3 #(format!("{id}-h")) { (verdict(&scenario.verdict)) " " code { (scenario.id) } " " (scenario.title) }
-            p { (scenario.summary) " " span.count { (L.level) ": " (scenario.level) } }
-            @if let Some(reason) = &scenario.reason { p { (L.reason) ": " (reason) } }
+            p { (scenario.summary) " " span.count { (l.level) ": " (scenario.level) } }
+            @if let Some(reason) = &scenario.reason { p { (l.reason) ": " (reason) } }
             div.scroll { table.expectations {
                 thead { tr {
-                    th scope="col" { (L.expectation) }
-                    th scope="col" { (L.verdict) }
-                    th scope="col" { (L.expected) }
-                    th scope="col" { (L.actual) }
-                    th scope="col" { (L.message) }
-                    th scope="col" { (L.evidence) }
+                    th scope="col" { (l.expectation) }
+                    th scope="col" { (l.verdict) }
+                    th scope="col" { (l.expected) }
+                    th scope="col" { (l.actual) }
+                    th scope="col" { (l.message) }
+                    th scope="col" { (l.evidence) }
                 } }
                 tbody {
                     @for e in &scenario.expectations {
                         tr class=(if e.verdict == "fail" { "finding-error" } else { "" }) {
                             th scope="row" {
                                 code { (e.id) } br; (e.description)
-                                @if let Some(req) = &e.requirement { br; (L.requirement) " " code { (req) } }
-                                br; span.count { (L.severity) ": " (e.severity) }
+                                @if let Some(req) = &e.requirement { br; (l.requirement) " " code { (req) } }
+                                br; span.count { (l.severity) ": " (e.severity) }
                             }
                             td { (verdict(&e.verdict)) }
                             td { (e.expected) }
@@ -240,18 +244,18 @@ fn scenario_section(scenario: &ScenarioResult) -> Markup {
                 }
             } }
             @if !scenario.states_visited.is_empty() {
-                p { (L.states_visited) ": " (scenario.states_visited.join(" → ")) }
+                p { (l.states_visited) ": " (scenario.states_visited.join(" → ")) }
             }
             @if !scenario.actions_fired.is_empty() {
-                p { (L.actions_fired) ":" }
+                p { (l.actions_fired) ":" }
                 ul { @for a in &scenario.actions_fired { li.injected { (a.at_ms) " ms · " (a.state) " · " (a.action) } } }
             }
             @if !scenario.runs.is_empty() {
-                p { (L.runs) ": "
+                p { (l.runs) ": "
                     @for run in &scenario.runs {
-                        "#" (run.index) " " (L.exit) " "
-                        (run.exit_code.map(|c| c.to_string()).unwrap_or_else(|| COMMON.none.to_owned()))
-                        @if run.timed_out { " (" (L.timed_out) ")" }
+                        "#" (run.index) " " (l.exit) " "
+                        (run.exit_code.map(|c| c.to_string()).unwrap_or_else(|| t.common.none.to_owned()))
+                        @if run.timed_out { " (" (l.timed_out) ")" }
                         " · " (run.duration_ms) " ms; "
                     }
                 }

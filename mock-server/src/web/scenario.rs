@@ -9,15 +9,14 @@ use axum::response::Response;
 use maud::html;
 
 use super::Web;
-use super::labels::{COMMON, SCENARIO, Scenario};
-use super::layout::{self, CSP_PAGE, Links, Section};
+use super::layout::{self, CSP_PAGE, Choice, Links, Section};
 use crate::journal::JournalEvent;
 
-const L: &Scenario = &SCENARIO;
-
 /// `/web/scenario`.
-pub(crate) async fn page(State(web): State<Arc<Web>>) -> Response {
-    let links = Links::new(&web.center.admin_token);
+pub(crate) async fn page(State(web): State<Arc<Web>>, choice: Choice) -> Response {
+    let links = Links::new(&web.center.admin_token, &choice);
+    let t = links.t();
+    let l = t.scenario;
     let status = web.center.engine.status();
     let entries = web.center.journal.entries();
     let fired: Vec<_> = entries
@@ -35,21 +34,21 @@ pub(crate) async fn page(State(web): State<Arc<Web>>) -> Response {
     let last = status.visited.len().saturating_sub(1);
     let body = html! {
         @match &status.scenario {
-            None => { p #scenario-none { (L.none_loaded) } }
+            None => { p #scenario-none { (l.none_loaded) } }
             Some(id) => {
                 dl.meta {
-                    dt { (L.scenario) } dd #scenario-id { code { (id) } }
-                    dt { (L.state) } dd #scenario-state { strong { (status.state.as_deref().unwrap_or(COMMON.none)) } }
-                    dt { (L.fired) } dd { (status.fired) " (" (status.fired_in_state) " " (L.fired_in_state) ")" }
-                    dt { (L.unexpected) } dd { (status.unexpected) }
-                    dt { (L.seed) } dd { (status.seed) }
-                    dt { (L.time_scale) } dd { (status.time_scale) }
+                    dt { (l.scenario) } dd #scenario-id { code { (id) } }
+                    dt { (l.state) } dd #scenario-state { strong { (status.state.as_deref().unwrap_or(t.common.none)) } }
+                    dt { (l.fired) } dd { (status.fired) " (" (status.fired_in_state) " " (l.fired_in_state) ")" }
+                    dt { (l.unexpected) } dd { (status.unexpected) }
+                    dt { (l.seed) } dd { (status.seed) }
+                    dt { (l.time_scale) } dd { (status.time_scale) }
                 }
-                h2 { (L.visited) }
+                h2 { (l.visited) }
                 ol #states-visited {
                     @for (i, state) in status.visited.iter().enumerate() {
                         @if i == last {
-                            li aria-current="step" { strong { (state) } " (" (L.current) ")" }
+                            li aria-current="step" { strong { (state) } " (" (l.current) ")" }
                         } @else {
                             li { (state) }
                         }
@@ -57,23 +56,23 @@ pub(crate) async fn page(State(web): State<Arc<Web>>) -> Response {
                 }
             }
         }
-        h2 { (L.armed) }
+        h2 { (l.armed) }
         @if status.armed.is_empty() {
-            p { (L.none_armed) }
+            p { (l.none_armed) }
         } @else {
-            ul { @for fault in &status.armed { li { (fault.action.label()) " · " (fault.times) " " (L.times) } } }
+            ul { @for fault in &status.armed { li { (fault.action.label()) " · " (fault.times) " " (l.times) } } }
         }
-        h2 { (L.actions) }
+        h2 { (l.actions) }
         @if fired.is_empty() {
-            p { (L.no_actions) }
+            p { (l.no_actions) }
         } @else {
             div.scroll { table #actions-fired {
                 thead { tr {
-                    th scope="col" { (L.at) }
-                    th scope="col" { (L.state) }
-                    th scope="col" { (L.action) }
-                    th scope="col" { (L.request) }
-                    th scope="col" { (L.connection) }
+                    th scope="col" { (l.at) }
+                    th scope="col" { (l.state) }
+                    th scope="col" { (l.action) }
+                    th scope="col" { (l.request) }
+                    th scope="col" { (l.connection) }
                 } }
                 tbody {
                     @for entry in &fired {
@@ -82,7 +81,7 @@ pub(crate) async fn page(State(web): State<Arc<Web>>) -> Response {
                                 td { (entry.at) }
                                 td { (state) }
                                 td { (label) }
-                                td { code { (request_id.as_deref().unwrap_or(COMMON.none)) } }
+                                td { code { (request_id.as_deref().unwrap_or(t.common.none)) } }
                                 td {
                                     @if let Some(c) = entry.connection {
                                         a href=(format!("{}#conn-{c}", links.to("/web/journal", &[]))) { (c) }
@@ -95,7 +94,7 @@ pub(crate) async fn page(State(web): State<Arc<Web>>) -> Response {
             } }
         }
         @if !changes.is_empty() {
-            h2 { (L.transitions) }
+            h2 { (l.transitions) }
             ul {
                 @for entry in &changes {
                     @if let JournalEvent::StateChanged { from, to } = &entry.event {
@@ -105,18 +104,18 @@ pub(crate) async fn page(State(web): State<Arc<Web>>) -> Response {
             }
         }
         @if !unexpected.is_empty() {
-            h2 { (L.unexpected_requests) }
+            h2 { (l.unexpected_requests) }
             ul {
                 @for entry in &unexpected {
                     @if let JournalEvent::Unexpected { request_id, state, reason } = &entry.event {
-                        li { (entry.at) " · " code { (request_id) } " · " (state) " · " (L.reason) ": " (reason) }
+                        li { (entry.at) " · " code { (request_id) } " · " (state) " · " (l.reason) ": " (reason) }
                     }
                 }
             }
         }
     };
     layout::respond(
-        layout::page(links, Section::Scenario, L.title, html! {}, body),
+        layout::page(links, Section::Scenario, l.title, html! {}, body),
         CSP_PAGE,
     )
 }
