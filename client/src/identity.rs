@@ -108,13 +108,7 @@ pub fn tls_config_at(
     clock: LocalClock,
 ) -> Result<rustls::ClientConfig, IdentityError> {
     let (provider, roots) = provider_and_roots(config)?;
-    let builder = rustls::ClientConfig::builder_with_details(provider, Arc::new(clock))
-        .with_safe_default_protocol_versions()
-        .map_err(|source| IdentityError::Rustls {
-            path: config.ca.clone(),
-            source,
-        })?
-        .with_root_certificates(roots);
+    let builder = versions(config, provider, clock)?.with_root_certificates(roots);
     finish(config, builder)
 }
 
@@ -133,15 +127,24 @@ pub fn time_probe_config(
             message: e.to_string(),
         })?;
     let verifier = Arc::new(TimeTolerantVerifier::new(strict));
-    let builder = rustls::ClientConfig::builder_with_details(provider, Arc::new(clock))
+    let builder = versions(config, provider, clock)?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone());
+    Ok((finish(config, builder)?, verifier))
+}
+
+/// The protocol versions we offer, with certificate dates judged by `clock`.
+fn versions(
+    config: &ClientConfig,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    clock: LocalClock,
+) -> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>, IdentityError> {
+    rustls::ClientConfig::builder_with_details(provider, Arc::new(clock))
         .with_safe_default_protocol_versions()
         .map_err(|source| IdentityError::Rustls {
             path: config.ca.clone(),
             source,
-        })?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier.clone());
-    Ok((finish(config, builder)?, verifier))
+        })
 }
 
 fn provider_and_roots(

@@ -50,7 +50,7 @@ async fn each_request_the_http_parser_refuses_gets_a_malformed_request_problem_a
     for (name, request, defect) in DEFECTS {
         // Arrange
         let center = demo_center().await;
-        let mut tls = http1_connection(&center).await;
+        let mut tls = tls_connection(&center).await;
 
         // Act
         tls.write_all(request).await.unwrap();
@@ -86,7 +86,7 @@ async fn a_malformed_request_after_a_good_one_on_the_same_connection_is_describe
     // PROTO-ERR-005: the capture restarts with each request, so the defect is found in the
     // second head, not in the first.
     let center = demo_center().await;
-    let mut tls = http1_connection(&center).await;
+    let mut tls = tls_connection(&center).await;
     tls.write_all(b"GET /v1/whoami HTTP/1.1\r\nhost: localhost\r\n\r\n")
         .await
         .unwrap();
@@ -117,7 +117,7 @@ async fn a_malformed_request_after_a_good_one_on_the_same_connection_is_describe
 async fn the_application_s_own_400_answers_still_reach_the_client() {
     // PROTO-UP-002: a 400 with a request ID is the application's, never taken for hyper's.
     let center = demo_center().await;
-    let mut tls = http1_connection(&center).await;
+    let mut tls = tls_connection(&center).await;
     let auth = base64_basic(VPN_ACCOUNT.0, VPN_ACCOUNT.1);
     tls.write_all(
         format!(
@@ -195,21 +195,6 @@ async fn malformed_entry(center: &MockCenter, request_id: &str) -> idlink_mock::
         )
         .await
         .expect("the malformed request is journaled")
-}
-
-/// A TLS connection to the VPN listener speaking HTTP/1.1, handshake completed.
-async fn http1_connection(center: &MockCenter) -> tokio_rustls::client::TlsStream<TcpStream> {
-    idlink_mock::ensure_crypto_provider();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(pki(center).ca_der()).unwrap();
-    let mut config = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-    let tcp = TcpStream::connect(center.vpn_addr()).await.unwrap();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    connector.connect(name, tcp).await.unwrap()
 }
 
 /// Everything the server sends until it closes.
