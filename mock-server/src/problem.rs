@@ -112,3 +112,33 @@ impl IntoResponse for ApiProblem {
 /// again.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingProblem(pub(crate) Problem);
+
+/// A problem code's `title` in `lang` (`Accept-Language`); English is the protocol's own title.
+pub(crate) fn title(code: ProblemCode, lang: idlink_i18n::Lang) -> String {
+    match lang {
+        idlink_i18n::Lang::En => code.title().to_owned(),
+        lang => idlink_i18n::tr(lang, &format!("problem-{}", code.as_str()), &[]),
+    }
+}
+
+#[cfg(test)]
+mod title_tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_code_has_a_title_in_both_languages_and_english_is_the_protocols() {
+        for code in ProblemCode::ALL {
+            let key = format!("problem-{}", code.as_str());
+            assert_eq!(
+                idlink_i18n::tr(idlink_i18n::Lang::En, &key, &[]),
+                code.title(),
+                "the English catalogue and the protocol crate disagree on {code}"
+            );
+            let ja = title(code, idlink_i18n::Lang::Ja);
+            assert!(
+                ja != key && ja != code.title(),
+                "{code} has no Japanese title"
+            );
+        }
+    }
+}

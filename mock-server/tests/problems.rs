@@ -633,3 +633,31 @@ async fn a_wrong_method_gets_405_and_is_told_which_method_to_use() {
     assert!(problem.detail.contains("use POST"), "{}", problem.detail);
     center.shutdown().await;
 }
+
+#[tokio::test]
+async fn problem_titles_follow_accept_language_while_type_and_code_stay() {
+    // Issue 13: a Japanese reader gets the title in Japanese; what a program matches on
+    // (`type`, `code`, the status) is the same in both languages.
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    let ask = |lang: Option<&'static str>| {
+        let mut request = whoami(&client, &center.mtls_url(), (CERT_ACCOUNT.0, "wrong"));
+        if let Some(lang) = lang {
+            request = request.header("accept-language", lang);
+        }
+        request.send()
+    };
+
+    let japanese = ask(Some("ja,en;q=0.5")).await.unwrap();
+    assert_eq!(japanese.status(), 401);
+    assert_eq!(japanese.headers()["content-language"], "ja");
+    let japanese: idlink_protocol::Problem = japanese.json().await.unwrap();
+    let english: idlink_protocol::Problem = ask(None).await.unwrap().json().await.unwrap();
+
+    assert_eq!(japanese.known_code(), Some(ProblemCode::BadCredentials));
+    assert_eq!(japanese.type_uri, english.type_uri);
+    assert_eq!(japanese.code, english.code);
+    assert_eq!(japanese.title, "アカウント ID またはパスワードが違います");
+    assert_eq!(english.title, ProblemCode::BadCredentials.title());
+    center.shutdown().await;
+}

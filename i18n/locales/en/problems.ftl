@@ -1,0 +1,30 @@
+# Problem titles (`title` of a problem document), by problem code. The English ones are the
+# protocol crate's `ProblemCode::title` (a test keeps them equal); `code` and `type` never change.
+problem-invalid-request = The request is missing a header or has a malformed one
+problem-digest-mismatch = The body does not match its Content-Digest
+problem-malformed-request = The request is not well-formed HTTP
+problem-unauthenticated = No account credentials were sent
+problem-bad-credentials = The account ID or password is wrong
+problem-account-locked = The account is locked after too many failed logins
+problem-password-expired = The account's password has expired
+problem-account-disabled = The account is disabled
+problem-certificate-facility-mismatch = The client certificate belongs to a different facility than the account
+problem-wrong-listener = The account may not connect through this listener
+problem-facility-mismatch = The declared facility is not the account's facility
+problem-consent-missing = The patient has not consented to ID-Link storage
+problem-not-found = Not found
+problem-method-not-allowed = The route does not support this method
+problem-not-implemented = The service center does not implement this request framing
+problem-upload-in-progress = An upload with this idempotency key is still in progress
+problem-duplicate = This document is already stored
+problem-too-large = The document is larger than the service center accepts
+problem-request-head-too-large = The request line and headers are larger than the service center reads
+problem-unsupported-media-type = The service center does not accept this media type
+problem-validation-failed = The document failed validation
+problem-patient-mismatch = The declared patient ID differs from the document's
+problem-care-date-mismatch = The declared care date contradicts the document's file name or message
+problem-unknown-destination = The destination is not known to the service center
+problem-idempotency-key-reused = The idempotency key was already used for other content
+problem-rate-limited = Too many requests
+problem-internal-error = The service center failed; nothing was stored
+problem-maintenance = The service center is in maintenance

@@ -93,6 +93,13 @@ async fn journal_request(
     let connection = info.as_ref().map(|i| i.id);
     let listener = info.as_ref().map(|i| i.listener);
     let route = route_of(request.uri().path());
+    // Problem titles in the reader's language; `type`, `code` and `detail` stay as they are.
+    let lang = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(idlink_i18n::Lang::from_accept_language)
+        .unwrap_or_default();
     let is_upload = request.method() == axum::http::Method::POST && route == Route::Upload;
     // What an upload declares, as sent (validated later): journaled before any check can
     // refuse it, so every attempt of a retried document shows its key. Read into owned values
@@ -210,6 +217,14 @@ async fn journal_request(
     if let Some(PendingProblem(mut problem)) = response.extensions_mut().remove::<PendingProblem>()
     {
         problem.request_id = Some(request_id.clone());
+        if let Some(code) = problem.known_code() {
+            problem.title = crate::problem::title(code, lang);
+            if let Ok(value) = HeaderValue::from_str(lang.code()) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_LANGUAGE, value);
+            }
+        }
         *response.body_mut() = Body::from(serde_json::to_vec(&problem).unwrap_or_default());
         response.headers_mut().remove(header::CONTENT_LENGTH);
     }
