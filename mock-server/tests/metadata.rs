@@ -16,28 +16,6 @@ const SAMPLE_ADT00: &[u8] = include_bytes!(
 );
 const PDF: &[u8] = include_bytes!("../../formats/tests/data/pdf/valid.pdf");
 
-async fn receipt_of(response: reqwest::Response, expected: u16) -> Receipt {
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    assert_eq!(status.as_u16(), expected, "{body}");
-    serde_json::from_str(&body).unwrap()
-}
-
-fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(haystack.len());
-    let mut i = 0;
-    while i < haystack.len() {
-        if haystack[i..].starts_with(from) {
-            out.extend_from_slice(to);
-            i += from.len();
-        } else {
-            out.push(haystack[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
 fn upload(center: &MockCenter, key: &str, bytes: &[u8]) -> RequestBuilder {
     hl7_upload(
         &mtls_client(center),

@@ -65,7 +65,8 @@ fn replace_once(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     [&haystack[..at], to, &haystack[at + from.len()..]].concat()
 }
 
-fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+/// `haystack` with every `from` replaced by `to`.
+pub fn replace_all(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(haystack.len());
     let mut i = 0;
     while i < haystack.len() {
@@ -230,4 +231,12 @@ pub async fn tls_connection(
         .unwrap();
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
     connector.connect(name, tcp).await.unwrap()
+}
+
+/// The receipt of an answer that must have status `expected` (the body is shown when not).
+pub async fn receipt_of(response: Response, expected: u16) -> idlink_protocol::Receipt {
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status.as_u16(), expected, "{body}");
+    serde_json::from_str(&body).unwrap()
 }

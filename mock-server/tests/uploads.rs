@@ -2,16 +2,9 @@
 //! and the reset faults a retrying client must survive.
 
 use idlink_mock::{Fault, JournalEvent, MockCenter, MockConfig, Strictness};
-use idlink_protocol::{ContentDigest, Receipt};
+use idlink_protocol::ContentDigest;
 
 use crate::support::*;
-
-async fn receipt_of(response: reqwest::Response, expected: u16) -> Receipt {
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    assert_eq!(status.as_u16(), expected, "{body}");
-    serde_json::from_str(&body).unwrap()
-}
 
 #[tokio::test]
 async fn the_same_upload_with_the_same_key_is_stored_once_and_replays_the_first_receipt() {
