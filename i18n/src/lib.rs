@@ -114,6 +114,26 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../locales/en/problems.ftl"),
         include_str!("../locales/ja/problems.ftl"),
     ),
+    (
+        "formats",
+        include_str!("../locales/en/formats.ftl"),
+        include_str!("../locales/ja/formats.ftl"),
+    ),
+    (
+        "storeclient",
+        include_str!("../locales/en/storeclient.ftl"),
+        include_str!("../locales/ja/storeclient.ftl"),
+    ),
+    (
+        "mock",
+        include_str!("../locales/en/mock.ftl"),
+        include_str!("../locales/ja/mock.ftl"),
+    ),
+    (
+        "desk",
+        include_str!("../locales/en/desk.ftl"),
+        include_str!("../locales/ja/desk.ftl"),
+    ),
 ];
 
 fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {

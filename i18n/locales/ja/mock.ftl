@@ -1,0 +1,1 @@
+# idlink-mock: command-line output and the problem documents' detail texts.
