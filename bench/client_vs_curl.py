@@ -6,8 +6,8 @@ documents stored, storeclient exit 0, curl 201 for each request):
 
   batch (N files, default 1000 x ~2 KB valid SS-MIX2 ADT-00, destination appliance:region-01)
     sc-c1        storeclient upload, all files in one process, [upload] concurrency = 1
-    sc-c4        same, concurrency = 4 (the default)
-    sc-c8        same, concurrency = 8
+    sc-c4        same, concurrency = 4 (the default until 2026-11-30)
+    sc-c8        same, concurrency = 8 (the default)
     curl-seq-h2  one curl process, sequential, one kept-alive HTTP/2 connection
     curl-seq-h1  same over HTTP/1.1 with `Expect:` removed (only with --only)
     curl-par8-h2 one curl process, --parallel --parallel-max 8, HTTP/2 (one multiplexed connection)
@@ -38,8 +38,8 @@ DEST = "appliance:region-01"
 # variant -> (its curl reference for the ratio, description)
 BATCH = {
     "sc-c1": ("curl-seq-h2", "storeclient, 1 process, concurrency 1"),
-    "sc-c4": ("curl-par8-h2", "storeclient, 1 process, concurrency 4 (default)"),
-    "sc-c8": ("curl-par8-h2", "storeclient, 1 process, concurrency 8"),
+    "sc-c4": ("curl-par8-h2", "storeclient, 1 process, concurrency 4"),
+    "sc-c8": ("curl-par8-h2", "storeclient, 1 process, concurrency 8 (default)"),
     "curl-seq-h2": (None, "curl, 1 process, sequential, HTTP/2 keep-alive"),
     "curl-seq-h1": (None, "curl, 1 process, sequential, HTTP/1.1 keep-alive, no Expect"),
     "curl-par8-h2": (None, "curl, 1 process, --parallel-max 8, HTTP/2"),

@@ -623,7 +623,10 @@ impl Default for RawUpload {
     fn default() -> Self {
         Self {
             destination: "storage".into(),
-            concurrency: 4,
+            // Eight streams on one HTTP/2 connection: a document's latency is mostly the
+            // service center's fsync, so documents in flight, not client work, set the rate
+            // (docs/benchmarks.md: 4 in flight reached 0.8x curl --parallel-max 8, 8 reached 1.07x).
+            concurrency: 8,
             strictness: StrictnessSetting::Strict,
             nsips_profile: None,
         }
@@ -719,7 +722,7 @@ key = "client.key.pem"                       # private key (chmod 600)
 
 [upload]
 destination = "storage"                      # "storage" or "appliance:<id>"
-concurrency = 4                              # documents uploaded at the same time
+concurrency = 8                              # documents uploaded at the same time
 strictness = "strict"                        # pre-flight: "strict" (as the server) or "lenient"
 # nsips_profile = "nsips-profile.toml"       # NSIPS record layout for pre-flight (TOML; see
                                              # formats/profiles/nsips-fictional-sample.toml). Without

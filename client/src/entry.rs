@@ -47,7 +47,14 @@ where
     for w in warnings {
         eprintln!("storeclient: warning: {w}");
     }
-    let runtime = match tokio::runtime::Runtime::new() {
+    // One thread drives every upload of a run, as curl does: the work per document is small
+    // (a check of ~100 µs, a hash, a TLS record), and a multi-threaded runtime spent more on
+    // handing tasks between threads (22 thread switches per document) than on the work
+    // (docs/benchmarks.md). Large documents are read, checked and hashed on the blocking pool.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("storeclient: cannot start the async runtime: {e}");

@@ -20,9 +20,9 @@ use crate::metadata::{
 };
 use idlink_formats::nsips;
 
-/// Bytes read to detect a document's kind. Validation itself goes through
-/// `idlink_formats::check_file`, which reads in bounded pieces, so memory stays flat whatever
-/// the document size.
+/// Bytes read to detect a document's kind. Validation of a document larger than
+/// [`crate::upload::SMALL_DOCUMENT`] goes through `idlink_formats::check_file`, which reads in
+/// bounded pieces, so memory stays flat whatever the document size.
 const HEAD: usize = 64 * 1024;
 
 /// How pre-flight judges a document: strictness, and the record-schema profile NSIPS files are
@@ -56,6 +56,29 @@ pub struct Prepared {
     pub metadata: Metadata,
     /// The validation report (warnings only; errors are a [`PreflightError::Invalid`]).
     pub report: Option<Report>,
+    /// The whole document, when it is at most [`crate::upload::SMALL_DOCUMENT`] bytes (nearly
+    /// every HL7 message): read once, these very bytes were validated and are the ones to hash
+    /// and send ([`crate::upload::Client::upload_bytes`]), so a file rewritten between the
+    /// check and the upload cannot slip an unchecked version onto the wire, and the document is
+    /// not opened again. `None` for larger documents, which are streamed from the file.
+    pub bytes: Option<bytes::Bytes>,
+}
+
+/// What pre-flight read of a document.
+enum Contents {
+    /// The whole document (small ones).
+    Whole(bytes::Bytes),
+    /// Its first [`HEAD`] bytes (large ones, validated from the file in pieces).
+    Head(Vec<u8>),
+}
+
+impl Contents {
+    fn head(&self) -> &[u8] {
+        match self {
+            Contents::Whole(b) => &b[..b.len().min(HEAD)],
+            Contents::Head(h) => h,
+        }
+    }
 }
 
 /// Why a document cannot be sent.
@@ -113,9 +136,9 @@ pub fn check_only(
     options: impl Into<PreflightOptions>,
 ) -> Result<Report, PreflightError> {
     let hints = with_sidecar(path, hints)?;
-    let head = read_head(path)?;
-    let kind = kind_of(path, &head, &hints)?;
-    run_check(path, kind, &hints, options.into())
+    let contents = read_contents(path)?;
+    let kind = kind_of(path, contents.head(), &hints)?;
+    run_check(path, &contents, kind, &hints, options.into())
 }
 
 /// Validates a document and works out its metadata (`storeclient upload`, spool runs).
@@ -125,9 +148,9 @@ pub fn prepare(
     options: impl Into<PreflightOptions>,
 ) -> Result<Prepared, PreflightError> {
     let hints = with_sidecar(path, hints)?;
-    let head = read_head(path)?;
-    let kind = kind_of(path, &head, &hints)?;
-    let report = run_check(path, kind, &hints, options.into())?;
+    let contents = read_contents(path)?;
+    let kind = kind_of(path, contents.head(), &hints)?;
+    let report = run_check(path, &contents, kind, &hints, options.into())?;
     if report.has_errors() {
         return Err(PreflightError::Invalid {
             path: path.to_owned(),
@@ -145,6 +168,10 @@ pub fn prepare(
         path: path.to_owned(),
         metadata,
         report,
+        bytes: match contents {
+            Contents::Whole(bytes) => Some(bytes),
+            Contents::Head(_) => None,
+        },
     })
 }
 
@@ -156,16 +183,30 @@ fn with_sidecar(path: &Path, hints: &MetadataHints) -> Result<MetadataHints, Pre
     Ok(hints.clone().or(side.unwrap_or_default()))
 }
 
-/// Reads the first [`HEAD`] bytes, enough to recognise the kind (and DICOM).
-fn read_head(path: &Path) -> Result<Vec<u8>, PreflightError> {
+/// Reads a small document whole, or the first [`HEAD`] bytes of a larger one (enough to
+/// recognise the kind, and DICOM), through one open file.
+fn read_contents(path: &Path) -> Result<Contents, PreflightError> {
     let err = |source| PreflightError::Read {
         path: path.to_owned(),
         source,
     };
     let file = std::fs::File::open(path).map_err(err)?;
-    let mut head = Vec::with_capacity(HEAD);
-    file.take(HEAD as u64).read_to_end(&mut head).map_err(err)?;
-    Ok(head)
+    let size = file.metadata().map_err(err)?.len();
+    let small = crate::upload::SMALL_DOCUMENT;
+    let limit = if size <= small {
+        small + 1
+    } else {
+        HEAD as u64
+    };
+    let mut data = Vec::with_capacity(size.min(limit) as usize);
+    file.take(limit).read_to_end(&mut data).map_err(err)?;
+    // A file that grew past the limit while it was read is a large one after all.
+    if size <= small && data.len() as u64 <= small {
+        Ok(Contents::Whole(data.into()))
+    } else {
+        data.truncate(HEAD);
+        Ok(Contents::Head(data))
+    }
 }
 
 fn kind_of(
@@ -229,6 +270,7 @@ fn file_name(path: &Path) -> String {
 
 fn run_check(
     path: &Path,
+    contents: &Contents,
     kind: DocumentKind,
     hints: &MetadataHints,
     preflight: PreflightOptions,
@@ -271,10 +313,17 @@ fn run_check(
         // the client does not guess it, so a PDF is never refused locally for its size.
         max_pdf_bytes: Some(u64::MAX),
     };
-    idlink_formats::check_file(path, kind, &options).map_err(|source| PreflightError::Read {
-        path: path.to_owned(),
-        source,
-    })
+    match contents {
+        // The same report as `check_file` on the same bytes (idlink-formats tests hold the two
+        // to that on every fixture).
+        Contents::Whole(bytes) => Ok(idlink_formats::check(bytes, kind, &options)),
+        Contents::Head(_) => idlink_formats::check_file(path, kind, &options).map_err(|source| {
+            PreflightError::Read {
+                path: path.to_owned(),
+                source,
+            }
+        }),
+    }
 }
 
 fn metadata_for(

@@ -455,3 +455,61 @@ async fn the_library_refuses_a_dicom_file_even_without_pre_flight() {
     ));
     center.shutdown().await;
 }
+
+// PROTO-CLI-005: pre-flight reads a small document once, and the bytes it checked are the
+// bytes that go on the wire: a file rewritten after the check cannot slip an unchecked version
+// into the upload.
+#[tokio::test]
+async fn the_bytes_pre_flight_checked_are_the_bytes_sent() {
+    // Arrange
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    let config = ClientConfig::from_path(&kit.config).unwrap();
+    let client = Client::from_config(&config).unwrap();
+    let path = sample(dir.path());
+    let checked = std::fs::read(&path).unwrap();
+    let prepared = preflight::prepare(&path, &MetadataHints::default(), config.strictness)
+        .expect("the sample passes pre-flight");
+    // Act: the source system rewrites the file after the check.
+    std::fs::write(&path, b"MSH|not what was checked\r").unwrap();
+    let bytes = prepared
+        .bytes
+        .clone()
+        .expect("a small document is held whole");
+    let delivery = client
+        .upload_bytes(&path, bytes, &prepared.metadata)
+        .await
+        .expect("delivered");
+    // Assert
+    let stored = center.store().documents();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].receipt.receipt_id, delivery.receipt_id);
+    assert_eq!(
+        stored[0].receipt.sha256,
+        idlink_protocol::ContentDigest::of(&checked).to_hex(),
+    );
+    center.shutdown().await;
+}
+
+#[test]
+fn a_document_larger_than_the_small_limit_is_streamed_not_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = "x".repeat(storeclient::upload::SMALL_DOCUMENT as usize + 1) + "\n";
+    let path = text_doc(dir.path(), "big.txt", &big, "9999013");
+    let small = text_doc(dir.path(), "small.txt", "discharge summary\n", "9999013");
+    let hints = MetadataHints::default();
+    let strict = storeclient::config::StrictnessSetting::Strict;
+    assert!(
+        preflight::prepare(&path, &hints, strict)
+            .unwrap()
+            .bytes
+            .is_none()
+    );
+    assert_eq!(
+        preflight::prepare(&small, &hints, strict)
+            .unwrap()
+            .bytes
+            .as_deref(),
+        Some(&b"discharge summary\n"[..])
+    );
+}
