@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs both comparisons (storeclient vs curl, idlink-mock vs nginx) in one go and keeps the
+# Runs the comparisons (storeclient vs curl, idlink-mock vs nginx, full handshakes) in one go and keeps the
 # printed tables and the raw measurements. Installs and builds nothing: it lists what is missing.
 #
 #   bench/run-all.sh                      # 3 rounds, 1000 files, 100 per-process files, 256 MiB
@@ -51,3 +51,7 @@ for place in "${places[@]}"; do
       | tee "$OUT/server_vs_nginx.$place.md"
   fi
 done
+if ((nginx_ok)) && command -v openssl >/dev/null && command -v taskset >/dev/null; then
+  timeout -k 10 "$LIMIT_SECONDS" python3 "$here/handshakes_vs_nginx.py" --rounds "$ROUNDS" \
+    --json-out "$OUT/handshakes_vs_nginx.json" | tee "$OUT/handshakes_vs_nginx.md"
+fi

@@ -40,7 +40,7 @@ DEST = "appliance:region-01"
 WORKLOADS = ["small-h1", "small-h2", "big"]
 
 NGINX_CONF = """\
-{user}worker_processes 2;
+{user}worker_processes {workers};
 daemon off;
 master_process on;
 pid {d}/nginx.pid;
@@ -77,7 +77,7 @@ http {{
 
 
 class Nginx:
-    def __init__(self, d: str, pki: dict, user: str, password: str):
+    def __init__(self, d: str, pki: dict, user: str, password: str, workers: int = 2):
         for sub in ("www/.tmp", "www/v1/documents", "tmp"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         with open(os.path.join(d, "htpasswd"), "w") as f:
@@ -90,7 +90,7 @@ class Nginx:
             # Run as root (a CI container), workers would drop to `nobody` and could not read
             # the 0700 temporary directory; this nginx listens on loopback only.
             user = "user root;\n" if os.geteuid() == 0 else ""
-            f.write(NGINX_CONF.format(d=d, port=port, user=user, **pki))
+            f.write(NGINX_CONF.format(d=d, port=port, user=user, workers=workers, **pki))
         self.dir = d
         self.url = f"https://localhost:{port}"
         self.proc = subprocess.Popen(["nginx", "-p", d, "-c", conf, "-e", os.path.join(d, "error.log")],
@@ -101,7 +101,7 @@ class Nginx:
                 raise RuntimeError(f"nginx exited {self.proc.returncode}: see {d}/stderr, {d}/error.log")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                if len(b.children_of(self.proc.pid)) >= 2:
+                if len(b.children_of(self.proc.pid)) >= workers:
                     break
             except OSError:
                 pass
