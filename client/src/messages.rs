@@ -486,6 +486,16 @@ impl Localize for UploadError {
                 lang,
                 "client-upload-rejected",
                 &[
+                    // The problem code's title from the catalogue (the server's own for a
+                    // code this client does not know); English leaves it out, as Display does.
+                    (
+                        "title",
+                        match problem.known_code() {
+                            Some(_) => t(lang, &format!("problem-{}", problem.code), &[]),
+                            None => problem.title.clone(),
+                        }
+                        .into(),
+                    ),
                     ("code", text(&problem.code)),
                     ("status", text(problem.status)),
                     ("detail", text(&problem.detail)),
