@@ -509,19 +509,32 @@ mod tests {
 
     #[test]
     fn every_argument_and_subcommand_has_japanese_help() {
-        fn walk(c: &clap::Command, sub: Option<&str>) {
+        // Every key exists, and the English catalogue says what the derive's help says, so the
+        // two languages cannot drift apart.
+        let en = |key: &str| Some(tr(Lang::En, key, &[]));
+        fn walk(c: &clap::Command, sub: Option<&str>, en: &dyn Fn(&str) -> Option<String>) {
             for a in c.get_arguments() {
                 let id = a.get_id().as_str();
-                assert!(arg_key(sub, id).is_some(), "no help key for {sub:?} {id}");
+                let key = arg_key(sub, id);
+                assert!(key.is_some(), "no help key for {sub:?} {id}");
+                let help = a.get_help().map(ToString::to_string);
+                assert_eq!(key.and_then(en), help, "{sub:?} {id}");
             }
             for s in c.get_subcommands() {
-                assert!(subcommand_key(s.get_name()).is_some(), "{}", s.get_name());
-                walk(s, Some(s.get_name()));
+                let key = subcommand_key(s.get_name());
+                assert!(key.is_some(), "{}", s.get_name());
+                let about = s.get_about().map(ToString::to_string);
+                assert_eq!(key.and_then(en), about, "{}", s.get_name());
+                walk(s, Some(s.get_name()), en);
             }
         }
         let mut c = Cli::command();
         c.build();
-        walk(&c, None);
+        assert_eq!(
+            en("client-help-about"),
+            c.get_about().map(ToString::to_string)
+        );
+        walk(&c, None, &en);
     }
 
     #[test]
