@@ -377,6 +377,65 @@ fn arg_key(subcommand: Option<&str>, id: &str) -> Option<&'static str> {
     })
 }
 
+/// A usage error in `lang`, for the kinds people make most (an unknown flag or subcommand, a
+/// missing argument, a bad value); `None` where clap's own English text is shown (English, and
+/// the rarer kinds).
+pub fn usage_error(error: &clap::Error, lang: Lang) -> Option<String> {
+    use clap::error::{ContextKind, ErrorKind};
+    if lang == Lang::En {
+        return None;
+    }
+    let context = |kind| error.get(kind).map(ToString::to_string).unwrap_or_default();
+    let (key, args): (&str, Vec<(&str, String)>) = match error.kind() {
+        ErrorKind::UnknownArgument => (
+            "client-usage-unknown-argument",
+            vec![("arg", context(ContextKind::InvalidArg))],
+        ),
+        ErrorKind::InvalidSubcommand => (
+            "client-usage-unknown-subcommand",
+            vec![("subcommand", context(ContextKind::InvalidSubcommand))],
+        ),
+        ErrorKind::MissingRequiredArgument => (
+            "client-usage-missing-argument",
+            vec![("arg", context(ContextKind::InvalidArg))],
+        ),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => (
+            "client-usage-invalid-value",
+            vec![
+                ("arg", context(ContextKind::InvalidArg)),
+                ("value", context(ContextKind::InvalidValue)),
+            ],
+        ),
+        _ => return None,
+    };
+    let args: Vec<idlink_i18n::Arg<'_>> = args.into_iter().map(|(k, v)| (k, v.into())).collect();
+    let mut text = tr(lang, key, &args);
+    let valid = context(ContextKind::ValidValue);
+    if !valid.is_empty() {
+        text.push_str(&tr(
+            lang,
+            "client-usage-valid-values",
+            &[("values", valid.into())],
+        ));
+    }
+    let suggested = [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg]
+        .into_iter()
+        .map(context)
+        .find(|s| !s.is_empty());
+    if let Some(s) = suggested {
+        text.push_str(&tr(
+            lang,
+            "client-usage-suggested",
+            &[("suggested", s.into())],
+        ));
+    }
+    Some(format!(
+        "{}\n{}",
+        crate::messages::error_line(&text, lang),
+        tr(lang, "client-usage-see-help", &[])
+    ))
+}
+
 /// The exit codes after `--help`, in `lang` (English: [`EXIT_CODES_HELP`]).
 pub fn exit_codes_help(lang: Lang) -> String {
     let mut text = tr(lang, "client-help-exit-codes", &[]);
@@ -535,6 +594,32 @@ mod tests {
             c.get_about().map(ToString::to_string)
         );
         walk(&c, None, &en);
+    }
+
+    #[test]
+    fn common_usage_errors_are_said_in_japanese_and_the_rest_left_to_clap() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        let ja = |a: &[&str]| {
+            let e = parse_from(args(a), Lang::Ja).expect_err("a usage error");
+            usage_error(&e, Lang::Ja)
+        };
+        let unknown = ja(&["storeclient", "uplod"]).expect("Japanese");
+        assert!(
+            unknown.contains("uplod") && unknown.contains("サブコマンド"),
+            "{unknown}"
+        );
+        assert!(
+            unknown.contains("'upload'"),
+            "clap's suggestion is kept: {unknown}"
+        );
+        let flag = ja(&["storeclient", "send", "--spoool", "x"]).expect("Japanese");
+        assert!(flag.contains("--spoool"), "{flag}");
+        let missing = ja(&["storeclient", "upload"]).expect("Japanese");
+        assert!(missing.contains("<FILES>"), "{missing}");
+        let value = ja(&["storeclient", "--lang", "fr", "doctor"]).expect("Japanese");
+        assert!(value.contains("fr") && value.contains("ja, en"), "{value}");
+        let e = parse_from(args(&["storeclient", "uplod"]), Lang::En).unwrap_err();
+        assert_eq!(usage_error(&e, Lang::En), None);
     }
 
     #[test]

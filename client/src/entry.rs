@@ -25,7 +25,12 @@ where
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version on stdout with status 0, usage errors on stderr with 2.
-            let _ = e.print();
+            match crate::cli::usage_error(&e, lang) {
+                Some(text) if e.use_stderr() => eprintln!("{text}"),
+                _ => {
+                    let _ = e.print();
+                }
+            }
             return ExitCode::from(if e.use_stderr() {
                 ExitStatus::Usage.code()
             } else {

@@ -193,3 +193,12 @@ client-spool-action-fsync = fsync
 client-spool-action-rename-into-place = rename into place
 client-refused-dicom = it is a DICOM file; ID-Link does not accept DICOM
 client-summary-receipt = { $receipt } ({ $how })
+
+## Usage errors (English shows clap's own text; these keys exist for the catalogue's symmetry)
+client-usage-unknown-argument = unexpected argument '{ $arg }' found
+client-usage-unknown-subcommand = unrecognized subcommand '{ $subcommand }'
+client-usage-missing-argument = the following required arguments were not provided: { $arg }
+client-usage-invalid-value = invalid value '{ $value }' for '{ $arg }'
+client-usage-valid-values = {" "}[possible values: { $values }]
+client-usage-see-help = For more information, try '--help'.
+client-usage-suggested = ; did you mean '{ $suggested }'?

@@ -189,3 +189,12 @@ client-spool-action-fsync = ディスクに書き出せません（fsync）
 client-spool-action-rename-into-place = 書き込んだファイルを所定の名前にできません
 client-refused-dicom = DICOM ファイルです。ID-Link は DICOM を受け付けません
 client-summary-receipt = { $receipt }（{ $how }）
+
+## コマンドラインの誤り
+client-usage-unknown-argument = 不明なオプション '{ $arg }' が指定されました
+client-usage-unknown-subcommand = 不明なサブコマンド '{ $subcommand }' です
+client-usage-missing-argument = 必須の引数 { $arg } が指定されていません
+client-usage-invalid-value = '{ $arg }' に '{ $value }' は指定できません
+client-usage-valid-values = （指定できる値：{ $values }）
+client-usage-see-help = 使い方は `storeclient --help` で確認できます（終了コード 2）
+client-usage-suggested = 。'{ $suggested }' のことですか？
