@@ -5,7 +5,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
+use idlink_i18n::{Lang, tr};
 
 use idlink_formats::nsips;
 
@@ -239,6 +242,212 @@ pub enum PlanError {
     },
 }
 
+/// The language of the messages, read from the raw arguments before they are parsed, so that
+/// `--help` and usage errors can already speak it: `--lang ja|en` (or `--lang=…`), else the
+/// environment ([`Lang::choose`]).
+pub fn lang_of_args(args: &[OsString]) -> Lang {
+    let mut flag = None;
+    let mut args = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(a) = args.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--lang" {
+            flag = args.next().map(|v| v.into_owned());
+        } else if let Some(v) = a.strip_prefix("--lang=") {
+            flag = Some(v.to_owned());
+        }
+    }
+    Lang::choose(flag.as_deref())
+}
+
+/// Parses the command line with `--help` in `lang`.
+pub fn parse_from(args: Vec<OsString>, lang: Lang) -> Result<Cli, clap::Error> {
+    let mut command = command(lang);
+    let matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
+/// The clap command in `lang`. English is the derive's own text; for Japanese every `about`, every
+/// argument's help, the headings and the exit codes come from the catalogue. Flags, value names,
+/// defaults and possible values are the same in both.
+pub fn command(lang: Lang) -> clap::Command {
+    let command = Cli::command();
+    if lang == Lang::En {
+        return command;
+    }
+    let t = |key: &str| tr(lang, key, &[]);
+    let mut command = command
+        .about(t("client-help-about"))
+        .after_help(exit_codes_help(lang))
+        .help_template(format!(
+            "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+            t("client-help-usage")
+        ))
+        .subcommand_help_heading(t("client-help-commands"));
+    // Built first, so that the generated `--help`, `--version` and `help` exist to be reworded,
+    // and the global flags have been copied into every subcommand.
+    command.build();
+    localize(command, None, lang)
+}
+
+fn localize(mut command: clap::Command, parent: Option<&str>, lang: Lang) -> clap::Command {
+    let t = |key: &str| tr(lang, key, &[]);
+    let name = command.get_name().to_owned();
+    let sub = parent.map(|_| name.as_str());
+    if let Some(key) = sub.and_then(subcommand_key) {
+        command = command.about(t(key));
+    }
+    if parent.is_some() {
+        command = command.help_template(format!(
+            "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+            t("client-help-usage")
+        ));
+    }
+    let ids: Vec<(String, bool)> = command
+        .get_arguments()
+        .map(|a| (a.get_id().to_string(), a.is_positional()))
+        .collect();
+    for (id, positional) in ids {
+        let heading = if positional {
+            "client-help-arguments"
+        } else {
+            "client-help-options"
+        };
+        let help = arg_key(sub, &id).map(t);
+        command = command.mut_arg(id.as_str(), |a| {
+            let a = a.help_heading(t(heading));
+            match help {
+                Some(h) => a.help(h),
+                None => a,
+            }
+        });
+    }
+    let subs: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for s in subs {
+        command = command.mut_subcommand(s.as_str(), |c| localize(c, Some(&name), lang));
+    }
+    command
+}
+
+/// The catalogue key of a subcommand's `about`.
+fn subcommand_key(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "init" => "client-help-init",
+        "check" => "client-help-check",
+        "upload" => "client-help-upload",
+        "send" => "client-help-send",
+        "watch" => "client-help-watch",
+        "doctor" => "client-help-doctor",
+        "help" => "client-help-help-subcommand",
+        _ => return None,
+    })
+}
+
+/// The catalogue key of an argument's help, by subcommand and argument ID.
+fn arg_key(subcommand: Option<&str>, id: &str) -> Option<&'static str> {
+    Some(match (subcommand, id) {
+        (_, "help") => "client-help-help",
+        (_, "version") => "client-help-version",
+        (_, "config") => "client-help-config",
+        (_, "json") => "client-help-json",
+        (_, "trace") => "client-help-trace",
+        (_, "lang") => "client-help-lang",
+        (_, "verbose") => "client-help-verbose",
+        (Some("init"), "path") => "client-help-init-path",
+        (Some("init"), "force") => "client-help-init-force",
+        (Some("check"), "files") => "client-help-check-files",
+        (Some("upload"), "files") => "client-help-upload-files",
+        (_, "nsips_profile") => "client-help-check-nsips-profile",
+        (_, "spool") => "client-help-spool",
+        (_, "poll_seconds") => "client-help-poll-seconds",
+        (_, "exit_when_idle") => "client-help-exit-when-idle",
+        (_, "max_runtime") => "client-help-max-runtime",
+        (_, "patient") => "client-help-patient",
+        (_, "data_kind") => "client-help-data-kind",
+        (_, "care_date") => "client-help-care-date",
+        (_, "kind") => "client-help-kind",
+        (_, "destination") => "client-help-destination",
+        (_, "charset") => "client-help-charset",
+        (_, "strictness") => "client-help-strictness",
+        _ => return None,
+    })
+}
+
+/// A usage error in `lang`, for the kinds people make most (an unknown flag or subcommand, a
+/// missing argument, a bad value); `None` where clap's own English text is shown (English, and
+/// the rarer kinds).
+pub fn usage_error(error: &clap::Error, lang: Lang) -> Option<String> {
+    use clap::error::{ContextKind, ErrorKind};
+    if lang == Lang::En {
+        return None;
+    }
+    let context = |kind| error.get(kind).map(ToString::to_string).unwrap_or_default();
+    let (key, args): (&str, Vec<(&str, String)>) = match error.kind() {
+        ErrorKind::UnknownArgument => (
+            "client-usage-unknown-argument",
+            vec![("arg", context(ContextKind::InvalidArg))],
+        ),
+        ErrorKind::InvalidSubcommand => (
+            "client-usage-unknown-subcommand",
+            vec![("subcommand", context(ContextKind::InvalidSubcommand))],
+        ),
+        ErrorKind::MissingRequiredArgument => (
+            "client-usage-missing-argument",
+            vec![("arg", context(ContextKind::InvalidArg))],
+        ),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => (
+            "client-usage-invalid-value",
+            vec![
+                ("arg", context(ContextKind::InvalidArg)),
+                ("value", context(ContextKind::InvalidValue)),
+            ],
+        ),
+        _ => return None,
+    };
+    let args: Vec<idlink_i18n::Arg<'_>> = args.into_iter().map(|(k, v)| (k, v.into())).collect();
+    let mut text = tr(lang, key, &args);
+    let valid = context(ContextKind::ValidValue);
+    if !valid.is_empty() {
+        text.push_str(&tr(
+            lang,
+            "client-usage-valid-values",
+            &[("values", valid.into())],
+        ));
+    }
+    let suggested = [ContextKind::SuggestedSubcommand, ContextKind::SuggestedArg]
+        .into_iter()
+        .map(context)
+        .find(|s| !s.is_empty());
+    if let Some(s) = suggested {
+        text.push_str(&tr(
+            lang,
+            "client-usage-suggested",
+            &[("suggested", s.into())],
+        ));
+    }
+    Some(format!(
+        "{}\n{}",
+        crate::messages::error_line(&text, lang),
+        tr(lang, "client-usage-see-help", &[])
+    ))
+}
+
+/// The exit codes after `--help`, in `lang` (English: [`EXIT_CODES_HELP`]).
+pub fn exit_codes_help(lang: Lang) -> String {
+    let mut text = tr(lang, "client-help-exit-codes", &[]);
+    for code in [0, 2, 3, 4, 5, 6] {
+        let line = tr(lang, &format!("client-help-exit-{code}"), &[]);
+        text.push_str(&format!("\n  {code}  {line}"));
+    }
+    text.push('\n');
+    text.push_str(&tr(lang, "client-help-exit-mixed", &[]));
+    text
+}
+
 impl Cli {
     /// The configuration path in effect.
     pub fn config_path(&self) -> PathBuf {
@@ -342,11 +551,104 @@ fn spool_dir(flag: Option<PathBuf>, config: &ClientConfig) -> Result<PathBuf, Pl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory as _;
 
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+        command(Lang::Ja).debug_assert();
+    }
+
+    #[test]
+    fn the_exit_codes_in_english_are_the_documented_text() {
+        assert_eq!(exit_codes_help(Lang::En), EXIT_CODES_HELP);
+        let ja = exit_codes_help(Lang::Ja);
+        assert!(ja.starts_with("終了コード:\n  0  "), "{ja}");
+        assert!(ja.contains("4 > 5 > 6 > 3 > 0"), "{ja}");
+    }
+
+    #[test]
+    fn every_argument_and_subcommand_has_japanese_help() {
+        // Every key exists, and the English catalogue says what the derive's help says, so the
+        // two languages cannot drift apart.
+        let en = |key: &str| Some(tr(Lang::En, key, &[]));
+        fn walk(c: &clap::Command, sub: Option<&str>, en: &dyn Fn(&str) -> Option<String>) {
+            for a in c.get_arguments() {
+                let id = a.get_id().as_str();
+                let key = arg_key(sub, id);
+                assert!(key.is_some(), "no help key for {sub:?} {id}");
+                let help = a.get_help().map(ToString::to_string);
+                assert_eq!(key.and_then(en), help, "{sub:?} {id}");
+            }
+            for s in c.get_subcommands() {
+                let key = subcommand_key(s.get_name());
+                assert!(key.is_some(), "{}", s.get_name());
+                let about = s.get_about().map(ToString::to_string);
+                assert_eq!(key.and_then(en), about, "{}", s.get_name());
+                walk(s, Some(s.get_name()), en);
+            }
+        }
+        let mut c = Cli::command();
+        c.build();
+        assert_eq!(
+            en("client-help-about"),
+            c.get_about().map(ToString::to_string)
+        );
+        walk(&c, None, &en);
+    }
+
+    #[test]
+    fn common_usage_errors_are_said_in_japanese_and_the_rest_left_to_clap() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        let ja = |a: &[&str]| {
+            let e = parse_from(args(a), Lang::Ja).expect_err("a usage error");
+            usage_error(&e, Lang::Ja)
+        };
+        let unknown = ja(&["storeclient", "uplod"]).expect("Japanese");
+        assert!(
+            unknown.contains("uplod") && unknown.contains("サブコマンド"),
+            "{unknown}"
+        );
+        assert!(
+            unknown.contains("'upload'"),
+            "clap's suggestion is kept: {unknown}"
+        );
+        let flag = ja(&["storeclient", "send", "--spoool", "x"]).expect("Japanese");
+        assert!(flag.contains("--spoool"), "{flag}");
+        let missing = ja(&["storeclient", "upload"]).expect("Japanese");
+        assert!(missing.contains("<FILES>"), "{missing}");
+        let value = ja(&["storeclient", "--lang", "fr", "doctor"]).expect("Japanese");
+        assert!(value.contains("fr") && value.contains("ja, en"), "{value}");
+        let e = parse_from(args(&["storeclient", "uplod"]), Lang::En).unwrap_err();
+        assert_eq!(usage_error(&e, Lang::En), None);
+    }
+
+    #[test]
+    fn the_language_is_read_from_the_raw_arguments() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            lang_of_args(&args(&["storeclient", "--lang", "ja", "--help"])),
+            Lang::Ja
+        );
+        assert_eq!(
+            lang_of_args(&args(&["storeclient", "doctor", "--lang=ja"])),
+            Lang::Ja
+        );
+        assert_eq!(
+            lang_of_args(&args(&["storeclient", "--lang", "en", "doctor"])),
+            Lang::En
+        );
+        // After `--` it is a file name, not a flag.
+        assert_eq!(
+            lang_of_args(&args(&[
+                "storeclient",
+                "--lang",
+                "en",
+                "check",
+                "--",
+                "--lang=ja"
+            ])),
+            Lang::En
+        );
     }
 
     #[test]

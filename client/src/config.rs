@@ -57,7 +57,7 @@ pub struct ClientConfig {
     /// Folder for rotating log files and the access log.
     pub log_dir: Option<PathBuf>,
     /// Non-fatal problems found while loading (world-readable secrets); shown on stderr.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<PermissionWarning>,
 }
 
 /// How the client authenticates on the TLS layer.
@@ -168,7 +168,7 @@ pub enum ConfigError {
         /// The key, e.g. `service.url`.
         key: &'static str,
         /// What is wrong and what to do.
-        message: String,
+        message: InvalidValue,
     },
     /// A password file could not be read.
     #[error("{path}: `{key}`: cannot read the password file {file}")]
@@ -200,6 +200,117 @@ pub enum ConfigError {
         /// The variable.
         var: String,
     },
+}
+
+/// Why a configuration value is not acceptable: typed, so that it can be said in each language
+/// (`crate::messages`); `Display` is the English.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidValue {
+    /// Not a URL at all.
+    #[error("{value:?} is not a URL: {error}")]
+    NotAUrl {
+        /// The value.
+        value: String,
+        /// The URL parser's reason.
+        error: String,
+    },
+    /// A URL that is not `https://`.
+    #[error("{value:?} must start with https:// (the service center speaks HTTPS only)")]
+    NotHttps {
+        /// The value.
+        value: String,
+    },
+    /// Not a 10-digit facility code.
+    #[error("{0}")]
+    Facility(idlink_protocol::FacilityCodeError),
+    /// An empty account ID.
+    #[error("the account ID must not be empty")]
+    EmptyAccount,
+    /// `mode = "pem"` without `cert` or `key`.
+    #[error("mode \"pem\" needs both `cert` and `key`")]
+    PemNeedsFiles,
+    /// `mode = "pkcs12"` without `file`.
+    #[error("mode \"pkcs12\" needs `file`")]
+    Pkcs12NeedsFile,
+    /// Not a destination.
+    #[error("{0}")]
+    Destination(idlink_protocol::HeaderValueError),
+    /// `upload.concurrency` out of range.
+    #[error("expected 1 to 64")]
+    Concurrency,
+    /// `retry.max_attempts` is 0.
+    #[error("expected at least 1")]
+    MaxAttempts,
+    /// `retry.jitter` out of range.
+    #[error("expected a fraction from 0.0 to 1.0")]
+    Jitter,
+    /// `retry.time_scale` out of range.
+    #[error("expected a factor above 0")]
+    TimeScale,
+    /// A negative or non-finite number of seconds.
+    #[error("expected a non-negative number of seconds")]
+    Seconds,
+    /// Both a password file and a password variable.
+    #[error("set either `{file_key}` or `{env_key}`, not both")]
+    BothSecrets {
+        /// The file key.
+        file_key: &'static str,
+        /// The variable key.
+        env_key: &'static str,
+    },
+    /// Neither a password file nor a password variable.
+    #[error(
+        "no password configured: set `{file_key}` (a file holding only the password) or `{env_key}` (an environment variable name)"
+    )]
+    NoSecret {
+        /// The file key.
+        file_key: &'static str,
+        /// The variable key.
+        env_key: &'static str,
+    },
+    /// The password file holds nothing.
+    #[error("the password file {} is empty", file.display())]
+    EmptyPasswordFile {
+        /// The password file.
+        file: PathBuf,
+    },
+}
+
+/// What kind of secret file a [`PermissionWarning`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretFile {
+    /// A PEM private key.
+    PrivateKey,
+    /// A PKCS#12 file (certificate and key).
+    Pkcs12,
+    /// A file holding a password.
+    Password,
+}
+
+impl fmt::Display for SecretFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::PrivateKey => "private key",
+            Self::Pkcs12 => "PKCS#12 file",
+            Self::Password => "password file",
+        })
+    }
+}
+
+/// A secret file that other users can read (a warning, not an error: uploading still works).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the {what} {} can be read by other users (mode {mode:o}); run `chmod 600 {}`",
+    file.display(),
+    file.display()
+)]
+pub struct PermissionWarning {
+    /// What the file holds.
+    pub what: SecretFile,
+    /// The file.
+    pub file: PathBuf,
+    /// Its permission bits (`0o777` part).
+    pub mode: u32,
 }
 
 impl ClientConfig {
@@ -322,15 +433,15 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 struct Resolver<'a> {
     path: &'a Path,
     base: &'a Path,
-    warnings: Vec<String>,
+    warnings: Vec<PermissionWarning>,
 }
 
 impl Resolver<'_> {
-    fn invalid(&self, key: &'static str, message: impl Into<String>) -> ConfigError {
+    fn invalid(&self, key: &'static str, message: InvalidValue) -> ConfigError {
         ConfigError::Invalid {
             path: self.path.to_owned(),
             key,
-            message: message.into(),
+            message,
         }
     }
 
@@ -356,24 +467,28 @@ impl Resolver<'_> {
     fn resolve(mut self, raw: RawConfig) -> Result<ClientConfig, ConfigError> {
         let mut urls = Vec::new();
         for u in std::iter::once(&raw.service.url).chain(raw.service.fallback_urls.iter()) {
-            let url = Url::parse(u)
-                .map_err(|e| self.invalid("service.url", format!("{u:?} is not a URL: {e}")))?;
+            let url = Url::parse(u).map_err(|e| {
+                self.invalid(
+                    "service.url",
+                    InvalidValue::NotAUrl {
+                        value: u.clone(),
+                        error: e.to_string(),
+                    },
+                )
+            })?;
             if url.scheme() != "https" {
                 // PROTO-TLS-001: there is no plain-HTTP listener, and sending a password in clear
                 // text must never be one typo away.
-                return Err(self.invalid(
-                    "service.url",
-                    format!(
-                        "{u:?} must start with https:// (the service center speaks HTTPS only)"
-                    ),
-                ));
+                return Err(
+                    self.invalid("service.url", InvalidValue::NotHttps { value: u.clone() })
+                );
             }
             urls.push(url);
         }
         let facility = FacilityCode::parse(&raw.facility.code)
-            .map_err(|e| self.invalid("facility.code", e.to_string()))?;
+            .map_err(|e| self.invalid("facility.code", InvalidValue::Facility(e)))?;
         if raw.account.id.trim().is_empty() {
-            return Err(self.invalid("account.id", "the account ID must not be empty"));
+            return Err(self.invalid("account.id", InvalidValue::EmptyAccount));
         }
         let password = self.secret(
             "account.password_file",
@@ -384,12 +499,10 @@ impl Resolver<'_> {
         let identity = match raw.identity.mode {
             IdentityMode::Pem => {
                 let (Some(cert), Some(key)) = (&raw.identity.cert, &raw.identity.key) else {
-                    return Err(
-                        self.invalid("identity.mode", "mode \"pem\" needs both `cert` and `key`")
-                    );
+                    return Err(self.invalid("identity.mode", InvalidValue::PemNeedsFiles));
                 };
                 let key = self.file(key);
-                self.warn_if_readable_by_others(&key, "private key");
+                self.warn_if_readable_by_others(&key, SecretFile::PrivateKey);
                 IdentityConfig::Pem {
                     cert: self.file(cert),
                     key,
@@ -397,10 +510,10 @@ impl Resolver<'_> {
             }
             IdentityMode::Pkcs12 => {
                 let Some(file) = &raw.identity.file else {
-                    return Err(self.invalid("identity.mode", "mode \"pkcs12\" needs `file`"));
+                    return Err(self.invalid("identity.mode", InvalidValue::Pkcs12NeedsFile));
                 };
                 let file = self.file(file);
-                self.warn_if_readable_by_others(&file, "PKCS#12 file");
+                self.warn_if_readable_by_others(&file, SecretFile::Pkcs12);
                 let password = self.secret(
                     "identity.password_file",
                     "identity.password_env",
@@ -412,23 +525,22 @@ impl Resolver<'_> {
             IdentityMode::Vpn => IdentityConfig::Vpn,
         };
         let destination = Destination::parse(&raw.upload.destination)
-            .map_err(|e| self.invalid("upload.destination", e.to_string()))?;
+            .map_err(|e| self.invalid("upload.destination", InvalidValue::Destination(e)))?;
         if raw.upload.concurrency == 0 || raw.upload.concurrency > 64 {
-            return Err(self.invalid("upload.concurrency", "expected 1 to 64"));
+            return Err(self.invalid("upload.concurrency", InvalidValue::Concurrency));
         }
         let r = &raw.retry;
         if r.max_attempts == 0 {
-            return Err(self.invalid("retry.max_attempts", "expected at least 1"));
+            return Err(self.invalid("retry.max_attempts", InvalidValue::MaxAttempts));
         }
         if !(0.0..=1.0).contains(&r.jitter) {
-            return Err(self.invalid("retry.jitter", "expected a fraction from 0.0 to 1.0"));
+            return Err(self.invalid("retry.jitter", InvalidValue::Jitter));
         }
         if !(r.time_scale > 0.0 && r.time_scale <= 1000.0) {
-            return Err(self.invalid("retry.time_scale", "expected a factor above 0"));
+            return Err(self.invalid("retry.time_scale", InvalidValue::TimeScale));
         }
         let secs = |key: &'static str, v: f64| {
-            Duration::try_from_secs_f64(v)
-                .map_err(|_| self.invalid(key, "expected a non-negative number of seconds"))
+            Duration::try_from_secs_f64(v).map_err(|_| self.invalid(key, InvalidValue::Seconds))
         };
         let timeouts = Timeouts {
             connect: secs("timeouts.connect_seconds", raw.timeouts.connect_seconds)?,
@@ -476,17 +588,12 @@ impl Resolver<'_> {
         env: Option<&str>,
     ) -> Result<Secret, ConfigError> {
         match (file, env) {
-            (Some(_), Some(_)) => Err(self.invalid(
-                file_key,
-                format!("set either `{file_key}` or `{env_key}`, not both"),
-            )),
-            (None, None) => Err(self.invalid(
-                file_key,
-                format!(
-                    "no password configured: set `{file_key}` (a file holding only the password) \
-                     or `{env_key}` (an environment variable name)"
-                ),
-            )),
+            (Some(_), Some(_)) => {
+                Err(self.invalid(file_key, InvalidValue::BothSecrets { file_key, env_key }))
+            }
+            (None, None) => {
+                Err(self.invalid(file_key, InvalidValue::NoSecret { file_key, env_key }))
+            }
             (Some(f), None) => {
                 let file = self.file(f);
                 let text =
@@ -496,13 +603,10 @@ impl Resolver<'_> {
                         file: file.clone(),
                         source,
                     })?;
-                self.warn_if_readable_by_others(&file, "password file");
+                self.warn_if_readable_by_others(&file, SecretFile::Password);
                 let pw = text.trim_end_matches(['\r', '\n']).to_owned();
                 if pw.is_empty() {
-                    return Err(self.invalid(
-                        file_key,
-                        format!("the password file {} is empty", file.display()),
-                    ));
+                    return Err(self.invalid(file_key, InvalidValue::EmptyPasswordFile { file }));
                 }
                 Ok(Secret(pw))
             }
@@ -517,7 +621,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn warn_if_readable_by_others(&mut self, file: &Path, what: &str) {
+    fn warn_if_readable_by_others(&mut self, file: &Path, what: SecretFile) {
         if let Some(w) = permission_warning(file, what) {
             self.warnings.push(w);
         }
@@ -525,18 +629,17 @@ impl Resolver<'_> {
 }
 
 /// A warning when a secret file can be read by group or others (Unix permission bits).
-pub fn permission_warning(file: &Path, what: &str) -> Option<String> {
+pub fn permission_warning(file: &Path, what: SecretFile) -> Option<PermissionWarning> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(file).ok()?.permissions().mode();
         if mode & 0o077 != 0 {
-            return Some(format!(
-                "the {what} {} can be read by other users (mode {:o}); run `chmod 600 {}`",
-                file.display(),
-                mode & 0o777,
-                file.display()
-            ));
+            return Some(PermissionWarning {
+                what,
+                file: file.to_owned(),
+                mode: mode & 0o777,
+            });
         }
         None
     }
@@ -748,6 +851,68 @@ poll_seconds = 5                             # how often `watch` looks into outb
 # dir = "log"                                # rotating logs and the access log (access.log)
 "#;
 
+/// The template in `lang`: the same keys and values, comments in that language.
+pub fn template(lang: idlink_i18n::Lang) -> &'static str {
+    match lang {
+        idlink_i18n::Lang::En => TEMPLATE,
+        idlink_i18n::Lang::Ja => TEMPLATE_JA,
+    }
+}
+
+/// [`TEMPLATE`] with Japanese comments (`storeclient init` under `--lang ja` or a `ja_JP`
+/// locale). Keys and values are the same: a test loads both with the real loader.
+pub const TEMPLATE_JA: &str = r#"# storeclient の設定ファイルです。パスはこのファイルのあるフォルダーからの相対パスです。
+# キーはすべて検査します。綴りを誤ったキーは無視されず、エラーになります。
+
+[service]
+url = "https://idlink.example.invalid:8443"  # 転送用アカウント票に記載の URL
+# fallback_urls = ["https://idlink-backup.example.invalid:8443"]  # 最初の URL に接続できないときに使います
+ca = "ca.pem"                                # サービスセンターのサーバー証明書を発行した CA の証明書
+
+[account]
+id = "fac-0112345678"                        # 転送用アカウント票に記載のアカウント ID
+password_file = "account.password"           # パスワードだけを書いたファイル（chmod 600）
+# password_env = "IDLINK_PASSWORD"           # または環境変数。コマンドラインには書かないでください
+
+[facility]
+code = "0112345678"                          # 10 桁の医療機関コード
+
+[identity]
+mode = "pem"                                 # "pem"、"pkcs12"、"vpn"（オンデマンド VPN。証明書なし）
+cert = "client.chain.pem"                    # クライアント証明書のチェーン（自施設の証明書を先頭に）
+key = "client.key.pem"                       # 秘密鍵（chmod 600）
+# mode = "pkcs12"
+# file = "client.p12"
+# password_file = "client.p12.password"      # または password_env = "IDLINK_P12_PASSWORD"
+
+[upload]
+destination = "storage"                      # "storage" または "appliance:<ID>"
+concurrency = 4                              # 同時にアップロードする文書の数
+strictness = "strict"                        # 送信前チェック："strict"（サーバーと同じ）または "lenient"
+# nsips_profile = "nsips-profile.toml"       # 送信前チェックに使う NSIPS のレコード構成（TOML。
+                                             # formats/profiles/nsips-fictional-sample.toml を参照）。
+                                             # 指定しない場合、NSIPS ファイルは外形だけを検査します。
+
+[timeouts]
+connect_seconds = 10
+attempt_seconds = 30                         # 1 回の試行の制限時間。これに加えて…
+attempt_per_mib_seconds = 2                  # …文書 1 MiB ごとにこの秒数を足します
+
+[retry]
+max_attempts = 5
+initial_backoff_seconds = 1
+max_backoff_seconds = 60
+jitter = 0.5                                 # 待ち時間のうちランダムにする割合
+time_scale = 1.0                             # すべての待ち時間と制限時間に掛ける倍率（テスト専用）
+
+[spool]
+# dir = "spool"                              # --spool を指定しないときの `send`/`watch` のスプールフォルダー
+poll_seconds = 5                             # `watch` が outbox/ を確認する間隔
+
+[log]
+# dir = "log"                                # ローテーションするログとアクセスログ（access.log）の置き場所
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -848,17 +1013,29 @@ key = "client.key.pem"
         std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o644)).unwrap();
         let cfg = ClientConfig::from_toml(MINIMAL, &dir.path().join("c.toml")).unwrap();
         assert_eq!(cfg.warnings.len(), 1, "{:?}", cfg.warnings);
-        assert!(cfg.warnings[0].contains("chmod 600"));
+        assert!(cfg.warnings[0].to_string().contains("chmod 600"));
         std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
         let cfg = ClientConfig::from_toml(MINIMAL, &dir.path().join("c.toml")).unwrap();
         assert!(cfg.warnings.is_empty());
     }
 
     #[test]
-    fn the_init_template_parses_once_its_password_exists() {
+    fn both_init_templates_parse_once_their_password_exists_and_set_the_same_values() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "account.password", "pw");
-        ClientConfig::from_toml(TEMPLATE, &dir.path().join("storeclient.toml")).unwrap();
+        let path = dir.path().join("storeclient.toml");
+        let en = ClientConfig::from_toml(TEMPLATE, &path).unwrap();
+        let ja = ClientConfig::from_toml(TEMPLATE_JA, &path).unwrap();
+        assert_eq!(format!("{en:?}"), format!("{ja:?}"));
+        // The same lines once comments are gone: only the comments are translated.
+        let code = |t: &str| -> Vec<String> {
+            t.lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim_end().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect()
+        };
+        assert_eq!(code(TEMPLATE), code(TEMPLATE_JA));
+        assert!(TEMPLATE_JA.contains("転送用アカウント票"));
     }
 
     /// The shipped fictional profile, copied next to a config under `name`.

@@ -19,7 +19,7 @@ use crate::clock::{LocalClock, ServerValidity, describe_skew};
 use crate::config::{ClientConfig, IdentityConfig};
 use crate::exit::ExitStatus;
 use crate::identity;
-use crate::report::error_chain;
+use crate::messages::{Localize as _, explain};
 use crate::upload::{Client, ClientError, UploadError};
 
 /// Certificates expiring sooner than this get a warning.
@@ -129,12 +129,13 @@ pub async fn diagnose_at(config_path: &Path, clock: LocalClock, lang: Lang) -> D
             );
             d.push("config", Verdict::Ok, message);
             for w in &c.warnings {
-                d.push("permissions", Verdict::Warn, w.clone());
+                let message = w.message(d.lang);
+                d.push("permissions", Verdict::Warn, message);
             }
             c
         }
         Err(e) => {
-            d.fail("config", error_chain(&e), ExitStatus::Usage);
+            d.fail("config", explain(&e, d.lang), ExitStatus::Usage);
             return d;
         }
     };
@@ -193,7 +194,7 @@ fn load_identity_checks(config: &ClientConfig, d: &mut Diagnosis) -> Option<Iden
             ca
         }
         Err(e) => {
-            d.fail("ca", error_chain(&e), ExitStatus::Usage);
+            d.fail("ca", explain(&e, d.lang), ExitStatus::Usage);
             return None;
         }
     };
@@ -207,7 +208,7 @@ fn load_identity_checks(config: &ClientConfig, d: &mut Diagnosis) -> Option<Iden
         Err(e) => {
             let message = d.t(
                 "doctor-identity-error",
-                &[("error", error_chain(&e).into())],
+                &[("error", explain(&e, d.lang).into())],
             );
             d.fail("identity", message, ExitStatus::Auth);
             return None;
@@ -503,7 +504,7 @@ async fn check_connection(
     {
         Ok(c) => c,
         Err(e) => {
-            d.fail("connection", error_chain(&e), ExitStatus::Auth);
+            d.fail("connection", explain(&e, d.lang), ExitStatus::Auth);
             return;
         }
     };
@@ -559,7 +560,7 @@ async fn check_connection(
                 "doctor-connection-fail",
                 &[
                     ("url", url.clone().into()),
-                    ("error", error_chain(&e).into()),
+                    ("error", explain(&e, d.lang).into()),
                     (
                         "advice",
                         advice.map(|k| d.t(k, &[])).unwrap_or_default().into(),

@@ -2,9 +2,10 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{Action, Cli};
+use crate::cli::Action;
 use crate::exit::ExitStatus;
-use clap::Parser as _;
+use crate::messages::{Localize as _, error_line, explain, warning_line};
+use idlink_i18n::{Lang, tr};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _};
@@ -17,11 +18,19 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    // Known before parsing, so that `--help` is in the reader's language too.
+    let lang = crate::cli::lang_of_args(&args);
+    let cli = match crate::cli::parse_from(args, lang) {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help/version on stdout with status 0, usage errors on stderr with 2.
-            let _ = e.print();
+            match crate::cli::usage_error(&e, lang) {
+                Some(text) if e.use_stderr() => eprintln!("{text}"),
+                _ => {
+                    let _ = e.print();
+                }
+            }
             return ExitCode::from(if e.use_stderr() {
                 ExitStatus::Usage.code()
             } else {
@@ -33,7 +42,7 @@ where
     let plan = match cli.plan() {
         Ok(plan) => plan,
         Err(e) => {
-            eprintln!("storeclient: {:#}", anyhow::Error::from(e));
+            eprintln!("{}", error_line(&explain(&e, lang), lang));
             return ExitStatus::Usage.into();
         }
     };
@@ -43,9 +52,9 @@ where
         }
         _ => (None, Vec::new()),
     };
-    let _guard = init_tracing(verbose, log_dir.as_deref());
+    let _guard = init_tracing(verbose, log_dir.as_deref(), lang);
     for w in warnings {
-        eprintln!("storeclient: warning: {w}");
+        eprintln!("{}", warning_line(&w.message(lang), lang));
     }
     // One thread drives every upload of a run, as curl does: the work per document is small
     // (a check of ~100 µs, a hash, a TLS record), and a multi-threaded runtime spent more on
@@ -57,7 +66,9 @@ where
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("storeclient: cannot start the async runtime: {e}");
+            let error = [("error", e.to_string().into())];
+            let message = tr(lang, "client-runtime-error", &error);
+            eprintln!("{}", error_line(&message, lang));
             return ExitStatus::Usage.into();
         }
     };
@@ -66,7 +77,7 @@ where
         Ok(status) => status.into(),
         Err(e) => {
             let status = e.exit_status();
-            eprintln!("storeclient: {:#}", anyhow::Error::from(e));
+            eprintln!("{}", error_line(&explain(&e, lang), lang));
             status.into()
         }
     }
@@ -76,6 +87,7 @@ where
 fn init_tracing(
     verbose: u8,
     log_dir: Option<&std::path::Path>,
+    lang: Lang,
 ) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let default = match verbose {
         0 => "warn",
@@ -92,10 +104,12 @@ fn init_tracing(
         Ok(()) => Some(d),
         Err(e) => {
             // Uploading still works; say so instead of losing the log file silently.
-            eprintln!(
-                "storeclient: warning: cannot create the log folder {}: {e}; logging to stderr only",
-                d.display()
-            );
+            let args = [
+                ("dir", d.display().to_string().into()),
+                ("error", e.to_string().into()),
+            ];
+            let message = tr(lang, "client-log-folder-warning", &args);
+            eprintln!("{}", warning_line(&message, lang));
             None
         }
     });

@@ -28,7 +28,7 @@ pub enum IdentityError {
         /// The CA file.
         path: PathBuf,
         /// What went wrong.
-        message: String,
+        message: CaProblem,
     },
     /// The client certificate or key could not be loaded.
     #[error("client identity")]
@@ -41,6 +41,20 @@ pub enum IdentityError {
         /// rustls's reason.
         source: rustls::Error,
     },
+}
+
+/// What is wrong with a CA bundle that could be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaProblem {
+    /// No certificate in the file.
+    #[error("no certificate found")]
+    Empty,
+    /// Certificates that do not parse.
+    #[error("no certificate in it could be parsed")]
+    Unparsable,
+    /// rustls refused the roots (its own words).
+    #[error("{0}")]
+    Verifier(String),
 }
 
 /// A loaded client identity and the file it came from (for messages).
@@ -69,7 +83,7 @@ pub fn load_ca(config: &ClientConfig) -> Result<Vec<CertificateDer<'static>>, Id
     if certs.is_empty() {
         return Err(IdentityError::Ca {
             path: config.ca.clone(),
-            message: "no certificate found".into(),
+            message: CaProblem::Empty,
         });
     }
     Ok(certs)
@@ -124,7 +138,7 @@ pub fn time_probe_config(
         .build()
         .map_err(|e| IdentityError::Ca {
             path: config.ca.clone(),
-            message: e.to_string(),
+            message: CaProblem::Verifier(e.to_string()),
         })?;
     let verifier = Arc::new(TimeTolerantVerifier::new(strict));
     let builder = versions(config, provider, clock)?
@@ -157,7 +171,7 @@ fn provider_and_roots(
     if added == 0 {
         return Err(IdentityError::Ca {
             path: config.ca.clone(),
-            message: "no certificate in it could be parsed".into(),
+            message: CaProblem::Unparsable,
         });
     }
     Ok((Arc::new(rustls::crypto::ring::default_provider()), roots))

@@ -20,6 +20,7 @@ pub mod doctor;
 pub mod entry;
 pub mod exit;
 pub mod identity;
+pub mod messages;
 pub mod metadata;
 pub mod preflight;
 pub mod report;

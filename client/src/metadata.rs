@@ -5,6 +5,7 @@
 //! HL7 messages carry their own metadata (see `preflight`); PDF, text and NSIPS documents take it
 //! from command-line flags or from a sidecar file `DOCUMENT.meta.toml` next to the document.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use idlink_protocol::{
@@ -27,9 +28,9 @@ impl CareDate {
     /// Parses `YYYYMMDD` (checking that the date exists) or `-`.
     pub fn parse(value: &str) -> Result<Self, MetadataError> {
         let bad = || MetadataError::Invalid {
-            field: "care date",
+            field: Field::CareDate,
             value: value.to_owned(),
-            expected: "a date as YYYYMMDD, e.g. 20261124, or - for no care date",
+            expected: Expected::CareDate,
         };
         if value == "-" {
             return Ok(Self(value.to_owned()));
@@ -230,19 +231,19 @@ pub enum MetadataError {
     #[error("the {field} is not known: {how}")]
     Missing {
         /// Which field.
-        field: &'static str,
+        field: Field,
         /// How to provide it.
-        how: &'static str,
+        how: Remedy,
     },
     /// A given value is malformed.
     #[error("the {field} {value:?} is not valid: expected {expected}")]
     Invalid {
         /// Which field.
-        field: &'static str,
+        field: Field,
         /// The rejected value.
         value: String,
         /// What is expected.
-        expected: &'static str,
+        expected: Expected,
     },
     /// The sidecar could not be read or parsed.
     #[error("sidecar {path}: {message}")]
@@ -256,12 +257,147 @@ pub enum MetadataError {
     #[error("the {field} given ({given}) differs from the document's ({found})")]
     Conflict {
         /// Which field.
-        field: &'static str,
+        field: Field,
         /// Given by flag or sidecar.
         given: String,
         /// Found in the document.
-        found: String,
+        found: Found,
     },
+}
+
+/// A metadata field named in a [`MetadataError`]. The words for it in each language live in
+/// the catalogue (`crate::messages`); `Display` is the English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// `IDLink-Document-Kind`.
+    DocumentKind,
+    /// The character set.
+    Charset,
+    /// The data kind given by hand.
+    DataKind,
+    /// The SS-MIX2 data kind of an HL7 message.
+    Ssmix2DataKind,
+    /// The patient ID.
+    PatientId,
+    /// The destination.
+    Destination,
+    /// The care date.
+    CareDate,
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::DocumentKind => "document kind",
+            Self::Charset => "charset",
+            Self::DataKind => "data kind",
+            Self::Ssmix2DataKind => "SS-MIX2 data kind",
+            Self::PatientId => "patient ID",
+            Self::Destination => "destination",
+            Self::CareDate => "care date",
+        })
+    }
+}
+
+/// How to provide a missing field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// `--kind` or the sidecar's `kind`.
+    DocumentKind,
+    /// `--patient` or the sidecar's `patient`.
+    PatientId,
+    /// `--data-kind` or an SS-MIX2 file name.
+    DataKind,
+}
+
+impl fmt::Display for Remedy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::DocumentKind => {
+                "it is not recognisable from the content; pass --kind hl7|nsips|pdf|text or set `kind` in the sidecar"
+            }
+            Self::PatientId => "pass --patient ID or set `patient` in the sidecar NAME.meta.toml",
+            Self::DataKind => {
+                "the message type allows several; pass --data-kind (e.g. OMP-01) or use an SS-MIX2 file name"
+            }
+        })
+    }
+}
+
+/// What a field accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// The four document kinds.
+    DocumentKind,
+    /// The `--charset` names.
+    CharsetFlag,
+    /// The charset names with their aliases.
+    CharsetHeader,
+    /// A PDF takes no charset.
+    NoCharsetForPdf,
+    /// An SS-MIX2 data kind.
+    DataKind,
+    /// A patient ID.
+    PatientId,
+    /// A destination.
+    Destination,
+    /// A care date.
+    CareDate,
+}
+
+impl fmt::Display for Expected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::DocumentKind => "hl7, nsips, pdf or text",
+            Self::CharsetFlag => "iso-2022-jp, utf-8 or shift_jis",
+            Self::CharsetHeader => {
+                "iso-2022-jp, utf-8 or shift_jis (also shift-jis, sjis, windows-31j, cp932)"
+            }
+            Self::NoCharsetForPdf => "no charset for a PDF (it declares its own encodings)",
+            Self::DataKind => "an SS-MIX2 data kind such as OMP-01",
+            Self::PatientId => "1 to 15 ASCII letters or digits",
+            Self::Destination => "storage or appliance:<id>",
+            Self::CareDate => "a date as YYYYMMDD, e.g. 20261124, or - for no care date",
+        })
+    }
+}
+
+/// What the document itself says, in a [`MetadataError::Conflict`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A value, as found.
+    Value(String),
+    /// The care date of the SS-MIX2 file name.
+    CareDateFromFileName(String),
+    /// The care date of the message's fields.
+    CareDateFromMessage {
+        /// The date.
+        date: String,
+        /// The fields it came from (`ORC-9`…).
+        fields: String,
+    },
+    /// The message's care date fields are empty.
+    CareDateEmpty {
+        /// The fields.
+        fields: String,
+    },
+    /// The data kind has no care date.
+    NoCareDate {
+        /// The data kind.
+        kind: String,
+    },
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Value(v) => f.write_str(v),
+            Self::CareDateFromFileName(date) => write!(f, "{date}, from the SS-MIX2 file name"),
+            Self::CareDateFromMessage { date, fields } => write!(f, "{date}, from {fields}"),
+            Self::CareDateEmpty { fields } => write!(f, "-, {fields} is empty"),
+            Self::NoCareDate { kind } => write!(f, "-, {kind} has no care date"),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@ use idlink_protocol::{Destination, DocumentFileName, PatientId};
 
 use crate::config::StrictnessSetting;
 use crate::metadata::{
-    CareDate, DocumentKind, Metadata, MetadataError, MetadataHints, read_sidecar, sidecar_path,
+    CareDate, DocumentKind, Expected, Field, Found, Metadata, MetadataError, MetadataHints, Remedy,
+    read_sidecar, sidecar_path,
 };
 use idlink_formats::nsips;
 
@@ -221,9 +222,9 @@ fn kind_of(
     if let Some(k) = &hints.kind {
         return kind_from_hint(k).ok_or_else(|| {
             meta_err(MetadataError::Invalid {
-                field: "document kind",
+                field: Field::DocumentKind,
                 value: k.clone(),
-                expected: "hl7, nsips, pdf or text",
+                expected: Expected::DocumentKind,
             })
         });
     }
@@ -246,8 +247,8 @@ fn kind_of(
         Some("pdf") => Ok(DocumentKind::Pdf),
         _ if FileName::parse(&file_name(path)).is_ok() => Ok(DocumentKind::Hl7),
         _ => Err(meta_err(MetadataError::Missing {
-            field: "document kind",
-            how: "it is not recognisable from the content; pass --kind hl7|nsips|pdf|text or set `kind` in the sidecar",
+            field: Field::DocumentKind,
+            how: Remedy::DocumentKind,
         })),
     }
 }
@@ -282,9 +283,9 @@ fn run_check(
     let charset_override = match &hints.charset {
         Some(c) => Some(c.parse::<Charset>().map_err(|_| {
             meta_err(MetadataError::Invalid {
-                field: "charset",
+                field: Field::Charset,
                 value: c.clone(),
-                expected: "iso-2022-jp, utf-8 or shift_jis",
+                expected: Expected::CharsetFlag,
             })
         })?),
         None => None,
@@ -292,9 +293,9 @@ fn run_check(
     let data_kind = match (&hints.data_kind, kind) {
         (Some(dk), DocumentKind::Hl7) => Some(dk.parse::<DataKind>().map_err(|_| {
             meta_err(MetadataError::Invalid {
-                field: "data kind",
+                field: Field::DataKind,
                 value: dk.clone(),
-                expected: "an SS-MIX2 data kind such as OMP-01",
+                expected: Expected::DataKind,
             })
         })?),
         _ => None,
@@ -341,24 +342,24 @@ fn metadata_for(
     let patient = match (&hints.patient, found_patient) {
         (Some(given), Some(found)) if *given != found => {
             return Err(MetadataError::Conflict {
-                field: "patient ID",
+                field: Field::PatientId,
                 given: given.clone(),
-                found,
+                found: Found::Value(found),
             });
         }
         (Some(p), _) => p.clone(),
         (None, Some(p)) => p,
         (None, None) => {
             return Err(MetadataError::Missing {
-                field: "patient ID",
-                how: "pass --patient ID or set `patient` in the sidecar NAME.meta.toml",
+                field: Field::PatientId,
+                how: Remedy::PatientId,
             });
         }
     };
     let patient = PatientId::parse(&patient).map_err(|_| MetadataError::Invalid {
-        field: "patient ID",
+        field: Field::PatientId,
         value: patient.clone(),
-        expected: "1 to 15 ASCII letters or digits",
+        expected: Expected::PatientId,
     })?;
     let data_kind = match (&hints.data_kind, &ssmix, kind) {
         (Some(dk), _, _) => Some(dk.clone()),
@@ -368,8 +369,8 @@ fn metadata_for(
             Some([only]) => Some(only.code().to_owned()),
             _ => {
                 return Err(MetadataError::Missing {
-                    field: "SS-MIX2 data kind",
-                    how: "the message type allows several; pass --data-kind (e.g. OMP-01) or use an SS-MIX2 file name",
+                    field: Field::Ssmix2DataKind,
+                    how: Remedy::DataKind,
                 });
             }
         },
@@ -386,9 +387,9 @@ fn metadata_for(
         .as_deref()
         .map(|d| {
             Destination::parse(d).map_err(|_| MetadataError::Invalid {
-                field: "destination",
+                field: Field::Destination,
                 value: d.to_owned(),
-                expected: "storage or appliance:<id>",
+                expected: Expected::Destination,
             })
         })
         .transpose()?;
@@ -409,17 +410,17 @@ fn metadata_for(
         None => None,
         Some(c) if !h::kind_takes_charset(kind.as_str()) => {
             return Err(MetadataError::Invalid {
-                field: "charset",
+                field: Field::Charset,
                 value: c.to_owned(),
-                expected: "no charset for a PDF (it declares its own encodings)",
+                expected: Expected::NoCharsetForPdf,
             });
         }
         Some(c) => Some(
             h::canonical_charset(c)
                 .ok_or_else(|| MetadataError::Invalid {
-                    field: "charset",
+                    field: Field::Charset,
                     value: c.to_owned(),
-                    expected: "iso-2022-jp, utf-8 or shift_jis (also shift-jis, sjis, windows-31j, cp932)",
+                    expected: Expected::CharsetHeader,
                 })?
                 .to_owned(),
         ),
@@ -448,22 +449,20 @@ fn care_date_for(
     );
     match given {
         Some(given) if given.as_str() != stored.as_str() => Err(MetadataError::Conflict {
-            field: "care date",
+            field: Field::CareDate,
             given: given.as_str().to_owned(),
             found: match stored.source {
-                CareDateSource::FileName => {
-                    format!("{}, from the SS-MIX2 file name", stored.as_str())
-                }
-                CareDateSource::Message => format!(
-                    "{}, from {}",
-                    stored.as_str(),
-                    kind.care_date_fields().unwrap_or_default()
-                ),
-                CareDateSource::Empty => format!(
-                    "-, {} is empty",
-                    kind.care_date_fields().unwrap_or_default()
-                ),
-                CareDateSource::NotApplicable => format!("-, {kind} has no care date"),
+                CareDateSource::FileName => Found::CareDateFromFileName(stored.as_str().to_owned()),
+                CareDateSource::Message => Found::CareDateFromMessage {
+                    date: stored.as_str().to_owned(),
+                    fields: kind.care_date_fields().unwrap_or_default().to_string(),
+                },
+                CareDateSource::Empty => Found::CareDateEmpty {
+                    fields: kind.care_date_fields().unwrap_or_default().to_string(),
+                },
+                CareDateSource::NotApplicable => Found::NoCareDate {
+                    kind: kind.to_string(),
+                },
             },
         }),
         _ => stored.date.as_deref().map(CareDate::parse).transpose(),
@@ -494,17 +493,19 @@ mod tests {
         assert_eq!(
             date(Some("20261124"), Some("OMP-01"), Some(&file)),
             Err(MetadataError::Conflict {
-                field: "care date",
+                field: Field::CareDate,
                 given: "20261124".into(),
-                found: "20110701, from the SS-MIX2 file name".into(),
+                found: Found::CareDateFromFileName("20110701".into()),
             })
         );
         assert_eq!(
             date(Some("20261124"), Some("ADT-00"), None),
             Err(MetadataError::Conflict {
-                field: "care date",
+                field: Field::CareDate,
                 given: "20261124".into(),
-                found: "-, ADT-00 has no care date".into(),
+                found: Found::NoCareDate {
+                    kind: "ADT-00".into()
+                },
             })
         );
         assert_eq!(date(Some("-"), Some("ADT-00"), None), Ok(None));
@@ -612,7 +613,7 @@ mod tests {
                 err,
                 PreflightError::Metadata {
                     source: MetadataError::Invalid {
-                        field: "charset",
+                        field: Field::Charset,
                         ..
                     },
                     ..
@@ -633,7 +634,7 @@ mod tests {
                 err,
                 PreflightError::Metadata {
                     source: MetadataError::Missing {
-                        field: "patient ID",
+                        field: Field::PatientId,
                         ..
                     },
                     ..

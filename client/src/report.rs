@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use idlink_i18n::{Lang, tr};
 use serde::Serialize;
 
 use crate::exit::ExitStatus;
@@ -163,19 +164,29 @@ impl Summary {
         .collect()
     }
 
-    /// The human summary: one line per document, then totals.
-    pub fn render_human(&self) -> String {
+    /// The human summary in `lang`: one line per document, then totals. Result words,
+    /// receipt IDs and codes are the same in both languages.
+    pub fn render_human(&self, lang: Lang) -> String {
         let mut out = String::new();
         for d in &self.documents {
             let _ = write!(out, "{:<13} {}", d.result.as_str(), d.document);
             match (&d.receipt_id, &d.delivery) {
                 (Some(r), Some(kind)) => {
                     let how = match kind {
-                        DeliveryKind::Stored => "stored",
-                        DeliveryKind::Replayed => "already stored, receipt replayed",
-                        DeliveryKind::Duplicate => "duplicate of an earlier upload",
+                        DeliveryKind::Stored => "client-delivery-stored",
+                        DeliveryKind::Replayed => "client-delivery-replayed",
+                        DeliveryKind::Duplicate => "client-delivery-duplicate",
                     };
-                    let _ = write!(out, "  {r} ({how})");
+                    let how = tr(lang, how, &[]);
+                    let _ = write!(
+                        out,
+                        "  {}",
+                        tr(
+                            lang,
+                            "client-summary-receipt",
+                            &[("receipt", r.clone().into()), ("how", how.into())]
+                        )
+                    );
                 }
                 _ => {
                     if let Some(code) = &d.code {
@@ -187,27 +198,30 @@ impl Summary {
                 }
             }
             if d.attempts > 1 {
-                let _ = write!(out, " after {} attempts", d.attempts);
+                let attempts = [("attempts", d.attempts.into())];
+                out.push_str(&tr(lang, "client-after-attempts", &attempts));
             }
             out.push('\n');
         }
         let counts: Vec<String> = self
             .counts()
             .iter()
-            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .map(|(k, n)| {
+                let args = [("count", (*n).into()), ("result", k.as_str().into())];
+                tr(lang, "client-summary-count", &args)
+            })
             .collect();
-        let total = self.documents.len();
-        let _ = writeln!(
-            out,
-            "{total} document{}: {} (exit {})",
-            if total == 1 { "" } else { "s" },
-            if counts.is_empty() {
-                "nothing to do".to_owned()
-            } else {
-                counts.join(", ")
-            },
-            self.exit_status().code()
-        );
+        let counts = if counts.is_empty() {
+            tr(lang, "client-summary-nothing", &[])
+        } else {
+            counts.join(&tr(lang, "client-summary-count-separator", &[]))
+        };
+        let total = [
+            ("total", self.documents.len().into()),
+            ("counts", counts.into()),
+            ("code", self.exit_status().code().into()),
+        ];
+        let _ = writeln!(out, "{}", tr(lang, "client-summary-total", &total));
         out
     }
 
@@ -250,7 +264,7 @@ mod tests {
             }),
             Box::new(crate::spool::SpoolError::Io {
                 path: p(),
-                action: "claim",
+                action: crate::spool::SpoolAction::Claim,
                 source: io(),
             }),
             Box::new(crate::run::RunError::Write {
@@ -296,12 +310,31 @@ mod tests {
                 ),
             ],
         };
-        let text = s.render_human();
+        let text = s.render_human(Lang::En);
         assert!(
             text.ends_with("2 documents: 1 rejected, 1 queued (exit 5)\n"),
             "{text}"
         );
         assert!(text.contains("[consent-missing] no consent"));
+        assert!(text.contains("timed out after 5 attempts\n"), "{text}");
+        let one = Summary {
+            documents: s.documents[..1].to_vec(),
+        };
+        assert!(
+            one.render_human(Lang::En)
+                .ends_with("1 document: 1 rejected (exit 5)\n")
+        );
+        assert!(
+            Summary::default()
+                .render_human(Lang::En)
+                .ends_with("0 documents: nothing to do (exit 0)\n")
+        );
+        let ja = s.render_human(Lang::Ja);
+        assert!(
+            ja.ends_with("文書 2 件：rejected 1 件、queued 1 件（終了コード 5）\n"),
+            "{ja}"
+        );
+        assert!(ja.contains("timed out（試行 5 回）\n"), "{ja}");
         assert_eq!(s.to_json()["exit_code"], 5);
     }
 }

@@ -11,14 +11,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::accesslog::AccessLog;
 use crate::cli::{Action, Plan, WatchSettings};
-use crate::config::{ClientConfig, TEMPLATE};
+use crate::config::{ClientConfig, template};
 use crate::exit::ExitStatus;
+use crate::messages::explain;
 use crate::metadata::MetadataHints;
 use crate::preflight::{self, PreflightError, PreflightOptions};
-use crate::report::{DocumentOutcome, ResultKind, Summary, error_chain};
+use crate::report::{DocumentOutcome, ResultKind, Summary};
 use crate::spool::{Claimed, Spool, SpoolError};
 use crate::trace::TraceWriter;
 use crate::upload::{Client, ClientError, UploadError};
+use idlink_i18n::{Lang, tr};
 
 /// Why a run could not be carried out at all (as opposed to a document failing).
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +62,7 @@ impl RunError {
 
 /// Runs a plan, writing the report to `out`.
 pub async fn run(plan: Plan, out: &mut dyn Write) -> Result<ExitStatus, RunError> {
+    let lang = plan.lang;
     let stdout_err = |source| RunError::Write {
         path: PathBuf::from("<stdout>"),
         source,
@@ -69,23 +72,19 @@ pub async fn run(plan: Plan, out: &mut dyn Write) -> Result<ExitStatus, RunError
             if path.exists() && !force {
                 return Err(RunError::Exists(path));
             }
-            std::fs::write(&path, TEMPLATE).map_err(|source| RunError::Write {
+            std::fs::write(&path, template(lang)).map_err(|source| RunError::Write {
                 path: path.clone(),
                 source,
             })?;
-            writeln!(
-                out,
-                "wrote {}: fill in the values from your transfer account sheet, then run `storeclient doctor`",
-                path.display()
-            )
-            .map_err(stdout_err)?;
+            let wrote = [("path", path.display().to_string().into())];
+            writeln!(out, "{}", tr(lang, "client-init-wrote", &wrote)).map_err(stdout_err)?;
             Ok(ExitStatus::Success)
         }
         Action::Check {
             files,
             hints,
             options,
-        } => check(&files, &hints, &options, plan.json, out).map_err(stdout_err),
+        } => check(&files, &hints, &options, plan.json, lang, out).map_err(stdout_err),
         Action::Doctor { config_path } => {
             let d = crate::doctor::diagnose(&config_path, plan.lang).await;
             if plan.json {
@@ -106,25 +105,30 @@ pub async fn run(plan: Plan, out: &mut dyn Write) -> Result<ExitStatus, RunError
             hints,
             options,
         } => {
-            let runner = Runner::new(&config, plan.trace.as_deref())?;
+            let runner = Runner::new(&config, plan.trace.as_deref(), lang)?;
             let summary = runner.upload_files(&files, &hints, &options).await;
-            print_summary(&summary, plan.json, out).map_err(stdout_err)?;
+            print_summary(&summary, plan.json, lang, out).map_err(stdout_err)?;
             Ok(summary.exit_status())
         }
         Action::Spool { config, dir, watch } => {
-            let runner = Runner::new(&config, plan.trace.as_deref())?;
+            let runner = Runner::new(&config, plan.trace.as_deref(), lang)?;
             let spool = Spool::open(&dir)?;
             let summary = match watch {
                 None => runner.spool_pass(&spool).await?,
                 Some(w) => runner.watch(&spool, w).await?,
             };
-            print_summary(&summary, plan.json, out).map_err(stdout_err)?;
+            print_summary(&summary, plan.json, lang, out).map_err(stdout_err)?;
             Ok(summary.exit_status())
         }
     }
 }
 
-fn print_summary(summary: &Summary, json: bool, out: &mut dyn Write) -> std::io::Result<()> {
+fn print_summary(
+    summary: &Summary,
+    json: bool,
+    lang: Lang,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     if json {
         writeln!(
             out,
@@ -132,7 +136,7 @@ fn print_summary(summary: &Summary, json: bool, out: &mut dyn Write) -> std::io:
             serde_json::to_string_pretty(&summary.to_json()).unwrap_or_default()
         )
     } else {
-        write!(out, "{}", summary.render_human())
+        write!(out, "{}", summary.render_human(lang))
     }
 }
 
@@ -141,6 +145,7 @@ fn check(
     hints: &MetadataHints,
     options: &PreflightOptions,
     json: bool,
+    lang: Lang,
     out: &mut dyn Write,
 ) -> std::io::Result<ExitStatus> {
     let mut status = ExitStatus::Success;
@@ -162,9 +167,14 @@ fn check(
             Err(e) => {
                 status = status.worst(ExitStatus::Validation);
                 if json {
-                    reports.push(serde_json::json!({"document": label, "error": error_chain(&e)}));
+                    reports
+                        .push(serde_json::json!({"document": label, "error": explain(&e, lang)}));
                 } else {
-                    writeln!(out, "{label}: error: {}", error_chain(&e))?;
+                    let args = [
+                        ("document", label.clone().into()),
+                        ("message", explain(&e, lang).into()),
+                    ];
+                    writeln!(out, "{}", tr(lang, "client-check-error", &args))?;
                 }
             }
         }
@@ -194,10 +204,12 @@ struct Runner {
     /// Set by the first authentication/certificate failure: every further document would fail
     /// the same way, and repeated bad logins lock the account (`PROTO-AUTH-003`).
     auth_failed: AtomicBool,
+    /// The language of outcome messages and `failed/` reasons.
+    lang: Lang,
 }
 
 impl Runner {
-    fn new(config: &ClientConfig, trace: Option<&Path>) -> Result<Self, RunError> {
+    fn new(config: &ClientConfig, trace: Option<&Path>, lang: Lang) -> Result<Self, RunError> {
         let mut client = Client::from_config(config)?;
         if let Some(t) = trace {
             client = client.with_trace(Arc::new(TraceWriter::create(t)?));
@@ -210,6 +222,7 @@ impl Runner {
             preflight: config.preflight(),
             access,
             auth_failed: AtomicBool::new(false),
+            lang,
         })
     }
 
@@ -292,7 +305,7 @@ impl Runner {
                 None,
                 ResultKind::NotAttempted,
                 "not-attempted".into(),
-                "not sent: authentication failed earlier in this run".into(),
+                tr(self.lang, "client-not-attempted", &[]),
                 0,
             );
             return (o, None, None);
@@ -305,7 +318,7 @@ impl Runner {
                     None,
                     ResultKind::Invalid,
                     e.slug().into(),
-                    error_chain(&e),
+                    explain(&e, self.lang),
                     0,
                 );
                 return (o, Some(Failure::Preflight(e)), None);
@@ -345,7 +358,7 @@ impl Runner {
                     patient,
                     result,
                     e.slug(),
-                    error_chain(&e),
+                    explain(&e, self.lang),
                     attempts,
                 );
                 (o, Some(Failure::Upload(e)), None)
@@ -401,7 +414,7 @@ impl Runner {
                 Some(spool.finish_sent(doc, receipt.as_deref().unwrap_or("{}"))?)
             }
             (ResultKind::Invalid | ResultKind::Rejected, Some(f)) => {
-                Some(spool.finish_failed(doc, f.problem(), &f.explain())?)
+                Some(spool.finish_failed(doc, f.problem(), &f.explain(self.lang))?)
             }
             // Authentication and transient failures are not the document's fault: it stays
             // queued in work/ with its key and goes out on a later pass.
@@ -460,18 +473,27 @@ impl Failure {
         }
     }
 
-    fn explain(&self) -> String {
+    fn explain(&self, lang: Lang) -> String {
         match self {
-            Self::Preflight(e) => e.explain().trim_end().to_owned(),
+            // Findings are rendered by the formats catalogue; every other error is ours.
+            Self::Preflight(e @ PreflightError::Invalid { .. }) => {
+                e.explain().trim_end().to_owned()
+            }
+            Self::Preflight(e) => explain(e, lang),
             Self::Upload(e) => {
-                let mut text = error_chain(e);
+                let mut text = explain(e, lang);
                 if let Some(p) = e.problem() {
-                    text.push_str(&format!(
-                        "\nproblem: {} ({}), requirement {}",
-                        p.code, p.status, p.requirement
-                    ));
+                    let args = [
+                        ("code", p.code.clone().into()),
+                        ("status", p.status.to_string().into()),
+                        ("requirement", p.requirement.clone().into()),
+                    ];
+                    text.push('\n');
+                    text.push_str(&tr(lang, "client-failed-problem", &args));
                     if let Some(id) = &p.request_id {
-                        text.push_str(&format!("\nserver request ID: {id} (quote it when you contact the service center)"));
+                        let args = [("id", id.clone().into())];
+                        text.push('\n');
+                        text.push_str(&tr(lang, "client-failed-request-id", &args));
                     }
                 }
                 text

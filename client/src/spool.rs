@@ -34,7 +34,7 @@ pub enum SpoolError {
         /// The file or folder involved.
         path: PathBuf,
         /// What was being done.
-        action: &'static str,
+        action: SpoolAction,
         /// The I/O error.
         source: std::io::Error,
     },
@@ -58,9 +58,96 @@ pub enum SpoolError {
     },
 }
 
+/// What the spool was doing when a file operation failed (named in [`SpoolError::Io`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpoolAction {
+    /// create folder
+    CreateFolder,
+    /// open lock file
+    OpenLockFile,
+    /// lock
+    Lock,
+    /// remove stale key
+    RemoveStaleKey,
+    /// claim sidecar
+    ClaimSidecar,
+    /// claim
+    Claim,
+    /// read key
+    ReadKey,
+    /// move out of work/
+    MoveOutOfWork,
+    /// move sidecar
+    MoveSidecar,
+    /// remove key
+    RemoveKey,
+    /// list
+    List,
+    /// create
+    Create,
+    /// write
+    Write,
+    /// fsync folder
+    FsyncFolder,
+    /// fsync
+    Fsync,
+    /// rename into place
+    RenameIntoPlace,
+}
+
+impl SpoolAction {
+    /// Every action (tests of the messages).
+    pub const ALL: [SpoolAction; 16] = [
+        Self::CreateFolder,
+        Self::OpenLockFile,
+        Self::Lock,
+        Self::RemoveStaleKey,
+        Self::ClaimSidecar,
+        Self::Claim,
+        Self::ReadKey,
+        Self::MoveOutOfWork,
+        Self::MoveSidecar,
+        Self::RemoveKey,
+        Self::List,
+        Self::Create,
+        Self::Write,
+        Self::FsyncFolder,
+        Self::Fsync,
+        Self::RenameIntoPlace,
+    ];
+
+    /// The English words (also the `Display`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CreateFolder => "create folder",
+            Self::OpenLockFile => "open lock file",
+            Self::Lock => "lock",
+            Self::RemoveStaleKey => "remove stale key",
+            Self::ClaimSidecar => "claim sidecar",
+            Self::Claim => "claim",
+            Self::ReadKey => "read key",
+            Self::MoveOutOfWork => "move out of work/",
+            Self::MoveSidecar => "move sidecar",
+            Self::RemoveKey => "remove key",
+            Self::List => "list",
+            Self::Create => "create",
+            Self::Write => "write",
+            Self::FsyncFolder => "fsync folder",
+            Self::Fsync => "fsync",
+            Self::RenameIntoPlace => "rename into place",
+        }
+    }
+}
+
+impl std::fmt::Display for SpoolAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 fn io_err<'a>(
     path: &'a Path,
-    action: &'static str,
+    action: SpoolAction,
 ) -> impl FnOnce(std::io::Error) -> SpoolError + 'a {
     move |source| SpoolError::Io {
         path: path.to_owned(),
@@ -101,7 +188,7 @@ impl Spool {
         let dir = |name: &str| root.join(name);
         let spool = {
             for d in ["outbox", "work", "state", "sent", "failed"] {
-                fs::create_dir_all(dir(d)).map_err(io_err(&dir(d), "create folder"))?;
+                fs::create_dir_all(dir(d)).map_err(io_err(&dir(d), SpoolAction::CreateFolder))?;
             }
             let lock_path = dir(".lock");
             let lock = File::options()
@@ -109,7 +196,7 @@ impl Spool {
                 .truncate(false)
                 .write(true)
                 .open(&lock_path)
-                .map_err(io_err(&lock_path, "open lock file"))?;
+                .map_err(io_err(&lock_path, SpoolAction::OpenLockFile))?;
             match lock.try_lock() {
                 Ok(()) => {}
                 Err(fs::TryLockError::WouldBlock) => {
@@ -117,7 +204,9 @@ impl Spool {
                         path: root.to_owned(),
                     });
                 }
-                Err(fs::TryLockError::Error(e)) => return Err(io_err(&lock_path, "lock")(e)),
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(io_err(&lock_path, SpoolAction::Lock)(e));
+                }
             }
             Spool {
                 root: root.to_owned(),
@@ -154,7 +243,7 @@ impl Spool {
                 && !self.work.join(doc).exists()
             {
                 let p = self.state.join(&name);
-                fs::remove_file(&p).map_err(io_err(&p, "remove stale key"))?;
+                fs::remove_file(&p).map_err(io_err(&p, SpoolAction::RemoveStaleKey))?;
             }
         }
         Ok(())
@@ -190,7 +279,7 @@ impl Spool {
                 Ok(()) => {}
                 // Taken away by the EHR (or another tool) between listing and renaming.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(io_err(&from, "claim")(e)),
+                Err(e) => return Err(io_err(&from, SpoolAction::Claim)(e)),
             }
             self.adopt_sidecar(&name)?;
             moved = true;
@@ -225,7 +314,7 @@ impl Spool {
         let from = sidecar_path(&self.outbox.join(name));
         if from.exists() {
             let to = sidecar_path(&self.work.join(name));
-            fs::rename(&from, &to).map_err(io_err(&from, "claim sidecar"))?;
+            fs::rename(&from, &to).map_err(io_err(&from, SpoolAction::ClaimSidecar))?;
         }
         Ok(())
     }
@@ -248,7 +337,7 @@ impl Spool {
                 write_durably(&path, format!("{key}\n").as_bytes())?;
                 Ok(key)
             }
-            Err(e) => Err(io_err(&path, "read key")(e)),
+            Err(e) => Err(io_err(&path, SpoolAction::ReadKey)(e)),
         }
     }
 
@@ -291,11 +380,11 @@ impl Spool {
 
     fn move_out(&self, doc: &Claimed, dir: &Path, name: &str) -> Result<PathBuf, SpoolError> {
         let to = dir.join(name);
-        fs::rename(&doc.path, &to).map_err(io_err(&doc.path, "move out of work/"))?;
+        fs::rename(&doc.path, &to).map_err(io_err(&doc.path, SpoolAction::MoveOutOfWork))?;
         let side = sidecar_path(&doc.path);
         if side.exists() {
             let side_to = sidecar_path(&to);
-            fs::rename(&side, &side_to).map_err(io_err(&side, "move sidecar"))?;
+            fs::rename(&side, &side_to).map_err(io_err(&side, SpoolAction::MoveSidecar))?;
         }
         sync_dir(dir)?;
         sync_dir(&self.work)?;
@@ -304,7 +393,7 @@ impl Spool {
         match fs::remove_file(&key) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err(&key, "remove key")(e)),
+            Err(e) => return Err(io_err(&key, SpoolAction::RemoveKey)(e)),
         }
         Ok(to)
     }
@@ -318,8 +407,8 @@ fn is_temporary(name: &str) -> bool {
 /// Sorted file names in a folder (sorted so runs are reproducible).
 fn list(dir: &Path) -> Result<Vec<String>, SpoolError> {
     let mut names = Vec::new();
-    for entry in fs::read_dir(dir).map_err(io_err(dir, "list"))? {
-        let entry = entry.map_err(io_err(dir, "list"))?;
+    for entry in fs::read_dir(dir).map_err(io_err(dir, SpoolAction::List))? {
+        let entry = entry.map_err(io_err(dir, SpoolAction::List))?;
         if entry.file_type().map(|t| t.is_file()).unwrap_or(false)
             && let Some(name) = entry.file_name().to_str()
         {
@@ -348,10 +437,11 @@ pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> {
         ".{}.tmp",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
     ));
-    let mut f = File::create(&tmp).map_err(io_err(&tmp, "create"))?;
-    f.write_all(bytes).map_err(io_err(&tmp, "write"))?;
-    f.sync_all().map_err(io_err(&tmp, "fsync"))?;
-    fs::rename(&tmp, path).map_err(io_err(path, "rename into place"))?;
+    let mut f = File::create(&tmp).map_err(io_err(&tmp, SpoolAction::Create))?;
+    f.write_all(bytes)
+        .map_err(io_err(&tmp, SpoolAction::Write))?;
+    f.sync_all().map_err(io_err(&tmp, SpoolAction::Fsync))?;
+    fs::rename(&tmp, path).map_err(io_err(path, SpoolAction::RenameIntoPlace))?;
     if let Some(dir) = path.parent() {
         sync_dir(dir)?;
     }
@@ -361,7 +451,7 @@ pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), SpoolError> {
 fn sync_dir(dir: &Path) -> Result<(), SpoolError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(io_err(dir, "fsync folder"))
+        .map_err(io_err(dir, SpoolAction::FsyncFolder))
 }
 
 #[cfg(test)]

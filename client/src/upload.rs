@@ -118,6 +118,17 @@ pub enum ClientError {
     Http(#[source] reqwest::Error),
 }
 
+/// Why a document was refused before sending ([`UploadError::Refused`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RefusedReason {
+    /// A metadata value that cannot be a header value.
+    #[error("the value for header {0} cannot be sent (non-ASCII or control characters)")]
+    BadHeader(String),
+    /// DICOM is not accepted (`PROTO-CLI-005`).
+    #[error("it is a DICOM file; ID-Link does not accept DICOM")]
+    Dicom,
+}
+
 /// Why a document was not delivered. [`UploadError::class`] says whether to try again,
 /// [`UploadError::exit_status`] which exit code it maps to.
 #[derive(Debug, thiserror::Error)]
@@ -148,7 +159,7 @@ pub enum UploadError {
         /// The document.
         path: PathBuf,
         /// Why.
-        reason: String,
+        reason: RefusedReason,
     },
     /// The server answered with a problem document.
     #[error("the service center refused it: {} ({}): {}", problem.code, problem.status, problem.detail)]
@@ -831,9 +842,7 @@ impl std::error::Error for SizeChanged {}
 fn bad_header(name: &str) -> UploadError {
     UploadError::Refused {
         path: PathBuf::new(),
-        reason: format!(
-            "the value for header {name} cannot be sent (non-ASCII or control characters)"
-        ),
+        reason: RefusedReason::BadHeader(name.to_owned()),
     }
 }
 
@@ -883,7 +892,7 @@ fn refuse_if_dicom(path: &Path, head: &[u8]) -> Result<(), UploadError> {
         // PROTO-CLI-005, PROTO-UP-004: DICOM never leaves the facility through ID-Link.
         return Err(UploadError::Refused {
             path: path.to_owned(),
-            reason: "it is a DICOM file; ID-Link does not accept DICOM".into(),
+            reason: RefusedReason::Dicom,
         });
     }
     Ok(())

@@ -8,6 +8,7 @@
 mod cli;
 mod connections;
 mod crash;
+mod languages;
 mod library;
 mod snapshots;
 mod support;

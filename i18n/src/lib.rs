@@ -15,7 +15,10 @@
 use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use fluent_bundle::{FluentArgs, FluentResource};
+
+/// A message argument's value: build one with `.into()` from a `String`, `&str` or number.
+pub use fluent_bundle::FluentValue;
 
 /// A language a person reads.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
