@@ -887,7 +887,7 @@ key = "client.key.pem"                       # 秘密鍵（chmod 600）
 
 [upload]
 destination = "storage"                      # "storage" または "appliance:<ID>"
-concurrency = 4                              # 同時にアップロードする文書の数
+concurrency = 8                              # 同時にアップロードする文書の数
 strictness = "strict"                        # 送信前チェック："strict"（サーバーと同じ）または "lenient"
 # nsips_profile = "nsips-profile.toml"       # 送信前チェックに使う NSIPS のレコード構成（TOML。
                                              # formats/profiles/nsips-fictional-sample.toml を参照）。
