@@ -433,3 +433,142 @@ async fn a_center_started_from_pki_files_says_its_desk_cannot_issue() {
     );
     center.shutdown().await;
 }
+
+/// The text between `start` (which must occur) and the next `end`.
+fn between<'h>(html: &'h str, start: &str, end: &str) -> &'h str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} in {html}"))
+        + start.len();
+    let len = html[from..]
+        .find(end)
+        .unwrap_or_else(|| panic!("{end} after {start}"));
+    &html[from..from + len]
+}
+
+/// The `<main>` of a page with what changes per run replaced by names.
+fn redacted_main(html: &str, replacements: &[(&str, &str)]) -> String {
+    let mut main = format!("<main{}</main>", between(html, "<main", "</main>"));
+    for (value, name) in replacements {
+        main = main.replace(value, name);
+    }
+    // One element per line, so a change reads as a small diff.
+    main.replace("><", ">\n<")
+}
+
+#[tokio::test]
+async fn the_transfer_account_sheet_shows_the_password_once_in_japanese_and_english() {
+    // Arrange
+    let center = demo_center().await;
+    let token = center.admin_token().to_owned();
+    let web = Client::new();
+
+    // Act: issue through the web form, in Japanese.
+    let issued = web
+        .post(format!(
+            "{}/web/desk/certificates?token={token}&lang=ja",
+            center.admin_url()
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "facility={NEW_FACILITY}&variant=valid&key_type=ecdsa-p256&format=pem"
+        ))
+        .send()
+        .await
+        .unwrap();
+
+    // Assert: the answer is the sheet with the password and the key, which work.
+    assert_eq!(issued.status(), 201);
+    assert_eq!(issued.headers()["cache-control"], "no-store");
+    assert!(
+        issued.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let first = issued.text().await.unwrap();
+    let password = between(&first, r#"<dd id="sheet-password"><code>"#, "</code>").to_owned();
+    let serial = between(&first, r#"<dd id="sheet-serial"><code>"#, "</code>").to_owned();
+    let chain = between(&first, r#"<pre class="text" id="sheet-chain">"#, "</pre>").to_owned();
+    let key = between(&first, r#"<pre class="text" id="sheet-key">"#, "</pre>").to_owned();
+    assert_eq!(password.len(), 16);
+    let answer = json!({
+        "account": { "id": format!("fac-{NEW_FACILITY}"), "password": password },
+        "pem": { "chain": chain, "key": key },
+    });
+    assert_eq!(whoami(&center, &answer).await.unwrap().status(), 200);
+    let record: Value = Client::new()
+        .get(format!(
+            "{}/admin/desk/certificates/{serial}",
+            center.admin_url()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let times =
+        ["issued_at", "not_before", "not_after"].map(|k| record[k].as_str().unwrap().to_owned());
+    let replacements = [
+        (serial.as_str(), "[serial]"),
+        (token.as_str(), "[token]"),
+        (times[0].as_str(), "[issued-at]"),
+        (times[1].as_str(), "[not-before]"),
+        (times[2].as_str(), "[not-after]"),
+        (password.as_str(), "[password]"),
+        (chain.as_str(), "[chain]"),
+        (key.as_str(), "[key]"),
+    ];
+    insta::assert_snapshot!("sheet_at_issue_ja", redacted_main(&first, &replacements));
+
+    // Act: later visits of the sheet, in both languages.
+    for (lang, absent_note) in [("ja", "一度だけ表示しました"), ("en", "was shown once")]
+    {
+        let later = web
+            .get(format!(
+                "{}/web/desk/sheets/{serial}?token={token}&lang={lang}",
+                center.admin_url()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(later.status(), 200);
+        let html = later.text().await.unwrap();
+
+        // Assert: the same sheet without the password or the key.
+        assert!(
+            !html.contains(&password),
+            "{lang}: the password is shown again"
+        );
+        assert!(
+            !html.contains("PRIVATE KEY"),
+            "{lang}: the key is shown again"
+        );
+        assert!(html.contains(absent_note), "{lang}: {html}");
+        insta::assert_snapshot!(
+            format!("sheet_later_{lang}"),
+            redacted_main(&html, &replacements)
+        );
+    }
+
+    // Revoking through the web view shows on the desk and the sheet.
+    let desk = web
+        .post(format!(
+            "{}/web/desk/certificates/{serial}/revoke?token={token}&lang=ja",
+            center.admin_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(desk.status(), 200, "the 303 leads back to the desk");
+    let desk = desk.text().await.unwrap();
+    let row = between(&desk, &format!(r#"<tr id="cert-{serial}">"#), "</tr>");
+    assert!(row.contains("失効"), "{row}");
+    assert!(
+        !row.contains("<button"),
+        "a revoked certificate has no revoke button: {row}"
+    );
+    center.shutdown().await;
+}

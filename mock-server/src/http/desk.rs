@@ -75,45 +75,51 @@ fn refusal(status: StatusCode, lang: Lang, key: &str, args: &[Arg<'_>]) -> Respo
     response
 }
 
-/// A desk error as a refusal, with the status that fits it.
-pub(crate) fn desk_refusal(lang: Lang, error: &DeskError) -> Response {
-    let key = error.key();
+/// The status that fits a desk error and the arguments of its message.
+fn status_and_args(error: &DeskError) -> (StatusCode, Vec<Arg<'_>>) {
     match error {
-        DeskError::NoAuthority => refusal(StatusCode::CONFLICT, lang, key, &[]),
-        DeskError::UnknownSerial(serial) => refusal(
+        DeskError::NoAuthority => (StatusCode::CONFLICT, Vec::new()),
+        DeskError::UnknownSerial(serial) => (
             StatusCode::NOT_FOUND,
-            lang,
-            key,
-            &[("serial", serial.as_str().into())],
+            vec![("serial", serial.as_str().into())],
         ),
-        DeskError::AlreadyRevoked { serial, at } => refusal(
+        DeskError::AlreadyRevoked { serial, at } => (
             StatusCode::CONFLICT,
-            lang,
-            key,
-            &[
+            vec![
                 ("serial", serial.as_str().into()),
                 ("at", at.as_str().into()),
             ],
         ),
-        DeskError::NotRevocable { serial, variant } => refusal(
+        DeskError::NotRevocable { serial, variant } => (
             StatusCode::CONFLICT,
-            lang,
-            key,
-            &[
+            vec![
                 ("serial", serial.as_str().into()),
                 ("variant", variant.slug().into()),
             ],
         ),
-        DeskError::Pki(_) | DeskError::Tls(_) | DeskError::Task(_) => {
-            tracing::error!(%error, "the certificate desk failed");
-            refusal(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                lang,
-                key,
-                &[("reason", error.to_string().into())],
-            )
-        }
+        DeskError::Pki(_) | DeskError::Tls(_) | DeskError::Task(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            vec![("reason", error.to_string().into())],
+        ),
     }
+}
+
+/// A desk error in the request's language, and its status (the web view's words).
+pub(crate) fn desk_message(lang: Lang, error: &DeskError) -> (StatusCode, String) {
+    let (status, args) = status_and_args(error);
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(%error, "the certificate desk failed");
+    }
+    (status, tr(lang, error.key(), &args))
+}
+
+/// A desk error as a refusal, with the status that fits it.
+pub(crate) fn desk_refusal(lang: Lang, error: &DeskError) -> Response {
+    let (status, args) = status_and_args(error);
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(%error, "the certificate desk failed");
+    }
+    refusal(status, lang, error.key(), &args)
 }
 
 /// A facility code that does not parse, kept to be refused in the request's language.
@@ -124,17 +130,26 @@ pub(crate) struct BadFacility {
 }
 
 impl BadFacility {
+    fn args(&self) -> [Arg<'_>; 2] {
+        [
+            ("facility", self.facility.as_str().into()),
+            ("reason", self.reason.as_str().into()),
+        ]
+    }
+
     /// `422 desk-bad-facility`.
     pub(crate) fn respond(&self, lang: Lang) -> Response {
         refusal(
             StatusCode::UNPROCESSABLE_ENTITY,
             lang,
             "desk-bad-facility",
-            &[
-                ("facility", self.facility.as_str().into()),
-                ("reason", self.reason.as_str().into()),
-            ],
+            &self.args(),
         )
+    }
+
+    /// The message alone, for the web view.
+    pub(crate) fn message(&self, lang: Lang) -> String {
+        tr(lang, "desk-bad-facility", &self.args())
     }
 }
 
