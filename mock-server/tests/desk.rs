@@ -410,6 +410,16 @@ async fn the_desk_refuses_in_the_requests_language_with_a_stable_code() {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+    let anonymous_form = Client::new()
+        .post(format!("{}/web/desk/certificates", center.admin_url()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "facility={NEW_FACILITY}&variant=valid&key_type=ecdsa-p256&format=pem"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous_form.status(), 401);
     center.shutdown().await;
 }
 
@@ -570,5 +580,27 @@ async fn the_transfer_account_sheet_shows_the_password_once_in_japanese_and_engl
         !row.contains("<button"),
         "a revoked certificate has no revoke button: {row}"
     );
+    center.shutdown().await;
+}
+
+/// RSA-2048 keys come from the pure-Rust `rsa` crate, which takes seconds in a debug build:
+/// this is the one test that generates one.
+#[tokio::test]
+async fn an_rsa_2048_certificate_is_issued_and_accepted() {
+    let center = demo_center().await;
+    let answer = issue(
+        &center,
+        json!({ "facility": NEW_FACILITY, "key_type": "rsa-2048" }),
+    )
+    .await;
+    assert_eq!(answer["certificate"]["key_type"], "rsa-2048");
+    assert!(
+        answer["pem"]["key"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN PRIVATE KEY-----")
+    );
+    let response = whoami(&center, &answer).await.expect("an HTTP answer");
+    assert_eq!(response.status(), 200);
     center.shutdown().await;
 }
