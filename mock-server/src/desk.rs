@@ -295,19 +295,7 @@ pub fn issue(center: &CenterState, request: &IssueRequest) -> Result<Issued, Des
         key_type: request.key_type,
         now,
     })?;
-    let material = match request.format {
-        Format::Pem => Material::Pem {
-            chain: identity.chain_pem(),
-            key: identity.key_pem(),
-        },
-        Format::Pkcs12 => {
-            let password = password();
-            Material::Pkcs12 {
-                der: identity.to_pkcs12(&password)?,
-                password,
-            }
-        }
-    };
+    let material = material(&identity, request.format)?;
     let account = account_id(&request.facility);
     let password = password();
     let account_created =
@@ -316,7 +304,7 @@ pub fn issue(center: &CenterState, request: &IssueRequest) -> Result<Issued, Des
             .set_certificate_account(&account, &request.facility, &password);
     let certificate = IssuedCertificate {
         serial: identity.serial_hex(),
-        account: account.clone(),
+        account,
         facility: request.facility.to_string(),
         certificate_facility: identity.facility().map(ToString::to_string),
         variant: request.variant,
@@ -331,22 +319,9 @@ pub fn issue(center: &CenterState, request: &IssueRequest) -> Result<Issued, Des
     desk.registry()
         .issued
         .insert(certificate.serial.clone(), certificate.clone());
-    center.journal.record(
-        None,
-        None,
-        JournalEvent::CertificateIssued {
-            account,
-            facility: certificate.facility.clone(),
-            certificate_facility: certificate.certificate_facility.clone(),
-            serial: certificate.serial.clone(),
-            variant: request.variant.slug().to_owned(),
-            key_type: request.key_type.to_string(),
-            format: request.format.as_str().to_owned(),
-            not_before: certificate.not_before.clone(),
-            not_after: certificate.not_after.clone(),
-            account_created,
-        },
-    );
+    center
+        .journal
+        .record(None, None, issued_event(&certificate, account_created));
     let certificate = if request.variant == Variant::Revoked {
         revoke(center, &certificate.serial)?
     } else {
@@ -358,6 +333,39 @@ pub fn issue(center: &CenterState, request: &IssueRequest) -> Result<Issued, Des
         account_created,
         material,
     })
+}
+
+/// The key and chain in the asked format; a PKCS#12 file gets a password of its own.
+fn material(identity: &idlink_certs::Identity, format: Format) -> Result<Material, PkiError> {
+    Ok(match format {
+        Format::Pem => Material::Pem {
+            chain: identity.chain_pem(),
+            key: identity.key_pem(),
+        },
+        Format::Pkcs12 => {
+            let password = password();
+            Material::Pkcs12 {
+                der: identity.to_pkcs12(&password)?,
+                password,
+            }
+        }
+    })
+}
+
+/// The journal entry of an issue: the record's public facts only.
+fn issued_event(certificate: &IssuedCertificate, account_created: bool) -> JournalEvent {
+    JournalEvent::CertificateIssued {
+        account: certificate.account.clone(),
+        facility: certificate.facility.clone(),
+        certificate_facility: certificate.certificate_facility.clone(),
+        serial: certificate.serial.clone(),
+        variant: certificate.variant.slug().to_owned(),
+        key_type: certificate.key_type.to_string(),
+        format: certificate.format.as_str().to_owned(),
+        not_before: certificate.not_before.clone(),
+        not_after: certificate.not_after.clone(),
+        account_created,
+    }
 }
 
 /// Revokes a certificate the desk issued: a new CRL, in force for the next handshake, and a

@@ -604,3 +604,46 @@ async fn an_rsa_2048_certificate_is_issued_and_accepted() {
     assert_eq!(response.status(), 200);
     center.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_issuing_form_hands_over_a_pkcs12_file_that_opens_with_the_password_shown() {
+    // Arrange
+    let center = demo_center().await;
+
+    // Act
+    let html = Client::new()
+        .post(format!(
+            "{}/web/desk/certificates?token={}",
+            center.admin_url(),
+            center.admin_token()
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "facility={NEW_FACILITY}&variant=valid&key_type=ecdsa-p256&format=pkcs12"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    // Assert
+    let p12 = base64::engine::general_purpose::STANDARD
+        .decode(between(&html, "data:application/x-pkcs12;base64,", "\""))
+        .unwrap();
+    let password = between(&html, r#"<dd id="sheet-p12-password"><code>"#, "</code>");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("client.p12");
+    std::fs::write(&path, p12).unwrap();
+    let loaded = idlink_certs::load::identity_pkcs12(&path, password).unwrap();
+    let serial = between(&html, r#"<dd id="sheet-serial"><code>"#, "</code>");
+    assert_eq!(
+        idlink_certs::inspect::cert_info(&loaded.chain[0])
+            .unwrap()
+            .serial_hex,
+        serial
+    );
+    assert!(!html.contains("PRIVATE KEY"), "PKCS#12 only, no PEM key");
+    center.shutdown().await;
+}
