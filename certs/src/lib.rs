@@ -13,6 +13,8 @@
 //!
 //! - [`variant`]: the client and server variants and what a correct peer does with each.
 //! - [`pki`]: generating the PKI ([`Pki`], [`PkiBuilder`], [`KeyType`]).
+//! - [`issue`]: issuing and revoking after generation, for the mock's certificate desk (the
+//!   [`Pki`] keeps its CA keys for that, and never hands them out).
 //! - [`identity`]: one certificate with its chain and key.
 //! - [`manifest`]: writing the set to a directory with `manifest.json` and `README.txt`.
 //! - [`load`]: reading certificates, keys, PKCS#12 and CRLs from files.
@@ -22,6 +24,7 @@
 
 pub mod identity;
 pub mod inspect;
+pub mod issue;
 pub mod load;
 pub mod manifest;
 pub mod pki;

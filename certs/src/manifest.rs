@@ -4,8 +4,9 @@
 //!
 //! Layout: `ca/` (root, intermediate, bundle, CRL, the untrusted CA), `server/<variant>.*`,
 //! `client/<variant>.*` with `.pem` (leaf), `.chain.pem` (leaf + intermediate), `.key.pem`
-//! (PKCS#8) and, for clients, `.p12`. CA private keys are never written: nothing in the harness
-//! needs them, and a set without them cannot be used to mint more certificates.
+//! (PKCS#8) and, for clients, `.p12`. CA private keys are never written: only the in-process
+//! [`Pki`] uses them (the mock's certificate desk, [`crate::issue`]), and a set on disk without
+//! them cannot be used to mint more certificates.
 
 use std::path::{Path, PathBuf};
 

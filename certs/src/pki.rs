@@ -83,17 +83,28 @@ pub enum PkiError {
 }
 
 /// The key algorithm of every key in a generated PKI.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 pub enum KeyType {
     /// ECDSA on P-256 with SHA-256: fast to generate, the default.
     #[default]
     #[value(name = "ecdsa")]
-    #[serde(rename = "ecdsa-p256")]
+    #[serde(rename = "ecdsa-p256", alias = "ecdsa")]
     EcdsaP256,
     /// RSA-2048 with PKCS#1 v1.5 SHA-256 signatures, which many vendor stacks expect. Generating
     /// the keys takes seconds, so only ask for it when needed.
     #[value(name = "rsa")]
-    #[serde(rename = "rsa-2048")]
+    #[serde(rename = "rsa-2048", alias = "rsa")]
     Rsa2048,
 }
 
@@ -145,6 +156,16 @@ pub struct Pki {
     pub(crate) clients: Vec<Identity>,
     /// Indexed by [`ServerVariant::index`].
     pub(crate) servers: Vec<Identity>,
+    /// The CA keys, kept so the certificate desk can issue and revoke later
+    /// ([`Pki::issue_client`], [`Pki::crls_revoking`]). Never written, never in `Debug`.
+    pub(crate) authority: Authority,
+}
+
+/// The signing halves of the issuing CA and the untrusted one (the root signs nothing after
+/// generation: its CRL stays empty). Only [`Pki`] holds them; no accessor hands a key out.
+pub(crate) struct Authority {
+    pub(crate) intermediate: Issuer<'static, KeyPair>,
+    pub(crate) unknown: Issuer<'static, KeyPair>,
 }
 
 impl std::fmt::Debug for Pki {
@@ -156,6 +177,7 @@ impl std::fmt::Debug for Pki {
             .field("root", &self.root.subject)
             .field("clients", &self.clients)
             .field("servers", &self.servers)
+            .field("authority", &"[CA keys redacted]")
             .finish_non_exhaustive()
     }
 }
@@ -309,13 +331,13 @@ impl Pki {
 
 /// Validity periods, all relative to one `now`.
 #[derive(Clone, Copy)]
-struct Clock {
+pub(crate) struct Clock {
     now: OffsetDateTime,
 }
 
 impl Clock {
     /// Backdated a day so a peer whose clock is a little behind still accepts the certificates.
-    fn start(self) -> OffsetDateTime {
+    pub(crate) fn start(self) -> OffsetDateTime {
         self.now - Duration::days(1)
     }
     fn ca_root(self) -> (OffsetDateTime, OffsetDateTime) {
@@ -326,16 +348,16 @@ impl Clock {
     }
     /// A year, like a real facility certificate: long enough for any test run, short enough
     /// not to look like a forever certificate.
-    fn leaf(self) -> (OffsetDateTime, OffsetDateTime) {
+    pub(crate) fn leaf(self) -> (OffsetDateTime, OffsetDateTime) {
         (self.start(), self.now + Duration::days(365))
     }
-    fn expired(self) -> (OffsetDateTime, OffsetDateTime) {
+    pub(crate) fn expired(self) -> (OffsetDateTime, OffsetDateTime) {
         (
             self.now - Duration::days(395),
             self.now - Duration::days(30),
         )
     }
-    fn not_yet_valid(self) -> (OffsetDateTime, OffsetDateTime) {
+    pub(crate) fn not_yet_valid(self) -> (OffsetDateTime, OffsetDateTime) {
         (
             self.now + Duration::days(30),
             self.now + Duration::days(395),
@@ -344,9 +366,9 @@ impl Clock {
 }
 
 /// Holds the issuers while the leaves are generated.
-struct Generator {
+pub(crate) struct Generator {
     key_type: KeyType,
-    clock: Clock,
+    pub(crate) clock: Clock,
     /// Random per run so two generated sets never share serials; the low byte numbers the
     /// certificates within the run.
     serial_base: [u8; 8],
@@ -354,19 +376,19 @@ struct Generator {
 }
 
 /// One leaf to issue.
-struct LeafSpec<'a> {
-    name: String,
-    subject: DistinguishedName,
-    subject_text: String,
-    sans: Vec<SanType>,
-    eku: ExtendedKeyUsagePurpose,
-    validity: (OffsetDateTime, OffsetDateTime),
-    facility: Option<FacilityCode>,
-    signer: Signer<'a>,
+pub(crate) struct LeafSpec<'a> {
+    pub(crate) name: String,
+    pub(crate) subject: DistinguishedName,
+    pub(crate) subject_text: String,
+    pub(crate) sans: Vec<SanType>,
+    pub(crate) eku: ExtendedKeyUsagePurpose,
+    pub(crate) validity: (OffsetDateTime, OffsetDateTime),
+    pub(crate) facility: Option<FacilityCode>,
+    pub(crate) signer: Signer<'a>,
 }
 
 /// Who signs a leaf.
-enum Signer<'a> {
+pub(crate) enum Signer<'a> {
     /// The trusted issuing CA; its certificate goes into the leaf's chain.
     Intermediate(&'a Issuer<'static, KeyPair>, &'a CaCert),
     /// A root nobody trusts; a root is never sent, so the chain is the leaf alone.
@@ -376,7 +398,7 @@ enum Signer<'a> {
 }
 
 impl Generator {
-    fn new(key_type: KeyType, now: OffsetDateTime) -> Result<Self, PkiError> {
+    pub(crate) fn new(key_type: KeyType, now: OffsetDateTime) -> Result<Self, PkiError> {
         let mut serial_base = [0u8; 8];
         getrandom::fill(&mut serial_base).map_err(|e| PkiError::Random {
             reason: e.to_string(),
@@ -515,8 +537,8 @@ impl Generator {
             invalidity_date: None,
         });
         let crls = vec![
-            self.crl(&int_issuer, &intermediate, revoked.collect())?,
-            self.crl(&root_issuer, &root, Vec::new())?,
+            self.crl(&int_issuer, &intermediate, revoked.collect(), 1)?,
+            self.crl(&root_issuer, &root, Vec::new(), 1)?,
         ];
 
         Ok(Pki {
@@ -530,6 +552,10 @@ impl Generator {
             crls,
             clients,
             servers,
+            authority: Authority {
+                intermediate: int_issuer,
+                unknown: unknown_issuer,
+            },
         })
     }
 
@@ -583,7 +609,7 @@ impl Generator {
         Ok((Issuer::new(params, key), ca))
     }
 
-    fn leaf(&mut self, spec: LeafSpec<'_>) -> Result<Identity, PkiError> {
+    pub(crate) fn leaf(&mut self, spec: LeafSpec<'_>) -> Result<Identity, PkiError> {
         let key = self.key(&spec.name)?;
         let serial = self.serial();
         let mut params = CertificateParams::default();
@@ -628,11 +654,12 @@ impl Generator {
         })
     }
 
-    fn crl(
+    pub(crate) fn crl(
         &mut self,
         issuer: &Issuer<'static, KeyPair>,
         ca: &CaCert,
         revoked_certs: Vec<RevokedCertParams>,
+        number: u64,
     ) -> Result<Crl, PkiError> {
         let generate = |source| PkiError::Generate {
             what: format!("the CRL of {}", ca.subject),
@@ -643,7 +670,7 @@ impl Generator {
             // As long as the leaves: openssl rejects a CRL past its nextUpdate, and a written
             // set should keep working as long as its certificates do.
             next_update: self.clock.leaf().1,
-            crl_number: SerialNumber::from(1u64),
+            crl_number: SerialNumber::from(number),
             issuing_distribution_point: None,
             revoked_certs,
             key_identifier_method: KeyIdMethod::Sha256,
@@ -657,7 +684,7 @@ impl Generator {
 }
 
 /// `CN=Facility <code>, serialNumber=<code>, O=…, OU=client variant: <slug>, C=JP`.
-fn client_subject(code: &FacilityCode, v: Variant) -> (DistinguishedName, String) {
+pub(crate) fn client_subject(code: &FacilityCode, v: Variant) -> (DistinguishedName, String) {
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CountryName, "JP");
     dn.push(DnType::OrganizationName, "idlink-harness test facility");
@@ -684,7 +711,7 @@ fn client_subject(code: &FacilityCode, v: Variant) -> (DistinguishedName, String
     )
 }
 
-fn san_uri(uri: &str) -> Result<SanType, PkiError> {
+pub(crate) fn san_uri(uri: &str) -> Result<SanType, PkiError> {
     uri.try_into()
         .map(SanType::URI)
         .map_err(|source| PkiError::Generate {

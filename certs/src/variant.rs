@@ -3,12 +3,24 @@
 //! Each variant knows its file-name slug, what it is for and what a correct peer must do with it,
 //! so the manifest, the README and table-driven tests all read from one place.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Client certificate variants, the ones a facility could present to the service center.
 ///
 /// [`Variant::ALL`] lists them in a fixed order for table-driven tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Variant {
     /// Issued by the intermediate CA to the facility, currently valid, EKU clientAuth.

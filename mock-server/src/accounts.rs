@@ -213,6 +213,31 @@ impl Accounts {
         }
     }
 
+    /// Creates or updates a certificate account for the certificate desk (issue 13): the
+    /// account of a new transfer account sheet, active, with the sheet's password and a cleared
+    /// counter. `true` when the account was created. `reset` removes a created account again
+    /// and restores an updated one to its configuration.
+    pub fn set_certificate_account(
+        &self,
+        id: &str,
+        facility: &FacilityCode,
+        password: &str,
+    ) -> bool {
+        let config = AccountConfig {
+            id: id.to_owned(),
+            password: password.to_owned(),
+            facility: facility.clone(),
+            mode: AccessMode::Certificate,
+            state: AccountState::Active,
+        };
+        let record = AccountRecord {
+            config,
+            state: AccountState::Active,
+            failed_logins: 0,
+        };
+        self.records().insert(id.to_owned(), record).is_none()
+    }
+
     /// Every account, sorted by ID, without passwords.
     pub fn list(&self) -> Vec<AccountView> {
         self.records()

@@ -303,11 +303,12 @@ impl MockCenter {
         for detail in recovery {
             journal.record(None, None, JournalEvent::Recovery { detail });
         }
+        let trust = tls::ClientTrust::new(&material)?;
         let mut acceptors = [Listener::Mtls, Listener::Vpn].map(|_| BTreeMap::new());
         for variant in material.servers.keys().copied() {
             acceptors[0].insert(
                 variant,
-                TlsAcceptor::from(tls::mtls_server_config(&material, variant, &clock)?),
+                TlsAcceptor::from(tls::mtls_server_config(&material, variant, &clock, &trust)?),
             );
             acceptors[1].insert(
                 variant,
@@ -350,6 +351,7 @@ impl MockCenter {
             clock,
             nsips_profile,
             shutdown.clone(),
+            crate::desk::Desk::new(pki.clone(), trust),
         ));
         let tracker = TaskTracker::new();
         let app = crate::http::service::router(state.clone());

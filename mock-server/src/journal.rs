@@ -340,6 +340,43 @@ pub enum JournalEvent {
         /// What was done.
         action: String,
     },
+    /// The certificate desk issued a client certificate and set the account's password
+    /// (issue 13). Never the password, never the key.
+    CertificateIssued {
+        /// The transfer account (created or updated).
+        account: String,
+        /// The account's facility.
+        facility: String,
+        /// The facility the certificate names, when it names one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        certificate_facility: Option<String>,
+        /// Serial number, lower-case hex.
+        serial: String,
+        /// The variant (`valid`, `expired`, ...).
+        variant: String,
+        /// `ECDSA P-256` or `RSA-2048`.
+        key_type: String,
+        /// `pem` or `pkcs12`.
+        format: String,
+        /// Start of validity, RFC 3339.
+        not_before: String,
+        /// End of validity, RFC 3339.
+        not_after: String,
+        /// Whether the account was created (else its password was replaced).
+        account_created: bool,
+    },
+    /// The certificate desk revoked a certificate: the listener checks against the new CRL
+    /// from the next handshake on.
+    CertificateRevoked {
+        /// Serial number, lower-case hex.
+        serial: String,
+        /// The account it was issued with.
+        account: String,
+        /// The account's facility.
+        facility: String,
+        /// The number of the CRL that lists it.
+        crl_number: u64,
+    },
 }
 
 /// The timeouts after the handshake (`[limits]` in the configuration).

@@ -12,7 +12,8 @@
 //! the handlers carry the decision out. Time goes through the center's [`clock::Clock`]; the
 //! shared [`state`] holds it all. Everything observable lands in the [`journal`], which
 //! [`evidence`] turns into the answers a grader asks for; [`http::admin`], its web view (`web`)
-//! and the [`cli`] expose it to people. Under the store and the journal, [`durable`] creates files private to the owner
+//! and the [`cli`] expose it to people; the certificate [`desk`] issues and revokes client
+//! certificates for them while the center runs. Under the store and the journal, [`durable`] creates files private to the owner
 //! and lets tests make chosen writes fail like a full or failing disk.
 //!
 //! ```no_run
@@ -32,6 +33,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod consent;
+pub mod desk;
 pub mod durable;
 pub mod evidence;
 pub mod http;

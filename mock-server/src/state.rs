@@ -11,6 +11,7 @@ use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::config::MockConfig;
 use crate::consent::Consents;
+use crate::desk::Desk;
 use crate::idempotency::InProgress;
 use crate::journal::{Journal, JournalEvent};
 use crate::scenario::Engine;
@@ -40,6 +41,8 @@ pub struct CenterState {
     pub nsips_profile: Option<idlink_formats::nsips::Profile>,
     /// Scenario time.
     pub clock: Arc<Clock>,
+    /// The certificate desk: issues and revokes client certificates (issue 13).
+    pub desk: Desk,
     /// Connection numbers, per center (the journal's `connection`), from 1.
     connection_ids: AtomicU64,
     /// Bumped by a restart: every connection task watches it and drops its connection.
@@ -60,6 +63,7 @@ impl CenterState {
         clock: Arc<Clock>,
         nsips_profile: Option<idlink_formats::nsips::Profile>,
         stopping: tokio_util::sync::CancellationToken,
+        desk: Desk,
     ) -> Self {
         Self {
             accounts: Accounts::new(&config.accounts, config.limits.lockout_threshold),
@@ -71,6 +75,7 @@ impl CenterState {
             admin_token: format!("adm-{}", uuid::Uuid::new_v4().simple()),
             nsips_profile,
             clock,
+            desk,
             config,
             connection_ids: AtomicU64::new(1),
             restarts: tokio::sync::watch::channel(0).0,

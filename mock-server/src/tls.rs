@@ -13,12 +13,16 @@
 //! * the verifier keeps the certificate a client presented ([`with_presented_certificate`]), so
 //!   a rejection's journal entry names it (subject, serial, issuer, validity) although rustls
 //!   drops it with the failed connection.
+//!
+//! The CRLs can change while the center runs (the certificate desk revokes, issue 13): every
+//! mTLS configuration shares one [`ClientTrust`], which holds the current WebPKI verifier and
+//! swaps in one built with the new CRLs, so the next handshake checks against them.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use idlink_certs::Pki;
 
@@ -220,29 +224,103 @@ fn provider() -> Arc<CryptoProvider> {
 const VERSIONS: &[&rustls::SupportedProtocolVersion] =
     &[&rustls::version::TLS13, &rustls::version::TLS12];
 
-/// The main listener's configuration: client certificate required and verified with the CRLs.
+/// The main listener's client-certificate check, shared by its configurations (one per server
+/// certificate variant) and replaceable while the center runs: [`ClientTrust::replace_crls`]
+/// builds a verifier with new CRLs and swaps it in, so the next handshake uses it and the
+/// handshakes already running finish with the one they started with.
+pub struct ClientTrust {
+    roots: Arc<RootCertStore>,
+    provider: Arc<CryptoProvider>,
+    /// The root hints of the first verifier (the roots never change, so neither do they),
+    /// kept here because `root_hint_subjects` lends them out.
+    hints: Vec<DistinguishedName>,
+    /// The verifier with the current CRLs. A `RwLock` read per handshake is cheap next to the
+    /// signature checks, and a swap is rare (an operator revoking a certificate).
+    current: RwLock<Arc<dyn ClientCertVerifier>>,
+}
+
+impl std::fmt::Debug for ClientTrust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientTrust")
+            .field("roots", &self.roots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientTrust {
+    /// The facility roots and CRLs of `material`.
+    pub fn new(material: &TlsMaterial) -> Result<Arc<Self>, TlsError> {
+        let provider = provider();
+        let mut roots = RootCertStore::empty();
+        for root in &material.client_roots {
+            roots
+                .add(root.clone())
+                .map_err(|e| mtls_error(e.to_string()))?;
+        }
+        let roots = Arc::new(roots);
+        let verifier = Self::verifier(&roots, &provider, material.crls.clone())?;
+        Ok(Arc::new(Self {
+            hints: verifier.root_hint_subjects().to_vec(),
+            roots,
+            provider,
+            current: RwLock::new(verifier),
+        }))
+    }
+
+    /// From now on, check client certificates against these CRLs (all of them: the issuing
+    /// CA's and the root's, as [`idlink_certs::Pki::crl_der`] orders them).
+    pub fn replace_crls(
+        &self,
+        crls: Vec<CertificateRevocationListDer<'static>>,
+    ) -> Result<(), TlsError> {
+        let verifier = Self::verifier(&self.roots, &self.provider, crls)?;
+        // A poisoned lock still holds a whole Arc: a panic cannot leave half a pointer.
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = verifier;
+        Ok(())
+    }
+
+    fn verifier(
+        roots: &Arc<RootCertStore>,
+        provider: &Arc<CryptoProvider>,
+        crls: Vec<CertificateRevocationListDer<'static>>,
+    ) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
+        let verifier = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
+            .with_crls(crls)
+            .build()
+            .map_err(|e| mtls_error(e.to_string()))?;
+        Ok(verifier)
+    }
+
+    fn current(&self) -> Arc<dyn ClientCertVerifier> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+fn mtls_error(reason: String) -> TlsError {
+    TlsError::Config {
+        listener: "mTLS",
+        reason,
+    }
+}
+
+/// The main listener's configuration: client certificate required and verified by `trust`
+/// (the facility roots and the current CRLs).
 pub fn mtls_server_config(
     material: &TlsMaterial,
     variant: ServerCertificate,
     clock: &crate::clock::Clock,
+    trust: &Arc<ClientTrust>,
 ) -> Result<Arc<ServerConfig>, TlsError> {
-    let err = |reason: String| TlsError::Config {
-        listener: "mTLS",
-        reason,
-    };
-    let provider = provider();
-    let mut roots = RootCertStore::empty();
-    for root in &material.client_roots {
-        roots.add(root.clone()).map_err(|e| err(e.to_string()))?;
-    }
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .with_crls(material.crls.iter().cloned())
-        .build()
-        .map_err(|e| err(e.to_string()))?;
-    let mut config = ServerConfig::builder_with_details(provider, clock.tls_time())
+    let err = mtls_error;
+    let mut config = ServerConfig::builder_with_details(trust.provider.clone(), clock.tls_time())
         .with_protocol_versions(VERSIONS)
         .map_err(|e| err(e.to_string()))?
-        .with_client_cert_verifier(Arc::new(RecordingVerifier { inner: verifier }))
+        .with_client_cert_verifier(Arc::new(RecordingVerifier {
+            trust: trust.clone(),
+        }))
         .with_single_cert(
             material.server(variant).map_err(err)?.chain.clone(),
             material.server(variant).map_err(err)?.key.clone_key(),
@@ -286,24 +364,25 @@ pub async fn with_presented_certificate<F: Future>(
         .await
 }
 
-/// rustls's WebPKI verifier, unchanged, except that it keeps the presented certificate in
-/// [`PRESENTED`] (a no-op outside [`with_presented_certificate`]).
+/// rustls's WebPKI verifier (the current one of a [`ClientTrust`]), unchanged, except that it
+/// keeps the presented certificate in [`PRESENTED`] (a no-op outside
+/// [`with_presented_certificate`]).
 #[derive(Debug)]
 struct RecordingVerifier {
-    inner: Arc<dyn ClientCertVerifier>,
+    trust: Arc<ClientTrust>,
 }
 
 impl ClientCertVerifier for RecordingVerifier {
     fn offer_client_auth(&self) -> bool {
-        self.inner.offer_client_auth()
+        self.trust.current().offer_client_auth()
     }
 
     fn client_auth_mandatory(&self) -> bool {
-        self.inner.client_auth_mandatory()
+        self.trust.current().client_auth_mandatory()
     }
 
     fn root_hint_subjects(&self) -> &[DistinguishedName] {
-        self.inner.root_hint_subjects()
+        &self.trust.hints
     }
 
     fn verify_client_cert(
@@ -316,7 +395,8 @@ impl ClientCertVerifier for RecordingVerifier {
         let _ = PRESENTED.try_with(|slot| {
             *slot.borrow_mut() = Some(end_entity.clone().into_owned());
         });
-        self.inner
+        self.trust
+            .current()
             .verify_client_cert(end_entity, intermediates, now)
     }
 
@@ -326,7 +406,9 @@ impl ClientCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        self.trust
+            .current()
+            .verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -335,15 +417,17 @@ impl ClientCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        self.trust
+            .current()
+            .verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.trust.current().supported_verify_schemes()
     }
 
     fn requires_raw_public_keys(&self) -> bool {
-        self.inner.requires_raw_public_keys()
+        self.trust.current().requires_raw_public_keys()
     }
 }
 

@@ -7,6 +7,7 @@ mod support;
 mod admin;
 mod blackbox;
 mod crash;
+mod desk;
 mod limits;
 mod load;
 mod malformed;

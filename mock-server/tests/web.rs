@@ -302,6 +302,7 @@ async fn every_web_page_needs_the_token_and_sends_the_security_headers() {
         "/web/journal".to_owned(),
         "/web/scenario".to_owned(),
         "/web/report".to_owned(),
+        "/web/desk".to_owned(),
     ];
     for path in &paths {
         let url = format!("{}{path}", stored.center.admin_url());

@@ -1,1 +1,9 @@
 # The certificate desk and the transfer account sheet (admin API and web view).
+
+desk-no-authority = このセンターは PKI ファイルから起動されており、CA の秘密鍵を持たないため、証明書窓口ではクライアント証明書の発行・失効ができません。証明書窓口を使うには、空の PKI ディレクトリを指定して PKI を新しく生成し、センターを起動してください。
+desk-unknown-serial = シリアル番号 { $serial } のクライアント証明書は証明書窓口で発行されていません。転送用アカウント票、または GET /admin/desk/certificates でシリアル番号を確認してください。
+desk-already-revoked = クライアント証明書 { $serial } は { $at } に失効済みです。操作は不要です。
+desk-not-revocable = クライアント証明書 { $serial }（{ $variant }）はセンターの発行 CA が発行したものではないため、失効リスト（CRL）に載せられません。この証明書はいずれにしても TLS ハンドシェイクで拒否されます。
+desk-failed = クライアント証明書の発行または失効に失敗しました: { $reason }。センターのログを確認してください。
+desk-bad-request = リクエスト本文を証明書の発行依頼として読めません: { $reason }。"facility"（施設コード、10桁）と、必要に応じて "variant"、"key_type"、"format" を JSON で送ってください（mock-server/README.md を参照）。
+desk-bad-facility = 「{ $facility }」は施設コードではありません（{ $reason }）。施設コードは10桁の数字です。

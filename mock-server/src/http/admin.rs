@@ -42,6 +42,8 @@ pub(crate) fn router(shared: Arc<CenterState>) -> Router {
         .route("/admin/scenario", get(scenario).post(load_scenario))
         .route("/admin/reset", post(reset))
         .with_state(shared.clone())
+        // The certificate desk (issue 13); same token, same headers.
+        .merge(super::desk::router(shared.clone()))
         // The web view (`/` and `/web/...`) lives in its own module; same token, same headers.
         .merge(crate::web::router(shared.clone()))
         .layer(middleware::from_fn_with_state(shared, require_token))

@@ -27,6 +27,7 @@ pub(crate) enum Section {
     Journal,
     Scenario,
     Report,
+    Desk,
 }
 
 /// The language of one request: `?lang=ja|en` when given (and then kept in every link), else
@@ -65,6 +66,13 @@ impl Choice {
             explicit: explicit.is_some(),
             here,
         }
+    }
+}
+
+impl Choice {
+    /// The language of the request.
+    pub(crate) fn lang(&self) -> Lang {
+        self.lang
     }
 }
 
@@ -172,6 +180,7 @@ pub(crate) fn page(
         (Section::Journal, "/web/journal", c.nav_journal),
         (Section::Scenario, "/web/scenario", c.nav_scenario),
         (Section::Report, "/web/report", c.nav_report),
+        (Section::Desk, "/web/desk", c.nav_desk),
     ];
     html! {
         (DOCTYPE)

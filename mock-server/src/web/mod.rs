@@ -14,6 +14,7 @@
 //!   [`hl7_fields`]) or [`content`] (PDF, text, NSIPS, raw bytes);
 //! - [`journal`]: the journal grouped by connection, filterable and live;
 //! - [`scenario`] and [`report`]: the scenario engine's state and a conformance runner's report;
+//! - [`desk`]: the certificate desk (issue 13) and the printable transfer account sheet;
 //! - [`layout`] (page shell, navigation, the language switch, links carrying the token and a
 //!   chosen language) and [`labels`] (every string a person reads, one table per page, in English
 //!   and Japanese).
@@ -28,6 +29,7 @@
 
 mod catalog;
 mod content;
+mod desk;
 mod documents;
 mod hl7;
 mod hl7_fields;
@@ -40,7 +42,7 @@ mod scenario;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::state::CenterState;
 
@@ -80,5 +82,9 @@ pub(crate) fn router(center: Arc<CenterState>) -> Router {
         .route("/web/assets/live.js", get(journal::script))
         .route("/web/scenario", get(scenario::page))
         .route("/web/report", get(report::page).post(report::load))
+        .route("/web/desk", get(desk::page))
+        .route("/web/desk/certificates", post(desk::issue))
+        .route("/web/desk/sheets/{serial}", get(desk::sheet))
+        .route("/web/desk/certificates/{serial}/revoke", post(desk::revoke))
         .with_state(web)
 }
