@@ -9,7 +9,7 @@ client-error = storeclient: { $message }
 
 ## 設定ファイル
 client-config-read = 設定ファイル { $path } を読み込めません（ひな形は `storeclient init` で作成できます）
-client-config-parse = { $path }:{ $line }:{ $column }：設定ファイルの書式に誤りがあります（{ $message }）。キーの綴りと値の型を確認してください
+client-config-parse = { $path }:{ $line }:{ $column }：設定ファイルの誤りです。{ $message }。キーの綴りと値の型を確認してください
 client-config-invalid = { $path }：`{ $key }`：{ $message }
 client-config-secret-file = { $path }：`{ $key }`：パスワードファイル { $file } を読み込めません
 client-config-nsips-profile = { $path }：`upload.nsips_profile` の NSIPS プロファイル
@@ -198,3 +198,14 @@ client-usage-invalid-value = '{ $arg }' に '{ $value }' は指定できませ�
 client-usage-valid-values = （指定できる値：{ $values }）
 client-usage-see-help = 使い方は `storeclient --help` で確認できます（終了コード 2）
 client-usage-suggested = 。'{ $suggested }' のことですか？
+
+## ほかのライブラリの言葉のうち、storeclient が日本語で言い直すもの
+client-toml-unknown-field = 不明なキー `{ $field }` です（このテーブルで使えるキー：{ $expected }）
+client-toml-missing-field = 必須のキー `{ $field }` がありません
+client-io-not-found = ファイルまたはフォルダーがありません（os error { $os }）
+client-io-permission-denied = アクセス権がありません（os error { $os }）
+client-io-already-exists = すでに存在します（os error { $os }）
+client-io-is-a-directory = フォルダーです（os error { $os }）
+client-io-not-a-directory = フォルダーではありません（os error { $os }）
+client-io-storage-full = ディスクの空きがありません（os error { $os }）
+client-io-read-only = 読み取り専用のファイルシステムです（os error { $os }）
