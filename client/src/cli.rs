@@ -280,10 +280,7 @@ pub fn command(lang: Lang) -> clap::Command {
     let mut command = command
         .about(t("client-help-about"))
         .after_help(exit_codes_help(lang))
-        .help_template(format!(
-            "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
-            t("client-help-usage")
-        ))
+        .help_template(help_template(lang))
         .subcommand_help_heading(t("client-help-commands"));
     // Built first, so that the generated `--help`, `--version` and `help` exist to be reworded,
     // and the global flags have been copied into every subcommand.
@@ -299,10 +296,7 @@ fn localize(mut command: clap::Command, parent: Option<&str>, lang: Lang) -> cla
         command = command.about(t(key));
     }
     if parent.is_some() {
-        command = command.help_template(format!(
-            "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
-            t("client-help-usage")
-        ));
+        command = command.help_template(help_template(lang));
     }
     let ids: Vec<(String, bool)> = command
         .get_arguments()
@@ -331,6 +325,14 @@ fn localize(mut command: clap::Command, parent: Option<&str>, lang: Lang) -> cla
         command = command.mut_subcommand(s.as_str(), |c| localize(c, Some(&name), lang));
     }
     command
+}
+
+/// clap's default help layout with the `Usage:` heading in `lang` (clap has no setting for it).
+fn help_template(lang: Lang) -> String {
+    format!(
+        "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+        tr(lang, "client-help-usage", &[])
+    )
 }
 
 /// The catalogue key of a subcommand's `about`.

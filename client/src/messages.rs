@@ -336,11 +336,25 @@ impl Localize for IdentityError {
 
 impl Localize for SpoolAction {
     fn message(&self, lang: Lang) -> String {
-        let key = format!(
-            "client-spool-action-{}",
-            self.as_str().replace([' ', '/'], "-")
-        );
-        t(lang, key.trim_end_matches('-'), &[])
+        let key = match self {
+            Self::CreateFolder => "client-spool-action-create-folder",
+            Self::OpenLockFile => "client-spool-action-open-lock-file",
+            Self::Lock => "client-spool-action-lock",
+            Self::RemoveStaleKey => "client-spool-action-remove-stale-key",
+            Self::ClaimSidecar => "client-spool-action-claim-sidecar",
+            Self::Claim => "client-spool-action-claim",
+            Self::ReadKey => "client-spool-action-read-key",
+            Self::MoveOutOfWork => "client-spool-action-move-out-of-work",
+            Self::MoveSidecar => "client-spool-action-move-sidecar",
+            Self::RemoveKey => "client-spool-action-remove-key",
+            Self::List => "client-spool-action-list",
+            Self::Create => "client-spool-action-create",
+            Self::Write => "client-spool-action-write",
+            Self::FsyncFolder => "client-spool-action-fsync-folder",
+            Self::Fsync => "client-spool-action-fsync",
+            Self::RenameIntoPlace => "client-spool-action-rename-into-place",
+        };
+        t(lang, key, &[])
     }
 }
 
