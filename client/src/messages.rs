@@ -224,11 +224,25 @@ impl Localize for InvalidValue {
                 "client-invalid-not-https",
                 &[("value", text(format!("{value:?}")))],
             ),
-            Self::Facility(e) => t(lang, "client-invalid-facility", &[("error", text(e))]),
+            Self::Facility(e) => t(
+                lang,
+                "client-invalid-facility",
+                &[
+                    ("error", text(e)),
+                    ("value", text(format!("{:?}", e.value))),
+                ],
+            ),
             Self::EmptyAccount => t(lang, "client-invalid-empty-account", &[]),
             Self::PemNeedsFiles => t(lang, "client-invalid-pem-needs-files", &[]),
             Self::Pkcs12NeedsFile => t(lang, "client-invalid-pkcs12-needs-file", &[]),
-            Self::Destination(e) => t(lang, "client-invalid-destination", &[("error", text(e))]),
+            Self::Destination(e) => t(
+                lang,
+                "client-invalid-destination",
+                &[
+                    ("error", text(e)),
+                    ("value", text(format!("{:?}", e.value))),
+                ],
+            ),
             Self::Concurrency => t(lang, "client-invalid-concurrency", &[]),
             Self::MaxAttempts => t(lang, "client-invalid-max-attempts", &[]),
             Self::Jitter => t(lang, "client-invalid-jitter", &[]),
