@@ -136,3 +136,32 @@ async fn the_upload_summary_in_japanese_keeps_results_codes_and_exit_status() {
     });
     center.shutdown().await;
 }
+
+#[test]
+fn doctor_and_check_say_a_missing_file_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, mut doctor, mut check) in [
+        (
+            "en",
+            storeclient(Path::new("missing.toml")),
+            storeclient(Path::new("missing.toml")),
+        ),
+        (
+            "ja",
+            japanese(Path::new("missing.toml")),
+            japanese(Path::new("missing.toml")),
+        ),
+    ] {
+        doctor.current_dir(dir.path()).arg("doctor");
+        assert_cmd_snapshot!(format!("doctor_missing_config_{lang}"), doctor);
+        check.current_dir(dir.path()).args([
+            "check",
+            "--kind",
+            "text",
+            "--patient",
+            "9999013",
+            "gone.txt",
+        ]);
+        assert_cmd_snapshot!(format!("check_missing_file_{lang}"), check);
+    }
+}
