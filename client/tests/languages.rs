@@ -165,3 +165,36 @@ fn doctor_and_check_say_a_missing_file_in_both_languages() {
         assert_cmd_snapshot!(format!("check_missing_file_{lang}"), check);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failed_reason_of_the_spool_is_in_the_readers_language_with_the_same_codes() {
+    // Arrange
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    let spool = dir.path().join("spool");
+    let outbox = spool.join("outbox");
+    std::fs::create_dir_all(&outbox).unwrap();
+    text_doc(&outbox, "refused.txt", "no consent\n", "9999099");
+    // Act
+    let mut cmd = japanese(&kit.config);
+    cmd.arg("send").arg("--spool").arg(&spool);
+    let out = crate::support::run(cmd).await;
+    // Assert
+    assert_eq!(out.status.code(), Some(5));
+    let reason = std::fs::read_to_string(spool.join("failed/refused.txt.reason.txt")).unwrap();
+    assert!(
+        reason.starts_with("サービスセンターが受け付けませんでした："),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("問題コード：consent-missing（403）、要件 PROTO-"),
+        "{reason}"
+    );
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        summary.contains("rejected      refused.txt  [consent-missing] サービスセンター"),
+        "{summary}"
+    );
+    assert!(summary.ends_with("（終了コード 5）\n"), "{summary}");
+    center.shutdown().await;
+}
