@@ -310,9 +310,14 @@ fn localize(mut command: clap::Command, parent: Option<&str>, lang: Lang) -> cla
         };
         let help = arg_key(sub, &id).map(t);
         command = command.mut_arg(id.as_str(), |a| {
-            let a = a.help_heading(t(heading));
+            let notes = arg_notes(&a, lang);
+            let a = a
+                .help_heading(t(heading))
+                .hide_env(true)
+                .hide_default_value(true)
+                .hide_possible_values(true);
             match help {
-                Some(h) => a.help(h),
+                Some(h) => a.help(format!("{h}{notes}")),
                 None => a,
             }
         });
@@ -325,6 +330,36 @@ fn localize(mut command: clap::Command, parent: Option<&str>, lang: Lang) -> cla
         command = command.mut_subcommand(s.as_str(), |c| localize(c, Some(&name), lang));
     }
     command
+}
+
+/// clap's `[env: …]`, `[default: …]` and `[possible values: …]` notes of an argument, in `lang`
+/// (clap writes them in English only; the localized help hides clap's and adds these).
+fn arg_notes(arg: &clap::Arg, lang: Lang) -> String {
+    let mut notes = String::new();
+    let mut note = |key: &str, value: String| {
+        notes.push_str(&tr(lang, key, &[("value", value.into())]));
+    };
+    if let Some(env) = arg.get_env() {
+        note("client-help-note-env", env.to_string_lossy().into_owned());
+    }
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    if !defaults.is_empty() && arg.get_num_args().is_none_or(|n| n.takes_values()) {
+        note("client-help-note-default", defaults.join(", "));
+    }
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_owned())
+        .collect();
+    if !values.is_empty() && arg.get_action().takes_values() {
+        note("client-help-note-values", values.join(", "));
+    }
+    notes
 }
 
 /// clap's default help layout with the `Usage:` heading in `lang` (clap has no setting for it).

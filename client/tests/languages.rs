@@ -45,6 +45,9 @@ fn a_japanese_locale_chooses_japanese_and_the_flag_overrides_it() {
     let mut by_locale = storeclient(Path::new("unused.toml"));
     by_locale.env("LANG", "ja_JP.UTF-8").arg("--help");
     assert_eq!(stdout(&mut by_locale), by_flag);
+    // clap's English notes are replaced, not doubled.
+    assert!(by_flag.contains("［指定できる値：ja, en］"), "{by_flag}");
+    assert!(!by_flag.contains("possible values"), "{by_flag}");
     let mut english = storeclient(Path::new("unused.toml"));
     english
         .env("LANG", "ja_JP.UTF-8")

@@ -213,3 +213,6 @@ client-io-is-a-directory = Is a directory (os error { $os })
 client-io-not-a-directory = Not a directory (os error { $os })
 client-io-storage-full = No space left on device (os error { $os })
 client-io-read-only = Read-only file system (os error { $os })
+client-help-note-env = {" "}[env: { $value }=]
+client-help-note-default = {" "}[default: { $value }]
+client-help-note-values = {" "}[possible values: { $value }]

@@ -209,3 +209,6 @@ client-io-is-a-directory = フォルダーです（os error { $os }）
 client-io-not-a-directory = フォルダーではありません（os error { $os }）
 client-io-storage-full = ディスクの空きがありません（os error { $os }）
 client-io-read-only = 読み取り専用のファイルシステムです（os error { $os }）
+client-help-note-env = ［環境変数：{ $value }］
+client-help-note-default = ［既定値：{ $value }］
+client-help-note-values = ［指定できる値：{ $value }］
