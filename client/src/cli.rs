@@ -280,10 +280,7 @@ pub fn command(lang: Lang) -> clap::Command {
     let mut command = command
         .about(t("client-help-about"))
         .after_help(exit_codes_help(lang))
-        .help_template(format!(
-            "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
-            t("client-help-usage")
-        ))
+        .help_template(help_template(lang))
         .subcommand_help_heading(t("client-help-commands"));
     // Built first, so that the generated `--help`, `--version` and `help` exist to be reworded,
     // and the global flags have been copied into every subcommand.
@@ -299,10 +296,7 @@ fn localize(mut command: clap::Command, parent: Option<&str>, lang: Lang) -> cla
         command = command.about(t(key));
     }
     if parent.is_some() {
-        command = command.help_template(format!(
-            "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
-            t("client-help-usage")
-        ));
+        command = command.help_template(help_template(lang));
     }
     let ids: Vec<(String, bool)> = command
         .get_arguments()
@@ -316,9 +310,14 @@ fn localize(mut command: clap::Command, parent: Option<&str>, lang: Lang) -> cla
         };
         let help = arg_key(sub, &id).map(t);
         command = command.mut_arg(id.as_str(), |a| {
-            let a = a.help_heading(t(heading));
+            let notes = arg_notes(&a, lang);
+            let a = a
+                .help_heading(t(heading))
+                .hide_env(true)
+                .hide_default_value(true)
+                .hide_possible_values(true);
             match help {
-                Some(h) => a.help(h),
+                Some(h) => a.help(format!("{h}{notes}")),
                 None => a,
             }
         });
@@ -331,6 +330,44 @@ fn localize(mut command: clap::Command, parent: Option<&str>, lang: Lang) -> cla
         command = command.mut_subcommand(s.as_str(), |c| localize(c, Some(&name), lang));
     }
     command
+}
+
+/// clap's `[env: …]`, `[default: …]` and `[possible values: …]` notes of an argument, in `lang`
+/// (clap writes them in English only; the localized help hides clap's and adds these).
+fn arg_notes(arg: &clap::Arg, lang: Lang) -> String {
+    let mut notes = String::new();
+    let mut note = |key: &str, value: String| {
+        notes.push_str(&tr(lang, key, &[("value", value.into())]));
+    };
+    if let Some(env) = arg.get_env() {
+        note("client-help-note-env", env.to_string_lossy().into_owned());
+    }
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    if !defaults.is_empty() && arg.get_num_args().is_none_or(|n| n.takes_values()) {
+        note("client-help-note-default", defaults.join(", "));
+    }
+    let values: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_owned())
+        .collect();
+    if !values.is_empty() && arg.get_action().takes_values() {
+        note("client-help-note-values", values.join(", "));
+    }
+    notes
+}
+
+/// clap's default help layout with the `Usage:` heading in `lang` (clap has no setting for it).
+fn help_template(lang: Lang) -> String {
+    format!(
+        "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
+        tr(lang, "client-help-usage", &[])
+    )
 }
 
 /// The catalogue key of a subcommand's `about`.

@@ -7,8 +7,9 @@
 //! [`classify`] calls retryable under the [`retry`] policy, and records each attempt in a
 //! [`trace`]. The folder integration ([`spool`]) claims files atomically and survives being
 //! killed at any moment. [`doctor`] explains a broken setup in plain words; [`report`] and
-//! [`accesslog`] produce what people and auditors read; [`exit`] maps outcomes to the documented
-//! exit codes. The command line lives in [`cli`] (flags) and [`run`] (resolved plans executed);
+//! [`accesslog`] produce what people and auditors read, and [`messages`] says every error in the
+//! reader's language (Japanese or English, `--lang` or the locale); [`exit`] maps outcomes to the
+//! documented exit codes. The command line lives in [`cli`] (flags) and [`run`] (resolved plans executed);
 //! [`entry`] is the whole program behind `main`.
 
 pub mod accesslog;

@@ -84,7 +84,62 @@ fn one(e: &(dyn Error + 'static), lang: Lang) -> String {
         InvalidValue,
         PermissionWarning,
     );
+    if let Some(io) = e.downcast_ref::<std::io::Error>() {
+        return io_message(io, lang);
+    }
     e.to_string()
+}
+
+/// An I/O error: the operating system's words in English; in Japanese the common kinds are
+/// said in Japanese, with the OS error number kept for a search.
+fn io_message(e: &std::io::Error, lang: Lang) -> String {
+    use std::io::ErrorKind as K;
+    let key = match e.kind() {
+        K::NotFound => "client-io-not-found",
+        K::PermissionDenied => "client-io-permission-denied",
+        K::AlreadyExists => "client-io-already-exists",
+        K::IsADirectory => "client-io-is-a-directory",
+        K::NotADirectory => "client-io-not-a-directory",
+        K::StorageFull => "client-io-storage-full",
+        K::ReadOnlyFilesystem => "client-io-read-only",
+        _ => return e.to_string(),
+    };
+    match (lang, e.raw_os_error()) {
+        (Lang::En, _) | (_, None) => e.to_string(),
+        (_, Some(n)) => t(lang, key, &[("os", n.into())]),
+    }
+}
+
+/// A TOML parser message (`unknown field …`, `missing field …`): English as the parser says it;
+/// in Japanese the two that mean a misspelt or forgotten key are said in Japanese, anything else
+/// is shown as the parser said it.
+pub fn toml_message(message: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return message.to_owned();
+    }
+    let quoted = |s: &str| s.split('`').nth(1).map(str::to_owned);
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let (field, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        if let Some(field) = quoted(field) {
+            let expected: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            return t(
+                lang,
+                "client-toml-unknown-field",
+                &[
+                    ("field", field.into()),
+                    ("expected", expected.join(", ").into()),
+                ],
+            );
+        }
+    }
+    if let Some(field) = message.strip_prefix("missing field ").and_then(quoted) {
+        return t(
+            lang,
+            "client-toml-missing-field",
+            &[("field", field.into())],
+        );
+    }
+    message.to_owned()
 }
 
 fn path(p: &Path) -> FluentValue<'static> {
@@ -115,7 +170,7 @@ impl Localize for ConfigError {
                     ("path", path(p)),
                     ("line", text(line)),
                     ("column", text(column)),
-                    ("message", text(message)),
+                    ("message", toml_message(message, lang).into()),
                 ],
             ),
             Self::Invalid {
@@ -169,11 +224,25 @@ impl Localize for InvalidValue {
                 "client-invalid-not-https",
                 &[("value", text(format!("{value:?}")))],
             ),
-            Self::Facility(e) => t(lang, "client-invalid-facility", &[("error", text(e))]),
+            Self::Facility(e) => t(
+                lang,
+                "client-invalid-facility",
+                &[
+                    ("error", text(e)),
+                    ("value", text(format!("{:?}", e.value))),
+                ],
+            ),
             Self::EmptyAccount => t(lang, "client-invalid-empty-account", &[]),
             Self::PemNeedsFiles => t(lang, "client-invalid-pem-needs-files", &[]),
             Self::Pkcs12NeedsFile => t(lang, "client-invalid-pkcs12-needs-file", &[]),
-            Self::Destination(e) => t(lang, "client-invalid-destination", &[("error", text(e))]),
+            Self::Destination(e) => t(
+                lang,
+                "client-invalid-destination",
+                &[
+                    ("error", text(e)),
+                    ("value", text(format!("{:?}", e.value))),
+                ],
+            ),
             Self::Concurrency => t(lang, "client-invalid-concurrency", &[]),
             Self::MaxAttempts => t(lang, "client-invalid-max-attempts", &[]),
             Self::Jitter => t(lang, "client-invalid-jitter", &[]),
@@ -281,11 +350,25 @@ impl Localize for IdentityError {
 
 impl Localize for SpoolAction {
     fn message(&self, lang: Lang) -> String {
-        let key = format!(
-            "client-spool-action-{}",
-            self.as_str().replace([' ', '/'], "-")
-        );
-        t(lang, key.trim_end_matches('-'), &[])
+        let key = match self {
+            Self::CreateFolder => "client-spool-action-create-folder",
+            Self::OpenLockFile => "client-spool-action-open-lock-file",
+            Self::Lock => "client-spool-action-lock",
+            Self::RemoveStaleKey => "client-spool-action-remove-stale-key",
+            Self::ClaimSidecar => "client-spool-action-claim-sidecar",
+            Self::Claim => "client-spool-action-claim",
+            Self::ReadKey => "client-spool-action-read-key",
+            Self::MoveOutOfWork => "client-spool-action-move-out-of-work",
+            Self::MoveSidecar => "client-spool-action-move-sidecar",
+            Self::RemoveKey => "client-spool-action-remove-key",
+            Self::List => "client-spool-action-list",
+            Self::Create => "client-spool-action-create",
+            Self::Write => "client-spool-action-write",
+            Self::FsyncFolder => "client-spool-action-fsync-folder",
+            Self::Fsync => "client-spool-action-fsync",
+            Self::RenameIntoPlace => "client-spool-action-rename-into-place",
+        };
+        t(lang, key, &[])
     }
 }
 
@@ -432,7 +515,10 @@ impl Localize for MetadataError {
             Self::Sidecar { path: p, message } => t(
                 lang,
                 "client-meta-sidecar",
-                &[("path", path(p)), ("message", text(message))],
+                &[
+                    ("path", path(p)),
+                    ("message", toml_message(message, lang).into()),
+                ],
             ),
             Self::Conflict {
                 field,
@@ -820,6 +906,43 @@ mod tests {
                 assert_eq!(ja.matches("disk on fire").count(), 1, "{ja}");
             }
         }
+    }
+
+    #[test]
+    fn a_misspelt_or_forgotten_key_is_said_in_japanese_and_other_parser_words_kept() {
+        assert_eq!(
+            toml_message("unknown field `colour`, expected `code`", Lang::Ja),
+            "不明なキー `colour` です（このテーブルで使えるキー：code）"
+        );
+        assert_eq!(
+            toml_message(
+                "unknown field `urll`, expected one of `url`, `fallback_urls`, `ca`",
+                Lang::Ja
+            ),
+            "不明なキー `urll` です（このテーブルで使えるキー：url, fallback_urls, ca）"
+        );
+        assert_eq!(
+            toml_message("missing field `ca`", Lang::Ja),
+            "必須のキー `ca` がありません"
+        );
+        let other = "invalid type: string \"4\", expected usize";
+        assert_eq!(toml_message(other, Lang::Ja), other);
+        assert_eq!(
+            toml_message("unknown field `colour`, expected `code`", Lang::En),
+            "unknown field `colour`, expected `code`"
+        );
+    }
+
+    #[test]
+    fn common_io_errors_are_said_in_japanese_with_the_os_error_number() {
+        let e = std::io::Error::from_raw_os_error(2);
+        assert_eq!(io_message(&e, Lang::En), e.to_string());
+        assert_eq!(
+            io_message(&e, Lang::Ja),
+            "ファイルまたはフォルダーがありません（os error 2）"
+        );
+        let other = std::io::Error::other("disk on fire");
+        assert_eq!(io_message(&other, Lang::Ja), "disk on fire");
     }
 
     #[test]

@@ -8,10 +8,11 @@ use serde::Serialize;
 use crate::exit::ExitStatus;
 use crate::upload::{Delivery, DeliveryKind, UploadError};
 
-/// An error and its causes on one line, `what failed: why: root cause`, as anyhow's `{:#}`
-/// prints them in `main`. Use it wherever a person reads an error (summary, `failed/` reasons,
-/// `check`, `doctor`): no error message in this crate repeats its source, so `to_string()`
-/// alone would drop the cause, and this prints each cause exactly once.
+/// An error and its causes on one line, `what failed: why: root cause`, in English, as anyhow's
+/// `{:#}` prints them. No error message in this crate repeats its source, so `to_string()` alone
+/// would drop the cause, and this prints each cause exactly once. What a person reads (summary,
+/// `failed/` reasons, `check`, `doctor`, `main`) goes through [`crate::messages::explain`], the
+/// same chain in the reader's language.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     anyhow::Chain::new(error)
         .map(ToString::to_string)

@@ -45,6 +45,9 @@ fn a_japanese_locale_chooses_japanese_and_the_flag_overrides_it() {
     let mut by_locale = storeclient(Path::new("unused.toml"));
     by_locale.env("LANG", "ja_JP.UTF-8").arg("--help");
     assert_eq!(stdout(&mut by_locale), by_flag);
+    // clap's English notes are replaced, not doubled.
+    assert!(by_flag.contains("［指定できる値：ja, en］"), "{by_flag}");
+    assert!(!by_flag.contains("possible values"), "{by_flag}");
     let mut english = storeclient(Path::new("unused.toml"));
     english
         .env("LANG", "ja_JP.UTF-8")
@@ -134,5 +137,67 @@ async fn the_upload_summary_in_japanese_keeps_results_codes_and_exit_status() {
     tokio::task::block_in_place(|| {
         insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!("upload_summary_ja", cmd); });
     });
+    center.shutdown().await;
+}
+
+#[test]
+fn doctor_and_check_say_a_missing_file_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, mut doctor, mut check) in [
+        (
+            "en",
+            storeclient(Path::new("missing.toml")),
+            storeclient(Path::new("missing.toml")),
+        ),
+        (
+            "ja",
+            japanese(Path::new("missing.toml")),
+            japanese(Path::new("missing.toml")),
+        ),
+    ] {
+        doctor.current_dir(dir.path()).arg("doctor");
+        assert_cmd_snapshot!(format!("doctor_missing_config_{lang}"), doctor);
+        check.current_dir(dir.path()).args([
+            "check",
+            "--kind",
+            "text",
+            "--patient",
+            "9999013",
+            "gone.txt",
+        ]);
+        assert_cmd_snapshot!(format!("check_missing_file_{lang}"), check);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failed_reason_of_the_spool_is_in_the_readers_language_with_the_same_codes() {
+    // Arrange
+    let center = demo_center().await;
+    let (dir, kit) = kit(&center, "fac-0112345678", "");
+    let spool = dir.path().join("spool");
+    let outbox = spool.join("outbox");
+    std::fs::create_dir_all(&outbox).unwrap();
+    text_doc(&outbox, "refused.txt", "no consent\n", "9999099");
+    // Act
+    let mut cmd = japanese(&kit.config);
+    cmd.arg("send").arg("--spool").arg(&spool);
+    let out = crate::support::run(cmd).await;
+    // Assert
+    assert_eq!(out.status.code(), Some(5));
+    let reason = std::fs::read_to_string(spool.join("failed/refused.txt.reason.txt")).unwrap();
+    assert!(
+        reason.starts_with("サービスセンターが受け付けませんでした："),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("問題コード：consent-missing（403）、要件 PROTO-"),
+        "{reason}"
+    );
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        summary.contains("rejected      refused.txt  [consent-missing] サービスセンター"),
+        "{summary}"
+    );
+    assert!(summary.ends_with("（終了コード 5）\n"), "{summary}");
     center.shutdown().await;
 }

@@ -151,7 +151,7 @@ async fn the_upload_summary_names_receipts_and_problems() {
 }
 
 /// Every cause is printed once: error messages never repeat their source, and the CLI prints the
-/// chain (`main` through anyhow, reports through `report::error_chain`).
+/// chain (`main` and the reports through `messages::explain`, which follows `report::error_chain`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_print_each_cause_once() {
     let center = demo_center().await;

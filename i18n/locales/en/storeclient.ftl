@@ -202,3 +202,17 @@ client-usage-invalid-value = invalid value '{ $value }' for '{ $arg }'
 client-usage-valid-values = {" "}[possible values: { $values }]
 client-usage-see-help = For more information, try '--help'.
 client-usage-suggested = ; did you mean '{ $suggested }'?
+
+## Words of other libraries that storeclient says itself in Japanese (English shows them as they are)
+client-toml-unknown-field = unknown field `{ $field }`, expected { $expected }
+client-toml-missing-field = missing field `{ $field }`
+client-io-not-found = No such file or directory (os error { $os })
+client-io-permission-denied = Permission denied (os error { $os })
+client-io-already-exists = File exists (os error { $os })
+client-io-is-a-directory = Is a directory (os error { $os })
+client-io-not-a-directory = Not a directory (os error { $os })
+client-io-storage-full = No space left on device (os error { $os })
+client-io-read-only = Read-only file system (os error { $os })
+client-help-note-env = {" "}[env: { $value }=]
+client-help-note-default = {" "}[default: { $value }]
+client-help-note-values = {" "}[possible values: { $value }]

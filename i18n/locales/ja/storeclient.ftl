@@ -9,18 +9,18 @@ client-error = storeclient: { $message }
 
 ## 設定ファイル
 client-config-read = 設定ファイル { $path } を読み込めません（ひな形は `storeclient init` で作成できます）
-client-config-parse = { $path }:{ $line }:{ $column }：設定ファイルの書式に誤りがあります（{ $message }）。キーの綴りと値の型を確認してください
+client-config-parse = { $path }:{ $line }:{ $column }：設定ファイルの誤りです。{ $message }。キーの綴りと値の型を確認してください
 client-config-invalid = { $path }：`{ $key }`：{ $message }
 client-config-secret-file = { $path }：`{ $key }`：パスワードファイル { $file } を読み込めません
 client-config-nsips-profile = { $path }：`upload.nsips_profile` の NSIPS プロファイル
 client-config-secret-env = { $path }：`{ $key }`：環境変数 { $var } が設定されていません（または UTF-8 ではありません）
 client-invalid-not-a-url = { $value } は URL ではありません（{ $error }）
 client-invalid-not-https = { $value } は https:// で始めてください（サービスセンターは HTTPS でのみ接続を受け付けます）
-client-invalid-facility = { $error }。施設コードは 10 桁の数字（医療機関コード、例：0112345678）で指定してください
+client-invalid-facility = 施設コード { $value } は使えません。10 桁の数字（医療機関コード、例：0112345678）で指定してください
 client-invalid-empty-account = 転送用アカウントの ID が空です。転送用アカウント票の ID を指定してください
 client-invalid-pem-needs-files = mode "pem" には `cert` と `key` の両方が必要です
 client-invalid-pkcs12-needs-file = mode "pkcs12" には `file` が必要です
-client-invalid-destination = { $error }。"storage" か "appliance:<ID>" を指定してください
+client-invalid-destination = 送信先 { $value } は使えません。"storage" か "appliance:<ID>"（ID は英数字と - _ . で 64 文字まで）を指定してください
 client-invalid-concurrency = 1 から 64 までの数を指定してください
 client-invalid-max-attempts = 1 以上の数を指定してください
 client-invalid-jitter = 0.0 から 1.0 までの割合を指定してください
@@ -198,3 +198,17 @@ client-usage-invalid-value = '{ $arg }' に '{ $value }' は指定できませ�
 client-usage-valid-values = （指定できる値：{ $values }）
 client-usage-see-help = 使い方は `storeclient --help` で確認できます（終了コード 2）
 client-usage-suggested = 。'{ $suggested }' のことですか？
+
+## ほかのライブラリの言葉のうち、storeclient が日本語で言い直すもの
+client-toml-unknown-field = 不明なキー `{ $field }` です（このテーブルで使えるキー：{ $expected }）
+client-toml-missing-field = 必須のキー `{ $field }` がありません
+client-io-not-found = ファイルまたはフォルダーがありません（os error { $os }）
+client-io-permission-denied = アクセス権がありません（os error { $os }）
+client-io-already-exists = すでに存在します（os error { $os }）
+client-io-is-a-directory = フォルダーです（os error { $os }）
+client-io-not-a-directory = フォルダーではありません（os error { $os }）
+client-io-storage-full = ディスクの空きがありません（os error { $os }）
+client-io-read-only = 読み取り専用のファイルシステムです（os error { $os }）
+client-help-note-env = ［環境変数：{ $value }］
+client-help-note-default = ［既定値：{ $value }］
+client-help-note-values = ［指定できる値：{ $value }］
