@@ -210,7 +210,7 @@ struct Runner {
 
 impl Runner {
     fn new(config: &ClientConfig, trace: Option<&Path>, lang: Lang) -> Result<Self, RunError> {
-        let mut client = Client::from_config(config)?;
+        let mut client = Client::from_config(config)?.with_language(lang);
         if let Some(t) = trace {
             client = client.with_trace(Arc::new(TraceWriter::create(t)?));
         }

@@ -75,6 +75,8 @@ pub struct Client {
     /// Index into `urls` of the service URL in use; moves on when one is unreachable.
     current_url: AtomicUsize,
     trace: Option<Arc<TraceWriter>>,
+    /// `Accept-Language` for every request ([`Client::with_language`]).
+    accept_language: Option<HeaderValue>,
 }
 
 /// A delivered document.
@@ -339,7 +341,19 @@ impl Client {
             opening: tokio::sync::Mutex::new(()),
             current_url: AtomicUsize::new(0),
             trace: None,
+            accept_language: None,
         })
+    }
+
+    /// Asks the service center for problem details in `lang` (`Accept-Language`), so a
+    /// refusal reads in the same language as the rest of the run. English sends nothing: it
+    /// is every center's default.
+    pub fn with_language(mut self, lang: idlink_i18n::Lang) -> Self {
+        self.accept_language = match lang {
+            idlink_i18n::Lang::Ja => Some(HeaderValue::from_static("ja, en;q=0.5")),
+            idlink_i18n::Lang::En => None,
+        };
+        self
     }
 
     /// Writes every attempt to a JSON-lines trace.
@@ -732,7 +746,12 @@ impl Client {
 
     /// Sends a request, alone while no connection is known to work (see `opening`), and
     /// returns once the response head arrived.
-    async fn execute(&self, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
+    async fn execute(&self, mut request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
+        if let Some(lang) = &self.accept_language {
+            request
+                .headers_mut()
+                .insert(reqwest::header::ACCEPT_LANGUAGE, lang.clone());
+        }
         let _alone = if self.warm.load(Ordering::Acquire) {
             None
         } else {
