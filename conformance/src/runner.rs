@@ -384,6 +384,9 @@ async fn execute_scenario(
     for e in &mut expectations {
         e.actual = redactor.redact(&e.actual);
         e.evidence = e.evidence.iter().map(|l| redactor.redact(l)).collect();
+        if let Some(texts) = &mut e.texts {
+            texts.actual.map_text(&|t: &str| redactor.redact(t));
+        }
     }
     let actions_fired = evidence
         .actions_fired()

@@ -7,6 +7,7 @@
 //! `failed`, skip → `skipped`, error → `other` (a harness error is not the uploader's failure).
 
 use chrono::DateTime;
+use idlink_i18n::Lang;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -148,7 +149,7 @@ fn test(case: &Case<'_>) -> Test {
             let trace = case
                 .verdict
                 .needs_attention()
-                .then(|| expectation_details(expectation, MAX_EVIDENCE_LINES));
+                .then(|| expectation_details(expectation, MAX_EVIDENCE_LINES, Lang::En));
             let extra = json!({
                 "scenario": scenario.id,
                 "expectation": expectation.id,

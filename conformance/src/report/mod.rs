@@ -14,6 +14,7 @@
 
 use std::fmt;
 
+use idlink_i18n::{Lang, Message};
 use serde::{Deserialize, Serialize};
 
 mod cases;
@@ -220,6 +221,24 @@ pub struct ExpectationResult {
     pub message: String,
     /// The journal lines (rendered for people) that support the verdict.
     pub evidence: Vec<String>,
+    /// `description`, `expected`, `actual` and `message` as catalogue messages, so the reports
+    /// people read can show them in Japanese. Not in the JSON (its texts stay English, the
+    /// schema unchanged): a report read back from JSON has none, and renders the English.
+    #[serde(skip)]
+    pub texts: Option<ExpectationTexts>,
+}
+
+/// The explanation texts of an [`ExpectationResult`] as catalogue messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectationTexts {
+    /// What is expected, in words.
+    pub description: Message,
+    /// What was expected (short).
+    pub expected: Message,
+    /// What was observed (short).
+    pub actual: Message,
+    /// Why it failed or was skipped.
+    pub message: Message,
 }
 
 /// An engine action that fired.
@@ -313,6 +332,42 @@ impl Severity {
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl ExpectationResult {
+    /// [`ExpectationResult::description`] in `lang`.
+    pub fn description_in(&self, lang: Lang) -> String {
+        self.text_in(lang, |t| &t.description, &self.description)
+    }
+
+    /// [`ExpectationResult::expected`] in `lang`.
+    pub fn expected_in(&self, lang: Lang) -> String {
+        self.text_in(lang, |t| &t.expected, &self.expected)
+    }
+
+    /// [`ExpectationResult::actual`] in `lang`.
+    pub fn actual_in(&self, lang: Lang) -> String {
+        self.text_in(lang, |t| &t.actual, &self.actual)
+    }
+
+    /// [`ExpectationResult::message`] in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        self.text_in(lang, |t| &t.message, &self.message)
+    }
+
+    /// English is always the stored string (what the JSON says), so the renderings agree with
+    /// it byte for byte; another language comes from the messages when the result has them.
+    fn text_in(
+        &self,
+        lang: Lang,
+        pick: impl Fn(&ExpectationTexts) -> &Message,
+        english: &str,
+    ) -> String {
+        match (&self.texts, lang) {
+            (Some(texts), Lang::Ja) => pick(texts).render(lang),
+            _ => english.to_owned(),
+        }
     }
 }
 
