@@ -103,11 +103,6 @@ fn m(key: &str) -> Message {
     Message::new(key)
 }
 
-/// `{:?}` of a name, as the explanations quote document names and patterns.
-fn quoted(text: &str) -> String {
-    format!("{text:?}")
-}
-
 impl Judgement {
     fn new(description: Message, expected: Message) -> Self {
         Self {
@@ -266,11 +261,11 @@ fn excerpt(o: &Observed<'_>, attempts: &[UploadAttempt]) -> Vec<String> {
 fn stored(o: &Observed<'_>, doc: Option<&str>, path_contains: Option<&str>) -> Judgement {
     let j = Judgement::new(
         match doc {
-            Some(d) => m("grade-stored-description-doc").text("doc", quoted(d)),
+            Some(d) => m("grade-stored-description-doc").text("doc", d),
             None => m("grade-stored-description-all"),
         },
         match path_contains {
-            Some(p) => m("grade-stored-expected-path").text("path", quoted(p)),
+            Some(p) => m("grade-stored-expected-path").text("path", p),
             None => m("grade-stored-expected"),
         },
     );
@@ -316,7 +311,7 @@ fn stored(o: &Observed<'_>, doc: Option<&str>, path_contains: Option<&str>) -> J
                         m("grade-stored-wrong-path")
                             .text("name", name)
                             .text("path", one.current_path.as_str())
-                            .text("want", quoted(p)),
+                            .text("want", p),
                     );
                 }
             }
@@ -338,7 +333,7 @@ fn stored(o: &Observed<'_>, doc: Option<&str>, path_contains: Option<&str>) -> J
 fn not_stored(o: &Observed<'_>, doc: Option<&str>) -> Judgement {
     let j = Judgement::new(
         match doc {
-            Some(d) => m("grade-not-stored-description-doc").text("doc", quoted(d)),
+            Some(d) => m("grade-not-stored-description-doc").text("doc", d),
             None => m("grade-not-stored-description-all"),
         },
         m("grade-not-stored-expected"),
@@ -662,7 +657,7 @@ fn refused_server_certificate(o: &Observed<'_>) -> Judgement {
 fn handshake_rejected(o: &Observed<'_>, text: &str) -> Judgement {
     let j = Judgement::new(
         m("grade-handshake-description").text("text", text),
-        m("grade-handshake-expected").text("quoted", quoted(text)),
+        m("grade-handshake-expected").text("text", text),
     );
     let connections = o.evidence.connections();
     let reasons: Vec<String> = connections

@@ -1,6 +1,7 @@
 # idlink-conformance: the grader's explanations (grade.rs) and the reports a person reads
 # (console, HTML, JUnit). Check names, scenario IDs, requirement IDs, problem codes and exit
-# codes are never translated. The JSON and CTRF reports keep these English texts.
+# codes are never translated. The JSON and CTRF reports keep these English texts. Quoted names
+# were Rust `{:?}` quotes before this catalogue; plain names (no quote or backslash) read the same.
 
 ## How a run of the client command ended
 grade-run-killed-at-deadline = killed at the deadline after { $seconds } s
@@ -18,19 +19,19 @@ grade-exit-fail-zero = the command did not report success, although it must deli
 grade-exit-fail-nonzero = the command exited 0 although the upload could not succeed: an uploader must not report a failure as success
 
 ## stored
-grade-stored-description-doc = document { $doc } is stored once, byte-identical to the manifest's file
+grade-stored-description-doc = document "{ $doc }" is stored once, byte-identical to the manifest's file
 grade-stored-description-all = every document is stored once, byte-identical to the manifest's file
-grade-stored-expected-path = one stored copy per document, path containing { $path }
+grade-stored-expected-path = one stored copy per document, path containing "{ $path }"
 grade-stored-expected = one stored copy per document
 grade-stored-reencoded = { $name }: not stored; { $uploads } upload(s) arrived but none declared this document's SHA-256 { $digest }: the bytes were changed before sending (re-encoded?)
 grade-stored-missing = { $name }: not stored after { $attempts } attempt(s); the last answered { $last }
 grade-stored-differs = { $name }: the stored file { $path } differs from the manifest's bytes
-grade-stored-wrong-path = { $name }: stored at { $path }, which does not contain { $want }
+grade-stored-wrong-path = { $name }: stored at { $path }, which does not contain "{ $want }"
 grade-stored-many = { $name }: stored { $n } times
 grade-stored-ok = stored once, byte-identical
 
 ## not-stored
-grade-not-stored-description-doc = document { $doc } is not stored
+grade-not-stored-description-doc = document "{ $doc }" is not stored
 grade-not-stored-description-all = nothing is stored
 grade-not-stored-expected = no stored copy
 grade-not-stored-ok = nothing stored
@@ -95,7 +96,7 @@ grade-refuse-cert-fail = the client accepted a server certificate it must refuse
 
 ## handshake-rejected
 grade-handshake-description = the center rejects the client certificate in the handshake ({ $text })
-grade-handshake-expected = a handshake rejected with a reason containing { $quoted }
+grade-handshake-expected = a handshake rejected with a reason containing "{ $text }"
 grade-handshake-none = no handshake was rejected
 grade-handshake-not-presented = the client did not present the certificate it was given (or never connected)
 grade-handshake-other = the handshake failed for another reason

@@ -17,19 +17,19 @@ grade-exit-fail-zero = コマンドが成功を報告しませんでした。マ
 grade-exit-fail-nonzero = アップロードが成功し得ないのに、コマンドは終了コード 0 で終了しました。アップローダーは失敗を成功として報告してはいけません
 
 ## stored
-grade-stored-description-doc = 文書 { $doc } が、マニフェストのファイルとバイト単位で同一のまま 1 回だけ保存されること
+grade-stored-description-doc = 文書「{ $doc }」が、マニフェストのファイルとバイト単位で同一のまま 1 回だけ保存されること
 grade-stored-description-all = すべての文書が、マニフェストのファイルとバイト単位で同一のまま 1 回だけ保存されること
-grade-stored-expected-path = 文書ごとに保存が 1 件、保存先のパスに { $path } を含む
+grade-stored-expected-path = 文書ごとに保存が 1 件、保存先のパスに「{ $path }」を含む
 grade-stored-expected = 文書ごとに保存が 1 件
 grade-stored-reencoded = { $name }：保存されていません。アップロードは { $uploads } 件届きましたが、この文書の SHA-256 { $digest } を宣言したものはありません。送信前にバイト列が変わっています（文字コードを変換していませんか）
-grade-stored-missing = { $name }：{ $attempts } 回試行しても保存されていません。最後の応答は { $last } です
+grade-stored-missing = { $name }：{ $attempts } 回試行しても保存されていません（最後の応答：{ $last }）
 grade-stored-differs = { $name }：保存されたファイル { $path } がマニフェストのバイト列と異なります
-grade-stored-wrong-path = { $name }：{ $path } に保存されましたが、このパスは { $want } を含みません
+grade-stored-wrong-path = { $name }：{ $path } に保存されましたが、このパスは「{ $want }」を含みません
 grade-stored-many = { $name }：{ $n } 回保存されています
 grade-stored-ok = バイト単位で同一のまま 1 回保存
 
 ## not-stored
-grade-not-stored-description-doc = 文書 { $doc } が保存されないこと
+grade-not-stored-description-doc = 文書「{ $doc }」が保存されないこと
 grade-not-stored-description-all = 何も保存されないこと
 grade-not-stored-expected = 保存なし
 grade-not-stored-ok = 保存なし
@@ -51,11 +51,11 @@ grade-attempts-any = アップロードの試行回数は問わない
 grade-attempts-description = 文書ごとのアップロードの試行回数
 grade-attempts-description-doc = 文書ごとのアップロードの試行回数（{ $doc }）
 grade-attempts-count = { $name }：{ $n } 回
-grade-attempts-too-many = { $name }：{ $n } 回試行しており、上限の { $max } 回を超えています（最後の応答は { $last }）。再試行しても解決しない拒否は再試行してはいけません。また、再試行の回数には上限が必要です
-grade-attempts-too-few = { $name }：試行は { $n } 回で、{ $min } 回に足りません（最後の応答は { $last }）。再試行できる失敗（接続断、5xx、429、503）は同じ冪等キーで再試行する必要があります
+grade-attempts-too-many = { $name }：{ $n } 回試行しており、上限の { $max } 回を超えています（最後の応答：{ $last }）。再試行しても解決しない拒否は再試行してはいけません。また、再試行の回数には上限が必要です
+grade-attempts-too-few = { $name }：試行は { $n } 回で、{ $min } 回に足りません（最後の応答：{ $last }）。再試行できる失敗（接続断、5xx、429、503）は同じ冪等キーで再試行する必要があります
 
 ## 最後の試行への応答
-grade-last-nothing = なし（この文書のアップロードは届いていません）
+grade-last-nothing = なし。この文書のアップロードは届いていません
 grade-answer-none = 応答なし
 
 ## respects-retry-after
@@ -94,7 +94,7 @@ grade-refuse-cert-fail = クライアントは拒否すべきサーバー証明�
 
 ## handshake-rejected
 grade-handshake-description = サービスセンターがハンドシェイクでクライアント証明書を拒否すること（{ $text }）
-grade-handshake-expected = 理由に { $quoted } を含むハンドシェイクの拒否
+grade-handshake-expected = 理由に「{ $text }」を含むハンドシェイクの拒否
 grade-handshake-none = 拒否されたハンドシェイクはありません
 grade-handshake-not-presented = クライアントは渡されたクライアント証明書を提示しませんでした（または一度も接続しませんでした）
 grade-handshake-other = ハンドシェイクは別の理由で失敗しました
