@@ -661,3 +661,111 @@ async fn problem_titles_follow_accept_language_while_type_and_code_stay() {
     assert_eq!(english.title, ProblemCode::BadCredentials.title());
     center.shutdown().await;
 }
+
+#[tokio::test]
+async fn problem_details_follow_accept_language_while_type_code_and_ids_stay() {
+    // Issue 13: the same failing request, asked in Japanese, gets a Japanese `detail`; what a
+    // program matches on (status, `type`, `code`) and the IDs the detail names are the same,
+    // and the English detail is what it always was. (row, a stable fragment of both details)
+    const ASKED: &[(&str, &str)] = &[
+        ("no consent for the patient", "9999099"),
+        ("declared facility of another facility", "0198765432"),
+        ("certificate of another facility", "0198765432"),
+        ("VPN account on the mTLS listener", "VPN"),
+        ("wrong password", ""),
+        ("missing header", "Content-Digest"),
+        ("repeated patient ID", "IDLink-Patient-Id"),
+        ("patient header differs from PID-3", "PID-3"),
+        ("body differs from Content-Digest", "Content-Digest"),
+        ("unknown route", "/v1/"),
+    ];
+    let japanese_text = |text: &str| {
+        text.chars()
+            .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+    };
+    for (case, stable) in ASKED {
+        let (_, request, code, _) = ROWS
+            .iter()
+            .find(|(name, ..)| name == case)
+            .unwrap_or_else(|| panic!("no row {case:?}"));
+        // Arrange: a fresh center per language, so a refused login does not count twice.
+        let mut answers = Vec::new();
+        for lang in [None, Some("ja-JP,ja;q=0.9,en;q=0.5")] {
+            let center = demo_center().await;
+            let ctx = Ctx {
+                mtls: mtls_client(&center),
+                vpn: vpn_client(&center),
+                other_cert: client_with(
+                    pki(&center),
+                    Some(pki(&center).client(Variant::OtherFacility)),
+                    false,
+                ),
+                mtls_url: center.mtls_url(),
+                vpn_url: center.vpn_url(),
+            };
+            let mut builder = request(&ctx);
+            if let Some(lang) = lang {
+                builder = builder.header("accept-language", lang);
+            }
+
+            // Act
+            let response = builder.send().await.unwrap();
+            let status = response.status();
+            let document: idlink_protocol::Problem = response.json().await.unwrap();
+            answers.push((status, document));
+            center.shutdown().await;
+        }
+
+        // Assert
+        let [(en_status, english), (ja_status, japanese)] = <[_; 2]>::try_from(answers).unwrap();
+        assert_eq!(ja_status, en_status, "{case}");
+        assert_eq!(japanese.code, english.code, "{case}");
+        assert_eq!(japanese.type_uri, english.type_uri, "{case}");
+        assert_eq!(japanese.known_code(), Some(*code), "{case}");
+        assert!(
+            !japanese_text(&english.detail),
+            "{case}: {}",
+            english.detail
+        );
+        assert!(
+            japanese_text(&japanese.detail) && japanese.detail != english.detail,
+            "{case}: the Japanese detail is {:?}",
+            japanese.detail
+        );
+        assert!(
+            english.detail.contains(stable) && japanese.detail.contains(stable),
+            "{case}: {stable:?} in {:?} and {:?}",
+            english.detail,
+            japanese.detail
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_english_detail_of_a_localized_problem_is_unchanged() {
+    // The catalogue's English is byte for byte what the center sent before it had one.
+    let center = demo_center().await;
+    let ctx = Ctx {
+        mtls: mtls_client(&center),
+        vpn: vpn_client(&center),
+        other_cert: client_with(pki(&center), None, false),
+        mtls_url: center.mtls_url(),
+        vpn_url: center.vpn_url(),
+    };
+    let bytes = sample_with_patient("9999099");
+    let response = hl7_upload(&ctx.mtls, &ctx.mtls_url, CERT_ACCOUNT, "k", &bytes)
+        .set("idlink-patient-id", "9999099")
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+
+    let document: idlink_protocol::Problem = response.json().await.unwrap();
+
+    assert_eq!(
+        document.detail,
+        "patient 9999099 of facility 0112345678 has no consent record for ID-Link storage; \
+         record the consent first, or send to a region-shared appliance"
+    );
+    center.shutdown().await;
+}

@@ -1,1 +1,40 @@
 # idlink-mock: command-line output and the problem documents' detail texts.
+
+## 問題文書の `detail`。`type`、`code`、ヘッダー名、ID、値は両言語で同じです。
+detail-facility-mismatch = IDLink-Facility は { $declared } ですが、転送用アカウント { $account } の施設は { $facility } です
+detail-unknown-destination = アプライアンス { $appliance } はサービスセンターに登録されていません。登録済みの送信先：{ $known }
+detail-consent-missing = 施設 { $facility } の患者ID { $patient } には ID-Link への保存の同意記録がありません。先に同意を登録するか、地域共有のアプライアンスに送ってください
+detail-upload-in-progress = 冪等キー { $key } のアップロードはまだ処理中です。処理が終わってから再試行してください
+detail-digest-mismatch = Content-Digest の sha-256 は { $declared } ですが、受信した { $size } バイトのハッシュは { $actual } です。何も保存していません
+detail-idempotency-key-reused = 冪等キー { $key } は別の内容のアップロード（受付番号 { $receipt }）ですでに使われています。新しい文書には新しい冪等キーを使ってください
+detail-duplicate = 同じバイト列が、患者ID { $patient }、冪等キー { $key }（受付番号 { $receipt }）ですでに保存されています。この文書は送信済みとして扱ってください
+detail-too-large = 文書が上限の { $limit } バイトを超えています（{ $size } バイト以上）。何も保存していません
+detail-dicom-body = 本文は DICOM ファイル（プリアンブルと DICM マジック）です。サービスセンターは DICOM を受け付けません。レポートは PDF で送ってください
+detail-dicom-media-type = DICOM（application/dicom）はサービスセンターでは受け付けません。レポートは PDF で送ってください
+detail-validation-failed = { $kind } 文書にエラーが { $errors } 件あります{ $first }。何も保存していません
+detail-validation-first = （最初のエラー：{ $location } の { $code }：{ $message }）
+detail-no-msh = HL7 メッセージに読み取れる MSH セグメントがありません。何も保存していません
+detail-patient-mismatch = IDLink-Patient-Id は { $declared } ですが、メッセージの PID-3 は { $found } です。メッセージは自身の患者IDで送ってください
+detail-pid-missing = なし
+detail-data-kind-mismatch = IDLink-Data-Kind { $declared } は MSH-9 { $message_type } に合いません（期待値：{ $expected }）。何も保存していません
+detail-data-kind-unknown = IDLink-Data-Kind { $code } は SS-MIX2 のデータ種別ではありません（例：OMP-01、OML-11、ADT-00）
+detail-header-missing = 必須のヘッダー { $header } がありません
+detail-header-not-ascii = { $header } が表示可能な ASCII 文字ではありません
+detail-header-repeated = { $header } が { $count } 回送られています。1 回だけ送ってください
+detail-document-kind = IDLink-Document-Kind { $kind } は受け付けません。hl7、nsips、pdf、text のいずれかを使ってください
+detail-content-type-mismatch = Content-Type { $media } は文書の種類 { $kind } に合いません。{ $expected } を送ってください
+detail-data-kind-required = HL7 にはヘッダー IDLink-Data-Kind（OMP-01 などの SS-MIX2 データ種別）が必要です
+detail-injected = { $title }（シナリオエンジンが挿入した応答です）。何も保存していません
+detail-wrong-listener = 転送用アカウント { $account } は VPN アカウントです。オンデマンド VPN のリスナーに接続してください
+detail-certificate-facility = クライアント証明書は{ $found }ですが、転送用アカウント { $account } の施設は { $facility } です。施設 { $facility } に発行されたクライアント証明書を使ってください
+detail-certificate-facility-found = 施設 { $facility } のもの
+detail-certificate-facility-none = 施設コードのないもの
+detail-receipt-not-found = 施設 { $facility } に受付番号 { $receipt } はありません
+detail-no-endpoint = そのエンドポイントはありません：{ $method } { $path }。プロトコル v1 にあるのは GET { $whoami }、POST { $documents }、GET { $receipts }/{"{"}receipt_id{"}"} です
+detail-method-not-allowed = { $path } では { $method } は使えません。{ $allowed } を使ってください（docs/protocol.md を見てください）
+# ログインの拒否（問題コードごと）。
+detail-auth-unauthenticated = 使える転送用アカウントの認証情報が送られていません。転送用アカウント票のアカウント ID とパスワードを HTTP Basic 認証で送ってください
+detail-auth-bad-credentials = アカウント ID またはパスワードが違います。転送用アカウント票と照らし合わせてください
+detail-auth-account-locked = ログインの失敗が多すぎたため、転送用アカウント { $account } はロックされています。ロックの解除をサービスセンターに依頼してください
+detail-auth-password-expired = 転送用アカウント { $account } のパスワードの有効期限が切れています。サービスセンターで新しいパスワードを設定してください
+detail-auth-account-disabled = 転送用アカウント { $account } は無効になっています。サービスセンターに連絡してください
