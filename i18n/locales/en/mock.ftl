@@ -43,3 +43,20 @@ detail-auth-bad-credentials = the account ID or password is wrong; check both ag
 detail-auth-account-locked = account { $account } is locked after too many failed logins; ask the service center to unlock it
 detail-auth-password-expired = the password of account { $account } has expired; set a new one with the service center
 detail-auth-account-disabled = account { $account } is disabled; contact the service center
+
+## Command-line output of `idlink-mock serve` and `config` (`--lang ja|en`, else the locale).
+mock-ready-title = idlink-mock service center (TEST ONLY)
+mock-ready-mtls = {"  "}mTLS listener : { $url }
+mock-ready-vpn = {"  "}VPN listener  : { $url }
+mock-ready-admin = {"  "}admin         : { $url }/  (Authorization: Bearer { $token })
+mock-ready-data = {"  "}data          : { $path }
+mock-ready-pki = {"  "}PKI           : { $path } ({ $how })
+mock-ready-pki-generated = generated now
+mock-ready-pki-reused = reused
+mock-ready-journal = {"  "}journal       : { $path }
+mock-ready-kits = {"  "}client kits (CA ca.pem, client.chain.pem + client.key.pem or client.p12, account.password):
+mock-ready-file = {"  "}ready file    : { $path }
+mock-ready-stop = Press Ctrl-C to stop.
+mock-stopping = idlink-mock: stopping (waiting for open exchanges)
+mock-stopped = idlink-mock: stopped
+mock-config-nothing = nothing to print: use `idlink-mock config --demo`

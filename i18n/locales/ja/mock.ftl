@@ -38,3 +38,20 @@ detail-auth-bad-credentials = アカウント ID またはパスワードが違�
 detail-auth-account-locked = ログインの失敗が多すぎたため、転送用アカウント { $account } はロックされています。ロックの解除をサービスセンターに依頼してください
 detail-auth-password-expired = 転送用アカウント { $account } のパスワードの有効期限が切れています。サービスセンターで新しいパスワードを設定してください
 detail-auth-account-disabled = 転送用アカウント { $account } は無効になっています。サービスセンターに連絡してください
+
+## `idlink-mock serve` と `config` のコマンドライン出力（`--lang ja|en`、なければロケール）。
+mock-ready-title = idlink-mock サービスセンター（試験専用）
+mock-ready-mtls = {"  "}mTLS リスナー   ：{ $url }
+mock-ready-vpn = {"  "}VPN リスナー    ：{ $url }
+mock-ready-admin = {"  "}管理 API        ：{ $url }/  (Authorization: Bearer { $token })
+mock-ready-data = {"  "}データ          ：{ $path }
+mock-ready-pki = {"  "}PKI             ：{ $path }（{ $how }）
+mock-ready-pki-generated = 今回生成
+mock-ready-pki-reused = 既存のものを再利用
+mock-ready-journal = {"  "}ジャーナル      ：{ $path }
+mock-ready-kits = {"  "}クライアントキット（CA は ca.pem、クライアント証明書は client.chain.pem と client.key.pem または client.p12、パスワードは account.password）：
+mock-ready-file = {"  "}準備完了ファイル：{ $path }
+mock-ready-stop = 停止するには Ctrl-C を押してください。
+mock-stopping = idlink-mock: 停止しています（処理中のやり取りの完了を待っています）
+mock-stopped = idlink-mock: 停止しました
+mock-config-nothing = 出力するものがありません。`idlink-mock config --demo` を使ってください
