@@ -678,6 +678,12 @@ async fn problem_details_follow_accept_language_while_type_code_and_ids_stay() {
         ("patient header differs from PID-3", "PID-3"),
         ("body differs from Content-Digest", "Content-Digest"),
         ("unknown route", "/v1/"),
+        ("path-unsafe data kind", "IDLink-Data-Kind"),
+        ("unknown charset", "latin1"),
+        ("charset on a PDF", "application/pdf"),
+        ("broken HL7", "hl7"),
+        ("data kind not matching MSH-9", "MSH-9"),
+        ("declared length over the limit", "100"),
     ];
     let japanese_text = |text: &str| {
         text.chars()
@@ -691,7 +697,11 @@ async fn problem_details_follow_accept_language_while_type_code_and_ids_stay() {
         // Arrange: a fresh center per language, so a refused login does not count twice.
         let mut answers = Vec::new();
         for lang in [None, Some("ja-JP,ja;q=0.9,en;q=0.5")] {
-            let center = demo_center().await;
+            let mut config = MockConfig::demo();
+            if *case == "declared length over the limit" {
+                config.limits.max_body_bytes = 100;
+            }
+            let center = MockCenter::start(config).await.unwrap();
             let ctx = Ctx {
                 mtls: mtls_client(&center),
                 vpn: vpn_client(&center),
@@ -766,6 +776,46 @@ async fn the_english_detail_of_a_localized_problem_is_unchanged() {
         document.detail,
         "patient 9999099 of facility 0112345678 has no consent record for ID-Link storage; \
          record the consent first, or send to a region-shared appliance"
+    );
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_care_date_refusal_reads_in_japanese_with_both_dates() {
+    // PROTO-UP-014 in Japanese: 診療日, the declared date and the one the document carries.
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    let ask = |lang: &'static str| {
+        hl7_upload(
+            &client,
+            &center.mtls_url(),
+            CERT_ACCOUNT,
+            lang,
+            SAMPLE_OMP01,
+        )
+        .header("idlink-care-date", "20000101")
+        .header("accept-language", lang)
+        .send()
+    };
+
+    let japanese = problem(ask("ja").await.unwrap()).await;
+    let english = problem(ask("en").await.unwrap()).await;
+
+    assert_eq!(japanese.code, "care-date-mismatch");
+    assert_eq!(japanese.code, english.code);
+    assert!(
+        english
+            .detail
+            .starts_with("IDLink-Care-Date is 20000101 but ")
+    );
+    assert!(
+        japanese
+            .detail
+            .starts_with("IDLink-Care-Date は 20000101 ですが、")
+            && japanese.detail.contains("診療日")
+            && japanese.detail.ends_with("何も保存していません"),
+        "{}",
+        japanese.detail
     );
     center.shutdown().await;
 }

@@ -36,6 +36,19 @@ detail-certificate-facility-none = no facility code
 detail-receipt-not-found = no receipt { $receipt } for facility { $facility }
 detail-no-endpoint = no such endpoint: { $method } { $path }; protocol v1 has GET { $whoami }, POST { $documents } and GET { $receipts }/{"{"}receipt_id{"}"}
 detail-method-not-allowed = { $method } is not supported on { $path }; use { $allowed } (see docs/protocol.md)
+detail-care-date-mismatch = IDLink-Care-Date is { $declared } but { $source }: { $fix }; nothing was stored
+detail-care-date-not-applicable = { $kind } documents have no care date and are always stored under "-"
+detail-care-date-file-name = the SS-MIX2 file name's care date is { $stored }
+detail-care-date-message = the message's care date ({ $fields }, the care-date field of { $kind }) is { $stored }
+detail-care-date-empty = the message's care-date field { $fields } is empty and no SS-MIX2 file name was sent, so the document has no care date ("-")
+detail-care-date-fix-fill = fill { $fields } with the care date, or send IDLink-Care-Date: - or leave the header out
+detail-care-date-fix-send = send IDLink-Care-Date: { $stored } or leave the header out
+detail-order-number = ORC-2 { $order } cannot be used as an SS-MIX2 order number (1 to 22 ASCII letters or digits); nothing was stored
+detail-charset-not-taken = Content-Type { $media } takes no charset parameter (only hl7, nsips and text documents do); send { $expected }
+detail-charset-unknown = charset { $charset } is not accepted; use iso-2022-jp, utf-8 or shift_jis (also spelt shift-jis, sjis, windows-31j or cp932)
+detail-data-kind-unsafe = IDLink-Data-Kind { $value } must be 1 to 64 of A-Z a-z 0-9 . _ - (not starting with '.')
+detail-content-length = Content-Length is not a number
+detail-transfer-encoding = Transfer-Encoding { $codings } is not implemented: send the document's bytes unchanged, with Content-Length or Transfer-Encoding: chunked only
 # A refused login, by problem code. English clients get the accounts module's own sentence;
 # these are what a client asking for another language reads.
 detail-auth-unauthenticated = no usable account credentials were sent; send the account from the transfer account sheet as HTTP Basic credentials

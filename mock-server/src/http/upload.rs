@@ -768,32 +768,26 @@ fn stored_charset(
 fn care_date_mismatch(declared: &CareDate, stored: &StoredCareDate, kind: DataKind) -> ApiProblem {
     let fields = kind.care_date_fields().unwrap_or_default();
     let source = match stored.source {
-        CareDateSource::NotApplicable => {
-            format!("{kind} documents have no care date and are always stored under \"-\"")
-        }
-        CareDateSource::FileName => {
-            format!("the SS-MIX2 file name's care date is {}", stored.as_str())
-        }
-        CareDateSource::Message => format!(
-            "the message's care date ({fields}, the care-date field of {kind}) is {}",
-            stored.as_str()
-        ),
-        CareDateSource::Empty => format!(
-            "the message's care-date field {fields} is empty and no SS-MIX2 file name was sent, so the document has no care date (\"-\")"
-        ),
+        CareDateSource::NotApplicable => Message::new("detail-care-date-not-applicable"),
+        CareDateSource::FileName => Message::new("detail-care-date-file-name"),
+        CareDateSource::Message => Message::new("detail-care-date-message"),
+        CareDateSource::Empty => Message::new("detail-care-date-empty"),
     };
     let fix = match stored.source {
-        CareDateSource::Empty => format!(
-            "fill {fields} with the care date, or send IDLink-Care-Date: - or leave the header out"
-        ),
-        _ => format!(
-            "send IDLink-Care-Date: {} or leave the header out",
-            stored.as_str()
-        ),
+        CareDateSource::Empty => Message::new("detail-care-date-fix-fill"),
+        _ => Message::new("detail-care-date-fix-send"),
     };
-    let mut problem = ApiProblem::new(
+    let with_values = |m: Message| {
+        m.text("kind", kind.to_string())
+            .text("fields", fields.to_string())
+            .text("stored", stored.as_str())
+    };
+    let mut problem = ApiProblem::localized(
         ProblemCode::CareDateMismatch,
-        format!("IDLink-Care-Date is {declared} but {source}: {fix}; nothing was stored"),
+        Message::new("detail-care-date-mismatch")
+            .text("declared", declared.to_string())
+            .msg("source", with_values(source))
+            .msg("fix", with_values(fix)),
     );
     problem.problem.header = Some("IDLink-Care-Date".to_owned());
     problem
@@ -803,11 +797,15 @@ fn care_date_mismatch(declared: &CareDate, stored: &StoredCareDate, kind: DataKi
 fn order_number(orc2: Option<&str>) -> Result<String, ApiProblem> {
     match orc2.filter(|o| !o.is_empty()) {
         None => Ok("999999999999999".to_owned()),
-        Some(o) if o.len() <= 15 && o.bytes().all(|b| b.is_ascii_digit()) => Ok(format!("{o:0>15}")),
-        Some(o) if o.len() <= 22 && o.bytes().all(|b| b.is_ascii_alphanumeric()) => Ok(o.to_owned()),
-        Some(o) => Err(ApiProblem::new(
+        Some(o) if o.len() <= 15 && o.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(format!("{o:0>15}"))
+        }
+        Some(o) if o.len() <= 22 && o.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Ok(o.to_owned())
+        }
+        Some(o) => Err(ApiProblem::localized(
             ProblemCode::ValidationFailed,
-            format!("ORC-2 {o:?} cannot be used as an SS-MIX2 order number (1 to 22 ASCII letters or digits); nothing was stored"),
+            Message::new("detail-order-number").text("order", format!("{o:?}")),
         )
         .findings(vec![serde_json::json!({
             "code": "UPLOAD-ORDER-NUMBER",
@@ -902,20 +900,18 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
             continue;
         }
         if !h::kind_takes_charset(kind_name) {
-            return Err(ApiProblem::new(
+            return Err(ApiProblem::localized(
                 ProblemCode::UnsupportedMediaType,
-                format!(
-                    "Content-Type {media} takes no charset parameter (only hl7, nsips and text documents do); send {expected}"
-                ),
+                Message::new("detail-charset-not-taken")
+                    .text("media", media.to_string())
+                    .text("expected", expected.to_string()),
             ));
         }
         let Some(name) = h::canonical_charset(value) else {
-            return Err(ApiProblem::new(
+            return Err(ApiProblem::localized(
                 ProblemCode::UnsupportedMediaType,
-                format!(
-                    "charset {:?} is not accepted; use iso-2022-jp, utf-8 or shift_jis (also spelt shift-jis, sjis, windows-31j or cp932)",
-                    value.trim()
-                ),
+                Message::new("detail-charset-unknown")
+                    .text("charset", format!("{:?}", value.trim())),
             ));
         };
         charset = Some(match name {
@@ -946,11 +942,9 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
             ));
         }
         (Some(value), _) if !path_safe(value, 64) => {
-            return Err(ApiProblem::invalid_header(
+            return Err(ApiProblem::invalid_header_localized(
                 "IDLink-Data-Kind",
-                format!(
-                    "IDLink-Data-Kind {value:?} must be 1 to 64 of A-Z a-z 0-9 . _ - (not starting with '.')"
-                ),
+                Message::new("detail-data-kind-unsafe").text("value", format!("{value:?}")),
             ));
         }
         _ => {}
@@ -980,7 +974,10 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
                 .ok()
                 .and_then(|v| v.parse::<u64>().ok())
                 .ok_or_else(|| {
-                    ApiProblem::invalid_header("Content-Length", "Content-Length is not a number")
+                    ApiProblem::invalid_header_localized(
+                        "Content-Length",
+                        Message::new("detail-content-length"),
+                    )
                 })?,
         ),
     };
@@ -1016,12 +1013,9 @@ fn transfer_coding(headers: &HeaderMap) -> Result<(), ApiProblem> {
     if codings.is_empty() || codings == ["chunked"] {
         return Ok(());
     }
-    Err(ApiProblem::new(
+    Err(ApiProblem::localized(
         ProblemCode::NotImplemented,
-        format!(
-            "Transfer-Encoding {} is not implemented: send the document's bytes unchanged, with Content-Length or Transfer-Encoding: chunked only",
-            codings.join(", ")
-        ),
+        Message::new("detail-transfer-encoding").text("codings", codings.join(", ")),
     ))
 }
 
