@@ -611,6 +611,27 @@ fn a_scenario_skipped_as_a_whole_is_one_skipped_junit_case_with_the_scenario_rea
     );
 }
 
+#[test]
+fn a_scenario_skipped_without_a_reason_says_so_in_the_junit_readers_language() {
+    let mut report = sample_report();
+    report.scenarios[3].expectations.clear();
+    report.scenarios[3].reason = None;
+    let message = |lang| {
+        let xml = to_junit_xml(&report, lang).unwrap();
+        let junit = junit_parser::from_reader(Cursor::new(xml.into_bytes())).unwrap();
+        let case = &junit.suites[3].cases[0];
+        // The case name is the same in both languages: CI keys history by it.
+        assert_eq!(case.original_name, "FOLDER-ATOMIC › scenario");
+        case.status.skipped_as_ref().message.clone()
+    };
+
+    assert_eq!(message(Lang::En), "skipped; no reason was recorded");
+    assert_eq!(
+        message(Lang::Ja),
+        "スキップしました。理由は記録されていません"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Console
 

@@ -139,9 +139,7 @@ fn test(case: &Case<'_>) -> Test {
         Verdict::Skip => "skipped",
         Verdict::Error => "other",
     };
-    let message = Some(case.message())
-        .filter(|m| !m.is_empty() && case.verdict != Verdict::Pass)
-        .map(str::to_owned);
+    let message = Some(case.message()).filter(|m| !m.is_empty() && case.verdict != Verdict::Pass);
     let mut tags = vec![scenario.level.as_str().to_owned()];
     let (duration, trace, extra) = match &case.subject {
         Subject::Expectation(expectation) => {

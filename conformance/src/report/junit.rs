@@ -85,10 +85,7 @@ fn test_case(case: &Case<'_>, lang: Lang) -> TestCase {
     if case.verdict != Verdict::Pass {
         // Jenkins and GitLab show `message` as the one-line summary; an empty one reads as a
         // crash, so fall back to the verdict's word.
-        let message = match &case.subject {
-            Subject::Expectation(expectation) => expectation.message_in(lang),
-            Subject::Scenario { message } => message.clone(),
-        };
+        let message = case.message_in(lang);
         let message = match message.as_str() {
             "" => match lang {
                 Lang::En => case.verdict.as_str().to_owned(),

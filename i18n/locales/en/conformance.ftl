@@ -173,6 +173,11 @@ report-detail-severity = severity: { $severity }
 report-detail-evidence = evidence:
 report-detail-more = ... { $n } more evidence lines in the JSON report
 report-system-out-run = --- run { $index }: { $outcome } after { $ms } ms ---
+report-case-harness-no-reason = the harness failed; no reason was recorded
+report-case-skip-no-reason = skipped; no reason was recorded
+report-case-fail-no-expectation = failed; no failing expectation was recorded
+# Never shown (a passing case has no message); the key exists so every verdict has one.
+report-case-pass = {""}
 
 ## HTML report
 html-title = Conformance report: { $suite }

@@ -170,6 +170,11 @@ report-detail-severity = 重大度：{ $severity }
 report-detail-evidence = 根拠：
 report-detail-more = … ほかに根拠が { $n } 行あります（JSON レポートを見てください）
 report-system-out-run = --- { $index } 回目の実行：{ $outcome }（{ $ms } ミリ秒） ---
+report-case-harness-no-reason = 試験ハーネスが失敗しました。理由は記録されていません
+report-case-skip-no-reason = スキップしました。理由は記録されていません
+report-case-fail-no-expectation = 不合格です。不合格の確認項目は記録されていません
+# 表示されません（合格のケースにはメッセージがありません）。
+report-case-pass = {""}
 
 ## HTML レポート
 html-title = 適合性試験レポート：{ $suite }
