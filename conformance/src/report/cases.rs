@@ -34,9 +34,7 @@ pub(crate) enum Subject<'a> {
     /// The scenario as a whole (`harness` for an error, `scenario` otherwise); the message is
     /// the scenario's reason.
     Scenario {
-        /// Why, in words: the scenario's `reason` (as the harness wrote it).
-        reason: Option<String>,
-        /// The catalogue key of the words used when no reason was recorded.
+        /// The catalogue key of the words used when the scenario has no `reason`.
         fallback: &'static str,
     },
 }
@@ -52,11 +50,10 @@ impl Case<'_> {
     pub fn message_in(&self, lang: Lang) -> String {
         match &self.subject {
             Subject::Expectation(expectation) => expectation.message_in(lang),
-            Subject::Scenario {
-                reason: Some(reason),
-                ..
-            } => reason.clone(),
-            Subject::Scenario { fallback, .. } => t(lang, fallback),
+            Subject::Scenario { fallback } => self
+                .scenario
+                .reason_in(lang)
+                .unwrap_or_else(|| t(lang, fallback)),
         }
     }
 }
@@ -84,10 +81,7 @@ fn scenario_cases<'a>(scenario: &'a ScenarioResult, taken: &mut HashSet<String>)
             scenario,
             name: unique(taken, format!("{}{NAME_SEPARATOR}{label}", scenario.id)),
             verdict: scenario.verdict,
-            subject: Subject::Scenario {
-                reason: scenario.reason.clone(),
-                fallback,
-            },
+            subject: Subject::Scenario { fallback },
         });
     }
     for expectation in &scenario.expectations {

@@ -97,11 +97,11 @@ pub fn summary_table(report: &Report, lang: Lang) -> String {
             printable(&scenario.id),
             printable(&scenario.title)
         );
-        if let Some(reason) = &scenario.reason {
+        if let Some(reason) = scenario.reason_in(lang) {
             let reason = tr(
                 lang,
                 "report-reason",
-                &[("reason", printable(reason).into())],
+                &[("reason", printable(&reason).into())],
             );
             let _ = writeln!(out, "  {reason}");
         }

@@ -191,7 +191,7 @@ fn scenario_details(scenario: &ScenarioResult, lang: Lang) -> Markup {
                 (badge(scenario.verdict, lang)) " " code { (scenario.id) } " " (scenario.title)
             }
             p { (scenario.summary) }
-            @if let Some(reason) = &scenario.reason {
+            @if let Some(reason) = scenario.reason_in(lang) {
                 p { strong { (w("html-reason")) } (reason) }
             }
             p class="muted" {

@@ -165,6 +165,10 @@ pub struct ScenarioResult {
     /// Why it was skipped or errored, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// `reason` as a catalogue message, for the renderings in another language; not in the JSON
+    /// (see [`ExpectationResult::texts`]).
+    #[serde(skip)]
+    pub reason_text: Option<Message>,
     /// The seed it ran with.
     pub seed: u64,
     /// The time scale it ran with.
@@ -372,6 +376,14 @@ impl ExpectationResult {
 }
 
 impl ScenarioResult {
+    /// [`ScenarioResult::reason`] in `lang` (English is the stored string).
+    pub fn reason_in(&self, lang: Lang) -> Option<String> {
+        match (&self.reason_text, lang) {
+            (Some(text), Lang::Ja) => Some(text.render(lang)),
+            _ => self.reason.clone(),
+        }
+    }
+
     /// The expectations whose verdict is `fail` or `error`, in order.
     pub fn failing_expectations(&self) -> impl Iterator<Item = &ExpectationResult> {
         self.expectations

@@ -241,3 +241,13 @@ html-footer-after = ). The JSON report is the source of truth.
 cli-no-client = no client command: give --client-cmd 'your-uploader ...' (see docs/conformance.md), or run the suite against storeclient with `cargo run --release`
 cli-bad-time-scale = --time-scale { $scale } must be above 0 (1.0 = real time)
 cli-cannot-write = cannot write { $path }
+
+## Why the harness could not run a scenario (an `error` verdict, never the uploader's fault).
+harness-facility = facility { $facility }: { $error }
+harness-pki = cannot generate the test PKI: { $error }
+harness-task = a runner task failed: { $error }
+harness-data-dir = cannot create a data directory: { $error }
+harness-work-dir = cannot create a work directory: { $error }
+harness-center = cannot start the center: { $error }
+harness-outbox-create = cannot create { $path }: { $error }
+harness-outbox-drop = cannot drop { $path } into the outbox: { $error }

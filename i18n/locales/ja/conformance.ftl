@@ -238,3 +238,13 @@ html-footer-after = ）。正となるのは JSON レポートです。
 cli-no-client = クライアントコマンドが指定されていません。--client-cmd 'your-uploader ...' を指定する（docs/conformance.md を見てください）か、`cargo run --release` で storeclient に対してスイートを実行してください
 cli-bad-time-scale = --time-scale { $scale } は 0 より大きい値にしてください（1.0 が実時間です）
 cli-cannot-write = { $path } に書き込めません
+
+## 試験ハーネスがシナリオを実行できなかった理由（判定はエラー。アップローダーの責任ではありません）。
+harness-facility = 施設コード { $facility }：{ $error }
+harness-pki = 試験用 PKI を生成できません：{ $error }
+harness-task = 試験ランナーのタスクが失敗しました：{ $error }
+harness-data-dir = データディレクトリを作成できません：{ $error }
+harness-work-dir = 作業ディレクトリを作成できません：{ $error }
+harness-center = モックのサービスセンターを起動できません：{ $error }
+harness-outbox-create = { $path } を作成できません：{ $error }
+harness-outbox-drop = { $path } を送信フォルダー（outbox）に置けません：{ $error }
