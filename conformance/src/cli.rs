@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use idlink_i18n::{Lang, tr};
 
 use crate::report::{self, Verdict};
 use crate::runner::{self, RunConfig};
@@ -27,6 +28,11 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// The language of the console summary, the HTML report and JUnit messages (`ja` or `en`);
+    /// without it, LC_ALL / LC_MESSAGES / LANG (ja_JP.* is Japanese), else English. The JSON and
+    /// CTRF reports are always English.
+    #[arg(long, global = true, value_name = "LANG", value_parser = ["ja", "en"])]
+    pub lang: Option<String>,
 }
 
 /// Subcommands.
@@ -100,13 +106,15 @@ pub struct ReplayArgs {
 /// Runs the CLI; `default_client` is the command used when `--client-cmd` is absent (the
 /// harness binary passes its storeclient adapter).
 pub fn main(cli: Cli, default_client: Option<String>) -> anyhow::Result<u8> {
+    let lang = Lang::choose(cli.lang.as_deref());
     match cli.command {
-        Command::Run(args) => run(args, default_client),
+        Command::Run(args) => run(args, default_client, lang),
         Command::Replay(args) => {
             let text = crate::replay::replay(&args.file, &args.id)?;
             match &args.output {
-                Some(path) => std::fs::write(path, &text)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(path, &text).with_context(|| cannot_write(path, lang))?
+                }
                 None => print!("{text}"),
             }
             Ok(0)
@@ -131,22 +139,27 @@ pub fn sibling_storeclient_adapter() -> Option<String> {
     })
 }
 
-fn run(args: RunArgs, default_client: Option<String>) -> anyhow::Result<u8> {
+/// `cannot write PATH` in `lang` (the context of a failed report write).
+fn cannot_write(path: &std::path::Path, lang: Lang) -> String {
+    let path = path.display().to_string();
+    tr(lang, "cli-cannot-write", &[("path", path.into())])
+}
+
+fn run(args: RunArgs, default_client: Option<String>, lang: Lang) -> anyhow::Result<u8> {
     let (client_command, time_scale) = match (args.client_cmd.clone(), default_client) {
         (Some(command), _) => (command, args.time_scale),
         (None, Some(storeclient)) => (
             storeclient,
             Some(args.time_scale.unwrap_or(STORECLIENT_TIME_SCALE)),
         ),
-        (None, None) => anyhow::bail!(
-            "no client command: give --client-cmd 'your-uploader ...' (see docs/conformance.md), or run the suite against storeclient with `cargo run --release`"
-        ),
+        (None, None) => anyhow::bail!(tr(lang, "cli-no-client", &[])),
     };
     let args = RunArgs { time_scale, ..args };
     if let Some(scale) = args.time_scale
         && !(scale > 0.0 && scale <= 100.0)
     {
-        anyhow::bail!("--time-scale {scale} must be above 0 (1.0 = real time)");
+        let scale = scale.to_string();
+        anyhow::bail!(tr(lang, "cli-bad-time-scale", &[("scale", scale.into())]));
     }
     let entries = crate::suite::load(&args.suite, args.filter.as_deref())?;
     let total = entries.len();
@@ -166,7 +179,12 @@ fn run(args: RunArgs, default_client: Option<String>) -> anyhow::Result<u8> {
     let on_finished: runner::OnFinished = Arc::new(move |result| {
         bar.inc(1);
         if result.verdict != Verdict::Pass {
-            bar.println(format!("{:<5} {}", result.verdict.as_str(), result.id));
+            // English keeps the lowercase code this line always had.
+            let verdict = match lang {
+                Lang::En => result.verdict.as_str().to_owned(),
+                _ => tr(lang, &format!("report-verdict-{}", result.verdict), &[]),
+            };
+            bar.println(format!("{verdict:<5} {}", result.id));
         }
         bar.set_message(result.id.clone());
     });
@@ -184,16 +202,15 @@ fn run(args: RunArgs, default_client: Option<String>) -> anyhow::Result<u8> {
     progress.finish_and_clear();
     let write = |path: &Option<PathBuf>, text: String| -> anyhow::Result<()> {
         if let Some(path) = path {
-            std::fs::write(path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, text).with_context(|| cannot_write(path, lang))?;
         }
         Ok(())
     };
     write(&args.json, report::json::to_json(&report))?;
-    write(&args.junit, report::junit::to_junit_xml(&report)?)?;
-    write(&args.html, report::html::to_html(&report))?;
+    write(&args.junit, report::junit::to_junit_xml(&report, lang)?)?;
+    write(&args.html, report::html::to_html(&report, lang))?;
     write(&args.ctrf, report::ctrf::to_ctrf(&report))?;
     let mut stdout = std::io::stdout().lock();
-    let _ = write!(stdout, "{}", report::console::summary_table(&report));
+    let _ = write!(stdout, "{}", report::console::summary_table(&report, lang));
     Ok(runner::exit_code(&report))
 }

@@ -1,16 +1,21 @@
 //! Grading: each expectation of a scenario judged from the center's journal and store, and the
 //! command's exit status and output, never from what the client says about itself.
+//!
+//! Every explanation (what was expected, what was observed, what to do) is a catalogue
+//! [`Message`] (`locales/*/conformance.ftl`), not English built here: the same verdict is read
+//! in English in the JSON report and in Japanese on the HTML page.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use idlink_i18n::{Lang, Message};
 use idlink_mock::StoredDocument;
 use idlink_mock::evidence::{Evidence, UploadAttempt};
 use idlink_mock::scenario::file::{Check, ExitExpectation, ExpectSeverity, Route};
 use idlink_mock::scenario::{ExpectSpec, Scenario};
 
 use crate::execute::Finished;
-use crate::report::{ExpectationResult, Severity, Verdict};
+use crate::report::{ExpectationResult, ExpectationTexts, Severity, Verdict};
 
 /// Everything observed in one scenario run.
 #[derive(Debug)]
@@ -86,39 +91,44 @@ pub fn grade(observed: &Observed<'_>) -> Vec<ExpectationResult> {
 /// The outcome of one check before it is dressed as a result.
 struct Judgement {
     verdict: Verdict,
-    description: String,
-    expected: String,
-    actual: String,
-    message: String,
+    description: Message,
+    expected: Message,
+    actual: Message,
+    message: Message,
     evidence: Vec<String>,
 }
 
+/// The catalogue message `key` (shorthand: every explanation below is one).
+fn m(key: &str) -> Message {
+    Message::new(key)
+}
+
 impl Judgement {
-    fn new(description: impl Into<String>, expected: impl Into<String>) -> Self {
+    fn new(description: Message, expected: Message) -> Self {
         Self {
             verdict: Verdict::Pass,
-            description: description.into(),
-            expected: expected.into(),
-            actual: String::new(),
-            message: String::new(),
+            description,
+            expected,
+            actual: Message::verbatim(""),
+            message: Message::verbatim(""),
             evidence: Vec::new(),
         }
     }
 
-    fn fail(mut self, actual: impl Into<String>, message: impl Into<String>) -> Self {
+    fn fail(mut self, actual: impl Into<Message>, message: impl Into<Message>) -> Self {
         self.verdict = Verdict::Fail;
         self.actual = actual.into();
         self.message = message.into();
         self
     }
 
-    fn skip(mut self, message: impl Into<String>) -> Self {
+    fn skip(mut self, message: impl Into<Message>) -> Self {
         self.verdict = Verdict::Skip;
         self.message = message.into();
         self
     }
 
-    fn pass(mut self, actual: impl Into<String>) -> Self {
+    fn pass(mut self, actual: impl Into<Message>) -> Self {
         self.actual = actual.into();
         self
     }
@@ -146,19 +156,26 @@ fn grade_one(o: &Observed<'_>, expect: &ExpectSpec) -> ExpectationResult {
         Check::Answered { doc, status, code } => answered(o, doc.as_deref(), *status, *code),
         Check::Requests { route, min, max } => requests(o, *route, *min, *max),
     };
+    // The JSON report keeps English (a machine format); the texts render in any language.
     ExpectationResult {
         id: expect.id.clone(),
-        description: j.description,
+        description: j.description.render(Lang::En),
         requirement: expect.verifies.clone(),
         severity: match expect.severity {
             ExpectSeverity::Error => Severity::Error,
             ExpectSeverity::Warning => Severity::Warning,
         },
         verdict: j.verdict,
-        expected: j.expected,
-        actual: j.actual,
-        message: j.message,
+        expected: j.expected.render(Lang::En),
+        actual: j.actual.render(Lang::En),
+        message: j.message.render(Lang::En),
         evidence: j.evidence,
+        texts: Some(ExpectationTexts {
+            description: j.description,
+            expected: j.expected,
+            actual: j.actual,
+            message: j.message,
+        }),
     }
 }
 
@@ -173,33 +190,31 @@ fn targets<'a>(o: &'a Observed<'_>, doc: Option<&'a str>) -> Vec<(&'a str, &'a s
         .collect()
 }
 
-fn run_outcome(run: &Finished) -> String {
+fn run_outcome(run: &Finished) -> Message {
     if run.timed_out {
-        format!(
-            "killed at the deadline after {:.1} s",
-            run.duration.as_secs_f64()
-        )
+        m("grade-run-killed-at-deadline")
+            .text("seconds", format!("{:.1}", run.duration.as_secs_f64()))
     } else if let Some(code) = run.exit_code {
-        format!("exit {code}")
+        m("grade-run-exit").text("code", code.to_string())
     } else if let Some(signal) = run.signal {
-        format!("killed by signal {signal}")
+        m("grade-run-signal").text("signal", signal.to_string())
     } else {
-        "unknown exit".to_owned()
+        m("grade-run-unknown")
     }
 }
 
 fn exit(o: &Observed<'_>, status: ExitExpectation, run: Option<u32>) -> Judgement {
     let index = run.unwrap_or(o.runs.len() as u32);
     let expected = match status {
-        ExitExpectation::Zero => "exit 0 (every document delivered)",
-        ExitExpectation::NonZero => "a non-zero exit (the upload did not succeed)",
+        ExitExpectation::Zero => m("grade-exit-expected-zero"),
+        ExitExpectation::NonZero => m("grade-exit-expected-nonzero"),
     };
-    let j = Judgement::new(format!("the command's exit status (run {index})"), expected);
+    let j = Judgement::new(m("grade-exit-description").num("run", index), expected);
     if o.folder_mode {
-        return j.skip("folder mode: the runner stops the daemon, so its exit status says nothing");
+        return j.skip(m("grade-exit-skip-folder"));
     }
     let Some(finished) = o.runs.get(index.saturating_sub(1) as usize) else {
-        return j.skip(format!("run {index} did not happen"));
+        return j.skip(m("grade-exit-skip-no-run").num("run", index));
     };
     let actual = run_outcome(finished);
     let ok = match status {
@@ -220,12 +235,8 @@ fn exit(o: &Observed<'_>, status: ExitExpectation, run: Option<u32>) -> Judgemen
             .rev()
             .collect();
         let message = match status {
-            ExitExpectation::Zero => {
-                "the command did not report success, although it must deliver every document of the manifest and exit 0"
-            }
-            ExitExpectation::NonZero => {
-                "the command exited 0 although the upload could not succeed: an uploader must not report a failure as success"
-            }
+            ExitExpectation::Zero => m("grade-exit-fail-zero"),
+            ExitExpectation::NonZero => m("grade-exit-fail-nonzero"),
         };
         j.fail(actual, message).with_evidence(tail)
     }
@@ -250,14 +261,12 @@ fn excerpt(o: &Observed<'_>, attempts: &[UploadAttempt]) -> Vec<String> {
 fn stored(o: &Observed<'_>, doc: Option<&str>, path_contains: Option<&str>) -> Judgement {
     let j = Judgement::new(
         match doc {
-            Some(d) => {
-                format!("document {d:?} is stored once, byte-identical to the manifest's file")
-            }
-            None => "every document is stored once, byte-identical to the manifest's file".into(),
+            Some(d) => m("grade-stored-description-doc").text("doc", d),
+            None => m("grade-stored-description-all"),
         },
         match path_contains {
-            Some(p) => format!("one stored copy per document, path containing {p:?}"),
-            None => "one stored copy per document".into(),
+            Some(p) => m("grade-stored-expected-path").text("path", p),
+            None => m("grade-stored-expected"),
         },
     );
     let mut problems = Vec::new();
@@ -270,47 +279,53 @@ fn stored(o: &Observed<'_>, doc: Option<&str>, path_contains: Option<&str>) -> J
                 evidence.extend(excerpt(o, &attempts));
                 let uploads = o.evidence.uploads();
                 if attempts.is_empty() && !uploads.is_empty() {
-                    problems.push(format!(
-                        "{name}: not stored; {} upload(s) arrived but none declared this document's SHA-256 {digest}: the bytes were changed before sending (re-encoded?)",
-                        uploads.len()
-                    ));
+                    problems.push(
+                        m("grade-stored-reencoded")
+                            .text("name", name)
+                            .num("uploads", uploads.len() as u64)
+                            .text("digest", digest),
+                    );
                 } else {
-                    problems.push(format!(
-                        "{name}: not stored after {} attempt(s); the last answered {}",
-                        attempts.len(),
-                        last_answer(&attempts)
-                    ));
+                    problems.push(
+                        m("grade-stored-missing")
+                            .text("name", name)
+                            .num("attempts", attempts.len() as u64)
+                            .msg("last", last_answer(&attempts)),
+                    );
                 }
             }
             [one] => {
                 let bytes = o.stored_bytes.get(&one.receipt.receipt_id);
                 if bytes != o.documents.get(name) {
-                    problems.push(format!(
-                        "{name}: the stored file {} differs from the manifest's bytes",
-                        one.current_path
-                    ));
+                    problems.push(
+                        m("grade-stored-differs")
+                            .text("name", name)
+                            .text("path", one.current_path.as_str()),
+                    );
                 }
                 if let Some(p) = path_contains
                     && !one.current_path.contains(p)
                     && !one.receipt.stored_path.contains(p)
                 {
-                    problems.push(format!(
-                        "{name}: stored at {}, which does not contain {p:?}",
-                        one.current_path
-                    ));
+                    problems.push(
+                        m("grade-stored-wrong-path")
+                            .text("name", name)
+                            .text("path", one.current_path.as_str())
+                            .text("want", p),
+                    );
                 }
             }
-            many => problems.push(format!("{name}: stored {} times", many.len())),
+            many => problems.push(
+                m("grade-stored-many")
+                    .text("name", name)
+                    .num("n", many.len() as u64),
+            ),
         }
     }
-    let actual = if problems.is_empty() {
-        "stored once, byte-identical".to_owned()
-    } else {
-        problems.join("; ")
-    };
     if problems.is_empty() {
-        j.pass(actual)
+        j.pass(m("grade-stored-ok"))
     } else {
+        let actual = joined(problems, SEMICOLON);
         j.fail(actual.clone(), actual).with_evidence(evidence)
     }
 }
@@ -318,10 +333,10 @@ fn stored(o: &Observed<'_>, doc: Option<&str>, path_contains: Option<&str>) -> J
 fn not_stored(o: &Observed<'_>, doc: Option<&str>) -> Judgement {
     let j = Judgement::new(
         match doc {
-            Some(d) => format!("document {d:?} is not stored"),
-            None => "nothing is stored".into(),
+            Some(d) => m("grade-not-stored-description-doc").text("doc", d),
+            None => m("grade-not-stored-description-all"),
         },
-        "no stored copy",
+        m("grade-not-stored-expected"),
     );
     let found: Vec<String> = match doc {
         None => o.stored.iter().map(|d| d.current_path.clone()).collect(),
@@ -332,51 +347,56 @@ fn not_stored(o: &Observed<'_>, doc: Option<&str>) -> Judgement {
             .collect(),
     };
     if found.is_empty() {
-        j.pass("nothing stored")
+        j.pass(m("grade-not-stored-ok"))
     } else {
         j.fail(
-            format!("stored: {}", found.join(", ")),
-            "a document the center must not keep was stored",
+            m("grade-not-stored-actual").text("paths", found.join(", ")),
+            m("grade-not-stored-fail"),
         )
     }
 }
 
 fn no_duplicates(o: &Observed<'_>) -> Judgement {
-    let j = Judgement::new("no bytes stored twice", "each document stored at most once");
+    let j = Judgement::new(
+        m("grade-no-duplicates-description"),
+        m("grade-no-duplicates-expected"),
+    );
     let mut seen: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for d in o.stored {
         *seen
             .entry((d.receipt.patient_id.as_str(), d.receipt.sha256.as_str()))
             .or_default() += 1;
     }
-    let twice: Vec<String> = seen
+    let twice: Vec<Message> = seen
         .iter()
         .filter(|(_, n)| **n > 1)
-        .map(|((p, s), n)| format!("patient {p} sha-256 {s}: {n} copies"))
+        .map(|((p, s), n)| {
+            m("grade-no-duplicates-copies")
+                .text("patient", *p)
+                .text("sha256", *s)
+                .num("n", *n as u64)
+        })
         .collect();
     if twice.is_empty() {
-        j.pass(format!("{} document(s), no duplicates", o.stored.len()))
+        j.pass(m("grade-no-duplicates-ok").num("n", o.stored.len() as u64))
     } else {
-        j.fail(
-            twice.join("; "),
-            "the same document was stored more than once",
-        )
+        j.fail(joined(twice, SEMICOLON), m("grade-no-duplicates-fail"))
     }
 }
 
 fn attempts(o: &Observed<'_>, doc: Option<&str>, min: Option<u32>, max: Option<u32>) -> Judgement {
     let bounds = match (min, max) {
-        (Some(a), Some(b)) => format!("{a} to {b} upload attempts"),
-        (Some(a), None) => format!("at least {a} upload attempts"),
-        (None, Some(b)) => format!("at most {b} upload attempts"),
-        (None, None) => "any number of upload attempts".into(),
+        (Some(a), Some(b)) => m("grade-attempts-between").num("min", a).num("max", b),
+        (Some(a), None) => m("grade-attempts-at-least").num("min", a),
+        (None, Some(b)) => m("grade-attempts-at-most").num("max", b),
+        (None, None) => m("grade-attempts-any"),
     };
     let j = Judgement::new(
-        format!(
-            "upload attempts per document{}",
-            doc.map(|d| format!(" ({d})")).unwrap_or_default()
-        ),
-        bounds.clone(),
+        match doc {
+            Some(d) => m("grade-attempts-description-doc").text("doc", d),
+            None => m("grade-attempts-description"),
+        },
+        bounds,
     );
     let mut problems = Vec::new();
     let mut counts = Vec::new();
@@ -384,39 +404,62 @@ fn attempts(o: &Observed<'_>, doc: Option<&str>, min: Option<u32>, max: Option<u
     for (name, digest) in targets(o, doc) {
         let list = attempts_of(o, digest);
         let n = list.len() as u32;
-        counts.push(format!("{name}: {n}"));
+        counts.push(m("grade-attempts-count").text("name", name).num("n", n));
         let last = last_answer(&list);
-        if let Some(max) = max.filter(|m| n > *m) {
-            problems.push(format!(
-                "{name}: {n} attempts, more than {max} (the last answered {last}): a refusal that retrying cannot fix must not be retried, and retries are bounded"
-            ));
+        if let Some(max) = max.filter(|b| n > *b) {
+            problems.push(
+                m("grade-attempts-too-many")
+                    .text("name", name)
+                    .num("n", n)
+                    .num("max", max)
+                    .msg("last", last),
+            );
             evidence.extend(excerpt(o, &list));
-        } else if let Some(min) = min.filter(|m| n < *m) {
-            problems.push(format!(
-                "{name}: {n} attempt(s), fewer than {min} (the last answered {last}): a retryable failure (connection lost, 5xx, 429, 503) must be retried with the same key"
-            ));
+        } else if let Some(min) = min.filter(|b| n < *b) {
+            problems.push(
+                m("grade-attempts-too-few")
+                    .text("name", name)
+                    .num("n", n)
+                    .num("min", min)
+                    .msg("last", last),
+            );
             evidence.extend(excerpt(o, &list));
         }
     }
     if problems.is_empty() {
-        j.pass(counts.join(", "))
+        j.pass(joined(counts, COMMA))
     } else {
-        j.fail(counts.join(", "), problems.join("; "))
+        j.fail(joined(counts, COMMA), joined(problems, SEMICOLON))
             .with_evidence(evidence)
     }
 }
 
 /// How the last attempt was answered, for a message: `503 maintenance`, `201`, `no answer`, or
 /// `nothing` when there was no attempt.
-fn last_answer(attempts: &[UploadAttempt]) -> String {
+fn last_answer(attempts: &[UploadAttempt]) -> Message {
     match attempts.last() {
-        None => "nothing: no upload of this document arrived".to_owned(),
-        Some(a) => match (a.status, a.code) {
-            (Some(s), Some(c)) => format!("{s} {c}"),
-            (Some(s), None) => s.to_string(),
-            _ => "no answer".to_owned(),
-        },
+        None => m("grade-last-nothing"),
+        Some(a) => answer(a),
     }
+}
+
+/// How one attempt was answered: `503 maintenance`, `201` (codes are never translated) or
+/// `no answer`.
+fn answer(attempt: &UploadAttempt) -> Message {
+    match (attempt.status, attempt.code) {
+        (Some(s), Some(c)) => Message::verbatim(format!("{s} {c}")),
+        (Some(s), None) => Message::verbatim(s.to_string()),
+        _ => m("grade-answer-none"),
+    }
+}
+
+/// The separator keys of [`joined`].
+const SEMICOLON: &str = "list-semicolon";
+const COMMA: &str = "list-comma";
+
+/// Several findings as one message, joined by `separator` in the reader's language.
+fn joined(items: Vec<Message>, separator: &str) -> Message {
+    m("grade-joined").list("items", items, separator)
 }
 
 /// The wait a `Retry-After` asked for, in real time at this scale.
@@ -443,10 +486,10 @@ fn required_wait(attempt: &UploadAttempt, o: &Observed<'_>) -> Option<Duration> 
 
 fn respects_retry_after(o: &Observed<'_>, doc: Option<&str>) -> Judgement {
     let j = Judgement::new(
-        "retries wait at least the Retry-After the center sent",
-        format!("each retry ≥ Retry-After × time scale {}", o.time_scale),
+        m("grade-retry-after-description"),
+        m("grade-retry-after-expected").text("scale", o.time_scale.to_string()),
     );
-    let mut checked = 0;
+    let mut checked = 0u64;
     let mut problems = Vec::new();
     let mut evidence = Vec::new();
     for (name, digest) in targets(o, doc) {
@@ -459,27 +502,25 @@ fn respects_retry_after(o: &Observed<'_>, doc: Option<&str>) -> Judgement {
             let waited = Duration::from_micros(next.started_us.saturating_sub(answered));
             checked += 1;
             if waited + SLACK < required {
-                problems.push(format!(
-                    "{name}: retried {} ms after Retry-After: {} asked for {} ms",
-                    waited.as_millis(),
-                    first.retry_after.as_deref().unwrap_or_default(),
-                    required.as_millis()
-                ));
+                problems.push(
+                    m("grade-retry-after-early")
+                        .text("name", name)
+                        .num("waited", waited.as_millis() as u64)
+                        .text("value", first.retry_after.as_deref().unwrap_or_default())
+                        .num("required", required.as_millis() as u64),
+                );
                 evidence.extend(excerpt(o, &[first.clone(), next.clone()]));
             }
         }
     }
     if checked == 0 {
-        return j.skip("no attempt answered with Retry-After was followed by a retry");
+        return j.skip(m("grade-retry-after-skip"));
     }
     if problems.is_empty() {
-        j.pass(format!("{checked} retry wait(s) checked, all long enough"))
+        j.pass(m("grade-retry-after-ok").num("n", checked))
     } else {
-        j.fail(
-            problems.join("; "),
-            "the client retried before the Retry-After it was given had passed",
-        )
-        .with_evidence(evidence)
+        j.fail(joined(problems, SEMICOLON), m("grade-retry-after-fail"))
+            .with_evidence(evidence)
     }
 }
 
@@ -488,15 +529,12 @@ fn backoff(o: &Observed<'_>, doc: Option<&str>, min_first: Option<Duration>) -> 
         min_first.unwrap_or(DEFAULT_MIN_FIRST_BACKOFF).as_secs_f64() * o.time_scale,
     );
     let j = Judgement::new(
-        "retries after failures without Retry-After back off",
-        format!(
-            "each wait ≥ {} ms (scaled), and no wait shorter than half the one before",
-            min_first.as_millis()
-        ),
+        m("grade-backoff-description"),
+        m("grade-backoff-expected").num("ms", min_first.as_millis() as u64),
     );
     let mut problems = Vec::new();
     let mut evidence = Vec::new();
-    let mut checked = 0;
+    let mut checked = 0u64;
     for (name, digest) in targets(o, doc) {
         let list = attempts_of(o, digest);
         let mut previous: Option<Duration> = None;
@@ -510,74 +548,74 @@ fn backoff(o: &Observed<'_>, doc: Option<&str>, min_first: Option<Duration>) -> 
             let waited = Duration::from_micros(pair[1].started_us.saturating_sub(ended));
             checked += 1;
             if waited + SLACK < min_first {
-                problems.push(format!(
-                    "{name}: retried after {} ms (attempt {} → {})",
-                    waited.as_millis(),
-                    pair[0].attempt.unwrap_or(0),
-                    pair[1].attempt.unwrap_or(0)
-                ));
+                problems.push(
+                    m("grade-backoff-too-soon")
+                        .text("name", name)
+                        .num("waited", waited.as_millis() as u64)
+                        .num("from", pair[0].attempt.unwrap_or(0))
+                        .num("to", pair[1].attempt.unwrap_or(0)),
+                );
                 evidence.extend(excerpt(o, &pair));
             } else if let Some(before) = previous
                 && waited * 2 + SLACK < before
             {
-                problems.push(format!(
-                    "{name}: the wait shrank from {} ms to {} ms",
-                    before.as_millis(),
-                    waited.as_millis()
-                ));
+                problems.push(
+                    m("grade-backoff-shrank")
+                        .text("name", name)
+                        .num("before", before.as_millis() as u64)
+                        .num("waited", waited.as_millis() as u64),
+                );
                 evidence.extend(excerpt(o, &pair));
             }
             previous = Some(waited);
         }
     }
     if checked == 0 {
-        return j.skip("no retry after a failure without Retry-After happened");
+        return j.skip(m("grade-backoff-skip"));
     }
     if problems.is_empty() {
-        j.pass(format!("{checked} wait(s) checked"))
+        j.pass(m("grade-backoff-ok").num("n", checked))
     } else {
-        j.fail(
-            problems.join("; "),
-            "the client retried without backing off (exponential backoff with jitter is required)",
-        )
-        .with_evidence(evidence)
+        j.fail(joined(problems, SEMICOLON), m("grade-backoff-fail"))
+            .with_evidence(evidence)
     }
 }
 
 fn same_key(o: &Observed<'_>, doc: Option<&str>) -> Judgement {
     let j = Judgement::new(
-        "the same Idempotency-Key on every attempt of one document",
-        "one key per document",
+        m("grade-same-key-description"),
+        m("grade-same-key-expected"),
     );
     let mut problems = Vec::new();
     let mut evidence = Vec::new();
-    let mut checked = 0;
+    let mut checked = 0u64;
     for (name, digest) in targets(o, doc) {
         let keys = o.evidence.distinct_keys(digest);
         checked += 1;
         if keys.len() > 1 {
-            problems.push(format!("{name}: {} different keys", keys.len()));
+            problems.push(
+                m("grade-same-key-different")
+                    .text("name", name)
+                    .num("n", keys.len() as u64),
+            );
             evidence.extend(excerpt(o, &attempts_of(o, digest)));
         }
     }
     if checked == 0 {
-        return j.skip("the scenario has no document");
+        return j.skip(m("grade-same-key-skip"));
     }
     if problems.is_empty() {
-        j.pass("one key per document")
+        j.pass(m("grade-same-key-ok"))
     } else {
-        j.fail(
-            problems.join("; "),
-            "a retry used a new Idempotency-Key: after a lost answer the center cannot tell a retry from a new document",
-        )
-        .with_evidence(evidence)
+        j.fail(joined(problems, SEMICOLON), m("grade-same-key-fail"))
+            .with_evidence(evidence)
     }
 }
 
 fn refused_server_certificate(o: &Observed<'_>) -> Judgement {
     let j = Judgement::new(
-        "the client refuses a server certificate it must not trust and sends nothing",
-        "no completed handshake on a bad certificate, no request, no credentials",
+        m("grade-refuse-cert-description"),
+        m("grade-refuse-cert-expected"),
     );
     let connections = o.evidence.connections();
     let bad_by_action: Vec<u64> = o
@@ -596,25 +634,21 @@ fn refused_server_certificate(o: &Observed<'_>) -> Judgement {
         .collect();
     if bad.is_empty() {
         return j.fail(
-            "no connection was made",
-            "the client never connected, so it cannot be shown to refuse the certificate",
+            m("grade-refuse-cert-no-connection"),
+            m("grade-refuse-cert-never-connected"),
         );
     }
     let accepted: Vec<_> = bad.iter().filter(|c| c.handshake_ok).collect();
     let requested: u32 = bad.iter().map(|c| c.requests).sum();
     let ids: Vec<u64> = bad.iter().map(|c| c.id).collect();
     if accepted.is_empty() && requested == 0 {
-        j.pass(format!(
-            "{} connection(s), every handshake aborted by the client",
-            bad.len()
-        ))
+        j.pass(m("grade-refuse-cert-ok").num("n", bad.len() as u64))
     } else {
         j.fail(
-            format!(
-                "{} handshake(s) completed, {requested} request(s) sent on them",
-                accepted.len()
-            ),
-            "the client accepted a server certificate it must refuse (expired or not yet valid by its own clock, wrong host or unknown CA) and sent its request — with the account password — to that server",
+            m("grade-refuse-cert-accepted")
+                .num("accepted", accepted.len() as u64)
+                .num("requests", requested),
+            m("grade-refuse-cert-fail"),
         )
         .with_evidence(o.evidence.excerpt(&[], &ids, 16))
     }
@@ -622,8 +656,8 @@ fn refused_server_certificate(o: &Observed<'_>) -> Judgement {
 
 fn handshake_rejected(o: &Observed<'_>, text: &str) -> Judgement {
     let j = Judgement::new(
-        format!("the center rejects the client certificate in the handshake ({text})"),
-        format!("a handshake rejected with a reason containing {text:?}"),
+        m("grade-handshake-description").text("text", text),
+        m("grade-handshake-expected").text("text", text),
     );
     let connections = o.evidence.connections();
     let reasons: Vec<String> = connections
@@ -634,62 +668,54 @@ fn handshake_rejected(o: &Observed<'_>, text: &str) -> Judgement {
         j.pass(reasons.join("; "))
     } else if reasons.is_empty() {
         j.fail(
-            "no handshake was rejected",
-            "the client did not present the certificate it was given (or never connected)",
+            m("grade-handshake-none"),
+            m("grade-handshake-not-presented"),
         )
     } else {
-        j.fail(
-            reasons.join("; "),
-            "the handshake failed for another reason",
-        )
+        // The reasons are the TLS library's words: shown as they are in every language.
+        j.fail(reasons.join("; "), m("grade-handshake-other"))
     }
 }
 
 fn no_unexpected(o: &Observed<'_>) -> Judgement {
     let j = Judgement::new(
-        "no request the scenario does not expect",
-        "no unexpected request",
+        m("grade-unexpected-description"),
+        m("grade-unexpected-expected"),
     );
     let unexpected = o.evidence.unexpected();
     if unexpected.is_empty() {
-        j.pass("none")
+        j.pass(m("grade-unexpected-none"))
     } else {
         let lines = unexpected
             .iter()
             .map(|e| idlink_mock::evidence::render(e))
             .collect();
         j.fail(
-            format!("{} unexpected request(s)", unexpected.len()),
-            "the client sent requests the scenario's state machine did not expect (an extra upload, or one after the sequence ended)",
+            m("grade-unexpected-count").num("n", unexpected.len() as u64),
+            m("grade-unexpected-fail"),
         )
         .with_evidence(lines)
     }
 }
 
 fn no_secrets(o: &Observed<'_>) -> Judgement {
-    let j = Judgement::new(
-        "no password or private key in the command's output",
-        "no secret in stdout or stderr",
-    );
+    let j = Judgement::new(m("grade-secrets-description"), m("grade-secrets-expected"));
     let mut leaks = Vec::new();
     for (i, run) in o.runs.iter().enumerate() {
         if run.output.contains("PRIVATE KEY-----") {
-            leaks.push(format!("run {}: a PEM private key", i + 1));
+            leaks.push(m("grade-secrets-pem").num("run", i as u64 + 1));
         }
         if o.secrets
             .iter()
             .any(|s| !s.is_empty() && run.output.contains(s.as_str()))
         {
-            leaks.push(format!("run {}: a password or key material", i + 1));
+            leaks.push(m("grade-secrets-password").num("run", i as u64 + 1));
         }
     }
     if leaks.is_empty() {
-        j.pass("none found")
+        j.pass(m("grade-secrets-ok"))
     } else {
-        j.fail(
-            leaks.join("; "),
-            "the uploader printed a secret: logs end up in tickets and CI artifacts (the report shows the output redacted)",
-        )
+        j.fail(joined(leaks, SEMICOLON), m("grade-secrets-fail"))
     }
 }
 
@@ -705,11 +731,13 @@ fn answered(
         .collect::<Vec<_>>()
         .join(" ");
     let j = Judgement::new(
-        format!(
-            "the center answered {want}{}",
-            doc.map(|d| format!(" to {d}")).unwrap_or_default()
-        ),
-        format!("at least one answer {want}"),
+        match doc {
+            Some(d) => m("grade-answered-description-doc")
+                .text("want", want.as_str())
+                .text("doc", d),
+            None => m("grade-answered-description").text("want", want.as_str()),
+        },
+        m("grade-answered-expected").text("want", want.as_str()),
     );
     let attempts: Vec<UploadAttempt> = match doc {
         Some(_) => targets(o, doc)
@@ -721,24 +749,17 @@ fn answered(
     let matches = |a: &UploadAttempt| {
         status.is_none_or(|s| a.status == Some(s)) && code.is_none_or(|c| a.code == Some(c))
     };
-    let seen: Vec<String> = attempts
-        .iter()
-        .map(|a| match (a.status, a.code) {
-            (Some(s), Some(c)) => format!("{s} {c}"),
-            (Some(s), None) => s.to_string(),
-            _ => "no answer".to_owned(),
-        })
-        .collect();
+    let seen: Vec<Message> = attempts.iter().map(answer).collect();
     if attempts.iter().any(matches) {
-        j.pass(seen.join(", "))
+        j.pass(joined(seen, COMMA))
     } else {
         j.fail(
             if seen.is_empty() {
-                "no upload arrived".to_owned()
+                m("grade-answered-no-upload")
             } else {
-                seen.join(", ")
+                joined(seen, COMMA)
             },
-            "the request that should have drawn this answer never reached the center in that form",
+            m("grade-answered-fail"),
         )
         .with_evidence(excerpt(o, &attempts))
     }
@@ -753,16 +774,20 @@ fn requests(o: &Observed<'_>, route: Route, min: Option<u32>, max: Option<u32>) 
     };
     let n = o.evidence.requests_on(path) as u32;
     let j = Judgement::new(
-        format!("requests on {path}"),
-        format!(
-            "{}{}",
-            min.map(|m| format!("at least {m} ")).unwrap_or_default(),
-            max.map(|m| format!("at most {m}")).unwrap_or_default()
-        ),
+        m("grade-requests-description").text("path", path),
+        match (min, max) {
+            (Some(a), Some(b)) => m("grade-requests-between").num("min", a).num("max", b),
+            (Some(a), None) => m("grade-requests-at-least").num("min", a),
+            (None, Some(b)) => m("grade-requests-at-most").num("max", b),
+            (None, None) => Message::verbatim(""),
+        },
     );
-    if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-        j.fail(format!("{n}"), format!("{n} request(s) on {path}"))
+    if min.is_some_and(|b| n < b) || max.is_some_and(|b| n > b) {
+        j.fail(
+            n.to_string(),
+            m("grade-requests-count").num("n", n).text("path", path),
+        )
     } else {
-        j.pass(format!("{n}"))
+        j.pass(n.to_string())
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use idlink_certs::{KeyType, Pki};
+use idlink_i18n::{Lang, Message};
 use idlink_mock::evidence::Evidence;
 use idlink_mock::scenario::Scenario;
 use idlink_mock::scenario::file::{Conformance, KeyTypeSpec, ListenerSpec};
@@ -62,14 +63,15 @@ impl PkiCache {
         rsa: bool,
         facility: &str,
         offset: time::Duration,
-    ) -> Result<Arc<Pki>, String> {
+    ) -> Result<Arc<Pki>, Message> {
         let key = (rsa, facility.to_owned(), offset.whole_seconds());
         let mut pkis = self.pkis.lock().await;
         if let Some(pki) = pkis.get(&key) {
             return Ok(pki.clone());
         }
-        let facility_code = idlink_protocol::FacilityCode::parse(facility)
-            .map_err(|e| format!("facility {facility:?}: {e}"))?;
+        let facility_code = idlink_protocol::FacilityCode::parse(facility).map_err(|e| {
+            harness("harness-facility", e).text("facility", format!("{facility:?}"))
+        })?;
         let key_type = if rsa {
             KeyType::Rsa2048
         } else {
@@ -83,8 +85,8 @@ impl PkiCache {
                 .build()
         })
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("cannot generate the test PKI: {e}"))?;
+        .map_err(|e| Message::verbatim(e.to_string()))?
+        .map_err(|e| harness("harness-pki", e))?;
         let pki = Arc::new(pki);
         pkis.insert(key, pki.clone());
         Ok(pki)
@@ -135,7 +137,7 @@ pub async fn run_suite(
             Err(e) => scenarios.push(harness_error_result(
                 "UNKNOWN",
                 "",
-                format!("a runner task failed: {e}"),
+                harness("harness-task", e),
             )),
         }
     }
@@ -216,7 +218,13 @@ fn coverage(scenarios: &[ScenarioResult]) -> Vec<RequirementCoverage> {
         .collect()
 }
 
-fn harness_error_result(id: &str, file: &str, reason: String) -> ScenarioResult {
+/// Why the harness could not run a scenario: the catalogue message `key` with the underlying
+/// `error` (a library's own words, shown as they are).
+fn harness(key: &str, error: impl std::fmt::Display) -> Message {
+    Message::new(key).text("error", error.to_string())
+}
+
+fn harness_error_result(id: &str, file: &str, reason: Message) -> ScenarioResult {
     ScenarioResult {
         id: id.to_owned(),
         title: String::new(),
@@ -225,7 +233,8 @@ fn harness_error_result(id: &str, file: &str, reason: String) -> ScenarioResult 
         level: Level::Required,
         verifies: Vec::new(),
         verdict: Verdict::Error,
-        reason: Some(reason),
+        reason: Some(reason.render(Lang::En)),
+        reason_text: Some(reason),
         seed: 0,
         time_scale: 1.0,
         duration_ms: 0,
@@ -244,7 +253,10 @@ pub async fn run_scenario(
 ) -> ScenarioResult {
     let scenario = match &entry.scenario {
         Ok(s) => s,
-        Err(e) => return harness_error_result(&entry.id_hint(), &entry.relative, e.to_string()),
+        Err(e) => {
+            let reason = Message::verbatim(e.to_string());
+            return harness_error_result(&entry.id_hint(), &entry.relative, reason);
+        }
     };
     let started = Instant::now();
     match execute_scenario(scenario, entry, config, pkis).await {
@@ -268,7 +280,7 @@ async fn execute_scenario(
     entry: &SuiteEntry,
     config: &RunConfig,
     pkis: &PkiCache,
-) -> Result<ScenarioResult, String> {
+) -> Result<ScenarioResult, Message> {
     let spec = &scenario.spec;
     let time_scale = config.time_scale.unwrap_or(spec.run.time_scale);
     let seed = config.seed.unwrap_or(spec.run.seed);
@@ -283,7 +295,7 @@ async fn execute_scenario(
     let data = tempfile::Builder::new()
         .prefix("idlink-conformance-center-")
         .tempdir()
-        .map_err(|e| format!("cannot create a data directory: {e}"))?;
+        .map_err(|e| harness("harness-data-dir", e))?;
     let mut mock_config = scenario.mock_config(&password);
     mock_config.data_dir = Some(data.path().to_owned());
 
@@ -299,7 +311,7 @@ async fn execute_scenario(
             temp_work = tempfile::Builder::new()
                 .prefix("idlink-conformance-work-")
                 .tempdir()
-                .map_err(|e| format!("cannot create a work directory: {e}"))?;
+                .map_err(|e| harness("harness-work-dir", e))?;
             temp_work.path().to_owned()
         }
     };
@@ -319,7 +331,8 @@ async fn execute_scenario(
         seed,
         folder_mode: config.folder_mode,
     };
-    let mut work = workdir::prepare(scenario, &work_dir, &target).map_err(|e| e.to_string())?;
+    let mut work = workdir::prepare(scenario, &work_dir, &target)
+        .map_err(|e| Message::verbatim(e.to_string()))?;
     let center = MockCenter::builder(mock_config)
         .tls(idlink_mock::TlsMaterial::from_pki(&pki))
         .scenario_with_digests(scenario.clone(), work.digests.clone())
@@ -327,7 +340,7 @@ async fn execute_scenario(
         .seed(seed)
         .start()
         .await
-        .map_err(|e| format!("cannot start the center: {e}"))?;
+        .map_err(|e| harness("harness-center", e))?;
     let url = match listener {
         ListenerSpec::Mtls => center.mtls_url(),
         ListenerSpec::Vpn => center.vpn_url(),
@@ -353,7 +366,7 @@ async fn execute_scenario(
         } else {
             execute::run(&config.client_command, &work.dir, &work.env, deadline).await
         }
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Message::verbatim(e.to_string()))?;
         runs.push(finished);
     }
     // Let requests still in flight on the center finish journaling (bounded, event-driven).
@@ -384,6 +397,9 @@ async fn execute_scenario(
     for e in &mut expectations {
         e.actual = redactor.redact(&e.actual);
         e.evidence = e.evidence.iter().map(|l| redactor.redact(l)).collect();
+        if let Some(texts) = &mut e.texts {
+            texts.actual.map_text(&|t: &str| redactor.redact(t));
+        }
     }
     let actions_fired = evidence
         .actions_fired()
@@ -435,6 +451,7 @@ async fn execute_scenario(
         verifies: spec.verifies.clone(),
         verdict,
         reason: None,
+        reason_text: None,
         seed,
         time_scale,
         duration_ms: 0,
@@ -447,10 +464,11 @@ async fn execute_scenario(
 
 /// Folder mode: every document of the manifest is put into `IDLINK_OUTBOX_DIR` before the
 /// daemon starts, each written as `NAME.part` and renamed, so a watcher never sees half a file.
-fn drop_into_outbox(work: &workdir::Workdir, scenario: &Scenario) -> Result<(), String> {
+fn drop_into_outbox(work: &workdir::Workdir, scenario: &Scenario) -> Result<(), Message> {
     let outbox = work.dir.join("outbox");
-    std::fs::create_dir_all(&outbox)
-        .map_err(|e| format!("cannot create {}: {e}", outbox.display()))?;
+    std::fs::create_dir_all(&outbox).map_err(|e| {
+        harness("harness-outbox-create", e).text("path", outbox.display().to_string())
+    })?;
     for doc in &scenario.spec.documents {
         let Some(bytes) = work.documents.get(&doc.name) else {
             continue;
@@ -464,7 +482,9 @@ fn drop_into_outbox(work: &workdir::Workdir, scenario: &Scenario) -> Result<(), 
         let target = outbox.join(&name);
         std::fs::write(&part, bytes)
             .and_then(|()| std::fs::rename(&part, &target))
-            .map_err(|e| format!("cannot drop {} into the outbox: {e}", target.display()))?;
+            .map_err(|e| {
+                harness("harness-outbox-drop", e).text("path", target.display().to_string())
+            })?;
     }
     Ok(())
 }
@@ -556,5 +576,29 @@ fn scenario_verdict(level: Level, expectations: &[crate::report::ExpectationResu
         Verdict::Skip
     } else {
         Verdict::Pass
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_harness_error_keeps_its_english_reason_and_reads_in_japanese() {
+        let result = harness_error_result(
+            "HAPPY-PDF",
+            "happy/HAPPY-PDF.toml",
+            harness("harness-center", "bind 127.0.0.1:0: address in use"),
+        );
+
+        assert_eq!(
+            result.reason.as_deref(),
+            Some("cannot start the center: bind 127.0.0.1:0: address in use")
+        );
+        assert_eq!(result.reason_in(Lang::En), result.reason);
+        assert_eq!(
+            result.reason_in(Lang::Ja).as_deref(),
+            Some("モックのサービスセンターを起動できません：bind 127.0.0.1:0: address in use")
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 mod coverage;
 mod independence;
+mod languages;
 mod replay;
 mod report;
 mod uploaders;

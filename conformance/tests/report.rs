@@ -17,6 +17,7 @@ use idlink_conformance::report::{
     CommandRun, Counts, ExpectationResult, FiredAction, Level, REPORT_SCHEMA, Report, ReportError,
     RequirementCoverage, ScenarioResult, Severity, Summary, Tool, Verdict, from_json, to_json,
 };
+use idlink_i18n::Lang;
 use tempfile::TempDir;
 
 // ---------------------------------------------------------------------------------------------
@@ -41,6 +42,7 @@ fn expectation(
         actual: actual.into(),
         message: message.into(),
         evidence: evidence.iter().map(|l| (*l).into()).collect(),
+        texts: None,
     }
 }
 
@@ -55,6 +57,7 @@ fn happy_path() -> ScenarioResult {
         verifies: vec!["PROTO-STORE-1".into(), "PROTO-META-2".into()],
         verdict: Verdict::Pass,
         reason: None,
+        reason_text: None,
         seed: 20260401,
         time_scale: 0.1,
         duration_ms: 1234,
@@ -104,6 +107,7 @@ fn retry_503() -> ScenarioResult {
         verifies: vec!["PROTO-RETRY-1".into(), "PROTO-IDEM-2".into()],
         verdict: Verdict::Fail,
         reason: None,
+        reason_text: None,
         seed: 20260401,
         time_scale: 0.1,
         duration_ms: 12_500,
@@ -212,6 +216,7 @@ fn harness_error() -> ScenarioResult {
         verifies: vec!["PROTO-TLS-3".into()],
         verdict: Verdict::Error,
         reason: Some("the mock center could not start: bind 127.0.0.1:0: address in use".into()),
+        reason_text: None,
         seed: 20260401,
         time_scale: 0.1,
         duration_ms: 42,
@@ -232,6 +237,7 @@ fn skipped() -> ScenarioResult {
         verifies: vec!["PROTO-FOLDER-1".into()],
         verdict: Verdict::Skip,
         reason: Some("needs client_mode folder; this run is command mode".into()),
+        reason_text: None,
         seed: 20260401,
         time_scale: 0.1,
         duration_ms: 0,
@@ -390,13 +396,13 @@ fn unknown_fields_from_a_compatible_writer_are_ignored() {
 
 #[test]
 fn the_junit_xml_matches_its_snapshot() {
-    let xml = to_junit_xml(&sample_report()).unwrap();
+    let xml = to_junit_xml(&sample_report(), Lang::En).unwrap();
 
     time_redacted().bind(|| insta::assert_snapshot!("report_junit", xml));
 }
 
 fn parsed_junit() -> junit_parser::TestSuites {
-    let xml = to_junit_xml(&sample_report()).unwrap();
+    let xml = to_junit_xml(&sample_report(), Lang::En).unwrap();
     junit_parser::from_reader(Cursor::new(xml.into_bytes())).expect("a JUnit parser reads it")
 }
 
@@ -561,7 +567,7 @@ fn duplicate_expectation_ids_still_give_unique_junit_names() {
     let first = report.scenarios[0].expectations[0].clone();
     report.scenarios[0].expectations.push(first);
 
-    let xml = to_junit_xml(&report).unwrap();
+    let xml = to_junit_xml(&report, Lang::En).unwrap();
     let junit = junit_parser::from_reader(Cursor::new(xml.into_bytes())).unwrap();
 
     let names: Vec<&str> = junit.suites[0]
@@ -584,7 +590,7 @@ fn a_huge_client_output_is_bounded_in_the_junit_system_out() {
     let mut report = sample_report();
     report.scenarios[0].runs[0].output = "患".repeat(100_000);
 
-    let xml = to_junit_xml(&report).unwrap();
+    let xml = to_junit_xml(&report, Lang::En).unwrap();
     let junit = junit_parser::from_reader(Cursor::new(xml.into_bytes())).unwrap();
 
     let out = junit.suites[0].system_out.as_deref().unwrap_or_default();
@@ -597,7 +603,7 @@ fn a_scenario_skipped_as_a_whole_is_one_skipped_junit_case_with_the_scenario_rea
     let mut report = sample_report();
     report.scenarios[3].expectations.clear();
 
-    let xml = to_junit_xml(&report).unwrap();
+    let xml = to_junit_xml(&report, Lang::En).unwrap();
     let junit = junit_parser::from_reader(Cursor::new(xml.into_bytes())).unwrap();
 
     let suite = &junit.suites[3];
@@ -609,12 +615,33 @@ fn a_scenario_skipped_as_a_whole_is_one_skipped_junit_case_with_the_scenario_rea
     );
 }
 
+#[test]
+fn a_scenario_skipped_without_a_reason_says_so_in_the_junit_readers_language() {
+    let mut report = sample_report();
+    report.scenarios[3].expectations.clear();
+    report.scenarios[3].reason = None;
+    let message = |lang| {
+        let xml = to_junit_xml(&report, lang).unwrap();
+        let junit = junit_parser::from_reader(Cursor::new(xml.into_bytes())).unwrap();
+        let case = &junit.suites[3].cases[0];
+        // The case name is the same in both languages: CI keys history by it.
+        assert_eq!(case.original_name, "FOLDER-ATOMIC › scenario");
+        case.status.skipped_as_ref().message.clone()
+    };
+
+    assert_eq!(message(Lang::En), "skipped; no reason was recorded");
+    assert_eq!(
+        message(Lang::Ja),
+        "スキップしました。理由は記録されていません"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Console
 
 #[test]
 fn the_console_table_matches_its_snapshot() {
-    let table = summary_table(&sample_report());
+    let table = summary_table(&sample_report(), Lang::En);
 
     insta::assert_snapshot!("report_console", table);
 }
@@ -624,7 +651,7 @@ fn the_console_table_aligns_columns_by_display_width_with_cjk_ids() {
     let mut report = sample_report();
     report.scenarios[0].id = "患者ID-照合".into();
 
-    let table = summary_table(&report);
+    let table = summary_table(&report, Lang::En);
 
     // The DURATION column ends at the same display column on every scenario line.
     let ends: Vec<usize> = table
@@ -659,7 +686,7 @@ fn the_console_table_has_no_escape_codes_even_when_the_evidence_does() {
     let mut report = sample_report();
     report.scenarios[1].expectations[0].evidence[0] = "\u{1b}[2J\u{1b}[31mgotcha".into();
 
-    let table = summary_table(&report);
+    let table = summary_table(&report, Lang::En);
 
     assert!(!table.contains('\u{1b}'), "{table}");
     assert!(table.contains("\\u{1b}[2J"), "{table}");
@@ -667,7 +694,7 @@ fn the_console_table_has_no_escape_codes_even_when_the_evidence_does() {
 
 #[test]
 fn the_console_table_shows_at_most_five_evidence_lines_per_expectation() {
-    let table = summary_table(&sample_report());
+    let table = summary_table(&sample_report(), Lang::En);
 
     assert!(table.contains("#4 GET /v1/documents/D-000002 → 200"));
     assert!(!table.contains("#6 GET /v1/health"));
@@ -767,7 +794,7 @@ fn the_html_page_escapes_report_text_and_references_nothing_outside_itself() {
     let mut report = sample_report();
     report.scenarios[1].expectations[0].message = "<script>alert('x')</script> & more".into();
 
-    let html = to_html(&report);
+    let html = to_html(&report, Lang::En);
 
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains(r#"<meta charset="utf-8">"#));
@@ -783,7 +810,7 @@ fn the_html_page_escapes_report_text_and_references_nothing_outside_itself() {
 
 #[test]
 fn the_html_page_opens_failed_and_errored_scenarios_and_warns_a_scaled_run_cannot_certify() {
-    let html = to_html(&sample_report());
+    let html = to_html(&sample_report(), Lang::En);
 
     assert!(html.contains("Scaled run: cannot certify."));
     assert!(html.contains(r#"<details id="scenario-RETRY-503" class="scenario fail" open>"#));
@@ -798,7 +825,7 @@ fn the_html_page_opens_failed_and_errored_scenarios_and_warns_a_scaled_run_canno
     let mut nominal = sample_report();
     nominal.scaled = false;
     nominal.time_scale = 1.0;
-    assert!(!to_html(&nominal).contains("cannot certify"));
+    assert!(!to_html(&nominal, Lang::En).contains("cannot certify"));
 }
 
 /// Chromium, or `None` (with a note) where it is not installed; under `CI=true` it must be.
@@ -826,7 +853,7 @@ fn the_html_report_opens_in_a_real_browser_and_shows_every_scenario_and_verdict(
     // pipe could fill up and stall it while we wait)
     let dir = TempDir::new().unwrap();
     let page = dir.path().join("report.html");
-    std::fs::write(&page, to_html(&sample_report())).unwrap();
+    std::fs::write(&page, to_html(&sample_report(), Lang::En)).unwrap();
     // For a person reviewing the page's look: `IDLINK_SAMPLE_HTML=/tmp/x.html cargo test ...`
     if let Some(keep) = std::env::var_os("IDLINK_SAMPLE_HTML") {
         std::fs::copy(&page, keep).unwrap();

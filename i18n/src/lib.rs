@@ -11,8 +11,14 @@
 //! - [`tr`]: one message. A key missing in Japanese falls back to English, and a key missing in
 //!   both shows the key itself: a message is never lost to a panic (a test keeps the two
 //!   catalogues in step, see `tests` below).
+//! - [`Message`]: a key and typed arguments kept until someone reads it, for texts (a grade, a
+//!   problem's `detail`) made before the reader's language is known.
 
 use std::sync::OnceLock;
+
+mod message;
+
+pub use message::{Arg as MessageArg, Message};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use idlink_certs::Pki;
+use idlink_i18n::{Lang, tr};
 use idlink_protocol::FacilityCode;
 use serde::Serialize;
 
@@ -32,6 +33,11 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// The language of the messages printed (`ja` or `en`); without it, LC_ALL / LC_MESSAGES /
+    /// LANG (ja_JP.* is Japanese), else English. `--print-json` and ready.json are the same in
+    /// both.
+    #[arg(long, global = true, value_name = "LANG", value_parser = ["ja", "en"])]
+    pub lang: Option<String>,
 }
 
 /// The subcommands.
@@ -96,11 +102,13 @@ pub struct ServePlan {
     pub scenario: Option<crate::scenario::Scenario>,
     /// The time scale.
     pub time_scale: Option<f64>,
+    /// The language of what is printed for people.
+    pub lang: Lang,
 }
 
 impl ServePlan {
-    /// Reads the configuration and decides directories.
-    pub fn resolve(args: &ServeArgs) -> anyhow::Result<Self> {
+    /// Reads the configuration and decides directories; `lang` is what people read.
+    pub fn resolve(args: &ServeArgs, lang: Lang) -> anyhow::Result<Self> {
         let scenario = args
             .scenario
             .as_ref()
@@ -129,6 +137,7 @@ impl ServePlan {
             print_json: args.print_json,
             scenario,
             time_scale: args.time_scale,
+            lang,
         })
     }
 }
@@ -162,16 +171,17 @@ pub struct Ready {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let lang = Lang::choose(cli.lang.as_deref());
     match cli.command {
         Command::Config { demo } => {
             if !demo {
-                anyhow::bail!("nothing to print: use `idlink-mock config --demo`");
+                anyhow::bail!(tr(lang, "mock-config-nothing", &[]));
             }
             print!("{}", MockConfig::demo().to_toml_string()?);
             Ok(ExitCode::from(EXIT_OK))
         }
         Command::Serve(args) => {
-            let plan = ServePlan::resolve(&args)?;
+            let plan = ServePlan::resolve(&args, lang)?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
             runtime.block_on(serve(plan))?;
             Ok(ExitCode::from(EXIT_OK))
@@ -265,9 +275,9 @@ pub async fn serve(plan: ServePlan) -> anyhow::Result<()> {
     std::io::stdout().flush().ok();
 
     signals.wait().await?;
-    eprintln!("idlink-mock: stopping (waiting for open exchanges)");
+    eprintln!("{}", tr(plan.lang, "mock-stopping", &[]));
     center.shutdown().await;
-    eprintln!("idlink-mock: stopped");
+    eprintln!("{}", tr(plan.lang, "mock-stopped", &[]));
     Ok(())
 }
 
@@ -286,36 +296,53 @@ fn write_ready_file(path: &Path, json: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What a person reads when the center is up, in `plan.lang` (each language aligns its own
+/// labels in the catalogue).
 fn describe(ready: &Ready, plan: &ServePlan) -> String {
-    let mut text = format!(
-        "idlink-mock service center (TEST ONLY)\n\
-         \x20 mTLS listener : {}\n\
-         \x20 VPN listener  : {}\n\
-         \x20 admin         : {}/  (Authorization: Bearer {})\n\
-         \x20 data          : {}\n\
-         \x20 PKI           : {} ({})\n\
-         \x20 journal       : {}\n",
-        ready.mtls_url,
-        ready.vpn_url,
-        ready.admin_url,
-        ready.admin_token,
-        ready.data_dir.display(),
-        ready.pki_dir.display(),
+    let lang = plan.lang;
+    let line = |key: &str, args: &[(&str, String)]| {
+        let args: Vec<_> = args
+            .iter()
+            .map(|(name, value)| (*name, value.as_str().into()))
+            .collect();
+        format!("{}\n", tr(lang, key, &args))
+    };
+    let path = |p: &Path| p.display().to_string();
+    let how = tr(
+        lang,
         if ready.pki_generated {
-            "generated now"
+            "mock-ready-pki-generated"
         } else {
-            "reused"
+            "mock-ready-pki-reused"
         },
-        ready.journal.display(),
+        &[],
     );
-    text.push_str("  client kits (CA ca.pem, client.chain.pem + client.key.pem or client.p12, account.password):\n");
+    let mut text = line("mock-ready-title", &[]);
+    text.push_str(&line("mock-ready-mtls", &[("url", ready.mtls_url.clone())]));
+    text.push_str(&line("mock-ready-vpn", &[("url", ready.vpn_url.clone())]));
+    text.push_str(&line(
+        "mock-ready-admin",
+        &[
+            ("url", ready.admin_url.clone()),
+            ("token", ready.admin_token.clone()),
+        ],
+    ));
+    text.push_str(&line("mock-ready-data", &[("path", path(&ready.data_dir))]));
+    text.push_str(&line(
+        "mock-ready-pki",
+        &[("path", path(&ready.pki_dir)), ("how", how)],
+    ));
+    text.push_str(&line(
+        "mock-ready-journal",
+        &[("path", path(&ready.journal))],
+    ));
+    text.push_str(&line("mock-ready-kits", &[]));
     for (account, config) in &ready.kits {
         text.push_str(&format!("    {account:<22} {}\n", config.display()));
     }
-    text.push_str(&format!(
-        "  ready file    : {}\nPress Ctrl-C to stop.\n",
-        plan.data_dir.join("ready.json").display()
-    ));
+    let ready_file = path(&plan.data_dir.join("ready.json"));
+    text.push_str(&line("mock-ready-file", &[("path", ready_file)]));
+    text.push_str(&line("mock-ready-stop", &[]));
     text
 }
 
@@ -353,5 +380,81 @@ impl StopSignals {
             .await
             .context("cannot listen for Ctrl-C")?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ready_and_plan(lang: Lang) -> (Ready, ServePlan, tempfile::TempDir) {
+        let data = tempfile::tempdir().unwrap();
+        let args = ServeArgs::parse_from_data(data.path());
+        let plan = ServePlan::resolve(&args, lang).unwrap();
+        let ready = Ready {
+            mtls_url: "https://127.0.0.1:1001".into(),
+            vpn_url: "http://127.0.0.1:1002".into(),
+            admin_url: "http://127.0.0.1:1003".into(),
+            admin_token: "token".into(),
+            data_dir: "/data".into(),
+            pki_dir: "/data/pki".into(),
+            storage: "/data/storage".into(),
+            journal: "/data/journal.jsonl".into(),
+            kits: [(
+                "fac-0112345678".to_owned(),
+                PathBuf::from("/kit/storeclient.toml"),
+            )]
+            .into(),
+            pki_generated: true,
+            pid: 1,
+        };
+        (ready, plan, data)
+    }
+
+    impl ServeArgs {
+        fn parse_from_data(data: &Path) -> Self {
+            let cli = Cli::parse_from(["idlink-mock", "serve", "--data", &data.to_string_lossy()]);
+            match cli.command {
+                Command::Serve(args) => args,
+                Command::Config { .. } => unreachable!("serve was parsed"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_ready_text_is_unchanged_in_english_and_reads_in_japanese_with_the_same_values() {
+        let (ready, plan, data) = ready_and_plan(Lang::En);
+        let english = describe(&ready, &plan);
+        let ready_file = data.path().canonicalize().unwrap().join("ready.json");
+        assert_eq!(
+            english,
+            format!(
+                "idlink-mock service center (TEST ONLY)\n\
+                 \x20 mTLS listener : https://127.0.0.1:1001\n\
+                 \x20 VPN listener  : http://127.0.0.1:1002\n\
+                 \x20 admin         : http://127.0.0.1:1003/  (Authorization: Bearer token)\n\
+                 \x20 data          : /data\n\
+                 \x20 PKI           : /data/pki (generated now)\n\
+                 \x20 journal       : /data/journal.jsonl\n\
+                 \x20 client kits (CA ca.pem, client.chain.pem + client.key.pem or client.p12, account.password):\n\
+                 \x20   fac-0112345678         /kit/storeclient.toml\n\
+                 \x20 ready file    : {}\n\
+                 Press Ctrl-C to stop.\n",
+                ready_file.display()
+            )
+        );
+
+        let (_, plan, _data) = ready_and_plan(Lang::Ja);
+        let japanese = describe(&ready, &plan);
+        assert!(japanese.starts_with("idlink-mock サービスセンター（試験専用）\n"));
+        for value in [
+            "https://127.0.0.1:1001",
+            "Bearer token",
+            "/data/pki（今回生成）",
+            "fac-0112345678         /kit/storeclient.toml",
+            "Ctrl-C",
+        ] {
+            assert!(japanese.contains(value), "{value} in {japanese}");
+        }
     }
 }

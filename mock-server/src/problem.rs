@@ -3,6 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use idlink_i18n::{Lang, Message};
 use idlink_protocol::headers::MEDIA_PROBLEM;
 use idlink_protocol::{Problem, ProblemCode};
 
@@ -30,6 +31,9 @@ pub struct ApiProblem {
     pub account: Option<String>,
     /// A refused login: the account ID the credentials named (never the password).
     pub tried_account: Option<String>,
+    /// The detail as a catalogue message, for a client that asked for another language
+    /// (`Accept-Language`); `problem.detail` holds its English.
+    pub detail_message: Option<Message>,
 }
 
 impl ApiProblem {
@@ -39,7 +43,26 @@ impl ApiProblem {
             problem: Box::new(Problem::new(code, detail)),
             account: None,
             tried_account: None,
+            detail_message: None,
         }
+    }
+
+    /// A problem whose detail reads in the request's language: `detail` is the message in
+    /// English, and the request middleware renders it again for `Accept-Language: ja`.
+    pub fn localized(code: ProblemCode, detail: Message) -> Self {
+        Self::new(code, detail.render(Lang::En)).in_other_languages(detail)
+    }
+
+    /// `400 invalid-request` naming the header, its detail in the request's language.
+    pub fn invalid_header_localized(header: &str, detail: Message) -> Self {
+        Self::invalid_header(header, detail.render(Lang::En)).in_other_languages(detail)
+    }
+
+    /// Keeps the English `detail` as it is and reads `detail` in any other language (a detail
+    /// whose English comes from elsewhere, e.g. a refused login's).
+    pub fn in_other_languages(mut self, detail: Message) -> Self {
+        self.detail_message = Some(detail);
+        self
     }
 
     /// `400 invalid-request` naming the header (`PROTO-UP-002`).
@@ -100,6 +123,9 @@ impl IntoResponse for ApiProblem {
             tried_account: self.tried_account,
             receipt_id: self.problem.receipt_id.clone(),
         });
+        if let Some(detail) = self.detail_message {
+            response.extensions_mut().insert(LocalizedDetail(detail));
+        }
         // The middleware needs the document to insert the request ID.
         response
             .extensions_mut()
@@ -108,10 +134,24 @@ impl IntoResponse for ApiProblem {
     }
 }
 
+/// The detail of a response's problem as a catalogue message, until the middleware knows the
+/// request's language.
+#[derive(Debug, Clone)]
+pub(crate) struct LocalizedDetail(pub(crate) Message);
+
 /// The problem document of a response, until the middleware adds `request_id` and serialises it
 /// again.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingProblem(pub(crate) Problem);
+
+/// A problem's `detail` in `lang`: English is the detail as sent today; another language comes
+/// from the catalogue message when the handler gave one (else the English stays).
+pub(crate) fn detail(english: &str, message: Option<&Message>, lang: Lang) -> Option<String> {
+    match (lang, message) {
+        (Lang::En, _) | (_, None) => None,
+        (lang, Some(message)) => Some(message.render(lang)).filter(|d| d != english),
+    }
+}
 
 /// A problem code's `title` in `lang` (`Accept-Language`); English is the protocol's own title.
 pub(crate) fn title(code: ProblemCode, lang: idlink_i18n::Lang) -> String {

@@ -351,3 +351,29 @@ fn sigterm_stops_the_server_cleanly() {
     let status = served.wait_exit();
     assert_eq!(status.code(), Some(0), "a signal is a clean stop");
 }
+
+#[test]
+fn the_command_line_speaks_the_language_asked_for_and_keeps_its_exit_code() {
+    // Issue 13: --lang wins over the locale; the exit code is the same in both languages.
+    let run = |lang: &str| {
+        Command::new(env!("CARGO_BIN_EXE_idlink-mock"))
+            .env("LC_ALL", "ja_JP.UTF-8")
+            .args(["--lang", lang, "config"])
+            .output()
+            .unwrap()
+    };
+
+    let japanese = run("ja");
+    let english = run("en");
+
+    assert_eq!(japanese.status.code(), Some(1));
+    assert_eq!(english.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&japanese.stderr),
+        "idlink-mock: error: 出力するものがありません。`idlink-mock config --demo` を使ってください\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&english.stderr),
+        "idlink-mock: error: nothing to print: use `idlink-mock config --demo`\n"
+    );
+}

@@ -661,3 +661,161 @@ async fn problem_titles_follow_accept_language_while_type_and_code_stay() {
     assert_eq!(english.title, ProblemCode::BadCredentials.title());
     center.shutdown().await;
 }
+
+#[tokio::test]
+async fn problem_details_follow_accept_language_while_type_code_and_ids_stay() {
+    // Issue 13: the same failing request, asked in Japanese, gets a Japanese `detail`; what a
+    // program matches on (status, `type`, `code`) and the IDs the detail names are the same,
+    // and the English detail is what it always was. (row, a stable fragment of both details)
+    const ASKED: &[(&str, &str)] = &[
+        ("no consent for the patient", "9999099"),
+        ("declared facility of another facility", "0198765432"),
+        ("certificate of another facility", "0198765432"),
+        ("VPN account on the mTLS listener", "VPN"),
+        ("wrong password", ""),
+        ("missing header", "Content-Digest"),
+        ("repeated patient ID", "IDLink-Patient-Id"),
+        ("patient header differs from PID-3", "PID-3"),
+        ("body differs from Content-Digest", "Content-Digest"),
+        ("unknown route", "/v1/"),
+        ("path-unsafe data kind", "IDLink-Data-Kind"),
+        ("unknown charset", "latin1"),
+        ("charset on a PDF", "application/pdf"),
+        ("broken HL7", "hl7"),
+        ("data kind not matching MSH-9", "MSH-9"),
+        ("declared length over the limit", "100"),
+    ];
+    let japanese_text = |text: &str| {
+        text.chars()
+            .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+    };
+    for (case, stable) in ASKED {
+        let (_, request, code, _) = ROWS
+            .iter()
+            .find(|(name, ..)| name == case)
+            .unwrap_or_else(|| panic!("no row {case:?}"));
+        // Arrange: a fresh center per language, so a refused login does not count twice.
+        let mut answers = Vec::new();
+        for lang in [None, Some("ja-JP,ja;q=0.9,en;q=0.5")] {
+            let mut config = MockConfig::demo();
+            if *case == "declared length over the limit" {
+                config.limits.max_body_bytes = 100;
+            }
+            let center = MockCenter::start(config).await.unwrap();
+            let ctx = Ctx {
+                mtls: mtls_client(&center),
+                vpn: vpn_client(&center),
+                other_cert: client_with(
+                    pki(&center),
+                    Some(pki(&center).client(Variant::OtherFacility)),
+                    false,
+                ),
+                mtls_url: center.mtls_url(),
+                vpn_url: center.vpn_url(),
+            };
+            let mut builder = request(&ctx);
+            if let Some(lang) = lang {
+                builder = builder.header("accept-language", lang);
+            }
+
+            // Act
+            let response = builder.send().await.unwrap();
+            let status = response.status();
+            let document: idlink_protocol::Problem = response.json().await.unwrap();
+            answers.push((status, document));
+            center.shutdown().await;
+        }
+
+        // Assert
+        let [(en_status, english), (ja_status, japanese)] = <[_; 2]>::try_from(answers).unwrap();
+        assert_eq!(ja_status, en_status, "{case}");
+        assert_eq!(japanese.code, english.code, "{case}");
+        assert_eq!(japanese.type_uri, english.type_uri, "{case}");
+        assert_eq!(japanese.known_code(), Some(*code), "{case}");
+        assert!(
+            !japanese_text(&english.detail),
+            "{case}: {}",
+            english.detail
+        );
+        assert!(
+            japanese_text(&japanese.detail) && japanese.detail != english.detail,
+            "{case}: the Japanese detail is {:?}",
+            japanese.detail
+        );
+        assert!(
+            english.detail.contains(stable) && japanese.detail.contains(stable),
+            "{case}: {stable:?} in {:?} and {:?}",
+            english.detail,
+            japanese.detail
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_english_detail_of_a_localized_problem_is_unchanged() {
+    // The catalogue's English is byte for byte what the center sent before it had one.
+    let center = demo_center().await;
+    let ctx = Ctx {
+        mtls: mtls_client(&center),
+        vpn: vpn_client(&center),
+        other_cert: client_with(pki(&center), None, false),
+        mtls_url: center.mtls_url(),
+        vpn_url: center.vpn_url(),
+    };
+    let bytes = sample_with_patient("9999099");
+    let response = hl7_upload(&ctx.mtls, &ctx.mtls_url, CERT_ACCOUNT, "k", &bytes)
+        .set("idlink-patient-id", "9999099")
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+
+    let document: idlink_protocol::Problem = response.json().await.unwrap();
+
+    assert_eq!(
+        document.detail,
+        "patient 9999099 of facility 0112345678 has no consent record for ID-Link storage; \
+         record the consent first, or send to a region-shared appliance"
+    );
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_care_date_refusal_reads_in_japanese_with_both_dates() {
+    // PROTO-UP-014 in Japanese: 診療日, the declared date and the one the document carries.
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    let ask = |lang: &'static str| {
+        hl7_upload(
+            &client,
+            &center.mtls_url(),
+            CERT_ACCOUNT,
+            lang,
+            SAMPLE_OMP01,
+        )
+        .header("idlink-care-date", "20000101")
+        .header("accept-language", lang)
+        .send()
+    };
+
+    let japanese = problem(ask("ja").await.unwrap()).await;
+    let english = problem(ask("en").await.unwrap()).await;
+
+    assert_eq!(japanese.code, "care-date-mismatch");
+    assert_eq!(japanese.code, english.code);
+    assert!(
+        english
+            .detail
+            .starts_with("IDLink-Care-Date is 20000101 but ")
+    );
+    assert!(
+        japanese
+            .detail
+            .starts_with("IDLink-Care-Date は 20000101 ですが、")
+            && japanese.detail.contains("診療日")
+            && japanese.detail.ends_with("何も保存していません"),
+        "{}",
+        japanese.detail
+    );
+    center.shutdown().await;
+}

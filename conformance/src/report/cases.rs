@@ -7,7 +7,9 @@
 
 use std::collections::HashSet;
 
-use super::text::one_line;
+use idlink_i18n::Lang;
+
+use super::text::{one_line, t};
 use super::{ExpectationResult, Report, ScenarioResult, Verdict};
 
 /// The separator between scenario ID and expectation in a case name.
@@ -32,18 +34,26 @@ pub(crate) enum Subject<'a> {
     /// The scenario as a whole (`harness` for an error, `scenario` otherwise); the message is
     /// the scenario's reason.
     Scenario {
-        /// Why, in words (the scenario's `reason`, or a fallback that says none was recorded).
-        message: String,
+        /// The catalogue key of the words used when the scenario has no `reason`.
+        fallback: &'static str,
     },
 }
 
 impl Case<'_> {
     /// The message a CI server shows next to the case: the expectation's message, or the
     /// scenario's reason.
-    pub fn message(&self) -> &str {
+    pub fn message(&self) -> String {
+        self.message_in(Lang::En)
+    }
+
+    /// [`Case::message`] in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
         match &self.subject {
-            Subject::Expectation(expectation) => &expectation.message,
-            Subject::Scenario { message } => message,
+            Subject::Expectation(expectation) => expectation.message_in(lang),
+            Subject::Scenario { fallback } => self
+                .scenario
+                .reason_in(lang)
+                .unwrap_or_else(|| t(lang, fallback)),
         }
     }
 }
@@ -62,21 +72,16 @@ fn scenario_cases<'a>(scenario: &'a ScenarioResult, taken: &mut HashSet<String>)
     let mut cases = Vec::with_capacity(scenario.expectations.len() + 1);
     if needs_scenario_case(scenario) {
         let (label, fallback) = match scenario.verdict {
-            Verdict::Error => ("harness", "the harness failed; no reason was recorded"),
-            Verdict::Skip => ("scenario", "skipped; no reason was recorded"),
-            Verdict::Fail => ("scenario", "failed; no failing expectation was recorded"),
-            Verdict::Pass => ("scenario", ""),
+            Verdict::Error => ("harness", "report-case-harness-no-reason"),
+            Verdict::Skip => ("scenario", "report-case-skip-no-reason"),
+            Verdict::Fail => ("scenario", "report-case-fail-no-expectation"),
+            Verdict::Pass => ("scenario", "report-case-pass"),
         };
         cases.push(Case {
             scenario,
             name: unique(taken, format!("{}{NAME_SEPARATOR}{label}", scenario.id)),
             verdict: scenario.verdict,
-            subject: Subject::Scenario {
-                message: scenario
-                    .reason
-                    .clone()
-                    .unwrap_or_else(|| fallback.to_owned()),
-            },
+            subject: Subject::Scenario { fallback },
         });
     }
     for expectation in &scenario.expectations {

@@ -3,20 +3,24 @@
 //! Plain text only: no ANSI codes (a caller that knows it writes to a terminal may colour the
 //! verdict words), and control characters from the report are shown escaped, because evidence
 //! and output can contain bytes the uploader chose and those must not drive the terminal.
-//! Columns are aligned by display width, so CJK titles do not shift them.
+//! Columns are aligned by display width, so CJK titles and Japanese headings do not shift them.
+//! Headings, verdict words and explanations are in the reader's [`Lang`]; IDs and check names
+//! are the same in both languages.
 
 use std::fmt::Write as _;
 
+use idlink_i18n::{Lang, tr};
 use unicode_width::UnicodeWidthStr;
 
-use super::text::seconds;
-use super::{Counts, ExpectationResult, Level, Report, ScenarioResult};
+use super::text::{seconds, severity_word, t, verdict_label};
+use super::{Counts, ExpectationResult, Level, Report, ScenarioResult, Verdict};
 
 /// At most this many evidence lines are shown per failing expectation.
 pub const MAX_CONSOLE_EVIDENCE_LINES: usize = 5;
 
-/// The summary table: one line per scenario, then the failures in detail, then the totals.
-pub fn summary_table(report: &Report) -> String {
+/// The summary table in `lang`: one line per scenario, then the failures in detail, then the
+/// totals.
+pub fn summary_table(report: &Report, lang: Lang) -> String {
     let mut out = String::new();
     let ids: Vec<String> = report.scenarios.iter().map(|s| printable(&s.id)).collect();
     let durations: Vec<String> = report
@@ -24,17 +28,35 @@ pub fn summary_table(report: &Report) -> String {
         .iter()
         .map(|s| seconds(s.duration_ms))
         .collect();
-    let id_width = column_width("SCENARIO", &ids);
-    let duration_width = column_width("DURATION", &durations);
+    let verdicts = [Verdict::Pass, Verdict::Fail, Verdict::Skip, Verdict::Error]
+        .map(|v| verdict_label(v, lang));
+    let [
+        verdict_head,
+        scenario_head,
+        duration_head,
+        failed_head,
+        title_head,
+    ] = [
+        "report-col-verdict",
+        "report-col-scenario",
+        "report-col-duration",
+        "report-col-failed",
+        "report-col-title",
+    ]
+    .map(|key| t(lang, key));
+    let verdict_width = column_width(&verdict_head, &verdicts);
+    let id_width = column_width(&scenario_head, &ids);
+    let duration_width = column_width(&duration_head, &durations);
+    let failed_width = failed_head.width().max(6);
 
     // `write!` into a String cannot fail; the results are ignored on that invariant.
     let _ = writeln!(
         out,
-        "{:<7}  {}  {}  {:>6}  TITLE",
-        "VERDICT",
-        pad_right("SCENARIO", id_width),
-        pad_left("DURATION", duration_width),
-        "FAILED"
+        "{}  {}  {}  {}  {title_head}",
+        pad_right(&verdict_head, verdict_width),
+        pad_right(&scenario_head, id_width),
+        pad_left(&duration_head, duration_width),
+        pad_left(&failed_head, failed_width),
     );
     for ((scenario, id), duration) in report.scenarios.iter().zip(&ids).zip(&durations) {
         let counts = scenario.expectation_counts();
@@ -45,11 +67,11 @@ pub fn summary_table(report: &Report) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<7}  {}  {}  {:>6}  {}",
-            scenario.verdict.label(),
+            "{}  {}  {}  {}  {}",
+            pad_right(&verdict_label(scenario.verdict, lang), verdict_width),
             pad_right(id, id_width),
             pad_left(duration, duration_width),
-            failed,
+            pad_left(&failed, failed_width),
             printable(&scenario.title)
         );
     }
@@ -64,49 +86,62 @@ pub fn summary_table(report: &Report) -> String {
         // An optional scenario's failure is reported but does not fail the run: say so where
         // the reader looks, not only in the exit code.
         let optional = if scenario.level == Level::Optional {
-            " (optional: reported, does not fail the run)"
+            t(lang, "report-optional-note")
         } else {
-            ""
+            String::new()
         };
         let _ = writeln!(
             out,
             "{} {}: {}{optional}",
-            scenario.verdict.label(),
+            verdict_label(scenario.verdict, lang),
             printable(&scenario.id),
             printable(&scenario.title)
         );
-        if let Some(reason) = &scenario.reason {
-            let _ = writeln!(out, "  reason: {}", printable(reason));
+        if let Some(reason) = scenario.reason_in(lang) {
+            let reason = tr(
+                lang,
+                "report-reason",
+                &[("reason", printable(&reason).into())],
+            );
+            let _ = writeln!(out, "  {reason}");
         }
         for expectation in scenario.failing_expectations() {
-            write_expectation(&mut out, expectation);
+            write_expectation(&mut out, expectation, lang);
         }
     }
 
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "scenarios: {}\nexpectations: {}\nrun time: {}, {}",
-        totals(&report.summary.scenarios),
-        totals(&report.summary.expectations),
-        seconds(report.duration_ms),
-        // 0: no --seed, every scenario ran with its own (each result records it).
-        match report.seed {
-            0 => "each scenario with its own seed".to_owned(),
-            seed => format!("seed {seed}"),
-        }
+    // 0: no --seed, every scenario ran with its own (each result records it).
+    let seed = match report.seed {
+        0 => t(lang, "report-seed-own"),
+        seed => tr(lang, "report-seed", &[("seed", seed.to_string().into())]),
+    };
+    for (key, counts) in [
+        ("report-totals-scenarios", &report.summary.scenarios),
+        ("report-totals-expectations", &report.summary.expectations),
+    ] {
+        let line = tr(lang, key, &[("totals", totals(counts, lang).into())]);
+        let _ = writeln!(out, "{line}");
+    }
+    let duration = seconds(report.duration_ms);
+    let run_time = tr(
+        lang,
+        "report-run-time",
+        &[("duration", duration.into()), ("seed", seed.into())],
     );
+    let _ = writeln!(out, "{run_time}");
     if report.scaled {
+        let scale = report.time_scale.to_string();
         let _ = writeln!(
             out,
-            "scaled run (time scale {}): results cannot certify conformance",
-            report.time_scale
+            "{}",
+            tr(lang, "report-scaled", &[("scale", scale.into())])
         );
     }
     out
 }
 
-fn write_expectation(out: &mut String, expectation: &ExpectationResult) {
+fn write_expectation(out: &mut String, expectation: &ExpectationResult, lang: Lang) {
     let requirement = expectation
         .requirement
         .as_deref()
@@ -115,16 +150,37 @@ fn write_expectation(out: &mut String, expectation: &ExpectationResult) {
     let _ = writeln!(
         out,
         "  {} {} ({}){}: {}",
-        expectation.verdict.label(),
+        verdict_label(expectation.verdict, lang),
         printable(&expectation.id),
-        expectation.severity,
+        severity_word(expectation.severity, lang),
         requirement,
-        printable(&expectation.description)
+        printable(&expectation.description_in(lang))
     );
-    let _ = writeln!(out, "      expected: {}", printable(&expectation.expected));
-    let _ = writeln!(out, "      actual:   {}", printable(&expectation.actual));
+    // The three labels share one width, so the values start in one column in either language.
+    let labels = [
+        "report-label-expected",
+        "report-label-actual",
+        "report-label-message",
+    ]
+    .map(|key| t(lang, key));
+    let width = labels.iter().map(|l| l.width()).max().unwrap_or(0);
+    let [expected, actual, message] = labels.map(|l| pad_right(&l, width));
+    let _ = writeln!(
+        out,
+        "      {expected} {}",
+        printable(&expectation.expected_in(lang))
+    );
+    let _ = writeln!(
+        out,
+        "      {actual} {}",
+        printable(&expectation.actual_in(lang))
+    );
     if !expectation.message.is_empty() {
-        let _ = writeln!(out, "      message:  {}", printable(&expectation.message));
+        let _ = writeln!(
+            out,
+            "      {message} {}",
+            printable(&expectation.message_in(lang))
+        );
     }
     for line in expectation.evidence.iter().take(MAX_CONSOLE_EVIDENCE_LINES) {
         let _ = writeln!(out, "      | {}", printable(line));
@@ -134,17 +190,26 @@ fn write_expectation(out: &mut String, expectation: &ExpectationResult) {
         .len()
         .saturating_sub(MAX_CONSOLE_EVIDENCE_LINES);
     if hidden > 0 {
-        let _ = writeln!(
-            out,
-            "      | ... {hidden} more evidence lines in the JSON/HTML report"
+        let more = tr(
+            lang,
+            "report-more-evidence-console",
+            &[("n", hidden.into())],
         );
+        let _ = writeln!(out, "      | {more}");
     }
 }
 
-fn totals(counts: &Counts) -> String {
-    format!(
-        "{} total, {} passed, {} failed, {} skipped, {} errored",
-        counts.total, counts.passed, counts.failed, counts.skipped, counts.errored
+fn totals(counts: &Counts, lang: Lang) -> String {
+    tr(
+        lang,
+        "report-totals",
+        &[
+            ("total", counts.total.into()),
+            ("passed", counts.passed.into()),
+            ("failed", counts.failed.into()),
+            ("skipped", counts.skipped.into()),
+            ("errored", counts.errored.into()),
+        ],
     )
 }
 

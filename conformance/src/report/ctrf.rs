@@ -7,6 +7,7 @@
 //! `failed`, skip → `skipped`, error → `other` (a harness error is not the uploader's failure).
 
 use chrono::DateTime;
+use idlink_i18n::Lang;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -138,9 +139,7 @@ fn test(case: &Case<'_>) -> Test {
         Verdict::Skip => "skipped",
         Verdict::Error => "other",
     };
-    let message = Some(case.message())
-        .filter(|m| !m.is_empty() && case.verdict != Verdict::Pass)
-        .map(str::to_owned);
+    let message = Some(case.message()).filter(|m| !m.is_empty() && case.verdict != Verdict::Pass);
     let mut tags = vec![scenario.level.as_str().to_owned()];
     let (duration, trace, extra) = match &case.subject {
         Subject::Expectation(expectation) => {
@@ -148,7 +147,7 @@ fn test(case: &Case<'_>) -> Test {
             let trace = case
                 .verdict
                 .needs_attention()
-                .then(|| expectation_details(expectation, MAX_EVIDENCE_LINES));
+                .then(|| expectation_details(expectation, MAX_EVIDENCE_LINES, Lang::En));
             let extra = json!({
                 "scenario": scenario.id,
                 "expectation": expectation.id,

@@ -4,11 +4,13 @@
 //! jobs and mailed to vendors, and must open offline, from `file://`, with JavaScript disabled.
 //! Per-scenario sections are `<details>` elements; failed and errored ones start open.
 //! Everything from the report is inserted as escaped text; the only unescaped string is the
-//! constant style sheet below.
+//! constant style sheet below. Headings and explanations are in the reader's [`Lang`]
+//! (`<html lang>` says which); IDs, check names and requirement IDs are the same in both.
 
+use idlink_i18n::{Lang, tr};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::text::{run_outcome, seconds};
+use super::text::{level_word, run_outcome, seconds, severity_word, t, verdict_label};
 use super::{Counts, ExpectationResult, Report, ScenarioResult, Verdict};
 
 /// The page's style sheet. Verdicts are told by word as well as colour (badges carry the text).
@@ -48,36 +50,38 @@ details.scenario.error { border-left: 0.3rem solid #9a6700; }
 ol.states { padding-left: 1.5rem; margin: 0.3rem 0; }
 "#;
 
-/// The HTML page for `report`.
-pub fn to_html(report: &Report) -> String {
-    page(report).into_string()
+/// The HTML page for `report`, in `lang`.
+pub fn to_html(report: &Report, lang: Lang) -> String {
+    page(report, lang).into_string()
 }
 
-fn page(report: &Report) -> Markup {
+fn page(report: &Report, lang: Lang) -> Markup {
+    let w = |key: &str| t(lang, key);
+    let tool = format!("{} {}", report.tool.name, report.tool.version);
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(lang.code()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Conformance report: " (report.suite) }
+                title { (tr(lang, "html-title", &[("suite", report.suite.as_str().into())])) }
                 style { (PreEscaped(CSS)) }
             }
             body {
-                (header(report))
-                (summary(report))
-                (scenario_table(report))
+                (header(report, lang))
+                (summary(report, lang))
+                (scenario_table(report, lang))
                 section id="details" {
-                    h2 { "Scenarios in detail" }
+                    h2 { (w("html-details")) }
                     @for scenario in &report.scenarios {
-                        (scenario_details(scenario))
+                        (scenario_details(scenario, lang))
                     }
                 }
-                (coverage(report))
+                (coverage(report, lang))
                 footer class="muted" {
                     p {
-                        "Written by " (report.tool.name) " " (report.tool.version)
-                        " (schema " code { (report.schema) } "). The JSON report is the source of truth."
+                        (tr(lang, "html-footer-before", &[("tool", tool.into())]))
+                        code { (report.schema) } (w("html-footer-after"))
                     }
                 }
             }
@@ -85,50 +89,52 @@ fn page(report: &Report) -> Markup {
     }
 }
 
-fn header(report: &Report) -> Markup {
+fn header(report: &Report, lang: Lang) -> Markup {
+    let w = |key: &str| t(lang, key);
+    let scale = report.time_scale.to_string();
     html! {
         header {
-            h1 { "ID-Link store client conformance report" }
+            h1 { (w("html-heading")) }
             @if report.scaled {
                 div class="banner" role="alert" id="scaled-banner" {
-                    strong { "Scaled run: cannot certify." }
-                    " This run used time scale " (report.time_scale)
-                    ", so deadlines and back-off were compressed. Its results are for "
-                    "development only; certification needs a run at time scale 1."
+                    strong { (w("html-scaled-strong")) }
+                    (tr(lang, "html-scaled-text", &[("scale", scale.into())]))
                 }
             }
             dl class="meta" {
-                dt { "Suite" } dd { code { (report.suite) } }
-                dt { "Client command" } dd { code { (report.client_command) } }
-                dt { "Client mode" } dd { (report.client_mode) }
-                dt { "Seed" } dd {
-                    @if report.seed == 0 { "each scenario's own (see each scenario)" }
+                dt { (w("html-suite")) } dd { code { (report.suite) } }
+                dt { (w("html-client-command")) } dd { code { (report.client_command) } }
+                dt { (w("html-client-mode")) } dd { (report.client_mode) }
+                dt { (w("html-seed")) } dd {
+                    @if report.seed == 0 { (w("html-seed-own")) }
                     @else { code { (report.seed) } }
                 }
-                dt { "Time scale" } dd {
+                dt { (w("html-time-scale")) } dd {
                     (report.time_scale)
-                    @if report.scaled { " (scaled)" } @else { " (nominal)" }
+                    @if report.scaled { (w("html-scaled")) } @else { (w("html-nominal")) }
                 }
-                dt { "Started" } dd { (report.started_at) }
-                dt { "Duration" } dd { (seconds(report.duration_ms)) }
+                dt { (w("html-started")) } dd { (report.started_at) }
+                dt { (w("html-duration")) } dd { (seconds(report.duration_ms)) }
             }
         }
     }
 }
 
-fn summary(report: &Report) -> Markup {
+fn summary(report: &Report, lang: Lang) -> Markup {
+    let w = |key: &str| t(lang, key);
     html! {
         section id="summary" {
-            h2 { "Summary" }
+            h2 { (w("html-summary")) }
             table {
                 thead { tr {
-                    th { "" } th class="num" { "Total" } th class="num" { "Passed" }
-                    th class="num" { "Failed" } th class="num" { "Skipped" }
-                    th class="num" { "Errored" }
+                    th { "" } th class="num" { (w("html-total")) }
+                    th class="num" { (w("html-passed")) }
+                    th class="num" { (w("html-failed")) } th class="num" { (w("html-skipped")) }
+                    th class="num" { (w("html-errored")) }
                 } }
                 tbody {
-                    (counts_row("Scenarios", &report.summary.scenarios))
-                    (counts_row("Expectations", &report.summary.expectations))
+                    (counts_row(&w("html-scenarios"), &report.summary.scenarios))
+                    (counts_row(&w("html-expectations"), &report.summary.expectations))
                 }
             }
         }
@@ -148,22 +154,24 @@ fn counts_row(label: &str, counts: &Counts) -> Markup {
     }
 }
 
-fn scenario_table(report: &Report) -> Markup {
+fn scenario_table(report: &Report, lang: Lang) -> Markup {
+    let w = |key: &str| t(lang, key);
     html! {
         section id="scenarios" {
-            h2 { "Scenarios" }
+            h2 { (w("html-scenarios")) }
             table {
                 thead { tr {
-                    th { "Verdict" } th { "ID" } th { "Title" } th { "Level" }
-                    th { "Requirements" } th class="num" { "Duration" }
+                    th { (w("html-verdict")) } th { (w("html-id")) } th { (w("html-title-col")) }
+                    th { (w("html-level")) } th { (w("html-requirements")) }
+                    th class="num" { (w("html-duration")) }
                 } }
                 tbody {
                     @for scenario in &report.scenarios {
                         tr {
-                            td { (badge(scenario.verdict)) }
+                            td { (badge(scenario.verdict, lang)) }
                             td { a href={ "#" (anchor(&scenario.id)) } { code { (scenario.id) } } }
                             td { (scenario.title) }
-                            td { (scenario.level) }
+                            td { (level_word(scenario.level, lang)) }
                             td { (scenario.verifies.join(", ")) }
                             td class="num" { (seconds(scenario.duration_ms)) }
                         }
@@ -174,52 +182,64 @@ fn scenario_table(report: &Report) -> Markup {
     }
 }
 
-fn scenario_details(scenario: &ScenarioResult) -> Markup {
+fn scenario_details(scenario: &ScenarioResult, lang: Lang) -> Markup {
+    let w = |key: &str| t(lang, key);
     html! {
         details id=(anchor(&scenario.id)) class={ "scenario " (scenario.verdict) }
             open[scenario.verdict.needs_attention()] {
-            summary { (badge(scenario.verdict)) " " code { (scenario.id) } " " (scenario.title) }
+            summary {
+                (badge(scenario.verdict, lang)) " " code { (scenario.id) } " " (scenario.title)
+            }
             p { (scenario.summary) }
-            @if let Some(reason) = &scenario.reason {
-                p { strong { "Reason: " } (reason) }
+            @if let Some(reason) = scenario.reason_in(lang) {
+                p { strong { (w("html-reason")) } (reason) }
             }
             p class="muted" {
-                "File " code { (scenario.file) } " · level " (scenario.level)
-                " · seed " code { (scenario.seed) } " · time scale " (scenario.time_scale)
+                (w("html-file")) " " code { (scenario.file) }
+                " · " (w("html-level-word")) " " (level_word(scenario.level, lang))
+                " · " (w("html-seed-word")) " " code { (scenario.seed) }
+                " · " (w("html-time-scale-word")) " " (scenario.time_scale)
                 " · " (seconds(scenario.duration_ms))
             }
-            h3 { "Expectations" }
+            h3 { (w("html-expectations")) }
             @if scenario.expectations.is_empty() {
-                p class="muted" { "No expectation was judged." }
+                p class="muted" { (w("html-no-expectation")) }
             } @else {
                 table {
                     thead { tr {
-                        th { "Verdict" } th { "ID" } th { "Description" } th { "Requirement" }
-                        th { "Expected" } th { "Actual" } th { "Message" }
+                        th { (w("html-verdict")) } th { (w("html-id")) }
+                        th { (w("html-description")) } th { (w("html-requirement")) }
+                        th { (w("html-expected")) } th { (w("html-actual")) }
+                        th { (w("html-message")) }
                     } }
                     tbody {
                         @for expectation in &scenario.expectations {
-                            (expectation_rows(expectation))
+                            (expectation_rows(expectation, lang))
                         }
                     }
                 }
             }
-            h3 { "Client runs" }
+            h3 { (w("html-client-runs")) }
             @if scenario.runs.is_empty() {
-                p class="muted" { "The client was not run." }
+                p class="muted" { (w("html-not-run")) }
             }
             @for run in &scenario.runs {
-                p { "Run " (run.index) ": " (run_outcome(run)) " after " (seconds(run.duration_ms)) }
+                p { (tr(lang, "html-run", &[
+                    ("index", run.index.into()),
+                    ("outcome", run_outcome(run, lang).into()),
+                    ("duration", seconds(run.duration_ms).into()),
+                ])) }
                 pre { (run.output) }
             }
-            h3 { "Actions fired" }
+            h3 { (w("html-actions")) }
             @if scenario.actions_fired.is_empty() {
-                p class="muted" { "None." }
+                p class="muted" { (w("html-none")) }
             } @else {
                 table {
                     thead { tr {
-                        th class="num" { "At (ms)" } th { "State" } th { "Action" }
-                        th { "Request" } th class="num" { "Connection" }
+                        th class="num" { (w("html-at-ms")) } th { (w("html-state")) }
+                        th { (w("html-action")) } th { (w("html-request")) }
+                        th class="num" { (w("html-connection")) }
                     } }
                     tbody {
                         @for action in &scenario.actions_fired {
@@ -234,9 +254,9 @@ fn scenario_details(scenario: &ScenarioResult) -> Markup {
                     }
                 }
             }
-            h3 { "States visited" }
+            h3 { (w("html-states")) }
             @if scenario.states_visited.is_empty() {
-                p class="muted" { "None recorded." }
+                p class="muted" { (w("html-none-recorded")) }
             } @else {
                 ol class="states" {
                     @for state in &scenario.states_visited { li { code { (state) } } }
@@ -246,25 +266,25 @@ fn scenario_details(scenario: &ScenarioResult) -> Markup {
     }
 }
 
-fn expectation_rows(expectation: &ExpectationResult) -> Markup {
+fn expectation_rows(expectation: &ExpectationResult, lang: Lang) -> Markup {
     html! {
         tr {
-            td { (badge(expectation.verdict))
+            td { (badge(expectation.verdict, lang))
                 @if expectation.verdict == Verdict::Fail {
-                    " " span class="muted" { (expectation.severity) }
+                    " " span class="muted" { (severity_word(expectation.severity, lang)) }
                 }
             }
             td { code { (expectation.id) } }
-            td { (expectation.description) }
+            td { (expectation.description_in(lang)) }
             td { @if let Some(r) = &expectation.requirement { code { (r) } } }
-            td { (expectation.expected) }
-            td { (expectation.actual) }
-            td { (expectation.message) }
+            td { (expectation.expected_in(lang)) }
+            td { (expectation.actual_in(lang)) }
+            td { (expectation.message_in(lang)) }
         }
         @if !expectation.evidence.is_empty() {
             tr {
                 td colspan="7" {
-                    span class="muted" { "Evidence for " code { (expectation.id) } }
+                    span class="muted" { (t(lang, "html-evidence-for")) code { (expectation.id) } }
                     pre { @for line in &expectation.evidence { (line) "\n" } }
                 }
             }
@@ -272,20 +292,24 @@ fn expectation_rows(expectation: &ExpectationResult) -> Markup {
     }
 }
 
-fn coverage(report: &Report) -> Markup {
+fn coverage(report: &Report, lang: Lang) -> Markup {
+    let w = |key: &str| t(lang, key);
     html! {
         section id="coverage" {
-            h2 { "Requirement coverage" }
+            h2 { (w("html-coverage")) }
             @if report.coverage.is_empty() {
-                p class="muted" { "No requirement was verified in this run." }
+                p class="muted" { (w("html-no-coverage")) }
             } @else {
                 table {
-                    thead { tr { th { "Requirement" } th { "Verdict" } th { "Scenarios" } } }
+                    thead { tr {
+                        th { (w("html-requirement")) } th { (w("html-verdict")) }
+                        th { (w("html-scenarios")) }
+                    } }
                     tbody {
                         @for row in &report.coverage {
                             tr {
                                 td { code { (row.requirement) } }
-                                td { (badge(row.verdict)) }
+                                td { (badge(row.verdict, lang)) }
                                 td {
                                     @for (i, id) in row.scenarios.iter().enumerate() {
                                         @if i > 0 { ", " }
@@ -301,8 +325,9 @@ fn coverage(report: &Report) -> Markup {
     }
 }
 
-fn badge(verdict: Verdict) -> Markup {
-    html! { span class={ "badge " (verdict) } { (verdict.label()) } }
+/// The verdict's word in `lang`; the class (and so the colour) is the stable code.
+fn badge(verdict: Verdict, lang: Lang) -> Markup {
+    html! { span class={ "badge " (verdict) } { (verdict_label(verdict, lang)) } }
 }
 
 /// An element ID for a scenario: HTML IDs may hold anything but whitespace.

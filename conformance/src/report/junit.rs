@@ -10,29 +10,33 @@
 //! - a scenario whose verdict no expectation carries (a harness error before anything was
 //!   judged, a scenario skipped as a whole) gets one synthetic case, `<scenario-id> › harness`
 //!   or `<scenario-id> › scenario`, so it is never shown as an empty green suite;
-//! - the suite's `<system-out>` holds the client runs' output (already redacted), bounded.
+//! - the suite's `<system-out>` holds the client runs' output (already redacted), bounded;
+//! - failure messages and bodies and the run headers are in the reader's [`Lang`]; test case
+//!   names, class names and properties stay English and stable in both languages, because CI
+//!   servers key a test's history by its name.
 
 use std::time::Duration;
 
 use chrono::DateTime;
+use idlink_i18n::{Lang, tr};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
 use super::cases::{Case, Subject, cases};
 use super::json::ReportError;
-use super::text::{MAX_EVIDENCE_LINES, bounded, expectation_details, run_outcome};
+use super::text::{MAX_EVIDENCE_LINES, bounded, expectation_details, run_outcome, verdict_label};
 use super::{Report, ScenarioResult, Verdict};
 
 /// At most this many bytes of client output go into one suite's `<system-out>`: GitLab stores
 /// and shows it per suite, and a chatty uploader must not make the file unreadable.
 pub const MAX_SYSTEM_OUT_BYTES: usize = 64 * 1024;
 
-/// The JUnit XML document for `report`.
-pub fn to_junit_xml(report: &Report) -> Result<String, ReportError> {
-    Ok(to_junit(report).to_string()?)
+/// The JUnit XML document for `report`, its messages in `lang`.
+pub fn to_junit_xml(report: &Report, lang: Lang) -> Result<String, ReportError> {
+    Ok(to_junit(report, lang).to_string()?)
 }
 
 /// The `quick-junit` model of the report, for a caller that wants to add to it before writing.
-pub fn to_junit(report: &Report) -> quick_junit::Report {
+pub fn to_junit(report: &Report, lang: Lang) -> quick_junit::Report {
     let mut junit = quick_junit::Report::new(report.tool.name.as_str());
     junit.set_time(Duration::from_millis(report.duration_ms));
     // A runner that wrote a malformed start time still gets a report, just without the stamp.
@@ -40,12 +44,12 @@ pub fn to_junit(report: &Report) -> quick_junit::Report {
         junit.set_timestamp(started);
     }
     for (scenario, scenario_cases) in report.scenarios.iter().zip(cases(report)) {
-        junit.add_test_suite(suite(report, scenario, &scenario_cases));
+        junit.add_test_suite(suite(report, scenario, &scenario_cases, lang));
     }
     junit
 }
 
-fn suite(report: &Report, scenario: &ScenarioResult, cases: &[Case<'_>]) -> TestSuite {
+fn suite(report: &Report, scenario: &ScenarioResult, cases: &[Case<'_>], lang: Lang) -> TestSuite {
     let mut suite = TestSuite::new(scenario.id.as_str());
     suite.set_time(Duration::from_millis(scenario.duration_ms));
     suite.add_properties([
@@ -62,15 +66,15 @@ fn suite(report: &Report, scenario: &ScenarioResult, cases: &[Case<'_>]) -> Test
         suite.add_property(Property::new("reason", reason.as_str()));
     }
     for case in cases {
-        suite.add_test_case(test_case(case));
+        suite.add_test_case(test_case(case, lang));
     }
     if !scenario.runs.is_empty() {
-        suite.set_system_out(system_out(scenario));
+        suite.set_system_out(system_out(scenario, lang));
     }
     suite
 }
 
-fn test_case(case: &Case<'_>) -> TestCase {
+fn test_case(case: &Case<'_>, lang: Lang) -> TestCase {
     let scenario = case.scenario;
     let mut status = match case.verdict {
         Verdict::Pass => TestCaseStatus::success(),
@@ -81,9 +85,13 @@ fn test_case(case: &Case<'_>) -> TestCase {
     if case.verdict != Verdict::Pass {
         // Jenkins and GitLab show `message` as the one-line summary; an empty one reads as a
         // crash, so fall back to the verdict's word.
-        let message = match case.message() {
-            "" => case.verdict.as_str(),
-            message => message,
+        let message = case.message_in(lang);
+        let message = match message.as_str() {
+            "" => match lang {
+                Lang::En => case.verdict.as_str().to_owned(),
+                _ => verdict_label(case.verdict, lang),
+            },
+            _ => message,
         };
         status.set_message(message);
     }
@@ -97,9 +105,11 @@ fn test_case(case: &Case<'_>) -> TestCase {
                 // `type` tells an error-severity failure from a warning one at a glance; a skip
                 // has only its reason, since nothing was expected or observed.
                 testcase.status.set_type(expectation.severity.as_str());
-                testcase
-                    .status
-                    .set_description(expectation_details(expectation, MAX_EVIDENCE_LINES));
+                testcase.status.set_description(expectation_details(
+                    expectation,
+                    MAX_EVIDENCE_LINES,
+                    lang,
+                ));
             }
             if let Some(requirement) = &expectation.requirement {
                 testcase.add_property(Property::new("requirement", requirement.as_str()));
@@ -120,15 +130,20 @@ fn test_case(case: &Case<'_>) -> TestCase {
 }
 
 /// Every client run's outcome and output, bounded to [`MAX_SYSTEM_OUT_BYTES`].
-fn system_out(scenario: &ScenarioResult) -> String {
+fn system_out(scenario: &ScenarioResult, lang: Lang) -> String {
     let mut out = String::new();
     for run in &scenario.runs {
-        out.push_str(&format!(
-            "--- run {}: {} after {} ms ---\n",
-            run.index,
-            run_outcome(run),
-            run.duration_ms
-        ));
+        let header = tr(
+            lang,
+            "report-system-out-run",
+            &[
+                ("index", run.index.into()),
+                ("outcome", run_outcome(run, lang).into()),
+                ("ms", run.duration_ms.to_string().into()),
+            ],
+        );
+        out.push_str(&header);
+        out.push('\n');
         out.push_str(&run.output);
         if !run.output.ends_with('\n') && !run.output.is_empty() {
             out.push('\n');

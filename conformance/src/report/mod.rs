@@ -14,6 +14,7 @@
 
 use std::fmt;
 
+use idlink_i18n::{Lang, Message};
 use serde::{Deserialize, Serialize};
 
 mod cases;
@@ -164,6 +165,10 @@ pub struct ScenarioResult {
     /// Why it was skipped or errored, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// `reason` as a catalogue message, for the renderings in another language; not in the JSON
+    /// (see [`ExpectationResult::texts`]).
+    #[serde(skip)]
+    pub reason_text: Option<Message>,
     /// The seed it ran with.
     pub seed: u64,
     /// The time scale it ran with.
@@ -220,6 +225,24 @@ pub struct ExpectationResult {
     pub message: String,
     /// The journal lines (rendered for people) that support the verdict.
     pub evidence: Vec<String>,
+    /// `description`, `expected`, `actual` and `message` as catalogue messages, so the reports
+    /// people read can show them in Japanese. Not in the JSON (its texts stay English, the
+    /// schema unchanged): a report read back from JSON has none, and renders the English.
+    #[serde(skip)]
+    pub texts: Option<ExpectationTexts>,
+}
+
+/// The explanation texts of an [`ExpectationResult`] as catalogue messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectationTexts {
+    /// What is expected, in words.
+    pub description: Message,
+    /// What was expected (short).
+    pub expected: Message,
+    /// What was observed (short).
+    pub actual: Message,
+    /// Why it failed or was skipped.
+    pub message: Message,
 }
 
 /// An engine action that fired.
@@ -316,7 +339,51 @@ impl fmt::Display for Severity {
     }
 }
 
+impl ExpectationResult {
+    /// [`ExpectationResult::description`] in `lang`.
+    pub fn description_in(&self, lang: Lang) -> String {
+        self.text_in(lang, |t| &t.description, &self.description)
+    }
+
+    /// [`ExpectationResult::expected`] in `lang`.
+    pub fn expected_in(&self, lang: Lang) -> String {
+        self.text_in(lang, |t| &t.expected, &self.expected)
+    }
+
+    /// [`ExpectationResult::actual`] in `lang`.
+    pub fn actual_in(&self, lang: Lang) -> String {
+        self.text_in(lang, |t| &t.actual, &self.actual)
+    }
+
+    /// [`ExpectationResult::message`] in `lang`.
+    pub fn message_in(&self, lang: Lang) -> String {
+        self.text_in(lang, |t| &t.message, &self.message)
+    }
+
+    /// English is always the stored string (what the JSON says), so the renderings agree with
+    /// it byte for byte; another language comes from the messages when the result has them.
+    fn text_in(
+        &self,
+        lang: Lang,
+        pick: impl Fn(&ExpectationTexts) -> &Message,
+        english: &str,
+    ) -> String {
+        match (&self.texts, lang) {
+            (Some(texts), Lang::Ja) => pick(texts).render(lang),
+            _ => english.to_owned(),
+        }
+    }
+}
+
 impl ScenarioResult {
+    /// [`ScenarioResult::reason`] in `lang` (English is the stored string).
+    pub fn reason_in(&self, lang: Lang) -> Option<String> {
+        match (&self.reason_text, lang) {
+            (Some(text), Lang::Ja) => Some(text.render(lang)),
+            _ => self.reason.clone(),
+        }
+    }
+
     /// The expectations whose verdict is `fail` or `error`, in order.
     pub fn failing_expectations(&self) -> impl Iterator<Item = &ExpectationResult> {
         self.expectations

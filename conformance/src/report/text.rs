@@ -1,9 +1,32 @@
-//! Small text helpers shared by the renderings: bounding long text, durations, run outcomes.
+//! Small text helpers shared by the renderings: bounding long text, durations, run outcomes,
+//! and the words of verdicts, levels and severities in the reader's language.
 //!
 //! Bounds exist because a misbehaving uploader can print megabytes; a CI server or a browser
 //! should not choke on a report because of it. The JSON report keeps everything the runner kept.
 
-use super::{CommandRun, ExpectationResult};
+use idlink_i18n::{Lang, tr};
+
+use super::{CommandRun, ExpectationResult, Level, Severity, Verdict};
+
+/// The catalogue message `key` without arguments in `lang`.
+pub(crate) fn t(lang: Lang, key: &str) -> String {
+    tr(lang, key, &[])
+}
+
+/// `PASS`, `FAIL`, `SKIP`, `ERROR` (合格, 不合格, スキップ, エラー).
+pub(crate) fn verdict_label(verdict: Verdict, lang: Lang) -> String {
+    t(lang, &format!("report-verdict-{}", verdict.as_str()))
+}
+
+/// `error`, `warning` (エラー, 警告).
+pub(crate) fn severity_word(severity: Severity, lang: Lang) -> String {
+    t(lang, &format!("report-severity-{}", severity.as_str()))
+}
+
+/// `required`, `optional`, `strict` (必須, 任意, 厳格).
+pub(crate) fn level_word(level: Level, lang: Lang) -> String {
+    t(lang, &format!("report-level-{}", level.as_str()))
+}
 
 /// At most this many evidence lines go into a JUnit failure or a CTRF trace.
 pub(crate) const MAX_EVIDENCE_LINES: usize = 50;
@@ -38,31 +61,58 @@ pub(crate) fn one_line(text: &str) -> String {
 }
 
 /// How a client run ended, in words: `exit 0`, `killed by signal 9`, `timed out`, ...
-pub(crate) fn run_outcome(run: &CommandRun) -> String {
+pub(crate) fn run_outcome(run: &CommandRun, lang: Lang) -> String {
     let mut parts = Vec::new();
     if run.timed_out {
-        parts.push("timed out (killed at the deadline)".to_owned());
+        parts.push(t(lang, "report-outcome-timed-out"));
     }
     match (run.exit_code, run.signal) {
-        (Some(code), _) => parts.push(format!("exit {code}")),
-        (None, Some(signal)) => parts.push(format!("killed by signal {signal}")),
-        (None, None) => parts.push("no exit status".to_owned()),
+        (Some(code), _) => parts.push(tr(
+            lang,
+            "report-outcome-exit",
+            &[("code", code.to_string().into())],
+        )),
+        (None, Some(signal)) => parts.push(tr(
+            lang,
+            "report-outcome-signal",
+            &[("signal", signal.to_string().into())],
+        )),
+        (None, None) => parts.push(t(lang, "report-outcome-none")),
     }
-    parts.join(", ")
+    parts.join(&t(lang, "list-comma"))
 }
 
 /// The details of an expectation for a CI failure body: expected, actual, evidence (bounded).
-pub(crate) fn expectation_details(expectation: &ExpectationResult, max_evidence: usize) -> String {
+/// The evidence lines are the journal's own words and stay as they are in every language.
+pub(crate) fn expectation_details(
+    expectation: &ExpectationResult,
+    max_evidence: usize,
+    lang: Lang,
+) -> String {
+    let line = |key: &str, name: &str, value: String| tr(lang, key, &[(name, value.into())]);
     let mut text = format!(
-        "expected: {}\nactual: {}\n",
-        expectation.expected, expectation.actual
+        "{}\n{}\n",
+        line(
+            "report-detail-expected",
+            "text",
+            expectation.expected_in(lang)
+        ),
+        line("report-detail-actual", "text", expectation.actual_in(lang)),
     );
     if let Some(requirement) = &expectation.requirement {
-        text.push_str(&format!("requirement: {requirement}\n"));
+        text.push_str(&line(
+            "report-detail-requirement",
+            "id",
+            requirement.clone(),
+        ));
+        text.push('\n');
     }
-    text.push_str(&format!("severity: {}\n", expectation.severity));
+    let severity = severity_word(expectation.severity, lang);
+    text.push_str(&line("report-detail-severity", "severity", severity));
+    text.push('\n');
     if !expectation.evidence.is_empty() {
-        text.push_str("evidence:\n");
+        text.push_str(&t(lang, "report-detail-evidence"));
+        text.push('\n');
         for line in expectation.evidence.iter().take(max_evidence) {
             text.push_str("  ");
             text.push_str(line);
@@ -70,9 +120,8 @@ pub(crate) fn expectation_details(expectation: &ExpectationResult, max_evidence:
         }
         let hidden = expectation.evidence.len().saturating_sub(max_evidence);
         if hidden > 0 {
-            text.push_str(&format!(
-                "  [... {hidden} more evidence lines in the JSON report]\n"
-            ));
+            let more = tr(lang, "report-detail-more", &[("n", hidden.into())]);
+            text.push_str(&format!("  [{more}]\n"));
         }
     }
     text

@@ -24,12 +24,13 @@ use crate::accounts::Principal;
 use crate::clock;
 use crate::config::AccessMode;
 use crate::journal::{JournalEvent, Listener};
-use crate::problem::{ApiProblem, Outcome, PendingProblem};
+use crate::problem::{ApiProblem, LocalizedDetail, Outcome, PendingProblem};
 use crate::scenario::file::Route;
 use crate::scenario::{ActionSpec, RequestFacts};
 use crate::server::ConnectionAction;
 use crate::server::ConnectionInfo;
 use crate::state::CenterState;
+use idlink_i18n::Message;
 
 /// The request ID of the current request (a request extension set by the middleware).
 #[derive(Debug, Clone)]
@@ -93,7 +94,7 @@ async fn journal_request(
     let connection = info.as_ref().map(|i| i.id);
     let listener = info.as_ref().map(|i| i.listener);
     let route = route_of(request.uri().path());
-    // Problem titles in the reader's language; `type`, `code` and `detail` stay as they are.
+    // Problem titles and details in the reader's language; `type` and `code` stay as they are.
     let lang = request
         .headers()
         .get(header::ACCEPT_LANGUAGE)
@@ -214,9 +215,15 @@ async fn journal_request(
         _ => next.run(request).await,
     };
 
+    let localized = response.extensions_mut().remove::<LocalizedDetail>();
     if let Some(PendingProblem(mut problem)) = response.extensions_mut().remove::<PendingProblem>()
     {
         problem.request_id = Some(request_id.clone());
+        if let Some(detail) =
+            crate::problem::detail(&problem.detail, localized.as_ref().map(|d| &d.0), lang)
+        {
+            problem.detail = detail;
+        }
         if let Some(code) = problem.known_code() {
             problem.title = crate::problem::title(code, lang);
             if let Ok(value) = HeaderValue::from_str(lang.code()) {
@@ -287,6 +294,19 @@ pub(crate) fn suppressed() -> Response {
     response
 }
 
+/// A refused login's detail for a client reading another language than English (English keeps
+/// the accounts module's own sentence); `account` is the ID the credentials named.
+fn auth_detail(code: ProblemCode, account: Option<&str>) -> Message {
+    let key = match code {
+        ProblemCode::BadCredentials => "detail-auth-bad-credentials",
+        ProblemCode::AccountLocked => "detail-auth-account-locked",
+        ProblemCode::PasswordExpired => "detail-auth-password-expired",
+        ProblemCode::AccountDisabled => "detail-auth-account-disabled",
+        _ => "detail-auth-unauthenticated",
+    };
+    Message::new(key).text("account", account.unwrap_or_default())
+}
+
 /// The problem an action asks for. `Retry-After` carries nominal seconds (`docs/scenarios.md`),
 /// or, as a date, now plus the scaled wait rounded up to a second.
 fn injected_problem(
@@ -302,6 +322,10 @@ fn injected_problem(
             "{} (injected by the scenario engine); nothing was stored",
             code.title().to_lowercase()
         ),
+    )
+    .in_other_languages(
+        Message::new("detail-injected")
+            .msg("title", Message::new(format!("problem-{}", code.as_str()))),
     );
     if let Some(status) = status {
         problem.problem.status = status;
@@ -442,19 +466,17 @@ impl FromRequestParts<Arc<CenterState>> for Authenticated {
                         },
                     );
                 }
-                let mut problem = ApiProblem::new(failure.code, failure.detail);
+                let mut problem = ApiProblem::new(failure.code, failure.detail)
+                    .in_other_languages(auth_detail(failure.code, failure.tried.as_deref()));
                 problem.tried_account = failure.tried;
                 problem
             })?;
         // PROTO-AUTH-007. A certificate account on the VPN listener never gets here: `Accounts`
         // answers for it as for an unknown account (see `Accounts::authenticate`).
         if principal.mode == AccessMode::Vpn && connection.listener == Listener::Mtls {
-            return Err(ApiProblem::new(
+            return Err(ApiProblem::localized(
                 ProblemCode::WrongListener,
-                format!(
-                    "account {} is a VPN account: connect through the on-demand VPN listener",
-                    principal.account
-                ),
+                Message::new("detail-wrong-listener").text("account", principal.account.as_str()),
             )
             .account(&principal.account));
         }
@@ -465,15 +487,17 @@ impl FromRequestParts<Arc<CenterState>> for Authenticated {
                 .as_ref()
                 .and_then(|c| c.facility.as_ref());
             if certificate_facility != Some(&principal.facility) {
-                let found = certificate_facility
-                    .map(|f| format!("facility {f}"))
-                    .unwrap_or_else(|| "no facility code".to_owned());
-                return Err(ApiProblem::new(
+                let found = match certificate_facility {
+                    Some(f) => Message::new("detail-certificate-facility-found")
+                        .text("facility", f.to_string()),
+                    None => Message::new("detail-certificate-facility-none"),
+                };
+                return Err(ApiProblem::localized(
                     ProblemCode::CertificateFacilityMismatch,
-                    format!(
-                        "the client certificate carries {found}, but account {} belongs to facility {}: use the certificate issued to facility {}",
-                        principal.account, principal.facility, principal.facility
-                    ),
+                    Message::new("detail-certificate-facility")
+                        .msg("found", found)
+                        .text("account", principal.account.as_str())
+                        .text("facility", principal.facility.to_string()),
                 )
                 .account(&principal.account));
             }
@@ -539,25 +563,25 @@ async fn receipt(
                 ..Outcome::default()
             },
         )),
-        _ => Err(ApiProblem::new(
+        _ => Err(ApiProblem::localized(
             ProblemCode::NotFound,
-            format!(
-                "no receipt {receipt_id} for facility {}",
-                auth.principal.facility
-            ),
+            Message::new("detail-receipt-not-found")
+                .text("receipt", receipt_id.to_string())
+                .text("facility", auth.principal.facility.to_string()),
         )
         .account(&account)),
     }
 }
 
 async fn not_found(request: Request) -> ApiProblem {
-    ApiProblem::new(
+    ApiProblem::localized(
         ProblemCode::NotFound,
-        format!(
-            "no such endpoint: {} {}; protocol v1 has GET {PATH_WHOAMI}, POST {PATH_DOCUMENTS} and GET {PATH_RECEIPTS}/{{receipt_id}}",
-            request.method(),
-            request.uri().path()
-        ),
+        Message::new("detail-no-endpoint")
+            .text("method", request.method().to_string())
+            .text("path", request.uri().path())
+            .text("whoami", PATH_WHOAMI)
+            .text("documents", PATH_DOCUMENTS)
+            .text("receipts", PATH_RECEIPTS),
     )
 }
 
@@ -570,12 +594,12 @@ async fn wrong_method(request: Request) -> Response {
         "GET"
     };
     // PROTO-ERR-004: the route exists, so this is not `not-found`; `Allow` says the way out.
-    let mut response = ApiProblem::new(
+    let mut response = ApiProblem::localized(
         ProblemCode::MethodNotAllowed,
-        format!(
-            "{} is not supported on {path}; use {allowed} (see docs/protocol.md)",
-            request.method()
-        ),
+        Message::new("detail-method-not-allowed")
+            .text("method", request.method().to_string())
+            .text("path", path)
+            .text("allowed", allowed),
     )
     .into_response();
     response

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt as _;
 use idlink_formats::ssmix2::{self, CareDateSource, DataKind, StoredCareDate};
 use idlink_formats::{Charset, CheckOptions, DocumentKind};
+use idlink_i18n::Message;
 use idlink_protocol::headers::{self as h, IDEMPOTENCY_REPLAYED, MEDIA_DICOM, PATH_RECEIPTS};
 use idlink_protocol::{
     CareDate, ContentDigest, Destination, DocumentFileName, FacilityCode, IdempotencyKey,
@@ -303,29 +304,29 @@ async fn receive(
 
     // PROTO-UP-005
     if upload.facility != principal.facility {
-        return Err(ApiProblem::new(
+        return Err(ApiProblem::localized(
             ProblemCode::FacilityMismatch,
-            format!(
-                "IDLink-Facility is {} but account {} belongs to facility {}",
-                upload.facility, principal.account, principal.facility
-            ),
+            Message::new("detail-facility-mismatch")
+                .text("declared", upload.facility.to_string())
+                .text("account", principal.account.to_string())
+                .text("facility", principal.facility.to_string()),
         ));
     }
     // PROTO-UP-007 / PROTO-UP-008
     match &upload.destination {
         Destination::Appliance(id) if !shared.config.appliances.iter().any(|a| &a.id == id) => {
-            return Err(ApiProblem::new(
+            let known = shared
+                .config
+                .appliances
+                .iter()
+                .map(|a| format!("appliance:{}", a.id))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(ApiProblem::localized(
                 ProblemCode::UnknownDestination,
-                format!(
-                    "appliance {id:?} is not known to the service center; known: {}",
-                    shared
-                        .config
-                        .appliances
-                        .iter()
-                        .map(|a| format!("appliance:{}", a.id))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                Message::new("detail-unknown-destination")
+                    .text("appliance", format!("{id:?}"))
+                    .text("known", known),
             ));
         }
         Destination::Storage
@@ -333,12 +334,11 @@ async fn receive(
                 .consents
                 .contains(&upload.facility, &upload.patient_id) =>
         {
-            return Err(ApiProblem::new(
+            return Err(ApiProblem::localized(
                 ProblemCode::ConsentMissing,
-                format!(
-                    "patient {} of facility {} has no consent record for ID-Link storage; record the consent first, or send to a region-shared appliance",
-                    upload.patient_id, upload.facility
-                ),
+                Message::new("detail-consent-missing")
+                    .text("patient", upload.patient_id.to_string())
+                    .text("facility", upload.facility.to_string()),
             ));
         }
         _ => {}
@@ -362,12 +362,9 @@ async fn receive(
         .in_progress
         .claim(&principal.account, upload.key.as_str())
     else {
-        return Err(ApiProblem::new(
+        return Err(ApiProblem::localized(
             ProblemCode::UploadInProgress,
-            format!(
-                "an upload with idempotency key {} is still being processed; retry after it finishes",
-                upload.key
-            ),
+            Message::new("detail-upload-in-progress").text("key", upload.key.to_string()),
         )
         .retry_after(Some(1)));
     };
@@ -454,14 +451,12 @@ async fn receive(
         .await
         .map_err(internal(upload.key.as_str()))?;
     if &received.digest != upload.digest.as_bytes() {
-        return Err(ApiProblem::new(
+        return Err(ApiProblem::localized(
             ProblemCode::DigestMismatch,
-            format!(
-                "Content-Digest says sha-256 {} but the {} bytes received hash to {}; nothing was stored",
-                upload.digest.to_hex(),
-                received.size,
-                received.sha256
-            ),
+            Message::new("detail-digest-mismatch")
+                .text("declared", upload.digest.to_hex())
+                .text("size", received.size.to_string())
+                .text("actual", received.sha256.to_string()),
         ));
     }
 
@@ -510,34 +505,34 @@ fn replay_or_reused(
     if first.receipt.sha256 == digest_hex {
         Ok((first, true))
     } else {
-        Err(ApiProblem::new(
+        Err(ApiProblem::localized(
             ProblemCode::IdempotencyKeyReused,
-            format!(
-                "idempotency key {} was already used for other content (receipt {}); use a new key for a new document",
-                first.receipt.idempotency_key, first.receipt.receipt_id
-            ),
+            Message::new("detail-idempotency-key-reused")
+                .text("key", first.receipt.idempotency_key.as_str())
+                .text("receipt", first.receipt.receipt_id.as_str()),
         )
         .receipt_id(first.receipt.receipt_id))
     }
 }
 
 fn duplicate(first: StoredDocument) -> ApiProblem {
-    ApiProblem::new(
+    ApiProblem::localized(
         ProblemCode::Duplicate,
-        format!(
-            "the same bytes are already stored for patient {} under idempotency key {} (receipt {}); treat the document as delivered",
-            first.receipt.patient_id, first.receipt.idempotency_key, first.receipt.receipt_id
-        ),
+        Message::new("detail-duplicate")
+            .text("patient", first.receipt.patient_id.as_str())
+            .text("key", first.receipt.idempotency_key.as_str())
+            .text("receipt", first.receipt.receipt_id.as_str()),
     )
     .receipt_id(first.receipt.receipt_id)
 }
 
 fn too_large(size: u64, limit: u64) -> ApiProblem {
-    ApiProblem::new(
+    // Byte counts as text: a catalogue number could be written with separators.
+    ApiProblem::localized(
         ProblemCode::TooLarge,
-        format!(
-            "the document is larger than the {limit}-byte limit (at least {size} bytes); nothing was stored"
-        ),
+        Message::new("detail-too-large")
+            .text("limit", limit.to_string())
+            .text("size", size.to_string()),
     )
 }
 
@@ -578,9 +573,9 @@ async fn validate(
     // A bad data kind is reported after the DICOM check, which comes first (`PROTO-UP-004`).
     let declared_kind = match (upload.kind, &upload.data_kind) {
         (DocumentKind::Hl7, Some(code)) => DataKind::from_str(code).map(Some).map_err(|_| {
-            ApiProblem::invalid_header(
+            ApiProblem::invalid_header_localized(
                 "IDLink-Data-Kind",
-                format!("IDLink-Data-Kind {code:?} is not an SS-MIX2 data kind (e.g. OMP-01, OML-11, ADT-00)"),
+                Message::new("detail-data-kind-unknown").text("code", format!("{code:?}")),
             )
         }),
         _ => Ok(None),
@@ -624,9 +619,9 @@ async fn validate(
         .iter()
         .any(|f| f.code == idlink_formats::Code::DicomRefused)
     {
-        return Err(ApiProblem::new(
+        return Err(ApiProblem::localized(
             ProblemCode::UnsupportedMediaType,
-            "the body is a DICOM file (preamble and DICM magic): the service center never accepts DICOM; send the report as PDF instead",
+            Message::new("detail-dicom-body"),
         ));
     }
     let data_kind = declared_kind?;
@@ -634,25 +629,24 @@ async fn validate(
     // PROTO-UP-011
     if report.has_errors() {
         let errors = report.errors().count();
+        // The finding's own words stay as the formats crate wrote them (its catalogue is its
+        // own); the sentence around them is in the request's language.
         let first = report
             .errors()
             .next()
             .map(|f| {
-                format!(
-                    " (first: {} at {}: {})",
-                    f.code.as_str(),
-                    f.location.render(),
-                    f.message
-                )
+                Message::new("detail-validation-first")
+                    .text("code", f.code.as_str())
+                    .text("location", f.location.render())
+                    .text("message", f.message.to_string())
             })
-            .unwrap_or_default();
-        return Err(ApiProblem::new(
+            .unwrap_or_else(|| Message::verbatim(""));
+        return Err(ApiProblem::localized(
             ProblemCode::ValidationFailed,
-            format!(
-                "{errors} error{} in the {} document{first}; nothing was stored",
-                if errors == 1 { "" } else { "s" },
-                upload.kind_name
-            ),
+            Message::new("detail-validation-failed")
+                .num("errors", errors as u64)
+                .text("kind", upload.kind_name.to_string())
+                .msg("first", first),
         )
         .findings(report.findings.iter().map(to_json).collect()));
     }
@@ -662,24 +656,24 @@ async fn validate(
     let layout = match (kind, data_kind) {
         (DocumentKind::Hl7, Some(data_kind)) => {
             let Some(summary) = report.hl7.as_ref() else {
-                return Err(ApiProblem::new(
+                return Err(ApiProblem::localized(
                     ProblemCode::ValidationFailed,
-                    "the HL7 message has no readable MSH segment; nothing was stored",
+                    Message::new("detail-no-msh"),
                 ));
             };
             // PROTO-UP-006
             match summary.patient_id.as_deref() {
                 Some(pid3) if pid3 == upload.patient_id.as_str() => {}
                 found => {
-                    return Err(ApiProblem::new(
+                    let found = match found {
+                        Some(p) => Message::verbatim(format!("{p:?}")),
+                        None => Message::new("detail-pid-missing"),
+                    };
+                    return Err(ApiProblem::localized(
                         ProblemCode::PatientMismatch,
-                        format!(
-                            "IDLink-Patient-Id is {} but PID-3 of the message is {}; send the message under its own patient ID",
-                            upload.patient_id,
-                            found
-                                .map(|p| format!("{p:?}"))
-                                .unwrap_or_else(|| "missing".to_owned())
-                        ),
+                        Message::new("detail-patient-mismatch")
+                            .text("declared", upload.patient_id.to_string())
+                            .msg("found", found),
                     ));
                 }
             }
@@ -693,12 +687,12 @@ async fn validate(
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()
                     .join(" or ");
-                return Err(ApiProblem::new(
+                return Err(ApiProblem::localized(
                     ProblemCode::ValidationFailed,
-                    format!(
-                        "IDLink-Data-Kind {data_kind} does not fit MSH-9 {} (expected {expected}); nothing was stored",
-                        summary.message_type
-                    ),
+                    Message::new("detail-data-kind-mismatch")
+                        .text("declared", data_kind.to_string())
+                        .text("message_type", summary.message_type.to_string())
+                        .text("expected", expected.as_str()),
                 )
                 .findings(vec![serde_json::json!({
                     "code": "UPLOAD-DATA-KIND-MISMATCH",
@@ -774,32 +768,26 @@ fn stored_charset(
 fn care_date_mismatch(declared: &CareDate, stored: &StoredCareDate, kind: DataKind) -> ApiProblem {
     let fields = kind.care_date_fields().unwrap_or_default();
     let source = match stored.source {
-        CareDateSource::NotApplicable => {
-            format!("{kind} documents have no care date and are always stored under \"-\"")
-        }
-        CareDateSource::FileName => {
-            format!("the SS-MIX2 file name's care date is {}", stored.as_str())
-        }
-        CareDateSource::Message => format!(
-            "the message's care date ({fields}, the care-date field of {kind}) is {}",
-            stored.as_str()
-        ),
-        CareDateSource::Empty => format!(
-            "the message's care-date field {fields} is empty and no SS-MIX2 file name was sent, so the document has no care date (\"-\")"
-        ),
+        CareDateSource::NotApplicable => Message::new("detail-care-date-not-applicable"),
+        CareDateSource::FileName => Message::new("detail-care-date-file-name"),
+        CareDateSource::Message => Message::new("detail-care-date-message"),
+        CareDateSource::Empty => Message::new("detail-care-date-empty"),
     };
     let fix = match stored.source {
-        CareDateSource::Empty => format!(
-            "fill {fields} with the care date, or send IDLink-Care-Date: - or leave the header out"
-        ),
-        _ => format!(
-            "send IDLink-Care-Date: {} or leave the header out",
-            stored.as_str()
-        ),
+        CareDateSource::Empty => Message::new("detail-care-date-fix-fill"),
+        _ => Message::new("detail-care-date-fix-send"),
     };
-    let mut problem = ApiProblem::new(
+    let with_values = |m: Message| {
+        m.text("kind", kind.to_string())
+            .text("fields", fields.to_string())
+            .text("stored", stored.as_str())
+    };
+    let mut problem = ApiProblem::localized(
         ProblemCode::CareDateMismatch,
-        format!("IDLink-Care-Date is {declared} but {source}: {fix}; nothing was stored"),
+        Message::new("detail-care-date-mismatch")
+            .text("declared", declared.to_string())
+            .msg("source", with_values(source))
+            .msg("fix", with_values(fix)),
     );
     problem.problem.header = Some("IDLink-Care-Date".to_owned());
     problem
@@ -809,11 +797,15 @@ fn care_date_mismatch(declared: &CareDate, stored: &StoredCareDate, kind: DataKi
 fn order_number(orc2: Option<&str>) -> Result<String, ApiProblem> {
     match orc2.filter(|o| !o.is_empty()) {
         None => Ok("999999999999999".to_owned()),
-        Some(o) if o.len() <= 15 && o.bytes().all(|b| b.is_ascii_digit()) => Ok(format!("{o:0>15}")),
-        Some(o) if o.len() <= 22 && o.bytes().all(|b| b.is_ascii_alphanumeric()) => Ok(o.to_owned()),
-        Some(o) => Err(ApiProblem::new(
+        Some(o) if o.len() <= 15 && o.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(format!("{o:0>15}"))
+        }
+        Some(o) if o.len() <= 22 && o.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            Ok(o.to_owned())
+        }
+        Some(o) => Err(ApiProblem::localized(
             ProblemCode::ValidationFailed,
-            format!("ORC-2 {o:?} cannot be used as an SS-MIX2 order number (1 to 22 ASCII letters or digits); nothing was stored"),
+            Message::new("detail-order-number").text("order", format!("{o:?}")),
         )
         .findings(vec![serde_json::json!({
             "code": "UPLOAD-ORDER-NUMBER",
@@ -843,13 +835,19 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
                 .to_str()
                 .map(|v| Some(v.trim().to_owned()))
                 .map_err(|_| {
-                    ApiProblem::invalid_header(display, format!("{display} is not visible ASCII"))
+                    ApiProblem::invalid_header_localized(
+                        display,
+                        Message::new("detail-header-not-ascii").text("header", display),
+                    )
                 }),
         }
     };
     let required = |name: &'static str, display: &'static str| -> Result<String, ApiProblem> {
         text(name, display)?.ok_or_else(|| {
-            ApiProblem::invalid_header(display, format!("the required header {display} is missing"))
+            ApiProblem::invalid_header_localized(
+                display,
+                Message::new("detail-header-missing").text("header", display),
+            )
         })
     };
     let malformed =
@@ -865,9 +863,9 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
     let mut parts = content_type.split(';');
     let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
     if media == MEDIA_DICOM {
-        return Err(ApiProblem::new(
+        return Err(ApiProblem::localized(
             ProblemCode::UnsupportedMediaType,
-            "DICOM (application/dicom) is never accepted by the service center; send the report as PDF instead",
+            Message::new("detail-dicom-media-type"),
         ));
     }
     let kind_text = required(h::DOCUMENT_KIND, "IDLink-Document-Kind")?;
@@ -877,21 +875,20 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
         "pdf" => (DocumentKind::Pdf, "pdf"),
         "text" => (DocumentKind::Text, "text"),
         other => {
-            return Err(ApiProblem::new(
+            return Err(ApiProblem::localized(
                 ProblemCode::UnsupportedMediaType,
-                format!(
-                    "IDLink-Document-Kind {other:?} is not accepted; use hl7, nsips, pdf or text"
-                ),
+                Message::new("detail-document-kind").text("kind", format!("{other:?}")),
             ));
         }
     };
     let expected = h::media_type_for(kind_name).unwrap_or_default();
     if media != expected {
-        return Err(ApiProblem::new(
+        return Err(ApiProblem::localized(
             ProblemCode::UnsupportedMediaType,
-            format!(
-                "Content-Type {media} does not match document kind {kind_name}; send {expected}"
-            ),
+            Message::new("detail-content-type-mismatch")
+                .text("media", media.to_string())
+                .text("kind", kind_name.to_string())
+                .text("expected", expected.to_string()),
         ));
     }
     let mut charset = None;
@@ -903,20 +900,18 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
             continue;
         }
         if !h::kind_takes_charset(kind_name) {
-            return Err(ApiProblem::new(
+            return Err(ApiProblem::localized(
                 ProblemCode::UnsupportedMediaType,
-                format!(
-                    "Content-Type {media} takes no charset parameter (only hl7, nsips and text documents do); send {expected}"
-                ),
+                Message::new("detail-charset-not-taken")
+                    .text("media", media.to_string())
+                    .text("expected", expected.to_string()),
             ));
         }
         let Some(name) = h::canonical_charset(value) else {
-            return Err(ApiProblem::new(
+            return Err(ApiProblem::localized(
                 ProblemCode::UnsupportedMediaType,
-                format!(
-                    "charset {:?} is not accepted; use iso-2022-jp, utf-8 or shift_jis (also spelt shift-jis, sjis, windows-31j or cp932)",
-                    value.trim()
-                ),
+                Message::new("detail-charset-unknown")
+                    .text("charset", format!("{:?}", value.trim())),
             ));
         };
         charset = Some(match name {
@@ -941,17 +936,15 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
     let data_kind = text(h::DATA_KIND, "IDLink-Data-Kind")?;
     match (&data_kind, kind) {
         (None, DocumentKind::Hl7) => {
-            return Err(ApiProblem::invalid_header(
+            return Err(ApiProblem::invalid_header_localized(
                 "IDLink-Data-Kind",
-                "the header IDLink-Data-Kind is required for HL7 (an SS-MIX2 data kind such as OMP-01)",
+                Message::new("detail-data-kind-required"),
             ));
         }
         (Some(value), _) if !path_safe(value, 64) => {
-            return Err(ApiProblem::invalid_header(
+            return Err(ApiProblem::invalid_header_localized(
                 "IDLink-Data-Kind",
-                format!(
-                    "IDLink-Data-Kind {value:?} must be 1 to 64 of A-Z a-z 0-9 . _ - (not starting with '.')"
-                ),
+                Message::new("detail-data-kind-unsafe").text("value", format!("{value:?}")),
             ));
         }
         _ => {}
@@ -981,7 +974,10 @@ fn parse_headers(headers: &HeaderMap) -> Result<UploadHeaders, ApiProblem> {
                 .ok()
                 .and_then(|v| v.parse::<u64>().ok())
                 .ok_or_else(|| {
-                    ApiProblem::invalid_header("Content-Length", "Content-Length is not a number")
+                    ApiProblem::invalid_header_localized(
+                        "Content-Length",
+                        Message::new("detail-content-length"),
+                    )
                 })?,
         ),
     };
@@ -1017,12 +1013,9 @@ fn transfer_coding(headers: &HeaderMap) -> Result<(), ApiProblem> {
     if codings.is_empty() || codings == ["chunked"] {
         return Ok(());
     }
-    Err(ApiProblem::new(
+    Err(ApiProblem::localized(
         ProblemCode::NotImplemented,
-        format!(
-            "Transfer-Encoding {} is not implemented: send the document's bytes unchanged, with Content-Length or Transfer-Encoding: chunked only",
-            codings.join(", ")
-        ),
+        Message::new("detail-transfer-encoding").text("codings", codings.join(", ")),
     ))
 }
 
@@ -1056,9 +1049,11 @@ fn refuse_repeated(headers: &HeaderMap) -> Result<(), ApiProblem> {
             None if name.as_str().starts_with("idlink-") => name.as_str().to_owned(),
             None => continue,
         };
-        return Err(ApiProblem::invalid_header(
+        return Err(ApiProblem::invalid_header_localized(
             &display,
-            format!("{display} was sent {count} times; send it exactly once"),
+            Message::new("detail-header-repeated")
+                .text("header", display.as_str())
+                .text("count", count.to_string()),
         ));
     }
     Ok(())
