@@ -85,7 +85,7 @@ pub async fn run(plan: Plan, out: &mut dyn Write) -> Result<ExitStatus, RunError
             files,
             hints,
             options,
-        } => check(&files, &hints, &options, plan.json, out).map_err(stdout_err),
+        } => check(&files, &hints, &options, plan.json, plan.lang, out).map_err(stdout_err),
         Action::Doctor { config_path } => {
             let d = crate::doctor::diagnose(&config_path, plan.lang).await;
             if plan.json {
@@ -141,6 +141,7 @@ fn check(
     hints: &MetadataHints,
     options: &PreflightOptions,
     json: bool,
+    lang: idlink_i18n::Lang,
     out: &mut dyn Write,
 ) -> std::io::Result<ExitStatus> {
     let mut status = ExitStatus::Success;
@@ -156,7 +157,7 @@ fn check(
                     reports
                         .push(serde_json::json!({"document": label, "report": report.to_json()}));
                 } else {
-                    write!(out, "{}", report.render_human(&label))?;
+                    write!(out, "{}", report.render_human_in(&label, lang))?;
                 }
             }
             Err(e) => {

@@ -111,7 +111,8 @@ impl Report {
                 let named = english.contains(&format!("byte {offset}"))
                     || english.contains(&format!("offset {offset}"));
                 if !named {
-                    out.push(' ');
+                    // The catalogue holds the separator too: a space in English, none before
+                    // a full-width parenthesis in Japanese.
                     out.push_str(&msg!("report-at-byte", offset = offset).render(lang));
                 }
             }

@@ -10,7 +10,7 @@ report-severity = { $severity ->
    *[warning] warning
  }
 report-hint = hint: { $hint }
-report-at-byte = (byte { $offset })
+report-at-byte = {" "}(byte { $offset })
 report-ok = { $path }: ok ({ $kind })
 report-counts = { $path }: { $errors } error(s), { $warnings } warning(s)
 
