@@ -518,11 +518,17 @@ pub fn quoted(value: &str) -> String {
 
 /// Alternatives as one phrase (`ADT^A08 or ADT^A23`), the joining word the catalogue's.
 pub fn list_or(items: &[String]) -> Message {
-    match items.split_last() {
+    list("list-or", items.iter().map(Arg::from).collect())
+}
+
+/// Items as one phrase joined by `joiner` (a catalogue key with `$head` and `$last`, e.g.
+/// `list-comma` = `{ $head }, { $last }`); an item may itself be a phrase of ours.
+pub fn list(joiner: &'static str, mut items: Vec<Arg>) -> Message {
+    match items.pop() {
         None => Message::new("list-one").arg("item", ""),
-        Some((last, [])) => Message::new("list-one").arg("item", last),
-        Some((last, head)) => Message::new("list-or")
-            .arg("head", list_or(head))
+        Some(last) if items.is_empty() => Message::new("list-one").arg("item", last),
+        Some(last) => Message::new(joiner)
+            .arg("head", list(joiner, items))
             .arg("last", last),
     }
 }

@@ -33,14 +33,15 @@ fn files_under(dir: &Path, ext: Option<&str>, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Every id the crate's sources name through `msg!("…")` or `Message::new("…")`.
+/// Every id the crate's sources name through `msg!("…")`, `Message::new("…")` or a list's
+/// joiner (`list("list-comma", …)`).
 fn ids_in_sources() -> BTreeSet<String> {
     let mut sources = Vec::new();
     files_under(&manifest().join("src"), Some("rs"), &mut sources);
     let mut ids = BTreeSet::new();
     for path in sources {
         let text = std::fs::read_to_string(&path).expect("a source file");
-        for opener in ["msg!(", "Message::new("] {
+        for opener in ["msg!(", "Message::new(", "list("] {
             for (at, _) in text.match_indices(opener) {
                 let rest = text[at + opener.len()..].trim_start();
                 let Some(rest) = rest.strip_prefix('"') else {

@@ -788,7 +788,7 @@ fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
     if let Some(grammar) = grammar(message_type)
         && let Err(mismatch) = grammar.check(&names)
     {
-        let expected = mismatch.expected.join(", ");
+        let expected = expected_segments(&mismatch.expected);
         let original = kept.get(mismatch.index).map(|(i, _)| *i);
         let at = original.and_then(|i| message.segment(i + 1));
         // The message's own index of the last segment the grammar saw (site-defined Z segments
@@ -840,7 +840,7 @@ fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
                         "hl7-segment-order",
                         found = found,
                         message_type = message_type,
-                        expected = &expected
+                        expected = expected.clone()
                     ),
                 ),
                 _ => (
@@ -849,7 +849,7 @@ fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
                         "hl7-segment-order-at-end",
                         message_type = message_type,
                         last = names.last().copied().unwrap_or("MSH"),
-                        expected = &expected
+                        expected = expected.clone()
                     ),
                 ),
             };
@@ -1299,6 +1299,20 @@ fn missing_segment(grammar: &Grammar, names: &[&str], mismatch: &Mismatch) -> Op
         }
     }
     best.map(|(_, name)| name.clone())
+}
+
+/// The grammar's expected segments as a phrase: segment names as they are, and the grammar's
+/// two non-segment tokens ("end of message", "any segment") in the reader's words.
+fn expected_segments(expected: &[String]) -> crate::finding::Message {
+    let items = expected
+        .iter()
+        .map(|token| match token.as_str() {
+            "end of message" => msg!("hl7-end-of-message").into(),
+            "any segment" => msg!("hl7-any-segment").into(),
+            name => crate::finding::Arg::from(name),
+        })
+        .collect();
+    crate::finding::list("list-comma", items)
 }
 
 fn kinds_text(kinds: &[DataKind]) -> String {

@@ -175,6 +175,9 @@ ssmix2-kind = { $kind ->
 # A list of alternatives: `list-or` nests (head may itself be a list).
 list-one = { $item }
 list-or = { $head } or { $last }
+list-comma = { $head }, { $last }
+hl7-end-of-message = end of message
+hl7-any-segment = any segment
 
 ## HL7 MSH
 

@@ -177,6 +177,9 @@ ssmix2-kind = { $kind ->
  }
 list-one = { $item }
 list-or = { $head } または { $last }
+list-comma = { $head }、{ $last }
+hl7-end-of-message = メッセージの終わり
+hl7-any-segment = 任意のセグメント
 
 ## HL7 の MSH
 
