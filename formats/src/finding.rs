@@ -708,6 +708,55 @@ mod tests {
     }
 
     #[test]
+    fn a_finding_serializes_its_english_words_and_its_id_and_arguments() {
+        // Arrange
+        let finding = Finding::new(
+            Code::Hl7MshVersion,
+            Severity::Error,
+            Location::field(1, "MSH", 12),
+            crate::msg!("hl7-msh-version", found = quoted("2.4")),
+        )
+        .with_hint(crate::msg!("hl7-msh-version-hint"));
+        // Act
+        let json = serde_json::to_value(&finding).unwrap();
+        // Assert: the keys consumers read, plus the id and arguments; no hint_args when empty.
+        assert_eq!(json["code"], "HL7-MSH-VERSION");
+        assert_eq!(json["severity"], "error");
+        assert_eq!(json["location"]["field"], 12);
+        assert_eq!(
+            json["message"],
+            "MSH-12 is \"2.4\"; JAHIS / SS-MIX2 messages are HL7 \"2.5\""
+        );
+        assert_eq!(json["hint"], "generate the message as HL7 v2.5");
+        assert_eq!(json["message_id"], "hl7-msh-version");
+        assert_eq!(json["args"], serde_json::json!({"found": "\"2.4\""}));
+        assert_eq!(json["hint_id"], "hl7-msh-version-hint");
+        assert!(json.get("hint_args").is_none());
+        assert_eq!(
+            finding.message_text(Lang::Ja),
+            "MSH-12 が \"2.4\" です。JAHIS / SS-MIX2 のメッセージは HL7 \"2.5\" です"
+        );
+    }
+
+    #[test]
+    fn lists_join_in_the_readers_language() {
+        let items = [
+            "RDE^O11".to_owned(),
+            "RAS^O17".to_owned(),
+            "OMG^O19".to_owned(),
+        ];
+        assert_eq!(
+            list_or(&items).render(Lang::En),
+            "RDE^O11 or RAS^O17 or OMG^O19"
+        );
+        assert_eq!(
+            list_or(&items).render(Lang::Ja),
+            "RDE^O11 または RAS^O17 または OMG^O19"
+        );
+        assert_eq!(list_or(&items[..1]).render(Lang::En), "RDE^O11");
+    }
+
+    #[test]
     fn truncates_floods_of_one_code() {
         let mut findings = Findings::default();
         for i in 0..25 {
