@@ -20,7 +20,9 @@
 //!   confidential; the shipped profile is fictional and says so).
 //! - [`pdf`], [`text`], [`dicom`]: the other document kinds; DICOM is always refused, and
 //!   [`detect_upload`] recognises it before any kind.
-//! - [`finding`], [`report`]: the result types and their human / JSON renderings.
+//! - [`finding`], [`report`]: the result types and their human / JSON renderings;
+//!   [`wording`]: a finding's message as a catalogue key and arguments (no words in the
+//!   validator; English and Japanese from `idlink-i18n`).
 //!
 //! ```
 //! use idlink_formats::{check, CheckOptions, DocumentKind, Code};
@@ -64,6 +66,7 @@ pub mod pdf;
 pub mod report;
 pub mod ssmix2;
 pub mod text;
+pub mod wording;
 
 use std::fmt;
 use std::fs::File;
