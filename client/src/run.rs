@@ -161,7 +161,7 @@ fn check(
                     reports
                         .push(serde_json::json!({"document": label, "report": report.to_json()}));
                 } else {
-                    write!(out, "{}", report.render_human(&label))?;
+                    write!(out, "{}", report.render_human_in(&label, lang))?;
                 }
             }
             Err(e) => {

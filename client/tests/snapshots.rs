@@ -71,6 +71,48 @@ fn check_prints_compiler_style_findings() {
     assert_eq!(without_kind.status.code(), Some(3));
 }
 
+/// An HL7 message with three defects, each with a hint: MSH-9 without its structure, MSH-12
+/// not 2.5, and EVN-2 with month 13.
+const BAD_HL7: &[u8] =
+    b"MSH|^~\\&|HIS|F|GW|R|20240101120000||ADT^A08|1|P|2.4||||||~ISO IR87||ISO 2022-1994\r\
+EVN||20241301\rPID|1||123456^^^^PI||\x1b$B45<T\x1b(B||19700101|M\rPV1|1|O\r";
+
+/// `storeclient check` on [`BAD_HL7`] with `args` after `check`.
+fn check_bad_hl7(dir: &std::path::Path, args: &[&str]) -> std::process::Command {
+    std::fs::write(dir.join("bad.hl7"), BAD_HL7).unwrap();
+    let mut cmd = storeclient(std::path::Path::new("none.toml"));
+    cmd.current_dir(dir)
+        .args(["check", "--kind", "hl7", "bad.hl7"])
+        .args(args);
+    cmd
+}
+
+#[test]
+fn check_prints_findings_and_hints_in_english() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = check_bad_hl7(dir.path(), &[]);
+    insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
+}
+
+#[test]
+fn check_prints_findings_and_hints_in_japanese() {
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = check_bad_hl7(dir.path(), &["--lang", "ja"]);
+    // Act + Assert: the same codes and locations as in English, the words in Japanese.
+    insta::with_settings!({filters => filters()}, { assert_cmd_snapshot!(cmd); });
+    // A Japanese locale gives the same output as the flag.
+    let by_flag = check_bad_hl7(dir.path(), &["--lang", "ja"])
+        .output()
+        .unwrap();
+    let by_locale = check_bad_hl7(dir.path(), &[])
+        .env("LANG", "ja_JP.UTF-8")
+        .output()
+        .unwrap();
+    assert_eq!(by_locale.stdout, by_flag.stdout);
+    assert_eq!(by_locale.status.code(), Some(3));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_explains_a_working_setup() {
     let center = demo_center().await;

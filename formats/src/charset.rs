@@ -12,6 +12,9 @@ use std::str::FromStr;
 use encoding_rs::{DecoderResult, Encoding};
 use serde::Serialize;
 
+use crate::finding::{Message, quoted};
+use crate::msg;
+
 /// A character set a document may be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Charset {
@@ -150,11 +153,11 @@ impl FromStr for Charset {
     }
 }
 
-/// Why text could not be decoded or encoded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why text could not be decoded or encoded. Its words are the catalogue's
+/// ([`CharsetError::message`]); `Display` is the English.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CharsetError {
     /// Bytes that are not valid in the charset.
-    #[error("{len} byte(s) at offset {offset} are not valid {charset}")]
     Malformed {
         /// The charset decoded with.
         charset: Charset,
@@ -164,7 +167,6 @@ pub enum CharsetError {
         len: usize,
     },
     /// A character the charset cannot represent (or would silently change).
-    #[error("character {ch:?} (U+{:04X}) at text offset {text_offset} cannot be written as {charset}", u32::from(*ch))]
     Unmappable {
         /// The charset encoded to.
         charset: Charset,
@@ -174,12 +176,51 @@ pub enum CharsetError {
         text_offset: usize,
     },
     /// An unknown charset name (CLI flag, profile).
-    #[error("unknown character set {name:?}; expected ascii, iso-2022-jp, utf-8 or shift_jis")]
     UnknownName {
         /// What was given.
         name: String,
     },
 }
+
+impl CharsetError {
+    /// What went wrong, as a catalogue message.
+    pub fn message(&self) -> Message {
+        match self {
+            CharsetError::Malformed {
+                charset,
+                offset,
+                len,
+            } => msg!(
+                "charset-malformed",
+                len = *len,
+                offset = *offset,
+                charset = charset.as_str()
+            ),
+            CharsetError::Unmappable {
+                charset,
+                ch,
+                text_offset,
+            } => msg!(
+                "charset-unmappable",
+                ch = format!("{ch:?}"),
+                code = format!("{:04X}", u32::from(*ch)),
+                offset = *text_offset,
+                charset = charset.as_str()
+            ),
+            CharsetError::UnknownName { name } => {
+                msg!("charset-unknown-name", name = quoted(name))
+            }
+        }
+    }
+}
+
+impl fmt::Display for CharsetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for CharsetError {}
 
 /// Offset and length of the first malformed sequence, found with the incremental decoder
 /// (only called after the fast path failed, so the cost does not matter).
@@ -337,45 +378,36 @@ impl Iso2022Issue {
     }
 }
 
+impl Iso2022Issue {
+    /// What is wrong, as a catalogue message.
+    pub fn message(&self) -> Message {
+        match *self {
+            Iso2022Issue::EightBit { byte, .. } => {
+                msg!("iso2022-eight-bit", byte = format!("{byte:02X}"))
+            }
+            Iso2022Issue::ForbiddenEscape { sequence, .. } => {
+                let which = match &sequence {
+                    b"\x1b(I" => "kana",
+                    b"\x1b(J" => "roman",
+                    b"\x1b$@" => "jis1978",
+                    _ => "other",
+                };
+                msg!("iso2022-forbidden-escape", sequence = which)
+            }
+            Iso2022Issue::UnknownEscape { .. } => msg!("iso2022-unknown-escape"),
+            Iso2022Issue::RedundantEscape { .. } => msg!("iso2022-redundant-escape"),
+            Iso2022Issue::ControlInJis { byte, .. } => {
+                msg!("iso2022-control-in-jis", byte = format!("{byte:02X}"))
+            }
+            Iso2022Issue::OddJisRun { .. } => msg!("iso2022-odd-run"),
+            Iso2022Issue::Unterminated { .. } => msg!("iso2022-unterminated"),
+        }
+    }
+}
+
 impl fmt::Display for Iso2022Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Iso2022Issue::EightBit { byte, .. } => write!(
-                f,
-                "byte 0x{byte:02X} in 7-bit ISO-2022-JP data (Shift_JIS, EUC-JP or UTF-8 bytes \
-                 in an ISO IR87 message?)"
-            ),
-            Iso2022Issue::ForbiddenEscape { sequence, .. } => {
-                let what = match &sequence {
-                    b"\x1b(I" => "ESC ( I switches to JIS X 0201 half-width katakana",
-                    b"\x1b(J" => "ESC ( J switches to JIS X 0201 Roman",
-                    b"\x1b$@" => "ESC $ @ switches to JIS C 6226-1978",
-                    _ => "escape sequence",
-                };
-                write!(f, "{what}; SS-MIX2 allows only ESC $ B and ESC ( B")
-            }
-            Iso2022Issue::UnknownEscape { .. } => {
-                write!(f, "ESC does not start ESC $ B or ESC ( B")
-            }
-            Iso2022Issue::RedundantEscape { .. } => write!(
-                f,
-                "escape sequence selects the character set already in use (or follows another \
-                 escape directly)"
-            ),
-            Iso2022Issue::ControlInJis { byte, .. } => write!(
-                f,
-                "control byte 0x{byte:02X} inside a JIS X 0208 run (missing ESC ( B before it)"
-            ),
-            Iso2022Issue::OddJisRun { .. } => {
-                write!(f, "JIS X 0208 run has an odd number of bytes")
-            }
-            Iso2022Issue::Unterminated { .. } => {
-                write!(
-                    f,
-                    "data ends inside a JIS X 0208 run opened here (missing final ESC ( B)"
-                )
-            }
-        }
+        self.message().fmt(f)
     }
 }
 

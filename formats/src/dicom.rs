@@ -1,7 +1,7 @@
 //! DICOM detection. ID-Link's store client never accepts DICOM (images travel another way), so
 //! a DICOM file is refused whatever document kind it was uploaded as.
 
-use crate::{Code, Finding, Location, Severity};
+use crate::{Code, Finding, Location, Severity, msg};
 
 /// True for a DICOM Part 10 file: a 128-byte preamble followed by `DICM` at offset 128.
 ///
@@ -18,9 +18,9 @@ pub(crate) fn refusal() -> Finding {
         Code::DicomRefused,
         Severity::Error,
         Location::at_byte(128),
-        "this is a DICOM Part 10 file (\"DICM\" at byte 128); ID-Link's store client never accepts DICOM",
+        msg!("dicom-refused"),
     )
-    .with_hint("send images through the facility's PACS / DICOM route, not the store client")
+    .with_hint(msg!("dicom-refused-hint"))
 }
 
 #[cfg(test)]

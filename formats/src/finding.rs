@@ -3,10 +3,22 @@
 //! Every finding carries a [`Code`] whose string form (`HL7-CHARSET-ESCAPE`) is stable: the
 //! uploader, the mock service center and their snapshot tests match on it, so a code is never
 //! renamed, only added.
+//!
+//! A finding carries no words: its [`Message`] and hint are catalogue keys with arguments
+//! (see [`crate::wording`]), rendered into English or Japanese when a person reads them. The
+//! JSON form keeps the English `message` and `hint` that consumers already read and adds
+//! `message_id` / `args` (and `hint_id` / `hint_args`) so a reader can render them in any
+//! language ([`localize_json`]).
 
 use std::fmt;
 
+use idlink_i18n::Lang;
+use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
+
+use crate::msg;
+use crate::wording::ArgsJson;
+pub use crate::wording::{Arg, Message, list, list_or, localize_json, quoted};
 
 /// How bad a finding is. Errors make [`crate::Report::has_errors`] true; warnings never do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -304,7 +316,11 @@ impl Location {
 }
 
 /// One problem found in an upload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Serialized as `code`, `severity`, `location`, `message` and `hint` (English text, as
+/// before), plus `message_id` and `args` (and `hint_id`, `hint_args` with a hint) for readers
+/// that render the finding in another language.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// Stable machine-readable code.
     pub code: Code,
@@ -313,38 +329,64 @@ pub struct Finding {
     /// Where.
     pub location: Location,
     /// What was expected and what was found.
-    pub message: String,
+    pub message: Message,
     /// What to do about it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    pub hint: Option<Message>,
 }
 
 impl Finding {
     /// A finding without a hint.
-    pub fn new(
-        code: Code,
-        severity: Severity,
-        location: Location,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(code: Code, severity: Severity, location: Location, message: Message) -> Self {
         Finding {
             code,
             severity,
             location,
-            message: message.into(),
+            message,
             hint: None,
         }
     }
 
     /// Builder: attach a hint.
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+    pub fn with_hint(mut self, hint: Message) -> Self {
+        self.hint = Some(hint);
         self
     }
 
     /// True for [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// What was found, in `lang`.
+    pub fn message_text(&self, lang: Lang) -> String {
+        self.message.render(lang)
+    }
+
+    /// What to do about it, in `lang`.
+    pub fn hint_text(&self, lang: Lang) -> Option<String> {
+        self.hint.as_ref().map(|h| h.render(lang))
+    }
+}
+
+impl Serialize for Finding {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("code", &self.code)?;
+        map.serialize_entry("severity", &self.severity)?;
+        map.serialize_entry("location", &self.location)?;
+        map.serialize_entry("message", &self.message.render(Lang::En))?;
+        if let Some(hint) = &self.hint {
+            map.serialize_entry("hint", &hint.render(Lang::En))?;
+        }
+        map.serialize_entry("message_id", self.message.id)?;
+        map.serialize_entry("args", &ArgsJson(&self.message.args))?;
+        if let Some(hint) = &self.hint {
+            map.serialize_entry("hint_id", hint.id)?;
+            if !hint.args.is_empty() {
+                map.serialize_entry("hint_args", &ArgsJson(&hint.args))?;
+            }
+        }
+        map.end()
     }
 }
 
@@ -403,7 +445,7 @@ impl Findings {
                 Code::Truncated,
                 severity,
                 Location::default(),
-                format!("{count} more {code} finding(s) not listed"),
+                msg!("findings-truncated", count = count, code = code.as_str()),
             ));
         }
         self.list
@@ -438,6 +480,37 @@ mod tests {
     }
 
     #[test]
+    fn a_finding_serializes_its_english_words_and_its_id_and_arguments() {
+        // Arrange
+        let finding = Finding::new(
+            Code::Hl7MshVersion,
+            Severity::Error,
+            Location::field(1, "MSH", 12),
+            crate::msg!("hl7-msh-version", found = quoted("2.4")),
+        )
+        .with_hint(crate::msg!("hl7-msh-version-hint"));
+        // Act
+        let json = serde_json::to_value(&finding).unwrap();
+        // Assert: the keys consumers read, plus the id and arguments; no hint_args when empty.
+        assert_eq!(json["code"], "HL7-MSH-VERSION");
+        assert_eq!(json["severity"], "error");
+        assert_eq!(json["location"]["field"], 12);
+        assert_eq!(
+            json["message"],
+            "MSH-12 is \"2.4\"; JAHIS / SS-MIX2 messages are HL7 \"2.5\""
+        );
+        assert_eq!(json["hint"], "generate the message as HL7 v2.5");
+        assert_eq!(json["message_id"], "hl7-msh-version");
+        assert_eq!(json["args"], serde_json::json!({"found": "\"2.4\""}));
+        assert_eq!(json["hint_id"], "hl7-msh-version-hint");
+        assert!(json.get("hint_args").is_none());
+        assert_eq!(
+            finding.message_text(Lang::Ja),
+            "MSH-12 が \"2.4\" です。JAHIS / SS-MIX2 のメッセージは HL7 \"2.5\" です"
+        );
+    }
+
+    #[test]
     fn truncates_floods_of_one_code() {
         let mut findings = Findings::default();
         for i in 0..25 {
@@ -445,7 +518,7 @@ mod tests {
                 Code::JisCp932,
                 Severity::Error,
                 Location::at_byte(i),
-                "x",
+                msg!("jis-outside-x0208"),
             ));
         }
         let list = findings.into_vec();

@@ -20,7 +20,9 @@
 //!   confidential; the shipped profile is fictional and says so).
 //! - [`pdf`], [`text`], [`dicom`]: the other document kinds; DICOM is always refused, and
 //!   [`detect_upload`] recognises it before any kind.
-//! - [`finding`], [`report`]: the result types and their human / JSON renderings.
+//! - [`finding`], [`report`]: the result types and their human / JSON renderings;
+//!   [`wording`]: a finding's message as a catalogue key and arguments (no words in the
+//!   validator; English and Japanese from `idlink-i18n`).
 //!
 //! ```
 //! use idlink_formats::{check, CheckOptions, DocumentKind, Code};
@@ -64,6 +66,7 @@ pub mod pdf;
 pub mod report;
 pub mod ssmix2;
 pub mod text;
+pub mod wording;
 
 use std::fmt;
 use std::fs::File;
@@ -75,7 +78,7 @@ use serde::{Deserialize, Serialize};
 
 pub use charset::Charset;
 pub use dicom::is_dicom;
-pub use finding::{Code, Finding, Location, Severity};
+pub use finding::{Arg, Code, Finding, Location, Message, Severity};
 pub use report::{Hl7Summary, Report};
 
 /// What kind of document an upload is.
@@ -332,9 +335,9 @@ pub(crate) fn check_reader_in_pieces<R: Read + Seek>(
 /// The refusal of an HL7 or NSIPS file above its cap (PDF has its own configurable limit, and
 /// text is streamed, so neither has one here).
 fn too_large(kind: DocumentKind, size: u64) -> Option<Finding> {
-    let (limit, code, what) = match kind {
-        DocumentKind::Hl7 => (hl7::MAX_BYTES, Code::Hl7TooLarge, "an HL7 message"),
-        DocumentKind::Nsips => (nsips::MAX_BYTES, Code::NsipsTooLarge, "an NSIPS file"),
+    let (limit, code) = match kind {
+        DocumentKind::Hl7 => (hl7::MAX_BYTES, Code::Hl7TooLarge),
+        DocumentKind::Nsips => (nsips::MAX_BYTES, Code::NsipsTooLarge),
         DocumentKind::Pdf | DocumentKind::Text => return None,
     };
     (size > limit).then(|| {
@@ -342,9 +345,14 @@ fn too_large(kind: DocumentKind, size: u64) -> Option<Finding> {
             code,
             Severity::Error,
             Location::default(),
-            format!("{size} bytes is too large for {what}; the limit is {limit} bytes"),
+            msg!(
+                "too-large",
+                size = size,
+                kind = kind.as_str(),
+                limit = limit
+            ),
         )
-        .with_hint("check the document kind: one message or file is a few KiB")
+        .with_hint(msg!("too-large-hint"))
     })
 }
 
@@ -504,7 +512,11 @@ mod tests {
                 _ => Code::NsipsTooLarge,
             };
             assert_eq!(codes, vec![expected]);
-            assert!(in_memory.findings[0].message.contains("16777217 bytes"));
+            assert!(
+                in_memory.findings[0]
+                    .message_text(idlink_i18n::Lang::En)
+                    .contains("16777217 bytes")
+            );
             assert_eq!(streamed, in_memory);
         }
     }

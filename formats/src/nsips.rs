@@ -20,7 +20,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::finding::Findings;
+use crate::finding::{Arg, Findings, quoted};
+use crate::msg;
 use crate::{Charset, CheckOptions, Code, Finding, Location, Severity};
 
 /// Largest file checked as NSIPS (16 MiB). One file is one prescription's dispensing data, a
@@ -265,9 +266,11 @@ pub fn looks_like_envelope(bytes: &[u8]) -> bool {
 /// `options.nsips_profile` when there is one.
 pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Findings) {
     let profile = options.nsips_profile.as_ref();
-    let label = match profile {
-        Some(p) if p.profile.fictional => format!(" [profile {:?} is FICTIONAL]", p.profile.name),
-        _ => String::new(),
+    let label: Arg = match profile {
+        Some(p) if p.profile.fictional => {
+            msg!("nsips-fictional", profile = quoted(&p.profile.name)).into()
+        }
+        _ => "".into(),
     };
     let line_of = |offset: usize| {
         bytes[..offset.min(bytes.len())]
@@ -282,7 +285,7 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
             Code::NsipsEmpty,
             Severity::Error,
             Location::line(1, None),
-            format!("empty file: an NSIPS file has at least a header record{label}"),
+            msg!("nsips-empty", label = label.clone()),
         ));
         return;
     }
@@ -293,11 +296,14 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
                 Code::NsipsNul,
                 Severity::Error,
                 Location::line(line_of(first), None).with_byte(Some(first)),
-                format!(
-                    "{nuls} NUL byte(s), first at byte {first}: NSIPS files are Shift_JIS text{label}"
+                msg!(
+                    "nsips-nul",
+                    count = nuls,
+                    first = first,
+                    label = label.clone()
                 ),
             )
-            .with_hint("this is binary data or UTF-16; export the file again as Shift_JIS CSV"),
+            .with_hint(msg!("nsips-nul-hint")),
         );
     }
 
@@ -313,7 +319,7 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
                 Code::NsipsDecode,
                 Severity::Error,
                 Location::line(line_of(offset), None).with_byte(Some(offset)),
-                format!("not valid Shift_JIS at byte {offset}{label}"),
+                msg!("nsips-decode", offset = offset, label = label.clone()),
             ));
             Charset::ShiftJis.decode_lossy(bytes).into_owned()
         }
@@ -333,7 +339,12 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
             Code::NsipsLineEnding,
             Severity::Error,
             Location::line(line_of(*first), None).with_byte(Some(*first)),
-            format!("{} line(s) end with a bare CR or LF, first at byte {first}; records end with CRLF{label}", bad_endings.len()),
+            msg!(
+                "nsips-line-ending",
+                count = bad_endings.len(),
+                first = *first,
+                label = label.clone()
+            ),
         ));
     }
     if !bytes.is_empty() && !bytes.ends_with(b"\r\n") {
@@ -341,7 +352,7 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
             Code::NsipsLineEnding,
             Severity::Error,
             Location::line(line_of(bytes.len()), None).with_byte(Some(bytes.len())),
-            format!("the last record is not terminated by CRLF{label}"),
+            msg!("nsips-final-crlf", label = label.clone()),
         ));
     }
 
@@ -361,15 +372,9 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
                         Code::NsipsRecordNumber,
                         Severity::Error,
                         Location::line(i + 1, Some(1)),
-                        format!(
-                            "line {} has no record number: every line is one record, its number \
-                             first, then its fields separated by commas",
-                            i + 1
-                        ),
+                        msg!("nsips-record-number", line = i + 1),
                     )
-                    .with_hint(
-                        "remove blank lines; literal commas in text are written full-width (，)",
-                    ),
+                    .with_hint(msg!("nsips-record-number-hint")),
                 );
             }
         }
@@ -378,13 +383,9 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
                 Code::NsipsProfileMissing,
                 Severity::Warning,
                 Location::default(),
-                "record layout not checked: no profile; write one from your copy of the NSIPS \
-                 spec, see formats/profiles/nsips-fictional-sample.toml",
+                msg!("nsips-profile-missing"),
             )
-            .with_hint(
-                "the envelope (Shift_JIS, CRLF, records) was checked; the record numbers, field \
-                 counts and field formats were not",
-            ),
+            .with_hint(msg!("nsips-profile-missing-hint")),
         );
         return;
     };
@@ -394,9 +395,10 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
             Code::NsipsHeader,
             Severity::Error,
             Location::line(1, None),
-            format!(
-                "empty file: expected a {:?} header record{label}",
-                env.header_record
+            msg!(
+                "nsips-no-header",
+                header = quoted(&env.header_record),
+                label = label.clone()
             ),
         ));
         return;
@@ -407,9 +409,11 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
             Code::NsipsHeader,
             Severity::Error,
             Location::line(1, Some(1)),
-            format!(
-                "first record is {:?}; expected the {:?} header record{label}",
-                header_fields[0], env.header_record
+            msg!(
+                "nsips-header",
+                found = quoted(header_fields[0]),
+                header = quoted(&env.header_record),
+                label = label.clone()
             ),
         ));
     } else {
@@ -422,9 +426,11 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
                 Code::NsipsVersion,
                 Severity::Error,
                 Location::line(1, Some(env.version_field)),
-                format!(
-                    "version {version:?} is not one of {:?}{label}",
-                    env.versions
+                msg!(
+                    "nsips-version",
+                    found = quoted(version),
+                    versions = format!("{:?}", env.versions),
+                    label = label.clone()
                 ),
             ));
         }
@@ -451,7 +457,12 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
                 Code::NsipsRecordCount,
                 Severity::Error,
                 Location::line(lines.len(), Some(env.count_field)),
-                format!("trailer record count is {found:?}, but the file has {expected}{label}"),
+                msg!(
+                    "nsips-trailer-count",
+                    found = quoted(found),
+                    expected = expected,
+                    label = label.clone()
+                ),
             ));
         }
     } else {
@@ -459,9 +470,10 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
             Code::NsipsRecordCount,
             Severity::Error,
             Location::line(lines.len(), None),
-            format!(
-                "no {:?} trailer record with the record count at the end{label}",
-                env.trailer_record
+            msg!(
+                "nsips-no-trailer",
+                trailer = quoted(&env.trailer_record),
+                label = label.clone()
             ),
         ));
     }
@@ -477,9 +489,10 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
                 Code::NsipsRecordType,
                 Severity::Error,
                 Location::line(number, Some(1)),
-                format!(
-                    "record number {:?} is not defined by the profile{label}",
-                    fields[0]
+                msg!(
+                    "nsips-record-type",
+                    found = quoted(fields[0]),
+                    label = label.clone()
                 ),
             ));
             continue;
@@ -491,15 +504,16 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
                     Code::NsipsFieldCount,
                     Severity::Error,
                     Location::line(number, None),
-                    format!(
-                        "record {} ({}) has {} fields; expected {}{label}",
-                        def.id,
-                        def.name,
-                        fields.len(),
-                        def.fields
+                    msg!(
+                        "nsips-field-count",
+                        record = &def.id,
+                        name = &def.name,
+                        found = fields.len(),
+                        expected = def.fields,
+                        label = label.clone()
                     ),
                 )
-                .with_hint("literal commas inside text must be written full-width (，)"),
+                .with_hint(msg!("nsips-comma-hint")),
             );
             continue;
         }
@@ -512,9 +526,12 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
                         Code::NsipsFieldRequired,
                         Severity::Error,
                         location,
-                        format!(
-                            "record {} field {} ({}) is required but empty{label}",
-                            def.id, column.index, column.name
+                        msg!(
+                            "nsips-field-required",
+                            record = &def.id,
+                            field = column.index,
+                            name = &column.name,
+                            label = label.clone()
                         ),
                     ));
                 }
@@ -533,16 +550,15 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
                     Code::NsipsFieldFormat,
                     Severity::Error,
                     location,
-                    format!(
-                        "record {} field {} ({}) is {value:?}; expected {:?}{}{label}",
-                        def.id,
-                        column.index,
-                        column.name,
-                        column.format,
-                        column
-                            .max_len
-                            .map(|m| format!(" of at most {m} characters"))
-                            .unwrap_or_default()
+                    msg!(
+                        "nsips-field-format",
+                        record = &def.id,
+                        field = column.index,
+                        name = &column.name,
+                        value = quoted(value),
+                        format = format!("{:?}", column.format),
+                        max_len = column.max_len.unwrap_or(0),
+                        label = label.clone()
                     ),
                 ));
             }
@@ -555,12 +571,14 @@ pub(crate) fn check(bytes: &[u8], options: &CheckOptions, findings: &mut Finding
                 Code::NsipsRecordCount,
                 Severity::Error,
                 Location::default(),
-                format!(
-                    "record {} ({}) occurs {n} time(s); the profile allows {}..{}{label}",
-                    def.id,
-                    def.name,
-                    def.min_occurs,
-                    def.max_occurs.map(|m| m.to_string()).unwrap_or_default()
+                msg!(
+                    "nsips-occurrences",
+                    record = &def.id,
+                    name = &def.name,
+                    count = n,
+                    min = def.min_occurs,
+                    max = def.max_occurs.map(|m| m.to_string()).unwrap_or_default(),
+                    label = label.clone()
                 ),
             ));
         }

@@ -7,7 +7,8 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use crate::finding::Findings;
+use crate::finding::{Findings, quoted};
+use crate::msg;
 use crate::{CheckOptions, Code, Finding, Location, Severity, Strictness};
 
 /// Size limit used when [`CheckOptions::max_pdf_bytes`] is `None` (50 MiB).
@@ -80,9 +81,9 @@ fn check_start(size: u64, head: &[u8], options: &CheckOptions, findings: &mut Fi
                 Code::PdfTooLarge,
                 Severity::Error,
                 Location::default(),
-                format!("PDF is {size} bytes; the limit is {limit} bytes"),
+                msg!("pdf-too-large", size = size, limit = limit),
             )
-            .with_hint("split the document or reduce image resolution"),
+            .with_hint(msg!("pdf-too-large-hint")),
         );
     }
     match find_header(head) {
@@ -101,9 +102,9 @@ fn check_start(size: u64, head: &[u8], options: &CheckOptions, findings: &mut Fi
                         Severity::Error
                     },
                     Location::at_byte(5),
-                    format!(
-                        "PDF header version is {:?}; expected 1.0 to 1.7",
-                        String::from_utf8_lossy(version)
+                    msg!(
+                        "pdf-version",
+                        found = quoted(&String::from_utf8_lossy(version))
                     ),
                 ));
             }
@@ -115,7 +116,7 @@ fn check_start(size: u64, head: &[u8], options: &CheckOptions, findings: &mut Fi
                 Strictness::Lenient => Severity::Warning,
             },
             Location::at_byte(offset),
-            format!("%PDF- header starts at byte {offset}, not at byte 0"),
+            msg!("pdf-header-offset", offset = offset),
         )),
         None => {
             findings.push(
@@ -123,9 +124,9 @@ fn check_start(size: u64, head: &[u8], options: &CheckOptions, findings: &mut Fi
                     Code::PdfHeader,
                     Severity::Error,
                     Location::at_byte(0),
-                    "no %PDF-1.x header in the first 1024 bytes: this is not a PDF",
+                    msg!("pdf-no-header"),
                 )
-                .with_hint("check the document kind; renamed files are refused"),
+                .with_hint(msg!("pdf-no-header-hint")),
             );
             return false;
         }
@@ -141,9 +142,9 @@ fn check_end(size: usize, tail: &[u8], findings: &mut Findings) {
                 Code::PdfEof,
                 Severity::Error,
                 Location::at_byte(size),
-                format!("no %%EOF in the last {EOF_WINDOW} bytes: the file looks truncated"),
+                msg!("pdf-eof", window = EOF_WINDOW),
             )
-            .with_hint("re-export or re-copy the PDF"),
+            .with_hint(msg!("pdf-eof-hint")),
         );
     }
 }
@@ -187,9 +188,9 @@ fn check_encryption(offset: Option<usize>, options: &CheckOptions, findings: &mu
                     Strictness::Lenient => Severity::Warning,
                 },
                 Location::at_byte(offset),
-                "PDF is encrypted (/Encrypt); the service can neither index nor display it",
+                msg!("pdf-encrypted"),
             )
-            .with_hint("export the PDF without a password or usage restrictions"),
+            .with_hint(msg!("pdf-encrypted-hint")),
         );
     }
 }

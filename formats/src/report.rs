@@ -1,8 +1,9 @@
 //! The result of [`crate::check`]: findings plus, for HL7, what a router needs to store the file.
 
+use idlink_i18n::Lang;
 use serde::Serialize;
 
-use crate::{Charset, DocumentKind, Finding, Severity, ssmix2};
+use crate::{Charset, DocumentKind, Finding, Severity, msg, ssmix2};
 
 /// Everything one check found. Deterministic: the same bytes and options give the same report,
 /// byte for byte, in both renderings.
@@ -69,8 +70,8 @@ impl Report {
             .filter(|f| f.severity == Severity::Warning)
     }
 
-    /// Compiler-style text: one `file:SEG[i]:field: severity CODE: message` line per finding,
-    /// the hint indented on the next line, and a final count line.
+    /// Compiler-style text in English: one `file:SEG[i]:field: severity CODE: message` line per
+    /// finding, the hint indented on the next line, and a final count line.
     ///
     /// ```
     /// use idlink_formats::{check, CheckOptions, DocumentKind};
@@ -80,6 +81,12 @@ impl Report {
     /// assert!(text.ends_with("error(s), 0 warning(s)\n") || text.contains("warning"));
     /// ```
     pub fn render_human(&self, path: &str) -> String {
+        self.render_human_in(path, Lang::En)
+    }
+
+    /// [`Report::render_human`] in `lang`: the messages, hints, severities and the count line
+    /// from the catalogue; codes and locations are the same in every language.
+    pub fn render_human_in(&self, path: &str, lang: Lang) -> String {
         let mut out = String::new();
         for finding in &self.findings {
             let location = finding.location.render();
@@ -88,34 +95,48 @@ impl Report {
                 out.push(':');
                 out.push_str(&location);
             }
+            let severity = msg!("report-severity", severity = finding.severity.to_string());
             out.push_str(&format!(
                 ": {} {}: {}",
-                finding.severity, finding.code, finding.message
+                severity.render(lang),
+                finding.code,
+                finding.message_text(lang)
             ));
             if (finding.location.segment.is_some() || finding.location.line.is_some())
                 && let Some(offset) = finding.location.byte_offset
             {
-                // Some messages already name the offset; say it once.
-                let named = finding.message.contains(&format!("byte {offset}"))
-                    || finding.message.contains(&format!("offset {offset}"));
+                // Some messages already name the offset; say it once. Whether they do is a
+                // property of the message, so the English words decide for every language.
+                let english = finding.message_text(Lang::En);
+                let named = english.contains(&format!("byte {offset}"))
+                    || english.contains(&format!("offset {offset}"));
                 if !named {
-                    out.push_str(&format!(" (byte {offset})"));
+                    // The catalogue holds the separator too: a space in English, none before
+                    // a full-width parenthesis in Japanese.
+                    out.push_str(&msg!("report-at-byte", offset = offset).render(lang));
                 }
             }
             out.push('\n');
-            if let Some(hint) = &finding.hint {
-                out.push_str(&format!("    hint: {hint}\n"));
+            if let Some(hint) = finding.hint_text(lang) {
+                out.push_str("    ");
+                out.push_str(&msg!("report-hint", hint = hint).render(lang));
+                out.push('\n');
             }
         }
         let errors = self.errors().count();
         let warnings = self.warnings().count();
-        if errors == 0 && warnings == 0 {
-            out.push_str(&format!("{path}: ok ({})\n", self.kind));
+        let last = if errors == 0 && warnings == 0 {
+            msg!("report-ok", path = path, kind = self.kind.as_str())
         } else {
-            out.push_str(&format!(
-                "{path}: {errors} error(s), {warnings} warning(s)\n"
-            ));
-        }
+            msg!(
+                "report-counts",
+                path = path,
+                errors = errors,
+                warnings = warnings
+            )
+        };
+        out.push_str(&last.render(lang));
+        out.push('\n');
         out
     }
 

@@ -11,6 +11,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::finding::{Message, quoted};
+use crate::msg;
+
 /// A segment/field reference such as `ORC-9`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FieldRef {
@@ -250,60 +253,91 @@ pub struct FileName {
     pub condition: ConditionFlag,
 }
 
-/// Why a file name is not an SS-MIX2 standard-storage file name.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a file name is not an SS-MIX2 standard-storage file name. Its words are the
+/// catalogue's ([`FileNameError::message`]); `Display` is the English.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileNameError {
     /// Not seven `_`-separated parts.
-    #[error(
-        "expected 7 fields separated by '_' (PID_date_kind_orderNo_timestamp_dept_flag), found {found}"
-    )]
     FieldCount {
         /// How many parts there were.
         found: usize,
     },
     /// A bad patient ID.
-    #[error("patient ID {found:?} must be 6 to 15 ASCII letters or digits")]
     PatientId {
         /// What was found.
         found: String,
     },
     /// A care date that is neither `YYYYMMDD` nor `-`.
-    #[error("care date {found:?} must be a valid YYYYMMDD date or '-'")]
     CareDate {
         /// What was found.
         found: String,
     },
     /// An unknown data kind.
-    #[error("unknown data kind {found:?} (expected one of ADT-00 … OMG-13, OMD)")]
     UnknownDataKind {
         /// What was found.
         found: String,
     },
     /// A bad order number.
-    #[error("order number {found:?} must be 1 to 22 ASCII letters or digits")]
     OrderNumber {
         /// What was found.
         found: String,
     },
     /// A bad timestamp.
-    #[error("timestamp {found:?} must be 17 digits YYYYMMDDHHMMSSFFF")]
     Timestamp {
         /// What was found.
         found: String,
     },
     /// A bad department code.
-    #[error("department code {found:?} must be 1 to 10 ASCII letters or digits, or '-'")]
     Department {
         /// What was found.
         found: String,
     },
     /// A bad condition flag.
-    #[error("condition flag {found:?} must be 0 (deleted), 1 (valid) or 2 (superseded)")]
     Condition {
         /// What was found.
         found: String,
     },
 }
+
+impl FileNameError {
+    /// What is wrong, as a catalogue message.
+    pub fn message(&self) -> Message {
+        match self {
+            FileNameError::FieldCount { found } => {
+                msg!("ssmix2-name-field-count", found = *found)
+            }
+            FileNameError::PatientId { found } => {
+                msg!("ssmix2-name-patient-id", found = quoted(found))
+            }
+            FileNameError::CareDate { found } => {
+                msg!("ssmix2-name-care-date", found = quoted(found))
+            }
+            FileNameError::UnknownDataKind { found } => {
+                msg!("ssmix2-name-data-kind", found = quoted(found))
+            }
+            FileNameError::OrderNumber { found } => {
+                msg!("ssmix2-name-order-number", found = quoted(found))
+            }
+            FileNameError::Timestamp { found } => {
+                msg!("ssmix2-name-timestamp", found = quoted(found))
+            }
+            FileNameError::Department { found } => {
+                msg!("ssmix2-name-department", found = quoted(found))
+            }
+            FileNameError::Condition { found } => {
+                msg!("ssmix2-name-condition", found = quoted(found))
+            }
+        }
+    }
+}
+
+impl fmt::Display for FileNameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for FileNameError {}
 
 fn alnum(s: &str, min: usize, max: usize) -> bool {
     (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())

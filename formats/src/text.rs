@@ -8,6 +8,7 @@ use std::io::{self, Read};
 
 use crate::charset::{self, Iso2022Issue, Iso2022Scanner, StrictDecoder};
 use crate::finding::Findings;
+use crate::msg;
 use crate::{Charset, CheckOptions, Code, Finding, Location, Severity};
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {
@@ -168,7 +169,7 @@ fn check_bom(bytes: &[u8], charset: Charset, findings: &mut Findings) -> Option<
                 Code::TextBom,
                 Severity::Warning,
                 Location::line(1, None).with_byte(Some(0)),
-                "UTF-8 byte-order mark at the start; it is ignored",
+                msg!("text-bom-ignored"),
             ));
             return Some(3);
         }
@@ -176,7 +177,7 @@ fn check_bom(bytes: &[u8], charset: Charset, findings: &mut Findings) -> Option<
             Code::TextBom,
             Severity::Error,
             Location::line(1, None).with_byte(Some(0)),
-            format!("UTF-8 byte-order mark, but the declared charset is {charset}"),
+            msg!("text-bom-utf8", charset = charset.as_str()),
         ));
     } else if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
         findings.push(
@@ -184,9 +185,9 @@ fn check_bom(bytes: &[u8], charset: Charset, findings: &mut Findings) -> Option<
                 Code::TextBom,
                 Severity::Error,
                 Location::line(1, None).with_byte(Some(0)),
-                format!("UTF-16 byte-order mark, but the declared charset is {charset}"),
+                msg!("text-bom-utf16", charset = charset.as_str()),
             )
-            .with_hint("save the text as UTF-8 (or declare its real charset)"),
+            .with_hint(msg!("text-bom-utf16-hint")),
         );
         return None;
     }
@@ -197,9 +198,9 @@ fn check_bom(bytes: &[u8], charset: Charset, findings: &mut Findings) -> Option<
 /// refused like an empty HL7, PDF or NSIPS file, since the service center would store nothing.
 fn empty_finding(start: usize) -> Finding {
     let what = if start == 0 {
-        "the text document is empty (0 bytes)".to_owned()
+        msg!("text-empty")
     } else {
-        format!("the text document has no text after its {start}-byte byte-order mark")
+        msg!("text-empty-after-bom", start = start)
     };
     Finding::new(
         Code::TextEmpty,
@@ -207,7 +208,7 @@ fn empty_finding(start: usize) -> Finding {
         Location::line(1, None).with_byte(Some(start)),
         what,
     )
-    .with_hint("export the document again with its text; an empty document is never stored")
+    .with_hint(msg!("text-empty-hint"))
 }
 
 fn nul_finding(count: usize, first: usize, line: usize) -> Finding {
@@ -215,7 +216,7 @@ fn nul_finding(count: usize, first: usize, line: usize) -> Finding {
         Code::TextNul,
         Severity::Error,
         Location::line(line, None).with_byte(Some(first)),
-        format!("{count} NUL byte(s), first at byte {first}: this is binary data or UTF-16"),
+        msg!("text-nul", count = count, first = first),
     )
 }
 
@@ -229,7 +230,7 @@ fn iso2022_finding(issue: Iso2022Issue, offset: usize, line: usize) -> Finding {
         Code::TextDecode,
         severity,
         Location::line(line, None).with_byte(Some(offset)),
-        issue.to_string(),
+        issue.message(),
     )
 }
 
@@ -238,9 +239,14 @@ fn malformed_finding(charset: Charset, offset: usize, len: usize, line: usize) -
         Code::TextDecode,
         Severity::Error,
         Location::line(line, None).with_byte(Some(offset)),
-        format!("{len} byte(s) at offset {offset} are not valid {charset}"),
+        msg!(
+            "charset-malformed",
+            len = len,
+            offset = offset,
+            charset = charset.as_str()
+        ),
     )
-    .with_hint("declare the text's real charset, or re-save it as UTF-8")
+    .with_hint(msg!("text-malformed-hint"))
 }
 
 /// Fills `buffer` unless the reader ends first; returns how many bytes it holds. Pieces are

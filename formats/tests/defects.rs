@@ -6,6 +6,7 @@ use idlink_formats::ssmix2::DataKind;
 use idlink_formats::{Charset, CheckOptions, Code, DocumentKind, Severity, Strictness, check};
 
 use crate::{ADT00, OMP01, fictional_profile, fixture};
+use idlink_i18n::Lang;
 
 #[derive(Clone, Copy)]
 enum Setup {
@@ -634,7 +635,14 @@ fn seen(report: &idlink_formats::Report) -> Vec<(Code, Severity, String, String)
     report
         .findings
         .iter()
-        .map(|f| (f.code, f.severity, f.location.render(), f.message.clone()))
+        .map(|f| {
+            (
+                f.code,
+                f.severity,
+                f.location.render(),
+                f.message_text(Lang::En),
+            )
+        })
         .collect()
 }
 
@@ -742,7 +750,7 @@ fn a_message_without_pid_is_refused_although_its_hl7_structure_allows_that() {
     assert_eq!(codes, [(Code::Hl7SegmentMissing, Severity::Error)]);
     assert!(
         report.findings[0]
-            .message
+            .message_text(Lang::En)
             .starts_with("PID is required by SS-MIX2 in RDE^O11")
     );
 }

@@ -5,6 +5,7 @@
 use idlink_formats::{CheckOptions, DocumentKind, Severity, Strictness, check, detect};
 
 use crate::{ADT00, fixture};
+use idlink_i18n::Lang;
 
 fn options(strictness: Strictness) -> CheckOptions {
     CheckOptions {
@@ -45,7 +46,7 @@ fn a_byte_order_mark_gives_one_finding_not_a_cascade() {
         [(code, Severity::Warning)]
     );
     let report = check(&bytes, DocumentKind::Hl7, &options(Strictness::Lenient));
-    let hint = report.findings[0].hint.as_deref().unwrap_or_default();
+    let hint = report.findings[0].hint_text(Lang::En).unwrap_or_default();
     assert!(hint.contains("byte-order mark"), "{hint}");
     assert_eq!(
         report.hl7.and_then(|s| s.patient_id).as_deref(),
@@ -73,11 +74,13 @@ fn an_iso_2022_jp_message_without_msh_18_is_told_to_declare_iso_ir87() {
         .find(|f| f.code.to_string() == "HL7-CHARSET-UNDECLARED")
         .expect("the undeclared charset is reported");
     assert!(
-        undeclared.message.contains("ISO-2022 escape sequence"),
+        undeclared
+            .message_text(Lang::En)
+            .contains("ISO-2022 escape sequence"),
         "{}",
         undeclared.message
     );
-    let hint = undeclared.hint.as_deref().unwrap_or_default();
+    let hint = undeclared.hint_text(Lang::En).unwrap_or_default();
     assert!(hint.contains("~ISO IR87"), "{hint}");
 }
 

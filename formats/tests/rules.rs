@@ -4,6 +4,7 @@
 use idlink_formats::{CheckOptions, Code, DocumentKind, Severity, Strictness, check};
 
 use crate::{ADT00, OMP01, fixture};
+use idlink_i18n::Lang;
 
 /// The fixture with every `from` replaced by `to` (the test asserts `from` is there).
 fn edited(rel: &str, from: &[u8], to: &[u8]) -> Vec<u8> {
@@ -98,7 +99,11 @@ fn a_condition_flag_other_than_0_1_2_is_a_file_name_error() {
             .map(|f| (f.code, f.severity))
             .collect();
         assert_eq!(codes, [(Code::Ssmix2FileName, Severity::Error)]);
-        assert!(report.findings[0].message.contains("condition flag \"3\""));
+        assert!(
+            report.findings[0]
+                .message_text(Lang::En)
+                .contains("condition flag \"3\"")
+        );
     }
 }
 
@@ -154,7 +159,7 @@ fn msh_9_3_must_be_the_structure_table_0354_gives_for_the_trigger() {
     error_strict_warning_lenient(&bytes, Some(ADT00), Code::Hl7MshType, &["MSH[1]:9.3"]);
     let report = check(&bytes, DocumentKind::Hl7, &CheckOptions::default());
     assert_eq!(
-        report.findings[0].hint.as_deref(),
+        report.findings[0].hint_text(Lang::En).as_deref(),
         Some("write MSH-9 as ADT^A08^ADT_A01")
     );
 }

@@ -161,6 +161,18 @@ pub(crate) fn title(code: ProblemCode, lang: idlink_i18n::Lang) -> String {
     }
 }
 
+/// The findings of a `validation-failed` document in `lang`: the formats crate's findings carry
+/// `message_id` and `args`, so their `message` and `hint` are rendered again from the catalogue
+/// (English is what they already hold). Findings made by the mock itself (no `message_id`)
+/// stay English.
+pub(crate) fn localize_findings(findings: &mut [serde_json::Value], lang: idlink_i18n::Lang) {
+    if lang != idlink_i18n::Lang::En {
+        for finding in findings {
+            idlink_formats::finding::localize_json(finding, lang);
+        }
+    }
+}
+
 #[cfg(test)]
 mod title_tests {
     use super::*;

@@ -817,5 +817,54 @@ async fn a_care_date_refusal_reads_in_japanese_with_both_dates() {
         "{}",
         japanese.detail
     );
+async fn validation_findings_follow_accept_language_while_codes_and_ids_stay() {
+    // Issue 13: the formats crate's findings in a `validation-failed` document are rendered in
+    // the request's language from their `message_id` and `args`; codes, locations, ids and
+    // arguments are the same in both languages.
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    let send = |key: &'static str, lang: Option<&'static str>| {
+        let mut request = hl7_upload(&client, &center.mtls_url(), CERT_ACCOUNT, key, BROKEN_HL7)
+            .set("idlink-data-kind", "ADT-00");
+        if let Some(lang) = lang {
+            request = request.header("accept-language", lang);
+        }
+        request.send()
+    };
+
+    // Act
+    let japanese = send("ja-1", Some("ja")).await.unwrap();
+    assert_eq!(japanese.headers()["content-language"], "ja");
+    let japanese: idlink_protocol::Problem = japanese.json().await.unwrap();
+    let english: idlink_protocol::Problem = send("en-1", None).await.unwrap().json().await.unwrap();
+
+    // Assert
+    assert_eq!(japanese.known_code(), Some(ProblemCode::ValidationFailed));
+    assert!(!english.findings.is_empty());
+    assert_eq!(japanese.findings.len(), english.findings.len());
+    for (ja, en) in japanese.findings.iter().zip(&english.findings) {
+        for same in [
+            "code",
+            "severity",
+            "location",
+            "message_id",
+            "args",
+            "hint_id",
+        ] {
+            assert_eq!(ja.get(same), en.get(same), "{same}: {ja} / {en}");
+        }
+        let words = |f: &serde_json::Value, key: &str| {
+            f.get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(en["message_id"].is_string(), "{en}");
+        assert!(words(en, "message").is_ascii(), "{en}");
+        assert!(!words(ja, "message").is_ascii(), "{ja}");
+        if en.get("hint").is_some() {
+            assert!(!words(ja, "hint").is_ascii(), "{ja}");
+        }
+    }
     center.shutdown().await;
 }

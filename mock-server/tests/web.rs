@@ -577,6 +577,22 @@ async fn findings_are_shown_on_the_field_they_point_at_with_code_and_hint() {
     let pid5 = row(&html, "f-2-PID-5");
     assert!(!pid5.contains("data-code"), "no finding on PID-5: {pid5}");
     assert!(html.contains(r#"data-warnings="3""#), "{html}");
+    // In Japanese the same finding reads in Japanese (from the formats catalogue).
+    let html_ja = page_in(
+        &center,
+        &format!("/web/documents/{}", receipt.receipt_id),
+        "ja",
+    )
+    .await;
+    let msh18_ja = row(&html_ja, "f-1-MSH-18");
+    assert!(
+        msh18_ja.contains("HL7 テーブルの表記は"),
+        "the message in Japanese: {msh18_ja}"
+    );
+    assert!(
+        msh18_ja.contains("空白を含めて"),
+        "the hint in Japanese: {msh18_ja}"
+    );
     center.shutdown().await;
 }
 

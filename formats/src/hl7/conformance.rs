@@ -15,10 +15,12 @@ use std::sync::OnceLock;
 
 use super::grammar::{Grammar, Mismatch};
 use super::{Message, ParseOptions, Segment, parse_collect};
-use crate::finding::Findings;
+use crate::finding::{Findings, quoted};
 use crate::jis::{self, Class};
 use crate::ssmix2::{self, DataKind, FileName};
-use crate::{Charset, CheckOptions, Code, Finding, Hl7Summary, Location, Severity, Strictness};
+use crate::{
+    Charset, CheckOptions, Code, Finding, Hl7Summary, Location, Severity, Strictness, msg,
+};
 
 const ADT_A01: &str = "MSH SFT* EVN PID PD1? ROL* NK1* PV1 PV2? ROL* DB1* OBX* AL1* DG1* DRG? \
                        (PR1 ROL*)* GT1* (IN1 IN2? IN3* ROL*)* ACC? UB1? UB2? PDA?";
@@ -504,7 +506,7 @@ fn report_parse_problems(
             problem.code(),
             problem.severity(strictness),
             location,
-            problem.to_string(),
+            problem.message(),
         );
         if let Some(hint) = problem.hint() {
             finding = finding.with_hint(hint);
@@ -515,19 +517,13 @@ fn report_parse_problems(
 
 /// MSH: required fields, MSH-18, MSH-7 as a TS, MSH-12 = 2.5, MSH-10 length, MSH-9's shape.
 fn check_msh(msh: Segment<'_>, msh18: &str, strictness: Strictness, findings: &mut Findings) {
-    for (field, what) in [
-        (7, "MSH-7 (date/time of message)"),
-        (9, "MSH-9 (message type)"),
-        (10, "MSH-10 (message control ID)"),
-        (11, "MSH-11 (processing ID)"),
-        (12, "MSH-12 (version ID)"),
-    ] {
+    for field in [7usize, 9, 10, 11, 12] {
         if msh.value(field).is_empty() {
             findings.push(Finding::new(
                 Code::Hl7MshRequired,
                 Severity::Error,
                 Location::field(1, "MSH", field),
-                format!("{what} is required but empty"),
+                msg!("hl7-msh-required", field = field),
             ));
         }
     }
@@ -537,9 +533,9 @@ fn check_msh(msh: Segment<'_>, msh18: &str, strictness: Strictness, findings: &m
                 Code::Hl7MshRequired,
                 lenient_severity(strictness),
                 Location::field(1, "MSH", 18),
-                "MSH-18 (character set) is required by SS-MIX2 but empty",
+                msg!("hl7-msh18-required"),
             )
-            .with_hint("write \"~ISO IR87\" for ISO-2022-JP messages"),
+            .with_hint(msg!("hl7-msh18-required-hint")),
         );
     }
     let datetime = msh.value(7);
@@ -548,7 +544,7 @@ fn check_msh(msh: Segment<'_>, msh18: &str, strictness: Strictness, findings: &m
             Code::Hl7MshDatetime,
             Severity::Error,
             Location::field(1, "MSH", 7),
-            format!("MSH-7 {datetime:?} is not an HL7 TS (YYYYMMDDHHMMSS[.SSSS][+ZZZZ])"),
+            msg!("hl7-msh-datetime", found = quoted(datetime)),
         ));
     }
     let version = msh.field(12).map(|f| f.component(1)).unwrap_or("");
@@ -558,9 +554,9 @@ fn check_msh(msh: Segment<'_>, msh18: &str, strictness: Strictness, findings: &m
                 Code::Hl7MshVersion,
                 Severity::Error,
                 Location::field(1, "MSH", 12),
-                format!("MSH-12 is {version:?}; JAHIS / SS-MIX2 messages are HL7 \"2.5\""),
+                msg!("hl7-msh-version", found = quoted(version)),
             )
-            .with_hint("generate the message as HL7 v2.5"),
+            .with_hint(msg!("hl7-msh-version-hint")),
         );
     }
     let control_id = msh.value(10);
@@ -569,10 +565,7 @@ fn check_msh(msh: Segment<'_>, msh18: &str, strictness: Strictness, findings: &m
             Code::Hl7FieldFormat,
             Severity::Warning,
             Location::field(1, "MSH", 10),
-            format!(
-                "MSH-10 is {} characters; HL7 v2.5 allows 20",
-                control_id.chars().count()
-            ),
+            msg!("hl7-msh10-length", count = control_id.chars().count()),
         ));
     }
     let msh9 = msh.field(9);
@@ -584,7 +577,7 @@ fn check_msh(msh: Segment<'_>, msh18: &str, strictness: Strictness, findings: &m
             Code::Hl7MshType,
             Severity::Error,
             Location::field(1, "MSH", 9),
-            format!("MSH-9 {:?} must be type^trigger^structure", msh.value(9)),
+            msg!("hl7-msh9-shape", found = quoted(msh.value(9))),
         ));
     } else if !type_.is_empty() && structure.is_empty() {
         findings.push(
@@ -595,13 +588,11 @@ fn check_msh(msh: Segment<'_>, msh18: &str, strictness: Strictness, findings: &m
                     component: Some(3),
                     ..Location::field(1, "MSH", 9)
                 },
-                format!(
-                    "MSH-9 {:?} has no message structure (third component)",
-                    msh.value(9)
-                ),
+                msg!("hl7-msh9-no-structure", found = quoted(msh.value(9))),
             )
-            .with_hint(format!(
-                "write MSH-9 as {type_}^{trigger}^{type_}_{trigger}"
+            .with_hint(msg!(
+                "hl7-msh9-write-as",
+                msh9 = format!("{type_}^{trigger}^{type_}_{trigger}")
             )),
         );
     }
@@ -626,9 +617,7 @@ fn check_message_type(
                 component: Some(1),
                 ..Location::field(1, "MSH", 9)
             },
-            format!(
-                "{message_type} is not the message type of any SS-MIX2 standard-storage data kind"
-            ),
+            msg!("ssmix2-message-type", message_type = &message_type),
         ));
     }
     // HL7 table 0354 gives one message structure per trigger (the JAHIS Z-triggers PPR^ZD1 and
@@ -645,15 +634,16 @@ fn check_message_type(
                     component: Some(3),
                     ..Location::field(1, "MSH", 9)
                 },
-                format!(
-                    "MSH-9.3 message structure is {structure:?}; HL7 table 0354 gives {:?} for \
-                     {message_type}",
-                    expected.structure
+                msg!(
+                    "hl7-msh9-structure",
+                    found = quoted(structure),
+                    expected = quoted(expected.structure),
+                    message_type = &message_type
                 ),
             )
-            .with_hint(format!(
-                "write MSH-9 as {message_type}^{}",
-                expected.structure
+            .with_hint(msg!(
+                "hl7-msh9-write-as",
+                msh9 = format!("{message_type}^{}", expected.structure)
             )),
         );
     }
@@ -668,14 +658,13 @@ fn parse_file_name(file_name: Option<&str>, findings: &mut Findings) -> Option<F
                 Code::Ssmix2FileName,
                 Severity::Error,
                 Location::default(),
-                format!(
-                    "file name {:?}: {error}",
-                    name.rsplit(['/', '\\']).next().unwrap_or(name)
+                msg!(
+                    "ssmix2-file-name",
+                    name = quoted(name.rsplit(['/', '\\']).next().unwrap_or(name)),
+                    error = error.message()
                 ),
             )
-            .with_hint(
-                "name standard-storage files PID_date_kind_orderNo_YYYYMMDDHHMMSSFFF_dept_flag",
-            ),
+            .with_hint(msg!("ssmix2-file-name-hint")),
         );
     }
     file_name.and_then(|(_, r)| r.ok())
@@ -707,10 +696,10 @@ impl Declaration {
         let message_type = format!("{type_}^{trigger}");
         let mut declared: Vec<(DataKind, &str)> = Vec::new();
         if let Some(kind) = data_kind {
-            declared.push((kind, "declared data kind"));
+            declared.push((kind, "metadata"));
         }
         if let Some(f) = file {
-            declared.push((f.data_kind, "file name's data kind"));
+            declared.push((f.data_kind, "file-name"));
         }
         for (kind, what) in &declared {
             if !type_.is_empty() && !candidates.contains(kind) {
@@ -719,6 +708,7 @@ impl Declaration {
                     .iter()
                     .map(|e| format!("{}^{}", e.message_type, e.trigger))
                     .collect();
+                let expected = crate::finding::list_or(&expected);
                 findings.push(Finding::new(
                     Code::Ssmix2KindMismatch,
                     Severity::Error,
@@ -726,10 +716,13 @@ impl Declaration {
                         component: Some(1),
                         ..Location::field(1, "MSH", 9)
                     },
-                    format!(
-                        "{what} {kind} ({}) is stored from {}, but MSH-9 is {message_type}",
-                        kind.meaning(),
-                        expected.join(" or ")
+                    msg!(
+                        "ssmix2-kind-mismatch",
+                        source = *what,
+                        kind = kind.code(),
+                        meaning = msg!("ssmix2-kind", kind = kind.code()),
+                        expected = expected,
+                        message_type = &message_type
                     ),
                 ));
             }
@@ -741,7 +734,7 @@ impl Declaration {
                 Code::Ssmix2KindMismatch,
                 Severity::Error,
                 Location::default(),
-                format!("declared data kind {a} differs from the file name's data kind {b}"),
+                msg!("ssmix2-kind-differs", declared = a.code(), file = b.code()),
             ));
         }
         let mismatch = !type_.is_empty() && declared.iter().any(|(k, _)| !candidates.contains(k));
@@ -780,9 +773,10 @@ fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
                 Code::Hl7SegmentOrder,
                 Severity::Warning,
                 Location::segment(segment.index(), name).with_byte(segment.byte_offset()),
-                format!(
-                    "site-defined segment {name} is not part of the SS-MIX2 grammar for \
-                     {message_type}; ignored in lenient mode, refused in strict mode"
+                msg!(
+                    "hl7-segment-site-defined",
+                    segment = name,
+                    message_type = message_type
                 ),
             ));
         } else {
@@ -794,7 +788,7 @@ fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
     if let Some(grammar) = grammar(message_type)
         && let Err(mismatch) = grammar.check(&names)
     {
-        let expected = mismatch.expected.join(", ");
+        let expected = expected_segments(&mismatch.expected);
         let original = kept.get(mismatch.index).map(|(i, _)| *i);
         let at = original.and_then(|i| message.segment(i + 1));
         // The message's own index of the last segment the grammar saw (site-defined Z segments
@@ -808,44 +802,54 @@ fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
             .unwrap_or("MSH");
         if let Some(missing) = missing_segment(grammar, &names, &mismatch) {
             pid_reported_missing = missing == "PID";
-            let (location, next) = match (&mismatch.found, at) {
+            let (location, message) = match (&mismatch.found, at) {
                 (Some(found), Some(seg)) => (
                     Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
-                    format!(" (the next segment is {found})"),
+                    msg!(
+                        "hl7-segment-missing",
+                        missing = &missing,
+                        previous = previous,
+                        message_type = message_type,
+                        next = found
+                    ),
                 ),
                 _ => (
                     Location::segment(last_index, previous),
-                    " (the message ends there)".to_owned(),
+                    msg!(
+                        "hl7-segment-missing-at-end",
+                        missing = &missing,
+                        previous = previous,
+                        message_type = message_type
+                    ),
                 ),
             };
             findings.push(
-                Finding::new(
-                    Code::Hl7SegmentMissing,
-                    Severity::Error,
-                    location,
-                    format!(
-                        "{missing} is required after {previous} in {message_type}; it is \
-                         missing{next}"
-                    ),
-                )
-                .with_hint(format!(
-                    "write the {missing} segment after {previous}, as the {message_type} \
-                     message structure requires"
-                )),
+                Finding::new(Code::Hl7SegmentMissing, Severity::Error, location, message)
+                    .with_hint(msg!(
+                        "hl7-segment-missing-hint",
+                        missing = &missing,
+                        previous = previous,
+                        message_type = message_type
+                    )),
             );
         } else {
             let (location, text) = match (&mismatch.found, at) {
                 (Some(found), Some(seg)) => (
                     Location::segment(seg.index(), seg.name()).with_byte(seg.byte_offset()),
-                    format!(
-                        "segment {found} is not allowed here in {message_type}; expected {expected}"
+                    msg!(
+                        "hl7-segment-order",
+                        found = found,
+                        message_type = message_type,
+                        expected = expected.clone()
                     ),
                 ),
                 _ => (
                     Location::segment(last_index, names.last().copied().unwrap_or("MSH")),
-                    format!(
-                        "{message_type} ends after {}; expected {expected}",
-                        names.last().copied().unwrap_or("MSH")
+                    msg!(
+                        "hl7-segment-order-at-end",
+                        message_type = message_type,
+                        last = names.last().copied().unwrap_or("MSH"),
+                        expected = expected.clone()
                     ),
                 ),
             };
@@ -865,12 +869,9 @@ fn check_segment_order(subject: &Subject<'_>, findings: &mut Findings) {
                 Code::Hl7SegmentMissing,
                 Severity::Error,
                 Location::segment(1, "MSH"),
-                format!(
-                    "PID is required by SS-MIX2 in {message_type}; it is missing (PID-3 is the \
-                     patient the file is stored under)"
-                ),
+                msg!("hl7-pid-missing", message_type = message_type),
             )
-            .with_hint("write a PID segment with the patient ID in PID-3 after MSH"),
+            .with_hint(msg!("hl7-pid-missing-hint")),
         );
     }
 }
@@ -888,14 +889,20 @@ fn check_required_fields(subject: &Subject<'_>, findings: &mut Findings) {
                     Code::Hl7FieldRequired,
                     Severity::Error,
                     segment.field_location(*field),
-                    format!(
-                        "{name}-{field} is required by SS-MIX2 for {} but empty",
-                        if kinds.is_empty() {
-                            "every data kind".to_owned()
-                        } else {
-                            kinds_text(kinds)
-                        }
-                    ),
+                    if kinds.is_empty() {
+                        msg!(
+                            "hl7-field-required-every-kind",
+                            segment = *name,
+                            field = *field
+                        )
+                    } else {
+                        msg!(
+                            "hl7-field-required",
+                            segment = *name,
+                            field = *field,
+                            kinds = kinds_text(kinds)
+                        )
+                    },
                 ));
             }
         }
@@ -916,9 +923,10 @@ fn check_care_date_format(
                     Code::Hl7FieldFormat,
                     Severity::Error,
                     segment.field_location(cf.field),
-                    format!(
-                        "{cf} {:?} does not start with a valid YYYYMMDD date (it is the care date)",
-                        segment.value(cf.field)
+                    msg!(
+                        "hl7-care-date-format",
+                        field = cf.to_string(),
+                        found = quoted(segment.value(cf.field))
                     ),
                 ));
             }
@@ -940,13 +948,14 @@ fn check_patient_id_length(subject: &Subject<'_>, facts: &Facts<'_>, findings: &
                 Code::Ssmix2PatientIdLength,
                 lenient_severity(subject.strictness),
                 location,
-                format!(
-                    "PID-3 patient ID {id:?} has {} characters; SS-MIX2 storage allows at most \
-                     {MAX_PATIENT_ID} (file name, storage path, index)",
-                    id.chars().count()
+                msg!(
+                    "ssmix2-patient-id-length",
+                    found = quoted(id),
+                    count = id.chars().count(),
+                    max = MAX_PATIENT_ID
                 ),
             )
-            .with_hint("send the facility's patient ID of at most 15 characters in PID-3.1"),
+            .with_hint(msg!("ssmix2-patient-id-length-hint", max = MAX_PATIENT_ID)),
         );
     }
 }
@@ -969,12 +978,13 @@ fn check_file_name(
                     Code::Ssmix2PatientId,
                     Severity::Error,
                     location,
-                    format!(
-                        "PID-3 patient ID {id:?} differs from the file name's {:?}",
-                        file.patient_id
+                    msg!(
+                        "ssmix2-patient-id",
+                        found = quoted(id),
+                        file = quoted(&file.patient_id)
                     ),
                 )
-                .with_hint("the file name, storage path and PID-3 must name the same patient"),
+                .with_hint(msg!("ssmix2-patient-id-hint")),
             );
         }
         _ => {}
@@ -1005,15 +1015,13 @@ fn check_file_name(
                     component: Some(1),
                     ..orc.field_location(2)
                 },
-                format!(
-                    "ORC-2 order number {order:?} differs from the file name's {:?}",
-                    file.order_number
+                msg!(
+                    "ssmix2-order-number",
+                    found = quoted(order),
+                    file = quoted(&file.order_number)
                 ),
             )
-            .with_hint(
-                "updates and deletions are keyed on the order number: name the file with \
-                 ORC-2 (zero-padded to 15 digits)",
-            ),
+            .with_hint(msg!("ssmix2-order-number-hint")),
         );
     }
     if file.order_number.len() != 15 || !file.order_number.bytes().all(|b| b.is_ascii_digit()) {
@@ -1021,9 +1029,9 @@ fn check_file_name(
             Code::Ssmix2FileName,
             Severity::Warning,
             Location::default(),
-            format!(
-                "order number {:?} is not 15 digits; SS-MIX2 writers zero-pad ORC-2 to 15 digits",
-                file.order_number
+            msg!(
+                "ssmix2-order-number-digits",
+                found = quoted(&file.order_number)
             ),
         ));
     }
@@ -1042,10 +1050,7 @@ fn check_characters(
             Code::Ssmix2Charset,
             Severity::Warning,
             Location::field(1, "MSH", 18),
-            format!(
-                "message is {}; SS-MIX2 standard storage is ISO-2022-JP (MSH-18 \"~ISO IR87\")",
-                message.charset()
-            ),
+            msg!("ssmix2-charset", charset = message.charset().as_str()),
         ));
     }
     // After a decode failure the text holds replacement or misaligned characters; linting it
@@ -1097,11 +1102,12 @@ enum DataType {
 }
 
 impl DataType {
-    fn name(self) -> &'static str {
+    /// The HL7 name, which the catalogue's `hl7-data-type` explains.
+    fn code(self) -> &'static str {
         match self {
-            DataType::Dt => "DT (YYYY[MM[DD]])",
-            DataType::Ts => "TS/DTM (YYYY[MM[DD[HH[MM[SS[.SSSS]]]]]][+ZZZZ])",
-            DataType::Nm => "NM (a number such as -1.5)",
+            DataType::Dt => "DT",
+            DataType::Ts => "TS",
+            DataType::Nm => "NM",
         }
     }
 
@@ -1182,33 +1188,45 @@ fn check_data_types(
     strictness: Strictness,
     findings: &mut Findings,
 ) {
-    let mut report =
-        |segment: &Segment<'_>, field: usize, value: &str, data_type: DataType, why: String| {
-            findings.push(
-                Finding::new(
-                    Code::Hl7FieldDatatype,
-                    lenient_severity(strictness),
-                    Location {
-                        component: Some(1),
-                        ..segment.field_location(field)
-                    },
-                    format!(
-                        "{}-{field} {value:?} is not a valid {}{why}",
-                        segment.name(),
-                        data_type.name()
-                    ),
-                )
-                .with_hint(match data_type {
-                    DataType::Nm => {
-                        "send the number alone (units go in OBX-6, flags in OBX-8), or \
-                                 declare another value type in OBX-2"
-                    }
-                    DataType::Dt | DataType::Ts => {
-                        "write dates as YYYYMMDD[HHMM[SS]] with a real month (01-12) and day"
-                    }
-                }),
-            );
+    let mut report = |segment: &Segment<'_>,
+                      field: usize,
+                      value: &str,
+                      data_type: DataType,
+                      declared_by: Option<&str>| {
+        let what = msg!("hl7-data-type", data_type = data_type.code());
+        let message = match declared_by {
+            None => msg!(
+                "hl7-field-datatype",
+                segment = segment.name(),
+                field = field,
+                found = quoted(value),
+                data_type = what
+            ),
+            Some(value_type) => msg!(
+                "hl7-field-datatype-obx",
+                segment = segment.name(),
+                field = field,
+                found = quoted(value),
+                data_type = what,
+                value_type = value_type
+            ),
         };
+        findings.push(
+            Finding::new(
+                Code::Hl7FieldDatatype,
+                lenient_severity(strictness),
+                Location {
+                    component: Some(1),
+                    ..segment.field_location(field)
+                },
+                message,
+            )
+            .with_hint(match data_type {
+                DataType::Nm => msg!("hl7-number-hint"),
+                DataType::Dt | DataType::Ts => msg!("hl7-date-hint"),
+            }),
+        );
+    };
     for segment in message.segments().skip(1) {
         let name = segment.name();
         for (_, field, data_type) in TYPED_FIELDS.iter().filter(|(s, _, _)| *s == name) {
@@ -1216,7 +1234,7 @@ fn check_data_types(
                 care_field.is_some_and(|cf| cf.segment == name && cf.field == *field);
             let value = segment.field(*field).map(|f| f.component(1)).unwrap_or("");
             if !is_care_field && !value.is_empty() && !data_type.accepts(value) {
-                report(&segment, *field, value, *data_type, String::new());
+                report(&segment, *field, value, *data_type, None);
             }
         }
         if name == "OBX" {
@@ -1227,8 +1245,7 @@ fn check_data_types(
                 for repetition in field.repetitions() {
                     let value = repetition.component(1);
                     if !value.is_empty() && !data_type.accepts(value) {
-                        let why = format!(" (OBX-2 declares the value type {value_type})");
-                        report(&segment, 5, value, data_type, why);
+                        report(&segment, 5, value, data_type, Some(value_type));
                     }
                 }
             }
@@ -1284,6 +1301,20 @@ fn missing_segment(grammar: &Grammar, names: &[&str], mismatch: &Mismatch) -> Op
     best.map(|(_, name)| name.clone())
 }
 
+/// The grammar's expected segments as a phrase: segment names as they are, and the grammar's
+/// two non-segment tokens ("end of message", "any segment") in the reader's words.
+fn expected_segments(expected: &[String]) -> crate::finding::Message {
+    let items = expected
+        .iter()
+        .map(|token| match token.as_str() {
+            "end of message" => msg!("hl7-end-of-message").into(),
+            "any segment" => msg!("hl7-any-segment").into(),
+            name => crate::finding::Arg::from(name),
+        })
+        .collect();
+    crate::finding::list("list-comma", items)
+}
+
 fn kinds_text(kinds: &[DataKind]) -> String {
     kinds.iter().map(|k| k.code()).collect::<Vec<_>>().join("/")
 }
@@ -1319,15 +1350,17 @@ fn check_care_date(
             Code::Ssmix2CareDate,
             Severity::Error,
             Location::default(),
-            format!(
-                "{kind} files have no care date (date folder \"-\"), but the file name has {date}"
-            ),
+            msg!("ssmix2-care-date-none", kind = kind.code(), date = date),
         )),
         (Some(cf), None) => findings.push(Finding::new(
             Code::Ssmix2CareDate,
             Severity::Error,
             Location::default(),
-            format!("{kind} files take their care date from {cf}, but the file name has \"-\""),
+            msg!(
+                "ssmix2-care-date-dash",
+                kind = kind.code(),
+                field = cf.to_string()
+            ),
         )),
         (Some(cf), Some(date)) => {
             let mut seen = false;
@@ -1341,22 +1374,30 @@ fn check_care_date(
                             Code::Ssmix2CareDate,
                             lenient_severity(strictness),
                             location,
-                            format!(
-                                "{cf} is empty, so the file name's care date {date} cannot be \
-                                 verified ({kind} takes its care date from {cf})"
+                            msg!(
+                                "ssmix2-care-date-empty",
+                                field = cf.to_string(),
+                                date = date,
+                                kind = kind.code()
                             ),
                         )
-                        .with_hint(format!(
-                            "fill {cf} with the care date the file is stored under"
-                        )),
+                        .with_hint(msg!("ssmix2-care-date-empty-hint", field = cf.to_string())),
                     );
                 } else if value != *date {
-                    findings.push(Finding::new(
-                        Code::Ssmix2CareDate,
-                        Severity::Error,
-                        location,
-                        format!("{cf} care date {value} differs from the file name's {date}"),
-                    ).with_hint("the date folder and the file name's second field must equal the data kind's date field"));
+                    findings.push(
+                        Finding::new(
+                            Code::Ssmix2CareDate,
+                            Severity::Error,
+                            location,
+                            msg!(
+                                "ssmix2-care-date",
+                                field = cf.to_string(),
+                                found = &value,
+                                date = date
+                            ),
+                        )
+                        .with_hint(msg!("ssmix2-care-date-hint")),
+                    );
                 }
             }
             if !seen {
@@ -1364,9 +1405,11 @@ fn check_care_date(
                     Code::Ssmix2CareDate,
                     Severity::Error,
                     Location::default(),
-                    format!(
-                        "{kind} takes its care date from {cf}, but the message has no {} segment",
-                        cf.segment
+                    msg!(
+                        "ssmix2-care-date-no-segment",
+                        kind = kind.code(),
+                        field = cf.to_string(),
+                        segment = cf.segment
                     ),
                 ));
             }
@@ -1385,47 +1428,46 @@ fn lint_characters(message: &Message, findings: &mut Findings) {
             if c.is_ascii() || c == '\u{FFFD}' {
                 continue;
             }
-            let (code, severity, what, hint) = match jis::classify(c) {
+            let ch = format!("{c:?}");
+            let code_point = format!("{:04X}", u32::from(c));
+            let (code, severity, message, hint) = match jis::classify(c) {
                 Class::X0208 => continue,
                 Class::MappingVariant { whatwg } => (
                     Code::JisMappingVariant,
                     Severity::Warning,
-                    format!(
-                        "U+{:04X} is JIS X 0208 only under the JIS/iconv mapping; CP932/WHATWG converters use U+{:04X} {whatwg:?}",
-                        u32::from(c),
-                        u32::from(whatwg)
+                    msg!(
+                        "jis-mapping-variant",
+                        ch = ch,
+                        code = code_point,
+                        whatwg_code = format!("{:04X}", u32::from(whatwg)),
+                        whatwg = format!("{whatwg:?}")
                     ),
-                    "normalise to the form your ISO-2022-JP converter round-trips",
+                    msg!("jis-mapping-variant-hint"),
                 ),
                 Class::Cp932 => (
                     Code::JisCp932,
                     Severity::Error,
-                    "is a Windows (CP932) vendor character outside JIS X 0208".to_owned(),
-                    "replace it (for example ① → (1), ㈱ → (株), 髙 → 高)",
+                    msg!("jis-cp932", ch = ch, code = code_point),
+                    msg!("jis-cp932-hint"),
                 ),
                 Class::HalfwidthKana => (
                     Code::JisHalfwidthKana,
                     Severity::Error,
-                    "is half-width katakana (JIS X 0201), which SS-MIX2 forbids".to_owned(),
-                    "convert half-width katakana to full-width",
+                    msg!("jis-halfwidth-kana", ch = ch, code = code_point),
+                    msg!("jis-halfwidth-kana-hint"),
                 ),
                 Class::UserDefined => (
                     Code::JisUserDefined,
                     Severity::Error,
-                    "is a user-defined (外字) character".to_owned(),
-                    "replace user-defined characters (SS-MIX2 practice: ■)",
+                    msg!("jis-user-defined", ch = ch, code = code_point),
+                    msg!("jis-user-defined-hint"),
                 ),
                 Class::Outside => (
                     Code::JisOutsideX0208,
                     Severity::Error,
-                    "is outside JIS X 0208".to_owned(),
-                    "use only ASCII and JIS X 0208 characters",
+                    msg!("jis-outside-x0208", ch = ch, code = code_point),
+                    msg!("jis-outside-x0208-hint"),
                 ),
-            };
-            let message = if code == Code::JisMappingVariant {
-                format!("{c:?} {what}")
-            } else {
-                format!("{c:?} (U+{:04X}) {what}", u32::from(c))
             };
             findings
                 .push(Finding::new(code, severity, segment.locate(pos), message).with_hint(hint));

@@ -3,27 +3,43 @@
 use std::borrow::Cow;
 
 use super::Delimiters;
+use crate::finding::{Message, quoted};
+use crate::msg;
 
-/// A malformed escape sequence.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A malformed escape sequence. Its words are the catalogue's ([`EscapeError::message`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EscapeError {
     /// An escape character with no closing one before the end of the field or component.
-    #[error(
-        "escape sequence starting {found:?} is not terminated; a literal escape character must be written \\E\\"
-    )]
     Unterminated {
         /// The text from the escape character on (at most 12 characters).
         found: String,
     },
     /// A sequence HL7 v2.5 does not define.
-    #[error(
-        "unknown escape sequence {found:?}; expected \\F\\ \\S\\ \\T\\ \\R\\ \\E\\, \\Xhh..\\, \\Zxx..\\, \\H\\, \\N\\ or a formatting command"
-    )]
     Unknown {
         /// The sequence including both escape characters.
         found: String,
     },
 }
+
+impl EscapeError {
+    /// What is wrong, as a catalogue message.
+    pub fn message(&self) -> Message {
+        match self {
+            EscapeError::Unterminated { found } => {
+                msg!("hl7-escape-unterminated", found = quoted(found))
+            }
+            EscapeError::Unknown { found } => msg!("hl7-escape-unknown", found = quoted(found)),
+        }
+    }
+}
+
+impl std::fmt::Display for EscapeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for EscapeError {}
 
 fn valid_body(body: &str) -> bool {
     let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());

@@ -447,7 +447,7 @@ fn read_prefix(bytes: &[u8], problems: &mut Vec<ParseError>) -> Result<Prefix, P
         problems.push(ParseError::Control {
             location: Box::new(Location::at_byte(start)),
             code: 0xFEFF,
-            segment: "front of the message (UTF-8 byte-order mark)".into(),
+            segment: None,
         });
         start += 3;
     }
@@ -457,15 +457,12 @@ fn read_prefix(bytes: &[u8], problems: &mut Vec<ParseError>) -> Result<Prefix, P
     }
     let sep = *rest.get(3).ok_or_else(|| ParseError::Delimiters {
         offset: start + 3,
-        detail: "MSH ends before MSH-1".into(),
+        detail: crate::msg!("hl7-delimiters-short"),
     })?;
     if !sep.is_ascii_punctuation() {
         return Err(ParseError::Delimiters {
             offset: start + 3,
-            detail: format!(
-                "MSH-1 {:?} is not a printable punctuation character",
-                sep as char
-            ),
+            detail: crate::msg!("hl7-delimiters-msh1", found = format!("{:?}", sep as char)),
         });
     }
     let enc: Vec<u8> = rest[4..]
@@ -478,9 +475,9 @@ fn read_prefix(bytes: &[u8], problems: &mut Vec<ParseError>) -> Result<Prefix, P
     if enc.len() != 4 || !distinct {
         return Err(ParseError::Delimiters {
             offset: start + 4,
-            detail: format!(
-                "MSH-2 must be four distinct punctuation characters (usually ^~\\&), found {:?}",
-                String::from_utf8_lossy(&enc)
+            detail: crate::msg!(
+                "hl7-delimiters-msh2",
+                found = crate::finding::quoted(&String::from_utf8_lossy(&enc))
             ),
         });
     }
@@ -830,7 +827,7 @@ pub(crate) fn parse(bytes: &[u8], options: &ParseOptions) -> Parsed {
             problems.push(ParseError::Control {
                 location: Box::new(segment.locate(pos)),
                 code: u32::from(c),
-                segment: format!("{name} segment"),
+                segment: Some(name.to_owned()),
             });
         }
         if text.contains(delimiters.escape) {

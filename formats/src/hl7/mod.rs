@@ -31,8 +31,11 @@ pub use message::{Delimiters, Field, Message, Segment};
 
 pub(crate) use conformance::check;
 
+use std::fmt;
+
 use crate::charset::{CharsetError, Iso2022Issue};
-use crate::{Charset, Code, Location, Severity, Strictness};
+use crate::finding::{Message as FindingMessage, quoted};
+use crate::{Charset, Code, Location, Severity, Strictness, msg};
 
 /// Largest file checked as HL7 (16 MiB). A JAHIS / SS-MIX2 message is one patient event of a
 /// few KiB, so this is far above any real one; the parser holds the bytes and a decoded copy,
@@ -55,33 +58,28 @@ pub struct ParseOptions {
     pub charset_override: Option<Charset>,
 }
 
-/// Something wrong with the bytes of a message, with enough context to point at it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Something wrong with the bytes of a message, with enough context to point at it. Its words
+/// are the catalogue's ([`ParseError::message`], [`ParseError::hint`]); `Display` is the English.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
     /// The data does not start with `MSH`.
-    #[error("expected the message to start with \"MSH\", found {found:?}")]
     NotHl7 {
         /// The first bytes, escaped.
         found: String,
     },
     /// MSH-1 / MSH-2 unusable.
-    #[error("MSH-1/MSH-2 delimiters at byte {offset}: {detail}")]
     Delimiters {
         /// Byte offset.
         offset: usize,
         /// What is wrong.
-        detail: String,
+        detail: FindingMessage,
     },
     /// MSH-18 names a charset we do not accept.
-    #[error(
-        "MSH-18 {value:?} is not a supported character set (expected \"~ISO IR87\", \"UNICODE UTF-8\" or empty)"
-    )]
     UnknownCharset {
         /// The MSH-18 value.
         value: String,
     },
     /// MSH-18 / MSH-20 in a lenient-only spelling.
-    #[error("MSH-{field} is {found:?}; the HL7 table spelling is {expected:?}")]
     CharsetSpelling {
         /// 18 or 20.
         field: usize,
@@ -91,16 +89,11 @@ pub enum ParseError {
         expected: &'static str,
     },
     /// MSH-20 holds something other than `ISO 2022-1994`.
-    #[error("MSH-20 is {found:?}; JAHIS messages use \"ISO 2022-1994\" (or leave it empty)")]
     CharsetScheme {
         /// What was found.
         found: String,
     },
     /// Non-ASCII bytes (or an ISO-2022 escape) although MSH-18 declares ASCII.
-    #[error(
-        "{} at offset {offset}, but MSH-18 declares {declared:?} (ASCII)",
-        if *byte == 0x1B { "ISO-2022 escape sequence (ESC)".to_owned() } else { format!("byte 0x{byte:02X} is not ASCII") }
-    )]
     Undeclared {
         /// Byte offset.
         offset: usize,
@@ -110,7 +103,6 @@ pub enum ParseError {
         declared: String,
     },
     /// The override contradicts MSH-18.
-    #[error("decoded as {used} by explicit override, but MSH-18 declares {declared:?}")]
     Override {
         /// The override.
         used: Charset,
@@ -118,15 +110,10 @@ pub enum ParseError {
         declared: String,
     },
     /// An ISO-2022-JP defect from the pre-scan.
-    #[error("{0}")]
     Iso2022(Iso2022Issue),
     /// Bytes malformed in the charset.
-    #[error("{0}")]
     Decode(CharsetError),
     /// LF or CRLF used as segment terminator.
-    #[error(
-        "segments are terminated by {what} ({count} time(s), first at byte {offset}); HL7 uses CR only"
-    )]
     LineFeed {
         /// First offending byte.
         offset: usize,
@@ -136,21 +123,18 @@ pub enum ParseError {
         what: &'static str,
     },
     /// MLLP framing byte in a file.
-    #[error("{what} at byte {offset}: MLLP framing does not belong in a stored file")]
     Mllp {
         /// Byte offset.
         offset: usize,
-        /// Description of the byte.
+        /// Which byte: [`MLLP_START`] or [`MLLP_END`].
         what: &'static str,
     },
     /// The last segment lacks its CR.
-    #[error("the last segment is not terminated by CR (byte {offset})")]
     FinalCr {
         /// Offset where the CR was expected.
         offset: usize,
     },
     /// An empty segment (two terminators in a row).
-    #[error("empty segment after segment {after} (byte {offset})")]
     EmptySegment {
         /// Offset of the extra terminator.
         offset: usize,
@@ -158,17 +142,15 @@ pub enum ParseError {
         after: usize,
     },
     /// A control character inside a segment.
-    #[error("control character U+{code:04X} in {segment}")]
     Control {
         /// Where.
         location: Box<Location>,
         /// The character.
         code: u32,
-        /// Segment name, for the message.
-        segment: String,
+        /// The segment's name; `None` before the first segment (a UTF-8 byte-order mark).
+        segment: Option<String>,
     },
     /// A segment name that is not `[A-Z][A-Z0-9]{2}`.
-    #[error("segment {index} is named {found:?}; expected three upper-case letters or digits")]
     SegmentName {
         /// 1-based segment index.
         index: usize,
@@ -178,7 +160,6 @@ pub enum ParseError {
         offset: Option<usize>,
     },
     /// A malformed escape sequence.
-    #[error("{error}")]
     Escape {
         /// Where.
         location: Box<Location>,
@@ -187,7 +168,102 @@ pub enum ParseError {
     },
 }
 
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
 impl ParseError {
+    /// What is wrong, as a catalogue message.
+    pub fn message(&self) -> FindingMessage {
+        match self {
+            ParseError::NotHl7 { found } => msg!("hl7-not-hl7", found = quoted(found)),
+            ParseError::Delimiters { offset, detail } => {
+                msg!("hl7-delimiters", offset = *offset, detail = detail.clone())
+            }
+            ParseError::UnknownCharset { value } => {
+                msg!("hl7-charset-unknown", value = quoted(value))
+            }
+            ParseError::CharsetSpelling {
+                field,
+                found,
+                expected,
+            } => msg!(
+                "hl7-charset-spelling",
+                field = *field,
+                found = quoted(found),
+                expected = quoted(expected)
+            ),
+            ParseError::CharsetScheme { found } => {
+                msg!("hl7-charset-scheme", found = quoted(found))
+            }
+            ParseError::Undeclared {
+                offset,
+                byte: 0x1B,
+                declared,
+            } => msg!(
+                "hl7-charset-undeclared-escape",
+                offset = *offset,
+                declared = quoted(declared)
+            ),
+            ParseError::Undeclared {
+                offset,
+                byte,
+                declared,
+            } => msg!(
+                "hl7-charset-undeclared",
+                byte = format!("{byte:02X}"),
+                offset = *offset,
+                declared = quoted(declared)
+            ),
+            ParseError::Override { used, declared } => msg!(
+                "hl7-charset-override",
+                used = used.as_str(),
+                declared = quoted(declared)
+            ),
+            ParseError::Iso2022(issue) => issue.message(),
+            ParseError::Decode(error) => error.message(),
+            ParseError::LineFeed {
+                offset,
+                count,
+                what,
+            } => msg!(
+                "hl7-frame-lf",
+                what = *what,
+                count = *count,
+                offset = *offset
+            ),
+            ParseError::Mllp { offset, what } => msg!(
+                "hl7-frame-mllp",
+                which = if *what == MLLP_END { "end" } else { "start" },
+                offset = *offset
+            ),
+            ParseError::FinalCr { offset } => msg!("hl7-frame-final-cr", offset = *offset),
+            ParseError::EmptySegment { offset, after } => {
+                msg!("hl7-frame-empty-segment", after = *after, offset = *offset)
+            }
+            ParseError::Control {
+                code,
+                segment: Some(segment),
+                ..
+            } => msg!(
+                "hl7-frame-control",
+                code = format!("{code:04X}"),
+                segment = segment
+            ),
+            ParseError::Control { code, .. } => {
+                msg!("hl7-frame-control-bom", code = format!("{code:04X}"))
+            }
+            ParseError::SegmentName { index, found, .. } => {
+                msg!("hl7-segment-name", index = *index, found = quoted(found))
+            }
+            ParseError::Escape { error, .. } => error.message(),
+        }
+    }
+
     /// The stable finding code.
     pub fn code(&self) -> Code {
         match self {
@@ -244,38 +320,23 @@ impl ParseError {
     }
 
     /// A hint for the person fixing the sending system.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub fn hint(&self) -> Option<FindingMessage> {
         Some(match self {
-            ParseError::NotHl7 { .. } => {
-                "check that the file is an HL7 v2 message and not another document kind"
-            }
+            ParseError::NotHl7 { .. } => msg!("hl7-not-hl7-hint"),
             ParseError::Iso2022(Iso2022Issue::ForbiddenEscape { .. }) => {
-                "convert half-width kana to full-width and use only JIS X 0208 (ESC $ B) and ASCII (ESC ( B)"
+                msg!("hl7-forbidden-escape-hint")
             }
-            ParseError::Undeclared { byte: 0x1B, .. } => {
-                "the message is ISO-2022-JP: declare it with MSH-18 \"~ISO IR87\" and MSH-20 \"ISO 2022-1994\""
-            }
-            ParseError::Control { code: 0xFEFF, .. } => {
-                "save the file without a byte-order mark: an HL7 message starts with the bytes \"MSH\""
-            }
+            ParseError::Undeclared { byte: 0x1B, .. } => msg!("hl7-undeclared-escape-hint"),
+            ParseError::Control { code: 0xFEFF, .. } => msg!("hl7-bom-hint"),
             ParseError::Iso2022(Iso2022Issue::EightBit { .. }) | ParseError::Undeclared { .. } => {
-                "the file is probably Shift_JIS or UTF-8: re-export it as ISO-2022-JP, or declare the charset (MSH-18) or pass an explicit override"
+                msg!("hl7-eight-bit-hint")
             }
-            ParseError::CharsetSpelling { .. } => {
-                "write MSH-18 as \"~ISO IR87\" and MSH-20 as \"ISO 2022-1994\" (with the spaces)"
-            }
-            ParseError::LineFeed { .. } => "write segments terminated by CR (0x0D) only",
-            ParseError::Mllp { what, .. } if *what == MLLP_END => {
-                "accepted (the SS-MIX2 sample files end so), but a stored file should end with the \
-                 last segment's CR: drop the trailing 0x1C when writing the file"
-            }
-            ParseError::Mllp { .. } => {
-                "strip MLLP framing (0x0B, 0x1C) before storing or uploading"
-            }
-            ParseError::FinalCr { .. } => "end the last segment with CR (0x0D)",
-            ParseError::Escape { .. } => {
-                "escape delimiters in data as \\F\\ \\S\\ \\T\\ \\R\\ \\E\\"
-            }
+            ParseError::CharsetSpelling { .. } => msg!("hl7-charset-spelling-hint"),
+            ParseError::LineFeed { .. } => msg!("hl7-frame-lf-hint"),
+            ParseError::Mllp { what, .. } if *what == MLLP_END => msg!("hl7-mllp-end-hint"),
+            ParseError::Mllp { .. } => msg!("hl7-mllp-hint"),
+            ParseError::FinalCr { .. } => msg!("hl7-frame-final-cr-hint"),
+            ParseError::Escape { .. } => msg!("hl7-escape-hint"),
             _ => return None,
         })
     }

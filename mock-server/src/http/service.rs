@@ -226,6 +226,7 @@ async fn journal_request(
         }
         if let Some(code) = problem.known_code() {
             problem.title = crate::problem::title(code, lang);
+            crate::problem::localize_findings(&mut problem.findings, lang);
             if let Ok(value) = HeaderValue::from_str(lang.code()) {
                 response
                     .headers_mut()

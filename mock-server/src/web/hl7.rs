@@ -212,12 +212,14 @@ pub(crate) fn finding_box(t: &Labels, finding: &Finding) -> Markup {
         Severity::Warning => ("finding warning", l.warning),
     };
     let position = finding.location.render();
+    // The labels know their language; the finding's words come from the formats catalogue.
+    let lang = idlink_i18n::Lang::parse(t.common.lang).unwrap_or_default();
     html! {
         div class=(class) role="note" data-code=(finding.code.as_str()) {
             strong { (words) " " code { (finding.code.as_str()) } }
             @if !position.is_empty() { " " (l.at) " " code { (position) } }
-            ": " (finding.message)
-            @if let Some(hint) = &finding.hint { br; (l.hint) ": " (hint) }
+            ": " (finding.message_text(lang))
+            @if let Some(hint) = finding.hint_text(lang) { br; (l.hint) ": " (hint) }
         }
     }
 }
