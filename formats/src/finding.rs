@@ -378,12 +378,12 @@ impl Serialize for Finding {
         if let Some(hint) = &self.hint {
             map.serialize_entry("hint", &hint.render(Lang::En))?;
         }
-        map.serialize_entry("message_id", self.message.id)?;
-        map.serialize_entry("args", &ArgsJson(&self.message.args))?;
+        map.serialize_entry("message_id", self.message.key().unwrap_or_default())?;
+        map.serialize_entry("args", &ArgsJson(self.message.args()))?;
         if let Some(hint) = &self.hint {
-            map.serialize_entry("hint_id", hint.id)?;
-            if !hint.args.is_empty() {
-                map.serialize_entry("hint_args", &ArgsJson(&hint.args))?;
+            map.serialize_entry("hint_id", hint.key().unwrap_or_default())?;
+            if !hint.args().is_empty() {
+                map.serialize_entry("hint_args", &ArgsJson(hint.args()))?;
             }
         }
         map.end()

@@ -4,134 +4,16 @@
 //! messages with [`msg!`](crate::msg); the JSON form of the arguments (`args`) lets a
 //! reader render a finding that travelled as JSON ([`localize_json`]).
 
-use std::fmt;
-
 use idlink_i18n::Lang;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-/// A sentence in no language yet: a catalogue key (`hl7-msh-required`) and its arguments.
+/// A sentence in no language yet: a catalogue key (`hl7-msh-required`) and its arguments, the
+/// same [`idlink_i18n::Message`] the conformance grader and the mock's problem details use.
 /// [`Message::render`] turns it into words; the validator only ever builds these.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    /// The key in `i18n/locales/{en,ja}/formats.ftl`.
-    pub id: &'static str,
-    /// Named arguments, in the order they were given.
-    pub args: Vec<(&'static str, Arg)>,
-}
-
-/// One argument of a [`Message`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Arg {
-    /// Text from the data (a value, a segment name, a code), never a sentence of ours.
-    Text(String),
-    /// A count, size or offset (plural selection works on these).
-    Number(u64),
-    /// A phrase of ours, rendered in the same language first.
-    Message(Box<Message>),
-}
-
-impl Message {
-    /// A message without arguments; add them with [`Message::arg`] (or use `msg!`).
-    pub const fn new(id: &'static str) -> Self {
-        Message {
-            id,
-            args: Vec::new(),
-        }
-    }
-
-    /// Builder: one more argument.
-    pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
-        self.args.push((name, value.into()));
-        self
-    }
-
-    /// The words in `lang` (English when the Japanese catalogue lacks the key; the key itself
-    /// when both do, which the catalogue tests forbid).
-    pub fn render(&self, lang: Lang) -> String {
-        let rendered: Vec<String> = self
-            .args
-            .iter()
-            .map(|(_, arg)| match arg {
-                Arg::Message(m) => m.render(lang),
-                _ => String::new(),
-            })
-            .collect();
-        let args: Vec<idlink_i18n::Arg<'_>> = self
-            .args
-            .iter()
-            .zip(&rendered)
-            .map(|((name, arg), text)| {
-                let value = match arg {
-                    Arg::Text(t) => t.as_str().into(),
-                    Arg::Number(n) => (*n).into(),
-                    Arg::Message(_) => text.as_str().into(),
-                };
-                (*name, value)
-            })
-            .collect();
-        idlink_i18n::tr(lang, self.id, &args)
-    }
-
-    /// Every message id in this message and its nested arguments (tests).
-    pub fn ids(&self) -> Vec<&'static str> {
-        let mut ids = vec![self.id];
-        for (_, arg) in &self.args {
-            if let Arg::Message(m) = arg {
-                ids.extend(m.ids());
-            }
-        }
-        ids
-    }
-}
-
-impl fmt::Display for Message {
-    /// The English words (logs, `Display` of errors).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render(Lang::En))
-    }
-}
-
-impl From<String> for Arg {
-    fn from(value: String) -> Self {
-        Arg::Text(value)
-    }
-}
-
-impl From<&str> for Arg {
-    fn from(value: &str) -> Self {
-        Arg::Text(value.to_owned())
-    }
-}
-
-impl From<&String> for Arg {
-    fn from(value: &String) -> Self {
-        Arg::Text(value.clone())
-    }
-}
-
-impl From<char> for Arg {
-    fn from(value: char) -> Self {
-        Arg::Text(value.to_string())
-    }
-}
-
-impl From<Message> for Arg {
-    fn from(value: Message) -> Self {
-        Arg::Message(Box::new(value))
-    }
-}
-
-macro_rules! number_args {
-    ($($t:ty),+) => {$(
-        impl From<$t> for Arg {
-            fn from(value: $t) -> Self {
-                Arg::Number(value as u64)
-            }
-        }
-    )+};
-}
-number_args!(u8, u32, u64, usize);
+pub use idlink_i18n::Message;
+/// One argument of a [`Message`]: text from the data, a count, or a phrase of ours.
+pub use idlink_i18n::MessageArg as Arg;
 
 /// A value as the English messages have always quoted it (Rust's `{:?}`: `"ABC"`, with
 /// control characters escaped), so an argument shows exactly what the bytes held.
@@ -144,16 +26,25 @@ pub fn list_or(items: &[String]) -> Message {
     list("list-or", items.iter().map(Arg::from).collect())
 }
 
-/// Items as one phrase joined by `joiner` (a catalogue key with `$head` and `$last`, e.g.
-/// `list-comma` = `{ $head }, { $last }`); an item may itself be a phrase of ours.
-pub fn list(joiner: &'static str, mut items: Vec<Arg>) -> Message {
-    match items.pop() {
-        None => Message::new("list-one").arg("item", ""),
-        Some(last) if items.is_empty() => Message::new("list-one").arg("item", last),
-        Some(last) => Message::new(joiner)
-            .arg("head", list(joiner, items))
-            .arg("last", last),
-    }
+/// Items as one phrase joined by the catalogue entry `separator` (`list-comma`: `", "` in
+/// English, `"、"` in Japanese); an item may itself be a phrase of ours.
+pub fn list(separator: &'static str, items: Vec<Arg>) -> Message {
+    let items = items
+        .into_iter()
+        .map(|item| match item {
+            Arg::Message(m) => *m,
+            Arg::Text(t) => Message::verbatim(t),
+            Arg::Number(n) => Message::verbatim(n.to_string()),
+            list @ Arg::List { .. } => Message::new("list-one").arg("item", list),
+        })
+        .collect();
+    Message::new("list-one").arg(
+        "item",
+        Arg::List {
+            items,
+            separator: separator.to_owned(),
+        },
+    )
 }
 
 /// `msg!("hl7-msh-required", field = 7)`: a [`Message`] with named arguments. The catalogue
@@ -165,7 +56,9 @@ macro_rules! msg {
     };
 }
 
-pub(crate) struct ArgsJson<'a>(pub(crate) &'a [(&'static str, Arg)]);
+/// A message's arguments as JSON: text as a string, a count as a number, a phrase of ours as
+/// `{"message_id", "args"}` (verbatim text as a string), a list as `{"list", "separator"}`.
+pub(crate) struct ArgsJson<'a>(pub(crate) &'a [(String, Arg)]);
 
 impl Serialize for ArgsJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -174,13 +67,24 @@ impl Serialize for ArgsJson<'_> {
             match arg {
                 Arg::Text(t) => map.serialize_entry(name, t)?,
                 Arg::Number(n) => map.serialize_entry(name, n)?,
-                Arg::Message(m) => map.serialize_entry(
+                Arg::Message(m) => map.serialize_entry(name, &message_json(m))?,
+                Arg::List { items, separator } => map.serialize_entry(
                     name,
-                    &serde_json::json!({"message_id": m.id, "args": ArgsJson(&m.args)}),
+                    &serde_json::json!({
+                        "list": items.iter().map(message_json).collect::<Vec<_>>(),
+                        "separator": separator,
+                    }),
                 )?,
             }
         }
         map.end()
+    }
+}
+
+fn message_json(message: &Message) -> serde_json::Value {
+    match message.key() {
+        Some(key) => serde_json::json!({"message_id": key, "args": ArgsJson(message.args())}),
+        None => serde_json::Value::String(message.render(Lang::En)),
     }
 }
 
@@ -216,18 +120,7 @@ fn render_json(id: &str, args: &serde_json::Map<String, serde_json::Value>, lang
         .map(|(name, value)| match value {
             serde_json::Value::Number(n) => (name.as_str(), String::new(), n.as_u64()),
             serde_json::Value::String(s) => (name.as_str(), s.clone(), None),
-            serde_json::Value::Object(nested) => {
-                let empty = serde_json::Map::new();
-                let id = nested
-                    .get("message_id")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("");
-                let args = nested
-                    .get("args")
-                    .and_then(|v| v.as_object())
-                    .unwrap_or(&empty);
-                (name.as_str(), render_json(id, args, lang), None)
-            }
+            serde_json::Value::Object(nested) => (name.as_str(), render_nested(nested, lang), None),
             other => (name.as_str(), other.to_string(), None),
         })
         .collect();
@@ -239,6 +132,37 @@ fn render_json(id: &str, args: &serde_json::Map<String, serde_json::Value>, lang
         })
         .collect();
     idlink_i18n::tr(lang, id, &args)
+}
+
+/// A nested argument of [`ArgsJson`]: a phrase (`message_id`, `args`) or a list (`list`,
+/// `separator`) whose items are phrases or plain strings.
+fn render_nested(nested: &serde_json::Map<String, serde_json::Value>, lang: Lang) -> String {
+    let empty = serde_json::Map::new();
+    if let Some(items) = nested.get("list").and_then(|v| v.as_array()) {
+        let separator = nested
+            .get("separator")
+            .and_then(|v| v.as_str())
+            .map(|key| idlink_i18n::tr(lang, key, &[]))
+            .unwrap_or_default();
+        return items
+            .iter()
+            .map(|item| match item {
+                serde_json::Value::Object(m) => render_nested(m, lang),
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(&separator);
+    }
+    let id = nested
+        .get("message_id")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    let args = nested
+        .get("args")
+        .and_then(|v| v.as_object())
+        .unwrap_or(&empty);
+    render_json(id, args, lang)
 }
 
 #[cfg(test)]

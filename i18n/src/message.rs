@@ -14,7 +14,7 @@ use fluent_bundle::FluentValue;
 use crate::{Lang, tr};
 
 /// A catalogue message, or text that is shown as it is (an observation, a reason from a library).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     /// The catalogue entry `key` with `args`.
     Key {
@@ -28,7 +28,7 @@ pub enum Message {
 }
 
 /// An argument of a [`Message`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     /// Shown as it is (IDs, paths, codes, names).
     Text(String),
@@ -86,12 +86,46 @@ impl Message {
         )
     }
 
-    /// Adds any argument (a verbatim message ignores arguments).
-    pub fn arg(mut self, name: &str, value: Arg) -> Self {
+    /// Adds any argument (a verbatim message ignores arguments): text, a number, or another
+    /// message convert into one.
+    pub fn arg(mut self, name: &str, value: impl Into<Arg>) -> Self {
         if let Message::Key { args, .. } = &mut self {
-            args.push((name.to_owned(), value));
+            args.push((name.to_owned(), value.into()));
         }
         self
+    }
+
+    /// The catalogue key; `None` for verbatim text.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Message::Key { key, .. } => Some(key),
+            Message::Verbatim(_) => None,
+        }
+    }
+
+    /// The arguments, in the order given (none for verbatim text).
+    pub fn args(&self) -> &[(String, Arg)] {
+        match self {
+            Message::Key { args, .. } => args,
+            Message::Verbatim(_) => &[],
+        }
+    }
+
+    /// Every catalogue key this message uses: its own, its arguments' and their lists'
+    /// separators (catalogue tests check each exists in both languages).
+    pub fn keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self.key().into_iter().collect();
+        for (_, arg) in self.args() {
+            match arg {
+                Arg::Message(m) => keys.extend(m.keys()),
+                Arg::List { items, separator } => {
+                    keys.push(separator);
+                    keys.extend(items.iter().flat_map(Message::keys));
+                }
+                Arg::Text(_) | Arg::Number(_) => {}
+            }
+        }
+        keys
     }
 
     /// True for a verbatim empty text (the "no message" of a passed check).
@@ -151,6 +185,54 @@ impl Arg {
         }
     }
 }
+
+impl std::fmt::Display for Message {
+    /// The English words (logs, `Display` of errors).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(Lang::En))
+    }
+}
+
+impl From<String> for Arg {
+    fn from(value: String) -> Self {
+        Arg::Text(value)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(value: &str) -> Self {
+        Arg::Text(value.to_owned())
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(value: &String) -> Self {
+        Arg::Text(value.clone())
+    }
+}
+
+impl From<char> for Arg {
+    fn from(value: char) -> Self {
+        Arg::Text(value.to_string())
+    }
+}
+
+impl From<Message> for Arg {
+    fn from(value: Message) -> Self {
+        Arg::Message(Box::new(value))
+    }
+}
+
+macro_rules! number_args {
+    ($($t:ty),+) => {$(
+        impl From<$t> for Arg {
+            fn from(value: $t) -> Self {
+                Arg::Number(value as u64)
+            }
+        }
+    )+};
+}
+number_args!(u8, u16, u32, u64, usize);
 
 impl From<String> for Message {
     fn from(text: String) -> Self {

@@ -817,6 +817,10 @@ async fn a_care_date_refusal_reads_in_japanese_with_both_dates() {
         "{}",
         japanese.detail
     );
+    center.shutdown().await;
+}
+
+#[tokio::test]
 async fn validation_findings_follow_accept_language_while_codes_and_ids_stay() {
     // Issue 13: the formats crate's findings in a `validation-failed` document are rendered in
     // the request's language from their `message_id` and `args`; codes, locations, ids and

@@ -174,8 +174,7 @@ ssmix2-kind = { $kind ->
  }
 # A list of alternatives: `list-or` nests (head may itself be a list).
 list-one = { $item }
-list-or = { $head } or { $last }
-list-comma = { $head }, { $last }
+list-or = {" or "}
 hl7-end-of-message = end of message
 hl7-any-segment = any segment
 

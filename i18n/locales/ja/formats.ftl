@@ -176,8 +176,7 @@ ssmix2-kind = { $kind ->
    *[OMG-13] 生理検査結果通知
  }
 list-one = { $item }
-list-or = { $head } または { $last }
-list-comma = { $head }、{ $last }
+list-or = {" または "}
 hl7-end-of-message = メッセージの終わり
 hl7-any-segment = 任意のセグメント
 
