@@ -247,6 +247,39 @@ impl Failpoints {
         }
     }
 
+    /// Appends `bytes` to a file opened for appending, unless a failure is armed at `point`;
+    /// on failure, also says how many bytes reached the file (so they can be cut off again).
+    pub(crate) fn append(
+        &self,
+        point: WritePoint,
+        file: &mut File,
+        bytes: &[u8],
+    ) -> Result<(), (usize, io::Error)> {
+        let (bytes, failure) = match self.take(point) {
+            None => (bytes, None),
+            Some(failure) => {
+                let written = match failure {
+                    WriteFailure::Torn { written } => written.min(bytes.len()),
+                    _ => 0,
+                };
+                (&bytes[..written], Some(failure))
+            }
+        };
+        let mut done = 0;
+        while done < bytes.len() {
+            match file.write(&bytes[done..]) {
+                Ok(0) => return Err((done, io::ErrorKind::WriteZero.into())),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err((done, e)),
+            }
+        }
+        match failure {
+            None => Ok(()),
+            Some(failure) => Err((done, failure.error(point))),
+        }
+    }
+
     /// `file.sync_data()`, unless a failure is armed at `point`.
     pub(crate) fn sync_data(&self, point: WritePoint, file: &File) -> io::Result<()> {
         match self.take(point) {

@@ -83,6 +83,7 @@ async fn every_upload_attempt_journals_its_idempotency_key_patient_and_kind_but_
         Some("hl7".to_owned()),
     );
     assert_eq!(uploads, vec![expected.clone(), expected]);
+    center.journal().flush();
     let file = std::fs::read_to_string(center.data_dir().join("journal.jsonl")).unwrap();
     assert!(
         file.contains(r#""idempotency_key":"retry-key-1""#),
