@@ -47,7 +47,7 @@ use sha2::{Digest as _, Sha256};
 use tokio::io::AsyncWriteExt as _;
 
 use crate::clock::{self, MonotonicMillis};
-use crate::durable::{self, Failpoints, WritePoint};
+use crate::durable::{self, Failpoints, SyncTarget, WritePoint};
 
 mod group;
 
@@ -701,12 +701,23 @@ impl Store {
         }
         // The documents' own bytes and the directories' new entries, all fsynced together
         // (their device flushes merge), and all before the records that acknowledge them.
-        let syncs: Vec<(WritePoint, PathBuf)> = placed
+        // A body is fsynced through the descriptor it was received with (no open, no close).
+        let syncs: Vec<(WritePoint, SyncTarget)> = placed
             .iter()
-            .map(|m| (WritePoint::BodySync, m.placement.file.clone()))
-            .chain(dirs.into_iter().map(|d| (WritePoint::DirSync, d)))
+            .map(|m| {
+                let path = m.placement.file.clone();
+                let target = match &m.submitted.received.file {
+                    Some(file) => SyncTarget::File(file.clone(), path),
+                    None => SyncTarget::Path(path),
+                };
+                (WritePoint::BodySync, target)
+            })
+            .chain(
+                dirs.into_iter()
+                    .map(|d| (WritePoint::DirSync, SyncTarget::Path(d))),
+            )
             .collect();
-        durable::sync_at_once(&self.failpoints, &syncs)
+        durable::sync_at_once(&self.failpoints, syncs)
             .map_err(|(path, error)| (io(&path)(error), true))?;
         let lines: Vec<u8> = placed
             .iter()
@@ -1059,14 +1070,20 @@ impl Incoming {
     /// commit, together with the batch's other files and directories: a file that is never
     /// committed needs none.
     pub async fn finish(mut self) -> Result<ReceivedFile, StoreError> {
-        if let Some(mut file) = self.file.take() {
-            file.flush().await.map_err(io(&self.guard.path))?;
-        }
+        let file = match self.file.take() {
+            Some(mut file) => {
+                file.flush().await.map_err(io(&self.guard.path))?;
+                // Kept open: the commit fsyncs it through this descriptor.
+                Some(Arc::new(file.into_std().await))
+            }
+            None => None,
+        };
         let digest: [u8; 32] = self.hasher.finalize().into();
         Ok(ReceivedFile {
             sha256: hex::encode(digest),
             digest,
             size: self.size,
+            file,
             guard: self.guard,
         })
     }
@@ -1082,6 +1099,9 @@ pub struct ReceivedFile {
     pub digest: [u8; 32],
     /// Bytes received.
     pub size: u64,
+    /// The file, still open (written, not yet fsynced), for the commit's fsync. It follows the
+    /// file through the rename into the tree.
+    file: Option<Arc<File>>,
     guard: PartGuard,
 }
 
