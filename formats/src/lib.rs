@@ -312,10 +312,11 @@ pub(crate) fn check_reader_in_pieces<R: Read + Seek>(
             } else {
                 // Within the cap: read whole (bounded by the cap even if the file grows).
                 reader.seek(SeekFrom::Start(0))?;
-                let mut bytes = Vec::new();
-                reader
-                    .take(hl7::MAX_BYTES.max(nsips::MAX_BYTES) + 1)
-                    .read_to_end(&mut bytes)?;
+                let cap = hl7::MAX_BYTES.max(nsips::MAX_BYTES) + 1;
+                // Sized up front: one read for a small document, not a series of growing
+                // probes (issue 14: nine reads for 2 KB).
+                let mut bytes = Vec::with_capacity(size.min(cap) as usize + 1);
+                reader.take(cap).read_to_end(&mut bytes)?;
                 return Ok(check(&bytes, kind, options));
             }
         }

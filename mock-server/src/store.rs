@@ -44,7 +44,6 @@ use idlink_formats::ssmix2::{self, ConditionFlag, DataKind, FileName};
 use idlink_protocol::{FacilityCode, PatientId, Receipt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use tokio::io::AsyncWriteExt as _;
 
 use crate::clock::{self, MonotonicMillis};
 use crate::durable::{self, Failpoints, SyncTarget, WritePoint};
@@ -463,15 +462,24 @@ impl Store {
         let path = self
             .incoming
             .join(format!("{}.part", uuid::Uuid::new_v4().simple()));
-        let mut options = tokio::fs::OpenOptions::new();
+        let mut options = OpenOptions::new();
         options.write(true).create(true).truncate(true);
         // The body becomes the stored document by a rename, so it is private from the start.
         #[cfg(unix)]
-        options.mode(durable::FILE_MODE);
-        let file = options.open(&path).await.map_err(io(&path))?;
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(durable::FILE_MODE);
+        }
+        let opening = path.clone();
+        let file = tokio::task::spawn_blocking(move || options.open(opening))
+            .await
+            .map_err(|e| StoreError::Cancelled(e.to_string()))?
+            .map_err(io(&path))?;
         Ok(Incoming {
-            file: Some(file),
-            hasher: Sha256::new(),
+            sink: Sink::Ready(Box::new(BodySink {
+                file,
+                hasher: Sha256::new(),
+            })),
             size: 0,
             guard: PartGuard { path, keep: false },
         })
@@ -1042,22 +1050,60 @@ fn error_source(error: &StoreError) -> String {
 
 /// An upload being received: written to `incoming/` and hashed as it arrives, so the body is
 /// never held in memory (`PROTO-UP-001`, `PROTO-UP-009`).
+///
+/// Each chunk is hashed and written by a blocking task while the receiving task goes on reading
+/// the next one (issue 14: SHA-256 was a fifth of a large upload's samples, all on the
+/// receiving thread). The tasks run one after the other, in chunk order: each takes the file and
+/// the running hash from the one before.
 #[derive(Debug)]
 pub struct Incoming {
-    file: Option<tokio::fs::File>,
-    hasher: Sha256,
+    sink: Sink,
     size: u64,
     guard: PartGuard,
 }
 
+/// The file and the running hash: here, or with the task writing the last chunk.
+#[derive(Debug)]
+enum Sink {
+    Ready(Box<BodySink>),
+    Writing(tokio::task::JoinHandle<(Box<BodySink>, std::io::Result<()>)>),
+    /// A task failed or was cancelled: the upload cannot go on.
+    Broken,
+}
+
+#[derive(Debug)]
+struct BodySink {
+    file: File,
+    hasher: Sha256,
+}
+
 impl Incoming {
-    /// Appends a chunk.
-    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
-        self.hasher.update(chunk);
+    /// Appends a chunk (hashed and written by a blocking task; a failure to write it is
+    /// reported by the next call, or by [`Incoming::finish`]).
+    pub async fn write(&mut self, chunk: bytes::Bytes) -> Result<(), StoreError> {
+        let mut sink = self.ready().await?;
         self.size += chunk.len() as u64;
-        match self.file.as_mut() {
-            Some(file) => file.write_all(chunk).await.map_err(io(&self.guard.path)),
-            None => Ok(()),
+        self.sink = Sink::Writing(tokio::task::spawn_blocking(move || {
+            sink.hasher.update(&chunk);
+            let written = std::io::Write::write_all(&mut sink.file, &chunk);
+            (sink, written)
+        }));
+        Ok(())
+    }
+
+    /// The file and the hash once the last chunk's task is done.
+    async fn ready(&mut self) -> Result<Box<BodySink>, StoreError> {
+        match std::mem::replace(&mut self.sink, Sink::Broken) {
+            Sink::Ready(sink) => Ok(sink),
+            Sink::Writing(task) => match task.await {
+                Ok((sink, Ok(()))) => Ok(sink),
+                Ok((_, Err(error))) => Err(io(&self.guard.path)(error)),
+                Err(error) => Err(StoreError::Cancelled(error.to_string())),
+            },
+            Sink::Broken => Err(StoreError::Cancelled(format!(
+                "an earlier write to {} failed",
+                self.guard.path.display()
+            ))),
         }
     }
 
@@ -1066,24 +1112,18 @@ impl Incoming {
         self.size
     }
 
-    /// Flushes the file; the result can be validated and committed. Its fsync is part of the
-    /// commit, together with the batch's other files and directories: a file that is never
-    /// committed needs none.
+    /// Waits for the last chunk to be written; the result can be validated and committed. Its
+    /// fsync is part of the commit, together with the batch's other files and directories: a
+    /// file that is never committed needs none.
     pub async fn finish(mut self) -> Result<ReceivedFile, StoreError> {
-        let file = match self.file.take() {
-            Some(mut file) => {
-                file.flush().await.map_err(io(&self.guard.path))?;
-                // Kept open: the commit fsyncs it through this descriptor.
-                Some(Arc::new(file.into_std().await))
-            }
-            None => None,
-        };
-        let digest: [u8; 32] = self.hasher.finalize().into();
+        let sink = self.ready().await?;
+        let digest: [u8; 32] = sink.hasher.finalize().into();
         Ok(ReceivedFile {
             sha256: hex::encode(digest),
             digest,
             size: self.size,
-            file,
+            // Kept open: the commit fsyncs it through this descriptor.
+            file: Some(Arc::new(sink.file)),
             guard: self.guard,
         })
     }
@@ -1467,7 +1507,7 @@ mod tests {
     ) {
         let mut incoming = store.begin_upload().await.unwrap();
         incoming
-            .write(format!("document {n}\n").as_bytes())
+            .write(format!("document {n}\n").into())
             .await
             .unwrap();
         let received = incoming.finish().await.unwrap();
@@ -1599,6 +1639,32 @@ mod tests {
         };
         assert_eq!(of, stored);
         assert_eq!(store.documents().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_body_hashed_and_written_chunk_by_chunk_off_the_receiving_task_is_whole_and_in_order()
+    {
+        // Issue 14: each chunk is hashed and written by its own blocking task; they must run
+        // in order, so the file and the digest are those of the body as sent.
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let body: Vec<u8> = (0..200_000u32).flat_map(|n| n.to_le_bytes()).collect();
+        let mut incoming = store.begin_upload().await.unwrap();
+        for piece in body.chunks(4093) {
+            incoming
+                .write(bytes::Bytes::copy_from_slice(piece))
+                .await
+                .unwrap();
+        }
+        assert_eq!(incoming.size(), body.len() as u64);
+        let received = incoming.finish().await.unwrap();
+
+        assert_eq!(received.sha256, hex::encode(Sha256::digest(&body)));
+        assert_eq!(received.digest.as_slice(), Sha256::digest(&body).as_slice());
+        assert_eq!(fs::read(received.path()).unwrap(), body);
+        let path = received.path().to_owned();
+        drop(received);
+        assert!(!path.exists(), "an uncommitted body is deleted");
     }
 
     #[test]

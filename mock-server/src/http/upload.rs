@@ -417,7 +417,7 @@ async fn receive(
                 let take = (n - incoming.size()) as usize;
                 chunk.truncate(take);
                 incoming
-                    .write(&chunk)
+                    .write(chunk)
                     .await
                     .map_err(internal(upload.key.as_str()))?;
                 return Ok(Received::CutShort(n));
@@ -429,7 +429,7 @@ async fn receive(
                 let take = (n - incoming.size()) as usize;
                 let rest = chunk.split_off(take);
                 incoming
-                    .write(&chunk)
+                    .write(chunk)
                     .await
                     .map_err(internal(upload.key.as_str()))?;
                 // An injected stall, not synchronisation.
@@ -439,7 +439,7 @@ async fn receive(
             _ => {}
         }
         incoming
-            .write(&chunk)
+            .write(chunk)
             .await
             .map_err(internal(upload.key.as_str()))?;
     }
