@@ -446,6 +446,30 @@ fn a_failed_journal_append_after_an_outside_truncation_does_not_grow_the_file() 
     assert_eq!(seqs, [2, 3]);
 }
 
+#[tokio::test]
+async fn a_clean_shutdown_leaves_every_recorded_journal_entry_on_file() {
+    // Issue 14: the journal's file is written by its own thread, a few milliseconds behind
+    // memory; `shutdown` must not return before the last entries are on file.
+    let dir = tempfile::tempdir().unwrap();
+    let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+    let path = center.journal().path().to_owned();
+    let last = center.journal().record(
+        None,
+        None,
+        JournalEvent::Admin {
+            action: "just before the shutdown".into(),
+        },
+    );
+
+    center.shutdown().await;
+
+    let seqs: Vec<u64> = parsed_lines::<JournalEntry>(&path)
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs.last(), Some(&last), "{seqs:?}");
+}
+
 #[test]
 fn a_torn_last_journal_line_is_cut_when_the_journal_opens() {
     // Issue 10 item 3: a previous process died (or hit a full disk) mid-line.
