@@ -479,6 +479,9 @@ impl Store {
             sink: Sink::Ready(Box::new(BodySink {
                 file,
                 hasher: Sha256::new(),
+                tap: None,
+                tapped: Vec::new(),
+                tapped_len: 0,
             })),
             size: 0,
             guard: PartGuard { path, keep: false },
@@ -1075,6 +1078,40 @@ enum Sink {
 struct BodySink {
     file: File,
     hasher: Sha256,
+    /// Where the chunks also go once written (a validator reading the body as it arrives), a
+    /// few hundred KiB at a time; dropped when the body is complete, which ends the validator's
+    /// input.
+    tap: Option<std::sync::mpsc::SyncSender<Vec<bytes::Bytes>>>,
+    /// Chunks written but not yet sent to the tap, and their length.
+    tapped: Vec<bytes::Bytes>,
+    tapped_len: usize,
+}
+
+/// Chunks go to a tap in batches of at least this many bytes: one thread hand-over per batch,
+/// not per network chunk.
+const TAP_BATCH: usize = 256 * 1024;
+
+impl BodySink {
+    /// Queues `chunk` for the tap, sending the batch once it is big enough (or `last`).
+    fn tap(&mut self, chunk: Option<bytes::Bytes>, last: bool) {
+        let Some(tap) = &self.tap else {
+            return;
+        };
+        if let Some(chunk) = chunk {
+            self.tapped_len += chunk.len();
+            self.tapped.push(chunk);
+        }
+        if (self.tapped_len >= TAP_BATCH || last) && !self.tapped.is_empty() {
+            self.tapped_len = 0;
+            if tap.send(std::mem::take(&mut self.tapped)).is_err() {
+                // The reader stopped reading (its verdict needs no more bytes).
+                self.tap = None;
+            }
+        }
+        if last {
+            self.tap = None;
+        }
+    }
 }
 
 impl Incoming {
@@ -1086,6 +1123,9 @@ impl Incoming {
         self.sink = Sink::Writing(tokio::task::spawn_blocking(move || {
             sink.hasher.update(&chunk);
             let written = std::io::Write::write_all(&mut sink.file, &chunk);
+            if written.is_ok() {
+                sink.tap(Some(chunk), false);
+            }
             (sink, written)
         }));
         Ok(())
@@ -1112,11 +1152,32 @@ impl Incoming {
         self.size
     }
 
+    /// From now on, every chunk written is also sent to `tap` (blocking while its bounded
+    /// queue is full); the sender is dropped when the body is complete or the upload ends.
+    pub async fn tap(
+        &mut self,
+        tap: std::sync::mpsc::SyncSender<Vec<bytes::Bytes>>,
+    ) -> Result<(), StoreError> {
+        let mut sink = self.ready().await?;
+        sink.tap = Some(tap);
+        self.sink = Sink::Ready(sink);
+        Ok(())
+    }
+
     /// Waits for the last chunk to be written; the result can be validated and committed. Its
     /// fsync is part of the commit, together with the batch's other files and directories: a
     /// file that is never committed needs none.
     pub async fn finish(mut self) -> Result<ReceivedFile, StoreError> {
-        let sink = self.ready().await?;
+        let mut sink = self.ready().await?;
+        if sink.tap.is_some() {
+            // The last batch; a blocking send if the reader is behind.
+            sink = tokio::task::spawn_blocking(move || {
+                sink.tap(None, true);
+                sink
+            })
+            .await
+            .map_err(|e| StoreError::Cancelled(e.to_string()))?;
+        }
         let digest: [u8; 32] = sink.hasher.finalize().into();
         Ok(ReceivedFile {
             sha256: hex::encode(digest),
@@ -1126,6 +1187,50 @@ impl Incoming {
             file: Some(Arc::new(sink.file)),
             guard: self.guard,
         })
+    }
+}
+
+/// The chunks an [`Incoming::tap`] sends, read as one stream: the input of a validator that
+/// runs while the body arrives. The end of the stream is the sender's drop.
+#[derive(Debug)]
+pub struct TapReader {
+    batches: std::sync::mpsc::Receiver<Vec<bytes::Bytes>>,
+    /// The rest of the current batch, in order (reversed: the next chunk is last).
+    chunks: Vec<bytes::Bytes>,
+    current: bytes::Bytes,
+}
+
+impl TapReader {
+    /// A bounded tap (`depth` batches in flight at most) and its reader.
+    pub fn channel(depth: usize) -> (std::sync::mpsc::SyncSender<Vec<bytes::Bytes>>, Self) {
+        let (sender, batches) = std::sync::mpsc::sync_channel(depth);
+        let reader = Self {
+            batches,
+            chunks: Vec::new(),
+            current: bytes::Bytes::new(),
+        };
+        (sender, reader)
+    }
+}
+
+impl std::io::Read for TapReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            if let Some(chunk) = self.chunks.pop() {
+                self.current = chunk;
+                continue;
+            }
+            match self.batches.recv() {
+                Ok(mut batch) => {
+                    batch.reverse();
+                    self.chunks = batch;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
     }
 }
 
