@@ -127,8 +127,11 @@ def run_pass(name: str, where: str | None, args) -> dict:
         wall = time.perf_counter() - start
         failed = sum(1 for c in codes if c != 0)
 
-        latencies, statuses, refused = journal_figures(os.path.join(data, "journal.jsonl"))
         docs = mock.documents()
+        # The journal's file is written by its own thread, a few milliseconds behind: a clean
+        # stop (SIGTERM) writes every entry before the mock exits.
+        mock.stop()
+        latencies, statuses, refused = journal_figures(os.path.join(data, "journal.jsonl"))
         stored = [d["receipt"]["sha256"] for d in docs]
         on_disk = sum(1 for d in docs if os.path.isfile(os.path.join(data, "storage", d["current_path"])))
         errors = sum(n for s, n in statuses.items() if s != 201) + failed

@@ -283,6 +283,28 @@ pub fn check_reader<R: Read + Seek>(
     check_reader_in_pieces(reader, kind, options, PIECE)
 }
 
+/// [`check_reader`] for a text document read once, front to back, as it arrives (a pipe, a
+/// channel fed by a network body): no seek, so it can run while the body is still being
+/// received. The report is the one [`check_reader`] gives for the same bytes (the same
+/// streaming check, after the same DICOM look at the first 1,024 bytes).
+pub fn check_text_as_it_arrives<R: Read>(
+    reader: &mut R,
+    options: &CheckOptions,
+) -> io::Result<Report> {
+    let mut head = [0u8; 1024];
+    let head_len = text::read_full(reader, &mut head)?;
+    let head = &head[..head_len];
+    let mut report = Report::new(DocumentKind::Text);
+    let mut findings = finding::Findings::default();
+    if is_dicom(head) {
+        findings.push(dicom::refusal());
+    } else {
+        text::check_stream(&mut head.chain(reader), options, &mut findings, PIECE)?;
+    }
+    report.findings = findings.into_vec();
+    Ok(report)
+}
+
 /// Piece size for streaming checks: large enough that per-piece overhead is noise, small
 /// enough to be irrelevant next to the server's other buffers.
 const PIECE: usize = 64 * 1024;
@@ -315,10 +337,11 @@ pub(crate) fn check_reader_in_pieces<R: Read + Seek>(
             } else {
                 // Within the cap: read whole (bounded by the cap even if the file grows).
                 reader.seek(SeekFrom::Start(0))?;
-                let mut bytes = Vec::new();
-                reader
-                    .take(hl7::MAX_BYTES.max(nsips::MAX_BYTES) + 1)
-                    .read_to_end(&mut bytes)?;
+                let cap = hl7::MAX_BYTES.max(nsips::MAX_BYTES) + 1;
+                // Sized up front: one read for a small document, not a series of growing
+                // probes (issue 14: nine reads for 2 KB).
+                let mut bytes = Vec::with_capacity(size.min(cap) as usize + 1);
+                reader.take(cap).read_to_end(&mut bytes)?;
                 return Ok(check(&bytes, kind, options));
             }
         }
@@ -358,6 +381,44 @@ fn too_large(kind: DocumentKind, size: u64) -> Option<Finding> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_text_checked_as_it_arrives_gets_the_report_of_the_file() {
+        let mut dicom = vec![0u8; 128];
+        dicom.extend_from_slice(b"DICM rest");
+        let cases: Vec<(&str, Vec<u8>, Option<crate::Charset>)> = vec![
+            ("plain", b"line one\nline two\n".to_vec(), None),
+            ("empty", Vec::new(), None),
+            (
+                "bad utf-8 after 2000 bytes",
+                [vec![b'a'; 2000], vec![0xff, 0xfe, b'\n']].concat(),
+                None,
+            ),
+            ("bom", b"\xef\xbb\xbfwith a bom\n".to_vec(), None),
+            ("nul", b"a\0b\n".to_vec(), None),
+            ("dicom", dicom, None),
+            (
+                "unterminated jis",
+                b"\x1b$B$\"\n".to_vec(),
+                Some(crate::Charset::Iso2022Jp),
+            ),
+        ];
+        for (case, bytes, charset) in cases {
+            let options = super::CheckOptions {
+                charset_override: charset,
+                ..super::CheckOptions::default()
+            };
+            let file = super::check_reader(
+                &mut std::io::Cursor::new(&bytes),
+                super::DocumentKind::Text,
+                &options,
+            )
+            .unwrap();
+            let streamed =
+                super::check_text_as_it_arrives(&mut bytes.as_slice(), &options).unwrap();
+            assert_eq!(streamed, file, "{case}");
+        }
+    }
+
     use std::io::Cursor;
 
     use proptest::prelude::*;

@@ -513,6 +513,10 @@ impl MockCenter {
         self.tracker.close();
         // Connection tasks bound their own drain time; this is a backstop.
         let _ = tokio::time::timeout(Duration::from_secs(10), self.tracker.wait()).await;
+        // The journal's file is written by its own thread: what was recorded is on file when
+        // `shutdown` returns.
+        let journal = self.state.journal.clone();
+        let _ = tokio::task::spawn_blocking(move || journal.flush()).await;
     }
 }
 

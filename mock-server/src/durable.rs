@@ -21,6 +21,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
+mod fsync_pool;
+
+pub(crate) use fsync_pool::SyncTarget;
+
 /// Mode of every directory the mock creates in its data directory (Unix): patient documents
 /// are readable by the owner only.
 pub const DIR_MODE: u32 = 0o700;
@@ -247,6 +251,39 @@ impl Failpoints {
         }
     }
 
+    /// Appends `bytes` to a file opened for appending, unless a failure is armed at `point`;
+    /// on failure, also says how many bytes reached the file (so they can be cut off again).
+    pub(crate) fn append(
+        &self,
+        point: WritePoint,
+        file: &mut File,
+        bytes: &[u8],
+    ) -> Result<(), (usize, io::Error)> {
+        let (bytes, failure) = match self.take(point) {
+            None => (bytes, None),
+            Some(failure) => {
+                let written = match failure {
+                    WriteFailure::Torn { written } => written.min(bytes.len()),
+                    _ => 0,
+                };
+                (&bytes[..written], Some(failure))
+            }
+        };
+        let mut done = 0;
+        while done < bytes.len() {
+            match file.write(&bytes[done..]) {
+                Ok(0) => return Err((done, io::ErrorKind::WriteZero.into())),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err((done, e)),
+            }
+        }
+        match failure {
+            None => Ok(()),
+            Some(failure) => Err((done, failure.error(point))),
+        }
+    }
+
     /// `file.sync_data()`, unless a failure is armed at `point`.
     pub(crate) fn sync_data(&self, point: WritePoint, file: &File) -> io::Result<()> {
         match self.take(point) {
@@ -289,53 +326,34 @@ impl Failpoints {
 /// Most threads [`sync_at_once`] uses.
 const SYNC_THREADS: usize = 64;
 
-/// fsyncs every file or directory in `paths` (each through its write point), many at once;
+/// fsyncs every file or directory in `targets` (each through its write point), many at once;
 /// returns the first failure with its path.
 ///
 /// On a virtualized disk each fsync costs a device cache flush (about 4 ms here) even
 /// when the directory has nothing new to write, so a batch's directory syncs one after the
 /// other cost 4 ms each: 100 took 420 ms. Flushes requested at the same time are merged by the
 /// block layer, so the same 100 from 16 threads took 30 ms. Every fsync still completes before
-/// this returns, so the commit order is unchanged.
+/// this returns, so the commit order is unchanged. The threads are long-lived
+/// ([`fsync_pool`]); armed failures are decided first, in order, on the calling thread, and a
+/// batch with one does no fsync (it fails whole and is undone).
 pub(crate) fn sync_at_once(
     failpoints: &Failpoints,
-    paths: &[(WritePoint, std::path::PathBuf)],
+    targets: Vec<(WritePoint, SyncTarget)>,
 ) -> Result<(), (std::path::PathBuf, io::Error)> {
-    let sync = |(point, path): &(WritePoint, std::path::PathBuf)| {
-        failpoints
-            .sync_path(*point, path)
-            .map_err(|error| (path.clone(), error))
-    };
-    if paths.len() <= 1 {
-        return paths.iter().try_for_each(sync);
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let threads = paths.len().min(SYNC_THREADS);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    while let Some(path) = paths.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        sync(path)?;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        let mut first = Ok(());
-        for worker in workers {
-            let result = worker.join().unwrap_or_else(|_| {
-                Err((
-                    std::path::PathBuf::new(),
-                    io::Error::other("a directory fsync thread panicked"),
-                ))
-            });
-            if first.is_ok() {
-                first = result;
+    let mut first = None;
+    let mut plain = Vec::with_capacity(targets.len());
+    for (point, target) in targets {
+        match failpoints.take(point) {
+            None => plain.push(target),
+            Some(failure) => {
+                first.get_or_insert_with(|| (target.path().to_owned(), failure.error(point)));
             }
         }
-        first
-    })
+    }
+    if let Some(failure) = first {
+        return Err(failure);
+    }
+    fsync_pool::sync_all(plain, SYNC_THREADS)
 }
 
 /// Creates `dir` and any missing parents owner-only, and makes `dir` itself owner-only if it

@@ -5,6 +5,10 @@
 //! data directory) that an operator or a black-box test reads after the fact. Secrets never
 //! reach either: entries carry account IDs, never passwords, and certificate subjects, never keys.
 //!
+//! The file is written by a thread of its own, off the request path (issue 14): recording is an
+//! in-memory append that wakes the waiters, and the writer appends whatever has queued up in one
+//! `write`, in sequence order. [`Journal::flush`] waits for it; a clean shutdown flushes.
+//!
 //! The file stays parseable line by line whatever the disk does: a torn last line (a crash or
 //! a full disk mid-write) is cut off when the journal opens, and a failed append is cut back to
 //! the previous length and retried with the next entry (entries wait in a backlog bounded by
@@ -15,7 +19,7 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use idlink_protocol::CertificateSummary;
@@ -420,107 +424,236 @@ pub struct JournalFileHealth {
     /// The most recent failure: the file and the operating system's error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
-    /// Entries in memory that have not reached the file yet.
+    /// Entries whose write failed and that wait in memory to be written with the next ones.
     pub pending: usize,
     /// Entries that never reached the file because the backlog was full.
     pub dropped: u64,
 }
 
 /// The journal handle shared by every part of the center.
+///
+/// Recording an entry is an in-memory append: the entry joins the ring buffer (waking
+/// [`Journal::wait_for`] waiters at once) and the queue of the journal's writer thread, which
+/// serialises whatever has queued up and appends it to the file in one `write` (issue 14: the
+/// journal is evidence, not the commit, so its file I/O stays off the request path). The queue
+/// is taken whole under the lock that assigns sequence numbers, so the file's order is the
+/// sequence order. [`Journal::flush`] waits for the writer; dropping the journal (and a clean
+/// shutdown of the center) flushes it.
 #[derive(Debug)]
 pub struct Journal {
-    /// The ring buffer and the sequence counter, under one blocking mutex: appends are short and
-    /// never await, and a single lock keeps `seq` order equal to ring order and file order.
-    inner: Mutex<Inner>,
+    shared: Arc<Shared>,
     /// Bumped after every append so `wait_for` wakes without polling.
     notify: watch::Sender<u64>,
     path: PathBuf,
     capacity: usize,
     /// Origin of `t_us`.
     opened: std::time::Instant,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What the request path and the writer thread share.
+#[derive(Debug)]
+struct Shared {
+    /// The ring buffer, the sequence counter and the writer's queue, under one blocking mutex:
+    /// appends are short and never await, and a single lock keeps `seq` order equal to ring
+    /// order and file order.
+    state: Mutex<State>,
+    /// The writer sleeps here while there is nothing to write.
+    wake: Condvar,
+    /// [`Journal::flush`] sleeps here until the writer has finished a write.
+    written: Condvar,
     /// Inert unless a test arms it (see [`crate::durable`]).
     failpoints: Failpoints,
 }
 
 #[derive(Debug)]
-struct Inner {
-    ring: VecDeque<JournalEntry>,
+struct State {
+    ring: VecDeque<Arc<JournalEntry>>,
     next_seq: u64,
+    /// Entries recorded but not yet taken by the writer, oldest first.
+    queue: Vec<Arc<JournalEntry>>,
+    /// The writer is waiting on `wake` (so a record must notify it; otherwise it will look
+    /// at the queue again without being told, and the notification is saved).
+    writer_idle: bool,
+    /// Flushes asked for, and the last one the writer has answered: a flush waits for a write
+    /// that began after it was asked for.
+    flush_asked: u64,
+    flush_done: u64,
+    /// The journal is being dropped: the writer writes what is queued and stops.
+    stop: bool,
+    /// The writer thread is gone (stopped, or it panicked): nobody waits for it any more.
+    writer_gone: bool,
+    health: JournalFileHealth,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every change under the lock is a push, a take or a counter; a panic cannot leave the
+        // state torn, so poisoning is ignored.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// How long the writer lets entries gather before it writes them in one `write`: one wake-up
+/// and one write per few milliseconds however many entries arrive, instead of one per entry
+/// (issue 14). The file is this much behind memory at most; [`Journal::flush`] does not wait
+/// for it.
+const GATHER: Duration = Duration::from_millis(4);
+
+/// The writer thread's own state: the file and what failed to reach it.
+struct Writer {
+    shared: Arc<Shared>,
     file: File,
-    /// Bytes of complete lines in the file: a failed append is cut back to this.
-    file_len: u64,
-    /// The file may end in a fragment that could not be cut off yet; cut before the next write.
-    needs_cut: bool,
-    /// Lines not written yet, oldest first, written together with the next line.
-    pending: VecDeque<Vec<u8>>,
+    path: PathBuf,
+    /// The file may end in a fragment that could not be cut off yet; cut to `cut_to` before
+    /// the next write.
+    cut_to: Option<u64>,
+    /// Lines not written yet (a write failed), oldest first, written together with the next.
+    backlog: VecDeque<Vec<u8>>,
+    /// Most lines the backlog keeps (the in-memory capacity).
+    capacity: usize,
     health: JournalFileHealth,
     /// Failures since the last successful write: the first is logged, and the recovery, not
     /// every entry of a full disk.
     streak: u64,
 }
 
-impl Inner {
-    /// Writes the backlog and `line` in one write, or cuts the file back and keeps them all.
-    fn write_line(&mut self, line: Vec<u8>, path: &Path, failpoints: &Failpoints, backlog: usize) {
-        self.pending.push_back(line);
-        if self.pending.len() > backlog {
-            self.pending.pop_front();
-            self.health.dropped += 1;
+impl Writer {
+    /// Takes the queue, writes it, answers flushes; until the journal is dropped.
+    fn run(mut self) {
+        let shared = self.shared.clone();
+        let _gone = WriterGone(&shared);
+        let mut state = shared.lock();
+        loop {
+            while state.queue.is_empty() && state.flush_asked == state.flush_done && !state.stop {
+                state.writer_idle = true;
+                state = shared
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            state.writer_idle = false;
+            // Let the entries of the moment gather (a request's entries come a few at a time):
+            // meanwhile recorders see a busy writer and do not wake it. A flush or a stop ends
+            // the wait at once.
+            if state.flush_asked == state.flush_done && !state.stop {
+                state = shared
+                    .wake
+                    .wait_timeout(state, GATHER)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            let batch = std::mem::take(&mut state.queue);
+            let flush = state.flush_asked;
+            let stopping = state.stop;
+            drop(state);
+            self.write(&batch);
+            drop(batch);
+            state = shared.lock();
+            state.health = self.health.clone();
+            state.flush_done = flush;
+            shared.written.notify_all();
+            if stopping && state.queue.is_empty() {
+                return;
+            }
         }
-        let batch: Vec<u8> = self.pending.iter().flatten().copied().collect();
-        if !self.needs_cut {
-            // The length now, not the length we wrote: an operator may have truncated the file
-            // (copytruncate rotation), and a cut-back must never grow it again.
-            self.file_len = self.file.metadata().map_or(self.file_len, |m| m.len());
+    }
+
+    /// Serialises `batch` behind the backlog and writes them all in one write; on failure cuts
+    /// the file back and keeps them all for the next write.
+    fn write(&mut self, batch: &[Arc<JournalEntry>]) {
+        for entry in batch {
+            // Serialising cannot fail for these types (strings, numbers, string-keyed maps);
+            // if it ever did, writing nothing keeps the file parseable.
+            if let Ok(mut line) = serde_json::to_vec(&**entry) {
+                line.push(b'\n');
+                self.backlog.push_back(line);
+            }
         }
-        let written = self
-            .cut_if_needed()
-            .and_then(|()| failpoints.write_all(WritePoint::JournalAppend, &mut self.file, &batch));
+        if self.backlog.is_empty() {
+            return;
+        }
+        let bytes: Vec<u8> = if self.backlog.len() == 1 {
+            self.backlog.pop_front().unwrap_or_default()
+        } else {
+            self.backlog.drain(..).flatten().collect()
+        };
+        let written = self.cut_if_needed().map_err(|e| (0, e)).and_then(|()| {
+            self.shared
+                .failpoints
+                .append(WritePoint::JournalAppend, &mut self.file, &bytes)
+        });
         match written {
             Ok(()) => {
-                self.file_len += batch.len() as u64;
-                self.pending.clear();
                 if self.streak > 0 {
                     tracing::warn!(
-                        path = %path.display(),
+                        path = %self.path.display(),
                         failures = self.streak,
                         "journal file writes resumed; the entries that waited are written"
                     );
                     self.streak = 0;
                 }
             }
-            Err(error) => {
-                self.needs_cut = true;
+            Err((appended, error)) => {
+                // One write per batch on an O_APPEND file: what it appended is cut off again,
+                // from the length the file has now (an operator may have truncated it, with
+                // copytruncate rotation, and a cut-back must never grow it again).
+                if self.cut_to.is_none() {
+                    let now = self.file.metadata().map_or(0, |m| m.len());
+                    self.cut_to = Some(now.saturating_sub(appended as u64));
+                }
                 // If this fails too, it is retried before the next write.
                 let _ = self.cut_if_needed();
+                for line in bytes.split_inclusive(|&b| b == b'\n') {
+                    self.backlog.push_back(line.to_vec());
+                }
+                // Every line was tried once; those that wait are bounded, oldest dropped.
+                while self.backlog.len() > self.capacity {
+                    self.backlog.pop_front();
+                    self.health.dropped += 1;
+                }
                 self.health.write_failures += 1;
                 self.health.last_error =
-                    Some(format!("writing {} failed: {error}", path.display()));
+                    Some(format!("writing {} failed: {error}", self.path.display()));
                 if self.streak == 0 {
                     tracing::error!(
                         %error,
-                        path = %path.display(),
+                        path = %self.path.display(),
                         "journal file write failed; entries are kept in memory and written with the next entry"
                     );
                 }
                 self.streak += 1;
             }
         }
-        self.health.pending = self.pending.len();
+        self.health.pending = self.backlog.len();
     }
 
     fn cut_if_needed(&mut self) -> io::Result<()> {
-        if self.needs_cut {
-            self.file.set_len(self.file_len)?;
-            self.needs_cut = false;
+        if let Some(len) = self.cut_to {
+            self.file.set_len(len)?;
+            self.cut_to = None;
         }
         Ok(())
     }
 }
 
+/// Marks the writer gone when its thread ends, however it ends, so that a flush never waits
+/// for a writer that is not there.
+struct WriterGone<'a>(&'a Shared);
+
+impl Drop for WriterGone<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.lock();
+        state.writer_gone = true;
+        drop(state);
+        self.0.written.notify_all();
+    }
+}
+
 impl Journal {
     /// Opens (appending) `journal.jsonl` in `dir` with an in-memory capacity, creating it
-    /// owner-only, and cuts off a torn last line (recorded as a `recovery` entry).
+    /// owner-only, cuts off a torn last line (recorded as a `recovery` entry) and starts the
+    /// writer thread.
     pub fn open(dir: &Path, capacity: usize) -> Result<Self, JournalError> {
         let path = dir.join("journal.jsonl");
         let failed = |source| JournalError {
@@ -533,23 +666,45 @@ impl Journal {
         if complete < len {
             file.set_len(complete).map_err(failed)?;
         }
-        let (notify, _) = watch::channel(0);
-        let journal = Self {
-            inner: Mutex::new(Inner {
+        let capacity = capacity.max(1);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
                 ring: VecDeque::with_capacity(capacity.min(1024)),
                 next_seq: 1,
-                file,
-                file_len: complete,
-                needs_cut: false,
-                pending: VecDeque::new(),
+                queue: Vec::new(),
+                writer_idle: false,
+                flush_asked: 0,
+                flush_done: 0,
+                stop: false,
+                writer_gone: false,
                 health: JournalFileHealth::default(),
-                streak: 0,
             }),
+            wake: Condvar::new(),
+            written: Condvar::new(),
+            failpoints: Failpoints::default(),
+        });
+        let writer = Writer {
+            shared: shared.clone(),
+            file,
+            path: path.clone(),
+            cut_to: None,
+            backlog: VecDeque::new(),
+            capacity,
+            health: JournalFileHealth::default(),
+            streak: 0,
+        };
+        let writer = std::thread::Builder::new()
+            .name("idlink-journal".to_owned())
+            .spawn(move || writer.run())
+            .map_err(failed)?;
+        let (notify, _) = watch::channel(0);
+        let journal = Self {
+            shared,
             notify,
             path,
-            capacity: capacity.max(1),
+            capacity,
             opened: std::time::Instant::now(),
-            failpoints: Failpoints::default(),
+            writer: Some(writer),
         };
         if complete < len {
             let detail = format!(
@@ -562,19 +717,35 @@ impl Journal {
         Ok(journal)
     }
 
-    /// How writing the file has gone: failures, the last error, entries still waiting.
+    /// How writing the file has gone: failures, the last error, entries still waiting. As of
+    /// the writer's last write: [`Journal::flush`] first to include everything recorded.
     pub fn file_health(&self) -> JournalFileHealth {
-        self.inner().health.clone()
+        self.shared.lock().health.clone()
     }
 
-    fn inner(&self) -> MutexGuard<'_, Inner> {
-        // Appends either complete or leave the ring untouched; poisoning cannot corrupt it.
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Waits until the writer has written everything recorded before this call (in a write
+    /// that began after it, so entries a failed write left waiting are tried once more).
+    /// Returns at once if the writer thread is gone. A failure is not an error here: it is in
+    /// [`Journal::file_health`] and on stderr, as for every write.
+    pub fn flush(&self) {
+        let mut state = self.shared.lock();
+        state.flush_asked += 1;
+        let asked = state.flush_asked;
+        // Always: the writer may be idle, or gathering entries.
+        state.writer_idle = false;
+        self.shared.wake.notify_one();
+        while state.flush_done < asked && !state.writer_gone {
+            state = self
+                .shared
+                .written
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
     }
 
     /// The write failures tests can arm on `journal.jsonl`.
     pub fn failpoints(&self) -> &Failpoints {
-        &self.failpoints
+        &self.shared.failpoints
     }
 
     /// The JSON-lines file with every entry since the data directory was created.
@@ -582,7 +753,8 @@ impl Journal {
         &self.path
     }
 
-    /// Appends an entry; returns its sequence number.
+    /// Appends an entry; returns its sequence number. In memory only: the writer thread
+    /// writes it to the file.
     pub fn record(
         &self,
         connection: Option<u64>,
@@ -590,29 +762,25 @@ impl Journal {
         event: JournalEvent,
     ) -> u64 {
         let seq = {
-            let mut inner = self.inner();
-            let seq = inner.next_seq;
-            inner.next_seq += 1;
-            let entry = JournalEntry {
+            let mut state = self.shared.lock();
+            let seq = state.next_seq;
+            state.next_seq += 1;
+            let entry = Arc::new(JournalEntry {
                 seq,
                 at: clock::rfc3339(clock::now()),
                 t_us: self.opened.elapsed().as_micros() as u64,
                 connection,
                 listener,
                 event,
-            };
-            // One write per line on an O_APPEND file: the line lands whole, or is cut back. A
-            // failing disk must not take the server down, so failures are counted, not raised.
-            // Serialising cannot fail for these types (strings, numbers, string-keyed maps); if
-            // it ever did, writing nothing keeps the file parseable.
-            if let Ok(mut line) = serde_json::to_vec(&entry) {
-                line.push(b'\n');
-                inner.write_line(line, &self.path, &self.failpoints, self.capacity);
+            });
+            if state.ring.len() == self.capacity {
+                state.ring.pop_front();
             }
-            if inner.ring.len() == self.capacity {
-                inner.ring.pop_front();
+            state.ring.push_back(entry.clone());
+            state.queue.push(entry);
+            if std::mem::replace(&mut state.writer_idle, false) {
+                self.shared.wake.notify_one();
             }
-            inner.ring.push_back(entry);
             seq
         };
         self.notify.send_replace(seq);
@@ -621,19 +789,29 @@ impl Journal {
 
     /// The entries still in memory, oldest first.
     pub fn entries(&self) -> Vec<JournalEntry> {
-        self.inner().ring.iter().cloned().collect()
+        self.shared
+            .lock()
+            .ring
+            .iter()
+            .map(|e| (**e).clone())
+            .collect()
     }
 
     /// The last `n` entries in memory, oldest first.
     pub fn recent(&self, n: usize) -> Vec<JournalEntry> {
-        let inner = self.inner();
-        let skip = inner.ring.len().saturating_sub(n);
-        inner.ring.iter().skip(skip).cloned().collect()
+        let state = self.shared.lock();
+        let skip = state.ring.len().saturating_sub(n);
+        state
+            .ring
+            .iter()
+            .skip(skip)
+            .map(|e| (**e).clone())
+            .collect()
     }
 
     /// Forgets the in-memory entries (the file keeps them; sequence numbers keep counting).
     pub fn clear(&self) {
-        self.inner().ring.clear();
+        self.shared.lock().ring.clear();
     }
 
     /// Waits until an entry matching `predicate` is in memory and returns the first such entry.
@@ -662,8 +840,15 @@ impl Journal {
         // Subscribe before looking, so an entry appended in between still wakes us.
         let mut changes = self.notify.subscribe();
         loop {
-            if let Some(found) = self.inner().ring.iter().find(|e| predicate(e)).cloned() {
-                return Ok(found);
+            let found = self
+                .shared
+                .lock()
+                .ring
+                .iter()
+                .find(|e| predicate(e))
+                .cloned();
+            if let Some(found) = found {
+                return Ok((*found).clone());
             }
             match tokio::time::timeout_at(deadline, changes.changed()).await {
                 Ok(Ok(())) => continue,
@@ -679,6 +864,21 @@ impl Journal {
                     return Err(WaitTimeout { timeout, recent });
                 }
             }
+        }
+    }
+}
+
+impl Drop for Journal {
+    /// Writes what is queued, then stops the writer thread.
+    fn drop(&mut self) {
+        {
+            let mut state = self.shared.lock();
+            state.stop = true;
+        }
+        self.shared.wake.notify_one();
+        if let Some(writer) = self.writer.take() {
+            // A writer that panicked has nothing left to write; the panic was printed.
+            let _ = writer.join();
         }
     }
 }
@@ -708,10 +908,93 @@ mod tests {
             .await
             .unwrap();
         task.await.unwrap();
+        journal.flush();
         assert_eq!(found.seq, 3);
         assert_eq!(journal.entries().len(), 2, "the ring keeps its capacity");
         let text = std::fs::read_to_string(journal.path()).unwrap();
         assert_eq!(text.lines().count(), 3, "the file keeps everything");
+    }
+
+    #[test]
+    fn concurrent_records_reach_the_file_in_sequence_order_when_the_journal_is_dropped() {
+        // Issue 14: the file is written by the journal's own thread; dropping the journal
+        // (a clean shutdown) writes everything still queued, in `seq` order.
+        let dir = tempfile::tempdir().unwrap();
+        let journal = std::sync::Arc::new(Journal::open(dir.path(), 16).unwrap());
+        let path = journal.path().to_owned();
+        std::thread::scope(|scope| {
+            for thread in 0..4 {
+                let journal = &journal;
+                scope.spawn(move || {
+                    for n in 0..250 {
+                        journal.record(
+                            Some(thread),
+                            None,
+                            JournalEvent::Admin {
+                                action: format!("{thread}-{n}"),
+                            },
+                        );
+                    }
+                });
+            }
+        });
+        drop(std::sync::Arc::into_inner(journal).expect("the only handle"));
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        let entries: Vec<JournalEntry> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("every line parses"))
+            .collect();
+        let seqs: Vec<u64> = entries.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=1000).collect::<Vec<u64>>());
+        for thread in 0..4 {
+            let mine: Vec<String> = entries
+                .iter()
+                .filter(|e| e.connection == Some(thread))
+                .map(|e| match &e.event {
+                    JournalEvent::Admin { action } => action.clone(),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            let expected: Vec<String> = (0..250).map(|n| format!("{thread}-{n}")).collect();
+            assert_eq!(mine, expected, "each thread's entries in its own order");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_waiter_is_woken_by_the_record_even_while_the_file_write_is_held() {
+        // The in-memory record wakes `wait_for` at once; the file write comes after, on the
+        // writer thread, and a stuck disk does not delay the waiters.
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path(), 10).unwrap();
+        let hold = journal.failpoints().hold(WritePoint::JournalAppend);
+        journal.record(
+            None,
+            None,
+            JournalEvent::Admin {
+                action: "held".into(),
+            },
+        );
+        let found = journal
+            .wait_for(
+                |e| matches!(&e.event, JournalEvent::Admin { action } if action == "held"),
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.seq, 1);
+        tokio::time::timeout(Duration::from_secs(10), hold.reached())
+            .await
+            .expect("the writer reaches the held write");
+        assert_eq!(
+            std::fs::read(journal.path()).unwrap(),
+            b"",
+            "not on file yet"
+        );
+        hold.release();
+        journal.flush();
+        let text = std::fs::read_to_string(journal.path()).unwrap();
+        assert_eq!(text.lines().count(), 1);
     }
 
     #[tokio::test]

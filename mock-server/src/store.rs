@@ -44,10 +44,9 @@ use idlink_formats::ssmix2::{self, ConditionFlag, DataKind, FileName};
 use idlink_protocol::{FacilityCode, PatientId, Receipt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use tokio::io::AsyncWriteExt as _;
 
 use crate::clock::{self, MonotonicMillis};
-use crate::durable::{self, Failpoints, WritePoint};
+use crate::durable::{self, Failpoints, SyncTarget, WritePoint};
 
 mod group;
 
@@ -463,15 +462,27 @@ impl Store {
         let path = self
             .incoming
             .join(format!("{}.part", uuid::Uuid::new_v4().simple()));
-        let mut options = tokio::fs::OpenOptions::new();
+        let mut options = OpenOptions::new();
         options.write(true).create(true).truncate(true);
         // The body becomes the stored document by a rename, so it is private from the start.
         #[cfg(unix)]
-        options.mode(durable::FILE_MODE);
-        let file = options.open(&path).await.map_err(io(&path))?;
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(durable::FILE_MODE);
+        }
+        let opening = path.clone();
+        let file = tokio::task::spawn_blocking(move || options.open(opening))
+            .await
+            .map_err(|e| StoreError::Cancelled(e.to_string()))?
+            .map_err(io(&path))?;
         Ok(Incoming {
-            file: Some(file),
-            hasher: Sha256::new(),
+            sink: Sink::Ready(Box::new(BodySink {
+                file,
+                hasher: Sha256::new(),
+                tap: None,
+                tapped: Vec::new(),
+                tapped_len: 0,
+            })),
             size: 0,
             guard: PartGuard { path, keep: false },
         })
@@ -701,12 +712,23 @@ impl Store {
         }
         // The documents' own bytes and the directories' new entries, all fsynced together
         // (their device flushes merge), and all before the records that acknowledge them.
-        let syncs: Vec<(WritePoint, PathBuf)> = placed
+        // A body is fsynced through the descriptor it was received with (no open, no close).
+        let syncs: Vec<(WritePoint, SyncTarget)> = placed
             .iter()
-            .map(|m| (WritePoint::BodySync, m.placement.file.clone()))
-            .chain(dirs.into_iter().map(|d| (WritePoint::DirSync, d)))
+            .map(|m| {
+                let path = m.placement.file.clone();
+                let target = match &m.submitted.received.file {
+                    Some(file) => SyncTarget::File(file.clone(), path),
+                    None => SyncTarget::Path(path),
+                };
+                (WritePoint::BodySync, target)
+            })
+            .chain(
+                dirs.into_iter()
+                    .map(|d| (WritePoint::DirSync, SyncTarget::Path(d))),
+            )
             .collect();
-        durable::sync_at_once(&self.failpoints, &syncs)
+        durable::sync_at_once(&self.failpoints, syncs)
             .map_err(|(path, error)| (io(&path)(error), true))?;
         let lines: Vec<u8> = placed
             .iter()
@@ -1031,22 +1053,97 @@ fn error_source(error: &StoreError) -> String {
 
 /// An upload being received: written to `incoming/` and hashed as it arrives, so the body is
 /// never held in memory (`PROTO-UP-001`, `PROTO-UP-009`).
+///
+/// Each chunk is hashed and written by a blocking task while the receiving task goes on reading
+/// the next one (issue 14: SHA-256 was a fifth of a large upload's samples, all on the
+/// receiving thread). The tasks run one after the other, in chunk order: each takes the file and
+/// the running hash from the one before.
 #[derive(Debug)]
 pub struct Incoming {
-    file: Option<tokio::fs::File>,
-    hasher: Sha256,
+    sink: Sink,
     size: u64,
     guard: PartGuard,
 }
 
+/// The file and the running hash: here, or with the task writing the last chunk.
+#[derive(Debug)]
+enum Sink {
+    Ready(Box<BodySink>),
+    Writing(tokio::task::JoinHandle<(Box<BodySink>, std::io::Result<()>)>),
+    /// A task failed or was cancelled: the upload cannot go on.
+    Broken,
+}
+
+#[derive(Debug)]
+struct BodySink {
+    file: File,
+    hasher: Sha256,
+    /// Where the chunks also go once written (a validator reading the body as it arrives), a
+    /// few hundred KiB at a time; dropped when the body is complete, which ends the validator's
+    /// input.
+    tap: Option<std::sync::mpsc::SyncSender<Vec<bytes::Bytes>>>,
+    /// Chunks written but not yet sent to the tap, and their length.
+    tapped: Vec<bytes::Bytes>,
+    tapped_len: usize,
+}
+
+/// Chunks go to a tap in batches of at least this many bytes: one thread hand-over per batch,
+/// not per network chunk.
+const TAP_BATCH: usize = 256 * 1024;
+
+impl BodySink {
+    /// Queues `chunk` for the tap, sending the batch once it is big enough (or `last`).
+    fn tap(&mut self, chunk: Option<bytes::Bytes>, last: bool) {
+        let Some(tap) = &self.tap else {
+            return;
+        };
+        if let Some(chunk) = chunk {
+            self.tapped_len += chunk.len();
+            self.tapped.push(chunk);
+        }
+        if (self.tapped_len >= TAP_BATCH || last) && !self.tapped.is_empty() {
+            self.tapped_len = 0;
+            if tap.send(std::mem::take(&mut self.tapped)).is_err() {
+                // The reader stopped reading (its verdict needs no more bytes).
+                self.tap = None;
+            }
+        }
+        if last {
+            self.tap = None;
+        }
+    }
+}
+
 impl Incoming {
-    /// Appends a chunk.
-    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
-        self.hasher.update(chunk);
+    /// Appends a chunk (hashed and written by a blocking task; a failure to write it is
+    /// reported by the next call, or by [`Incoming::finish`]).
+    pub async fn write(&mut self, chunk: bytes::Bytes) -> Result<(), StoreError> {
+        let mut sink = self.ready().await?;
         self.size += chunk.len() as u64;
-        match self.file.as_mut() {
-            Some(file) => file.write_all(chunk).await.map_err(io(&self.guard.path)),
-            None => Ok(()),
+        self.sink = Sink::Writing(tokio::task::spawn_blocking(move || {
+            sink.hasher.update(&chunk);
+            let written = std::io::Write::write_all(&mut sink.file, &chunk);
+            if written.is_ok() {
+                sink.tap(Some(chunk), false);
+            }
+            (sink, written)
+        }));
+        Ok(())
+    }
+
+    /// The file and the hash once the last chunk's task is done.
+    async fn ready(&mut self) -> Result<Box<BodySink>, StoreError> {
+        match std::mem::replace(&mut self.sink, Sink::Broken) {
+            Sink::Ready(sink) => Ok(sink),
+            Sink::Writing(task) => match task.await {
+                Ok((sink, Ok(()))) => Ok(sink),
+                Ok((_, Err(error))) => Err(io(&self.guard.path)(error)),
+                Err(error) => Err(StoreError::Cancelled(error.to_string())),
+            },
+            Sink::Broken => Err(StoreError::Cancelled(format!(
+                "an earlier write to {} failed",
+                self.guard.path.display()
+            ))),
         }
     }
 
@@ -1055,20 +1152,85 @@ impl Incoming {
         self.size
     }
 
-    /// Flushes the file; the result can be validated and committed. Its fsync is part of the
-    /// commit, together with the batch's other files and directories: a file that is never
-    /// committed needs none.
+    /// From now on, every chunk written is also sent to `tap` (blocking while its bounded
+    /// queue is full); the sender is dropped when the body is complete or the upload ends.
+    pub async fn tap(
+        &mut self,
+        tap: std::sync::mpsc::SyncSender<Vec<bytes::Bytes>>,
+    ) -> Result<(), StoreError> {
+        let mut sink = self.ready().await?;
+        sink.tap = Some(tap);
+        self.sink = Sink::Ready(sink);
+        Ok(())
+    }
+
+    /// Waits for the last chunk to be written; the result can be validated and committed. Its
+    /// fsync is part of the commit, together with the batch's other files and directories: a
+    /// file that is never committed needs none.
     pub async fn finish(mut self) -> Result<ReceivedFile, StoreError> {
-        if let Some(mut file) = self.file.take() {
-            file.flush().await.map_err(io(&self.guard.path))?;
+        let mut sink = self.ready().await?;
+        if sink.tap.is_some() {
+            // The last batch; a blocking send if the reader is behind.
+            sink = tokio::task::spawn_blocking(move || {
+                sink.tap(None, true);
+                sink
+            })
+            .await
+            .map_err(|e| StoreError::Cancelled(e.to_string()))?;
         }
-        let digest: [u8; 32] = self.hasher.finalize().into();
+        let digest: [u8; 32] = sink.hasher.finalize().into();
         Ok(ReceivedFile {
             sha256: hex::encode(digest),
             digest,
             size: self.size,
+            // Kept open: the commit fsyncs it through this descriptor.
+            file: Some(Arc::new(sink.file)),
             guard: self.guard,
         })
+    }
+}
+
+/// The chunks an [`Incoming::tap`] sends, read as one stream: the input of a validator that
+/// runs while the body arrives. The end of the stream is the sender's drop.
+#[derive(Debug)]
+pub struct TapReader {
+    batches: std::sync::mpsc::Receiver<Vec<bytes::Bytes>>,
+    /// The rest of the current batch, in order (reversed: the next chunk is last).
+    chunks: Vec<bytes::Bytes>,
+    current: bytes::Bytes,
+}
+
+impl TapReader {
+    /// A bounded tap (`depth` batches in flight at most) and its reader.
+    pub fn channel(depth: usize) -> (std::sync::mpsc::SyncSender<Vec<bytes::Bytes>>, Self) {
+        let (sender, batches) = std::sync::mpsc::sync_channel(depth);
+        let reader = Self {
+            batches,
+            chunks: Vec::new(),
+            current: bytes::Bytes::new(),
+        };
+        (sender, reader)
+    }
+}
+
+impl std::io::Read for TapReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            if let Some(chunk) = self.chunks.pop() {
+                self.current = chunk;
+                continue;
+            }
+            match self.batches.recv() {
+                Ok(mut batch) => {
+                    batch.reverse();
+                    self.chunks = batch;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
     }
 }
 
@@ -1082,6 +1244,9 @@ pub struct ReceivedFile {
     pub digest: [u8; 32],
     /// Bytes received.
     pub size: u64,
+    /// The file, still open (written, not yet fsynced), for the commit's fsync. It follows the
+    /// file through the rename into the tree.
+    file: Option<Arc<File>>,
     guard: PartGuard,
 }
 
@@ -1447,7 +1612,7 @@ mod tests {
     ) {
         let mut incoming = store.begin_upload().await.unwrap();
         incoming
-            .write(format!("document {n}\n").as_bytes())
+            .write(format!("document {n}\n").into())
             .await
             .unwrap();
         let received = incoming.finish().await.unwrap();
@@ -1579,6 +1744,32 @@ mod tests {
         };
         assert_eq!(of, stored);
         assert_eq!(store.documents().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_body_hashed_and_written_chunk_by_chunk_off_the_receiving_task_is_whole_and_in_order()
+    {
+        // Issue 14: each chunk is hashed and written by its own blocking task; they must run
+        // in order, so the file and the digest are those of the body as sent.
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(dir.path()).unwrap();
+        let body: Vec<u8> = (0..200_000u32).flat_map(|n| n.to_le_bytes()).collect();
+        let mut incoming = store.begin_upload().await.unwrap();
+        for piece in body.chunks(4093) {
+            incoming
+                .write(bytes::Bytes::copy_from_slice(piece))
+                .await
+                .unwrap();
+        }
+        assert_eq!(incoming.size(), body.len() as u64);
+        let received = incoming.finish().await.unwrap();
+
+        assert_eq!(received.sha256, hex::encode(Sha256::digest(&body)));
+        assert_eq!(received.digest.as_slice(), Sha256::digest(&body).as_slice());
+        assert_eq!(fs::read(received.path()).unwrap(), body);
+        let path = received.path().to_owned();
+        drop(received);
+        assert!(!path.exists(), "an uncommitted body is deleted");
     }
 
     #[test]

@@ -134,8 +134,38 @@ async fn fifty_concurrent_clients_store_every_document_exactly_once() {
     let log = std::fs::read_to_string(store.log_path()).unwrap();
     assert_eq!(log.lines().count(), total, "one log record per document");
 
-    // And a restart replays exactly these documents, with nothing to recover.
+    // The journal, written by its own thread (issue 14), has every entry on file after the
+    // shutdown: each line parses, sequence numbers run 1, 2, 3, ... in file order, and every
+    // document has its `stored` entry and the `response` that carried its receipt.
     center.shutdown().await;
+    let journal = std::fs::read_to_string(dir.path().join("journal.jsonl")).unwrap();
+    let entries: Vec<idlink_mock::JournalEntry> = journal
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every journal line parses"))
+        .collect();
+    let seqs: Vec<u64> = entries.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=entries.len() as u64).collect::<Vec<_>>());
+    let journaled = |stored: bool| -> BTreeSet<String> {
+        entries
+            .iter()
+            .filter_map(|e| match &e.event {
+                idlink_mock::JournalEvent::Stored { receipt_id, .. } if stored => {
+                    Some(receipt_id.clone())
+                }
+                idlink_mock::JournalEvent::Response {
+                    status: 201,
+                    receipt_id: Some(receipt_id),
+                    ..
+                } if !stored => Some(receipt_id.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let ids: BTreeSet<String> = ids.into_iter().map(str::to_owned).collect();
+    assert_eq!(journaled(true), ids, "a stored entry per document");
+    assert_eq!(journaled(false), ids, "a 201 response entry per document");
+
+    // And a restart replays exactly these documents, with nothing to recover.
     let center = idlink_mock::MockCenter::start(config).await.unwrap();
     assert_eq!(center.store().documents().len(), total);
     let recovered = center

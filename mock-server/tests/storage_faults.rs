@@ -332,6 +332,7 @@ fn a_journal_write_error_is_rolled_back_and_retried_on_the_next_entry() {
         action: format!("action {n}"),
     };
     journal.record(None, None, admin(1));
+    journal.flush();
     journal.failpoints().fail(
         WritePoint::JournalAppend,
         WriteFailure::Torn { written: 7 },
@@ -340,11 +341,15 @@ fn a_journal_write_error_is_rolled_back_and_retried_on_the_next_entry() {
 
     // Act
     journal.record(None, None, admin(2));
+    journal.flush();
+    let failed = journal.file_health();
     let torn = std::fs::read_to_string(journal.path()).unwrap();
     journal.record(None, None, admin(3));
+    journal.flush();
 
     // Assert: the failed line was rolled back, then written with the next one.
     assert!(torn.ends_with('\n'), "a torn line was left: {torn:?}");
+    assert_eq!(failed.write_failures, 1, "the failure is visible at once");
     let seqs: Vec<u64> = parsed_lines::<JournalEntry>(journal.path())
         .iter()
         .map(|e| e.seq)
@@ -376,6 +381,9 @@ async fn admin_status_shows_journal_write_failures_and_a_store_refusing_document
         .fail(WritePoint::UndoRename, WriteFailure::Io, 1);
 
     let (status, body) = upload(&center, "status", SAMPLE_OMP01).await;
+    // The journal's file is written by its own thread: wait for it (a write that began now,
+    // so a line the failure left waiting is retried).
+    center.journal().flush();
     let report: serde_json::Value = reqwest::Client::new()
         .get(format!("{}/admin/status", center.admin_url()))
         .bearer_auth(center.admin_token())
@@ -411,6 +419,7 @@ fn a_failed_journal_append_after_an_outside_truncation_does_not_grow_the_file() 
         action: format!("action {n}"),
     };
     journal.record(None, None, admin(1));
+    journal.flush();
     std::fs::OpenOptions::new()
         .write(true)
         .open(journal.path())
@@ -424,8 +433,10 @@ fn a_failed_journal_append_after_an_outside_truncation_does_not_grow_the_file() 
     );
 
     journal.record(None, None, admin(2));
+    journal.flush();
     let after_failure = std::fs::read(journal.path()).unwrap();
     journal.record(None, None, admin(3));
+    journal.flush();
 
     assert_eq!(after_failure, b"", "cut back to the truncated length");
     let seqs: Vec<u64> = parsed_lines::<JournalEntry>(journal.path())
@@ -433,6 +444,30 @@ fn a_failed_journal_append_after_an_outside_truncation_does_not_grow_the_file() 
         .map(|e| e.seq)
         .collect();
     assert_eq!(seqs, [2, 3]);
+}
+
+#[tokio::test]
+async fn a_clean_shutdown_leaves_every_recorded_journal_entry_on_file() {
+    // Issue 14: the journal's file is written by its own thread, a few milliseconds behind
+    // memory; `shutdown` must not return before the last entries are on file.
+    let dir = tempfile::tempdir().unwrap();
+    let center = MockCenter::start(config_in(dir.path())).await.unwrap();
+    let path = center.journal().path().to_owned();
+    let last = center.journal().record(
+        None,
+        None,
+        JournalEvent::Admin {
+            action: "just before the shutdown".into(),
+        },
+    );
+
+    center.shutdown().await;
+
+    let seqs: Vec<u64> = parsed_lines::<JournalEntry>(&path)
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs.last(), Some(&last), "{seqs:?}");
 }
 
 #[test]
@@ -461,6 +496,7 @@ fn a_torn_last_journal_line_is_cut_when_the_journal_opens() {
             action: "after".into(),
         },
     );
+    journal.flush();
 
     let actions: Vec<String> = parsed_lines::<JournalEntry>(&path)
         .into_iter()

@@ -83,6 +83,7 @@ async fn every_upload_attempt_journals_its_idempotency_key_patient_and_kind_but_
         Some("hl7".to_owned()),
     );
     assert_eq!(uploads, vec![expected.clone(), expected]);
+    center.journal().flush();
     let file = std::fs::read_to_string(center.data_dir().join("journal.jsonl")).unwrap();
     assert!(
         file.contains(r#""idempotency_key":"retry-key-1""#),
@@ -770,5 +771,64 @@ async fn a_vpn_account_uploads_through_the_vpn_listener() {
         center.store().read(&receipt.stored_path).unwrap(),
         SAMPLE_OMP01
     );
+    center.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_large_text_validated_as_it_arrives_gets_the_answer_a_small_one_gets() {
+    // Issue 14: a text body of 1 MiB or more is validated on another thread while it arrives,
+    // instead of from the file afterwards. Same check, same bytes: the same 201, the same refusal
+    // with the same findings (codes, and the line of the defect counted from the start).
+    let center = demo_center().await;
+    let client = mtls_client(&center);
+    let upload = |key: String, body: Vec<u8>| {
+        client
+            .post(format!("{}/v1/documents", center.mtls_url()))
+            .basic_auth(CERT_ACCOUNT.0, Some(CERT_ACCOUNT.1))
+            .header("content-type", "text/plain; charset=utf-8")
+            .header("idlink-document-kind", "text")
+            .header("idlink-facility", "0112345678")
+            .header("idlink-patient-id", "9999099")
+            .header("idlink-destination", "appliance:region-01")
+            .header("content-digest", ContentDigest::of(&body).to_string())
+            .header("idempotency-key", key)
+            .body(body)
+            .send()
+    };
+    let line = "a line of plain text, the same in the small and the large body\n";
+    let large_lines = 2 * 1024 * 1024 / line.len();
+    for (case, tail) in [
+        ("valid", &b"the end\n"[..]),
+        ("bad utf-8", &b"the end \xff\xfe\n"[..]),
+        ("nul", &b"the\0end\n"[..]),
+    ] {
+        let mut answers = Vec::new();
+        for (size, lines) in [("small", 3), ("large", large_lines)] {
+            let mut body = line.repeat(lines).into_bytes();
+            body.extend_from_slice(tail);
+            let response = upload(format!("arrives-{case}-{size}"), body)
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let findings: Vec<(String, serde_json::Value)> = if status == 201 {
+                Vec::new()
+            } else {
+                problem(response)
+                    .await
+                    .findings
+                    .iter()
+                    .map(|f| (f["code"].to_string(), f["location"].clone()))
+                    .collect()
+            };
+            answers.push((status, findings));
+        }
+        let (small, large) = (&answers[0], &answers[1]);
+        assert_eq!(small.0, large.0, "{case}");
+        assert_eq!(small.0 == 201, case == "valid", "{case}: {small:?}");
+        let codes = |a: &(u16, Vec<(String, serde_json::Value)>)| {
+            a.1.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(codes(small), codes(large), "{case}");
+    }
     center.shutdown().await;
 }
