@@ -97,6 +97,10 @@ fn status_and_args(error: &DeskError) -> (StatusCode, Vec<Arg<'_>>) {
                 ("variant", variant.slug().into()),
             ],
         ),
+        DeskError::Persist { source, .. } => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            vec![("reason", format!("{error} ({source})").into())],
+        ),
         DeskError::Pki(_) | DeskError::Tls(_) | DeskError::Task(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             vec![("reason", error.to_string().into())],
