@@ -106,6 +106,15 @@ async fn the_desk_issues_again_after_a_restart_and_a_revoked_certificate_stays_r
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["crl_number"], 2);
 
+    // The index on disk names the certificates but holds no secret.
+    let index = std::fs::read_to_string(first.pki(idlink_mock::desk::INDEX_FILE)).unwrap();
+    assert!(index.contains(&serial(&kept)) && index.contains(&serial(&revoked)));
+    for sheet in [&kept, &revoked] {
+        let password = sheet["account"]["password"].as_str().unwrap();
+        assert!(!index.contains(password), "a password in {index}");
+    }
+    assert!(!index.contains("PRIVATE KEY"), "{index}");
+
     // Act: stop without any clean-up (SIGKILL) and start again on the same directory.
     first.kill();
     let mut second = Served::start(data.path());
