@@ -236,7 +236,8 @@ pub struct Desk {
     /// The mTLS listener's client check, which takes the new CRLs.
     trust: Arc<ClientTrust>,
     /// One mutex for the registry and the CRL: a revocation updates both together, and the
-    /// lock is held only for a CRL signature (milliseconds), never across an await.
+    /// lock is held only for a CRL signature and, with a PKI directory, the writes of the CRL
+    /// and the index (an fsync each; callers run on a blocking thread), never across an await.
     inner: Mutex<Registry>,
 }
 
