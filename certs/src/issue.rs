@@ -7,13 +7,15 @@
 //! issuing CA that names more revoked serials. The CA keys never leave the `Pki`: nothing here
 //! returns, writes or prints them.
 
-use idlink_protocol::FacilityCode;
-use rcgen::{ExtendedKeyUsagePurpose, RevocationReason, RevokedCertParams, SerialNumber};
-use rustls_pki_types::CertificateRevocationListDer;
-use time::{Duration, OffsetDateTime};
+use std::sync::Arc;
 
+use idlink_protocol::FacilityCode;
+use rustls_pki_types::CertificateRevocationListDer;
+use time::OffsetDateTime;
+
+use crate::authority::DeskAuthority;
 use crate::identity::Identity;
-use crate::pki::{Generator, KeyType, LeafSpec, Pki, PkiError, Signer, client_subject, san_uri};
+use crate::pki::{KeyType, Pki, PkiError};
 use crate::variant::Variant;
 
 /// What to issue: one client certificate for a facility.
@@ -76,39 +78,7 @@ impl Pki {
     /// [`Variant::Revoked`] is issued like a valid one: the caller revokes it with
     /// [`Pki::crls_revoking`]. RSA-2048 keys take seconds in a debug build.
     pub fn issue_client(&self, request: &ClientRequest) -> Result<Identity, PkiError> {
-        let variant = request.variant;
-        let code = if variant == Variant::OtherFacility {
-            self.other_facility_than(&request.facility)
-        } else {
-            request.facility.clone()
-        };
-        let mut generator = Generator::new(request.key_type, request.now)?;
-        let clock = generator.clock;
-        let validity = match variant {
-            Variant::Expired => clock.expired(),
-            Variant::NotYetValid => clock.not_yet_valid(),
-            _ => clock.leaf(),
-        };
-        let signer = match variant {
-            Variant::UnknownCa => Signer::UntrustedRoot(&self.authority.unknown),
-            Variant::SelfSigned => Signer::Itself,
-            _ => Signer::Intermediate(&self.authority.intermediate, &self.intermediate),
-        };
-        let eku = match variant {
-            Variant::WrongEku => ExtendedKeyUsagePurpose::ServerAuth,
-            _ => ExtendedKeyUsagePurpose::ClientAuth,
-        };
-        let (subject, subject_text) = client_subject(&code, variant);
-        generator.leaf(LeafSpec {
-            name: format!("client-{}-{}", request.facility, variant.slug()),
-            subject,
-            subject_text,
-            sans: vec![san_uri(&code.to_urn())?],
-            eku,
-            validity,
-            facility: Some(code),
-            signer,
-        })
+        self.authority.issue_client(request)
     }
 
     /// The CRLs again, the issuing CA's now also naming `revoked` (the generated
@@ -120,43 +90,18 @@ impl Pki {
         number: u64,
         now: OffsetDateTime,
     ) -> Result<Crls, PkiError> {
-        let built_in = Revocation {
-            serial: self.client(Variant::Revoked).serial.clone(),
-            at: self.generated_at - Duration::days(1),
-        };
-        let listed = std::iter::once(&built_in)
-            .chain(revoked)
-            .map(|r| RevokedCertParams {
-                serial_number: SerialNumber::from_slice(&r.serial),
-                revocation_time: r.at.replace_nanosecond(0).unwrap_or(r.at),
-                reason_code: Some(RevocationReason::KeyCompromise),
-                invalidity_date: None,
-            })
-            .collect();
-        let mut generator = Generator::new(self.key_type, now)?;
-        let issuing = generator.crl(
-            &self.authority.intermediate,
-            &self.intermediate,
-            listed,
-            number,
-        )?;
-        let mut der = vec![issuing.der];
-        let mut pem = issuing.pem;
-        for unchanged in &self.crls[1..] {
-            der.push(unchanged.der.clone());
-            pem.push_str(&unchanged.pem);
-        }
-        Ok(Crls { der, pem })
+        self.authority.crls_revoking(revoked, number, now)
     }
 
     /// The facility a [`Variant::OtherFacility`] certificate for `facility` names: the PKI's
     /// other facility, or its own facility when `facility` is that other one.
     pub fn other_facility_than(&self, facility: &FacilityCode) -> FacilityCode {
-        if &self.other_facility == facility {
-            self.facility.clone()
-        } else {
-            self.other_facility.clone()
-        }
+        self.authority.other_facility_than(facility)
+    }
+
+    /// The desk's signing authority of this PKI (shared, not copied: the keys stay in one place).
+    pub fn desk_authority(&self) -> Arc<DeskAuthority> {
+        self.authority.clone()
     }
 }
 

@@ -15,6 +15,8 @@
 //! - [`pki`]: generating the PKI ([`Pki`], [`PkiBuilder`], [`KeyType`]).
 //! - [`issue`]: issuing and revoking after generation, for the mock's certificate desk (the
 //!   [`Pki`] keeps its CA keys for that, and never hands them out).
+//! - [`authority`]: the desk's CA keys and CRL in force, restorable from a PKI directory the
+//!   mock wrote with its CA keys (test PKI only).
 //! - [`identity`]: one certificate with its chain and key.
 //! - [`manifest`]: writing the set to a directory with `manifest.json` and `README.txt`.
 //! - [`load`]: reading certificates, keys, PKCS#12 and CRLs from files.
@@ -22,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+pub mod authority;
 pub mod identity;
 pub mod inspect;
 pub mod issue;
@@ -30,6 +33,7 @@ pub mod manifest;
 pub mod pki;
 pub mod variant;
 
+pub use authority::DeskAuthority;
 pub use identity::Identity;
 pub use load::{LoadError, LoadedIdentity};
 pub use manifest::Manifest;

@@ -4,9 +4,10 @@
 //!
 //! Layout: `ca/` (root, intermediate, bundle, CRL, the untrusted CA), `server/<variant>.*`,
 //! `client/<variant>.*` with `.pem` (leaf), `.chain.pem` (leaf + intermediate), `.key.pem`
-//! (PKCS#8) and, for clients, `.p12`. CA private keys are never written: only the in-process
-//! [`Pki`] uses them (the mock's certificate desk, [`crate::issue`]), and a set on disk without
-//! them cannot be used to mint more certificates.
+//! (PKCS#8) and, for clients, `.p12`. [`Pki::write_to`] (what `idlink-certs init` does) never
+//! writes a CA private key, so a set on disk cannot be used to mint more certificates. Only
+//! [`Pki::write_with_ca_keys`] (what `idlink-mock serve` does, for its certificate desk) adds the
+//! issuing and untrusted CA keys in `ca/private/` (0700, files 0600): test PKI only.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::authority::DeskAuthority;
 use crate::identity::Identity;
 use crate::pki::{CaCert, Pki, PkiError};
 use crate::variant::{ServerVariant, Variant};
@@ -91,6 +93,9 @@ pub enum FileKind {
     PrivateKey,
     /// Key and chain in a password-protected PKCS#12 file.
     Pkcs12,
+    /// A CA's private key (PKCS#8), written only for the mock's certificate desk
+    /// ([`Pki::write_with_ca_keys`]); test PKI only.
+    CaPrivateKey,
 }
 
 /// Fails if `dir` exists and holds anything, unless `force`: `init` must not silently mix a new
@@ -122,6 +127,15 @@ impl Pki {
         self.write_selected(dir, p12_password, &Variant::ALL, &ServerVariant::ALL)
     }
 
+    /// [`Pki::write_to`], plus the issuing CA's and the untrusted CA's private keys in
+    /// `ca/private/` (0700; the files 0600), so that
+    /// [`DeskAuthority::load`](crate::DeskAuthority::load) can give the mock's certificate desk
+    /// its keys back after a restart. TEST PKI ONLY: a CA key in a file is acceptable here
+    /// because nothing but conformance tests trusts this CA; never copy the pattern.
+    pub fn write_with_ca_keys(&self, dir: &Path, p12_password: &str) -> Result<Manifest, PkiError> {
+        self.write(dir, p12_password, &Variant::ALL, &ServerVariant::ALL, true)
+    }
+
     /// Writes the CA files plus only the given variants (what `idlink-certs issue` does).
     pub fn write_selected(
         &self,
@@ -129,6 +143,17 @@ impl Pki {
         p12_password: &str,
         clients: &[Variant],
         servers: &[ServerVariant],
+    ) -> Result<Manifest, PkiError> {
+        self.write(dir, p12_password, clients, servers, false)
+    }
+
+    fn write(
+        &self,
+        dir: &Path,
+        p12_password: &str,
+        clients: &[Variant],
+        servers: &[ServerVariant],
+        ca_keys: bool,
     ) -> Result<Manifest, PkiError> {
         let mut w = Writer {
             dir: dir.to_owned(),
@@ -169,6 +194,10 @@ impl Pki {
             "a CA nobody should trust: issuer of the unknown-ca variants",
             &self.unknown_ca,
         )?;
+
+        if ca_keys {
+            w.ca_keys(&self.authority)?;
+        }
 
         if !clients.is_empty() {
             w.mkdir("client")?;
@@ -230,8 +259,8 @@ fn readme(m: &Manifest) -> String {
          PKCS#12 password: {}\n\n\
          Trust ca/root-ca.pem. Leaves are issued by ca/intermediate-ca.pem; present the\n\
          *.chain.pem files (leaf + intermediate) or the .p12 files. Check revocation with\n\
-         ca/crl.pem (it holds the issuing CA's CRL and the root's). CA private keys are not\n\
-         written. manifest.json describes the same files for programs.\n\n\
+         ca/crl.pem (it holds the issuing CA's CRL and the root's). {}\n\
+         manifest.json describes the same files for programs.\n\n\
          Examples:\n\
          \x20 openssl verify -CAfile ca/root-ca.pem -untrusted ca/intermediate-ca.pem client/valid.pem\n\
          \x20 openssl verify -crl_check -CRLfile ca/crl.pem -CAfile ca/root-ca.pem \\\n\
@@ -246,6 +275,12 @@ fn readme(m: &Manifest) -> String {
         m.p12_password
             .as_deref()
             .unwrap_or("(the one given with --p12-password)"),
+        if m.files.iter().any(|f| f.kind == FileKind::CaPrivateKey) {
+            "The issuing and untrusted CA\nprivate keys are in ca/private/ (owner only) for \
+             idlink-mock's certificate desk:\nTEST PKI ONLY, never trust this CA outside tests."
+        } else {
+            "CA private keys are not\nwritten."
+        },
     );
     for f in &m.files {
         out.push_str(&format!("\n{}\n    {}\n", f.path, f.purpose));
@@ -340,6 +375,42 @@ impl Writer {
         file.not_before = Some(rfc3339(ca.not_before));
         file.not_after = Some(rfc3339(ca.not_after));
         self.text(rel, &ca.pem, file)
+    }
+
+    /// The desk's two CA keys in an owner-only directory.
+    fn ca_keys(&mut self, authority: &DeskAuthority) -> Result<(), PkiError> {
+        use crate::authority::{CA_KEY_DIR, ISSUING_CA_KEY_FILE, UNKNOWN_CA_KEY_FILE};
+        self.mkdir(CA_KEY_DIR)?;
+        let path = self.dir.join(CA_KEY_DIR);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))
+                .map_err(|source| PkiError::Write { path, source })?;
+        }
+        for (rel, issuer, what) in [
+            (
+                ISSUING_CA_KEY_FILE,
+                &authority.issuing,
+                "issuing CA private key (TEST ONLY): lets the mock's certificate desk issue and \
+                 revoke after a restart",
+            ),
+            (
+                UNKNOWN_CA_KEY_FILE,
+                &authority.unknown,
+                "untrusted CA private key (TEST ONLY): lets the mock's certificate desk issue \
+                 unknown-ca certificates after a restart",
+            ),
+        ] {
+            let pem = issuer.key().serialize_pem();
+            self.bytes(
+                rel,
+                pem.as_bytes(),
+                true,
+                entry(FileKind::CaPrivateKey, what),
+            )?;
+        }
+        Ok(())
     }
 
     fn identity(&mut self, stem: &str, id: &Identity, meta: &Meta) -> Result<(), PkiError> {

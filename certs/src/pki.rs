@@ -2,6 +2,7 @@
 //! a second untrusted CA, and the CRLs.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use idlink_protocol::FacilityCode;
 use rcgen::{
@@ -12,6 +13,7 @@ use rcgen::{
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
 
+use crate::authority::DeskAuthority;
 use crate::identity::Identity;
 use crate::variant::{ServerVariant, Variant};
 
@@ -156,16 +158,11 @@ pub struct Pki {
     pub(crate) clients: Vec<Identity>,
     /// Indexed by [`ServerVariant::index`].
     pub(crate) servers: Vec<Identity>,
-    /// The CA keys, kept so the certificate desk can issue and revoke later
-    /// ([`Pki::issue_client`], [`Pki::crls_revoking`]). Never written, never in `Debug`.
-    pub(crate) authority: Authority,
-}
-
-/// The signing halves of the issuing CA and the untrusted one (the root signs nothing after
-/// generation: its CRL stays empty). Only [`Pki`] holds them; no accessor hands a key out.
-pub(crate) struct Authority {
-    pub(crate) intermediate: Issuer<'static, KeyPair>,
-    pub(crate) unknown: Issuer<'static, KeyPair>,
+    /// The issuing CA's and the untrusted CA's keys, kept so the certificate desk can issue and
+    /// revoke later ([`Pki::issue_client`], [`Pki::crls_revoking`]). The root signs nothing after
+    /// generation (its CRL stays empty). Written only by [`Pki::write_with_ca_keys`], never in
+    /// `Debug`; no accessor hands a key out.
+    pub(crate) authority: Arc<DeskAuthority>,
 }
 
 impl std::fmt::Debug for Pki {
@@ -530,6 +527,13 @@ impl Generator {
             })?);
         }
 
+        let listed = revoked_serial
+            .iter()
+            .map(|serial| crate::issue::Revocation {
+                serial: serial.clone(),
+                at: clock.start(),
+            })
+            .collect();
         let revoked = revoked_serial.into_iter().map(|serial| RevokedCertParams {
             serial_number: SerialNumber::from_slice(&serial),
             revocation_time: clock.start(),
@@ -541,6 +545,16 @@ impl Generator {
             self.crl(&root_issuer, &root, Vec::new(), 1)?,
         ];
 
+        let authority = Arc::new(DeskAuthority {
+            facility: facility.clone(),
+            other_facility: other.clone(),
+            intermediate: intermediate.clone(),
+            issuing: int_issuer,
+            unknown: unknown_issuer,
+            listed,
+            crl_number: 1,
+            crls: crls.clone(),
+        });
         Ok(Pki {
             facility,
             other_facility: other,
@@ -552,10 +566,7 @@ impl Generator {
             crls,
             clients,
             servers,
-            authority: Authority {
-                intermediate: int_issuer,
-                unknown: unknown_issuer,
-            },
+            authority,
         })
     }
 

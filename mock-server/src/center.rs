@@ -141,7 +141,8 @@ impl MockCenterBuilder {
     }
 
     /// Serve with TLS material loaded from files (how `idlink-mock serve` reuses its PKI);
-    /// [`MockCenter::pki`] is `None` then.
+    /// [`MockCenter::pki`] is `None` then, unless a PKI is given too with
+    /// [`MockCenterBuilder::pki`] (the one the files were written from).
     pub fn tls(mut self, material: TlsMaterial) -> Self {
         self.material = Some(material);
         self
@@ -199,7 +200,9 @@ impl MockCenterBuilder {
     /// Binds the listeners and starts serving. Ready when it returns.
     pub async fn start(self) -> Result<MockCenter, MockError> {
         let (pki, material) = match (self.pki, self.material) {
-            (_, Some(material)) => (None, material),
+            // Both: the PKI for client kits, the material (loaded from where the PKI was
+            // written) for TLS and the desk's files.
+            (pki, Some(material)) => (pki.map(Arc::new), material),
             (Some(pki), None) => {
                 let material = TlsMaterial::from_pki(&pki);
                 (Some(Arc::new(pki)), material)
@@ -351,7 +354,11 @@ impl MockCenter {
             clock,
             nsips_profile,
             shutdown.clone(),
-            crate::desk::Desk::new(pki.clone(), trust),
+            crate::desk::Desk::new(
+                material.authority.clone(),
+                material.pki_dir.as_deref(),
+                trust,
+            ),
         ));
         let tracker = TaskTracker::new();
         let app = crate::http::service::router(state.clone());

@@ -213,9 +213,15 @@ pub async fn serve(plan: ServePlan) -> anyhow::Result<()> {
             builder = builder.other_facility(other.facility.clone());
         }
         let pki = builder.build().context("cannot generate the test PKI")?;
-        pki.write_to(&plan.pki_dir, idlink_certs::DEFAULT_P12_PASSWORD)
+        // With the CA keys (test PKI only, owner-only files in ca/private/) so that the
+        // certificate desk can issue and revoke again after a restart (issue 13).
+        pki.write_with_ca_keys(&plan.pki_dir, idlink_certs::DEFAULT_P12_PASSWORD)
             .with_context(|| format!("cannot write the PKI to {}", plan.pki_dir.display()))?;
-        MockCenter::builder(plan.config.clone()).pki(pki)
+        // TLS material from the files just written, as on every later start: one path, and the
+        // desk writes its CRLs where the next start reads them. The PKI itself writes the kits.
+        MockCenter::builder(plan.config.clone())
+            .pki(pki)
+            .tls(TlsMaterial::from_pki_dir(&plan.pki_dir)?)
     } else {
         MockCenter::builder(plan.config.clone()).tls(TlsMaterial::from_pki_dir(&plan.pki_dir)?)
     };

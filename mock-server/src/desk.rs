@@ -14,12 +14,24 @@
 //! and validity ([`JournalEvent::CertificateIssued`], [`JournalEvent::CertificateRevoked`]).
 //! The desk's registry survives `reset` (a CA does not forget what it issued or revoked); the
 //! accounts it created do not (reset restores the configured accounts).
+//!
+//! Restarts: `idlink-mock serve` writes the CA keys with the PKI it generates (test PKI only,
+//! [`idlink_certs::Pki::write_with_ca_keys`]) and restores them on the next start, so the desk
+//! keeps working; it writes every CRL it signs and its index of issued certificates to the PKI
+//! directory ([`files`]), so a revoked certificate stays refused and the list stays. A PKI
+//! directory without CA keys (`idlink-certs init`, an older mock) gives a desk that answers
+//! [`DeskError::NoAuthority`].
+
+mod files;
+
+pub use files::INDEX_FILE;
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use idlink_certs::issue::{ClientRequest, Revocation};
-use idlink_certs::{KeyType, Pki, PkiError, Variant};
+use idlink_certs::{DeskAuthority, KeyType, PkiError, Variant};
 use idlink_protocol::FacilityCode;
 use serde::{Deserialize, Serialize};
 
@@ -63,7 +75,8 @@ pub struct IssueRequest {
 }
 
 /// A certificate the desk issued, as listed and journaled: no secret in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IssuedCertificate {
     /// Serial number, lower-case hex (what the CRL and the journal's handshake entries name).
     pub serial: String,
@@ -146,8 +159,13 @@ impl std::fmt::Debug for Issued {
 /// API and the web view say it in the request's language ([`DeskError::key`]).
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
-    /// The center was started from PKI files, which hold no CA key.
-    #[error("the center was started from PKI files without CA keys, so it cannot issue")]
+    /// The center was started from a PKI directory without CA keys.
+    #[error(
+        "the center was started from a PKI directory without CA keys (no ca/private/; \
+         `idlink-certs init` and mocks before the desk kept its keys do not write them), so the \
+         desk cannot issue or revoke: start `idlink-mock serve` with an empty PKI directory (move \
+         DATA/pki aside) to generate a PKI with its keys"
+    )]
     NoAuthority,
     /// No certificate with this serial was issued by the desk.
     #[error("the desk issued no certificate with serial {0}")]
@@ -174,6 +192,19 @@ pub enum DeskError {
     /// The listener refused the new CRL.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The CRL or the index of issued certificates could not be written (nothing changed).
+    #[error(
+        "cannot write {} (the desk changed nothing); check the PKI directory's space and \
+         permissions",
+        .path.display()
+    )]
+    Persist {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The blocking task that issues stopped before it answered.
     #[error("the issuing task stopped: {0}")]
     Task(String),
@@ -187,19 +218,26 @@ impl DeskError {
             DeskError::UnknownSerial(_) => "desk-unknown-serial",
             DeskError::AlreadyRevoked { .. } => "desk-already-revoked",
             DeskError::NotRevocable { .. } => "desk-not-revocable",
-            DeskError::Pki(_) | DeskError::Tls(_) | DeskError::Task(_) => "desk-failed",
+            DeskError::Pki(_)
+            | DeskError::Tls(_)
+            | DeskError::Persist { .. }
+            | DeskError::Task(_) => "desk-failed",
         }
     }
 }
 
 /// The desk's registry: what it issued and revoked, and the CRL in force.
 pub struct Desk {
-    /// The center's PKI with its CA keys; `None` when started from files.
-    pki: Option<Arc<Pki>>,
+    /// The CA keys and the CRL the center started with; `None` when its PKI directory holds
+    /// no CA keys.
+    authority: Option<Arc<DeskAuthority>>,
+    /// Where the CRLs and the index go; `None`: in memory only (an in-process center).
+    files: Option<files::DeskFiles>,
     /// The mTLS listener's client check, which takes the new CRLs.
     trust: Arc<ClientTrust>,
     /// One mutex for the registry and the CRL: a revocation updates both together, and the
-    /// lock is held only for a CRL signature (milliseconds), never across an await.
+    /// lock is held only for a CRL signature and, with a PKI directory, the writes of the CRL
+    /// and the index (an fsync each; callers run on a blocking thread), never across an await.
     inner: Mutex<Registry>,
 }
 
@@ -216,24 +254,43 @@ impl std::fmt::Debug for Desk {
 struct Registry {
     /// Serial → record, sorted by serial; the pages sort by issue time themselves.
     issued: BTreeMap<String, IssuedCertificate>,
-    /// Every revocation so far, in order.
+    /// Every revocation since the start, in order (earlier ones are in the authority's CRL).
     revoked: Vec<Revocation>,
-    /// The number of the CRL in force (the generated ones are 1).
+    /// The number of the CRL in force (the generated ones are 1; a restart continues from the
+    /// CRL on disk).
     crl_number: u64,
     /// The CRLs in force as PEM, once the desk signed one.
     crl_pem: Option<String>,
 }
 
 impl Desk {
-    /// A desk over the center's PKI (if it has its keys) and its mTLS client check.
-    pub fn new(pki: Option<Arc<Pki>>, trust: Arc<ClientTrust>) -> Self {
+    /// A desk over the center's CA keys (if it has them) and its mTLS client check; with a
+    /// `pki_dir`, it writes its CRLs and index there and reads the index an earlier run wrote.
+    /// A damaged index is logged and set aside in memory (the list starts empty); the CRL on
+    /// disk still refuses what was revoked.
+    pub fn new(
+        authority: Option<Arc<DeskAuthority>>,
+        pki_dir: Option<&Path>,
+        trust: Arc<ClientTrust>,
+    ) -> Self {
+        let files = pki_dir.map(files::DeskFiles::in_pki_dir);
+        let issued = match files.as_ref().map(files::DeskFiles::load_index) {
+            Some(Ok(issued)) => issued,
+            Some(Err(error)) => {
+                tracing::warn!(%error, "the desk starts with an empty list of issued certificates");
+                BTreeMap::new()
+            }
+            None => BTreeMap::new(),
+        };
         Self {
-            pki,
-            trust,
             inner: Mutex::new(Registry {
-                crl_number: 1,
+                issued,
+                crl_number: authority.as_ref().map_or(1, |a| a.crl_number()),
                 ..Registry::default()
             }),
+            authority,
+            files,
+            trust,
         }
     }
 
@@ -245,7 +302,7 @@ impl Desk {
 
     /// Whether the desk can issue (the center holds its CA keys).
     pub fn available(&self) -> bool {
-        self.pki.is_some()
+        self.authority.is_some()
     }
 
     /// Every certificate issued, newest first.
@@ -269,7 +326,7 @@ impl Desk {
         registry
             .crl_pem
             .clone()
-            .or_else(|| self.pki.as_ref().map(|pki| pki.crl_pem()))
+            .or_else(|| self.authority.as_ref().map(|a| a.crl_pem()))
     }
 
     /// The number of the CRL in force.
@@ -288,9 +345,9 @@ pub fn account_id(facility: &FacilityCode) -> String {
 /// async callers run it with `spawn_blocking`.
 pub fn issue(center: &CenterState, request: &IssueRequest) -> Result<Issued, DeskError> {
     let desk = &center.desk;
-    let pki = desk.pki.as_deref().ok_or(DeskError::NoAuthority)?;
+    let authority = desk.authority.as_deref().ok_or(DeskError::NoAuthority)?;
     let now = center.clock.now();
-    let identity = pki.issue_client(&ClientRequest {
+    let identity = authority.issue_client(&ClientRequest {
         facility: request.facility.clone(),
         variant: request.variant,
         key_type: request.key_type,
@@ -298,14 +355,9 @@ pub fn issue(center: &CenterState, request: &IssueRequest) -> Result<Issued, Des
     })?;
     let material = material(&identity, request.format)?;
     let account = account_id(&request.facility);
-    let password = password();
-    let account_created =
-        center
-            .accounts
-            .set_certificate_account(&account, &request.facility, &password);
     let certificate = IssuedCertificate {
         serial: identity.serial_hex(),
-        account,
+        account: account.clone(),
         facility: request.facility.to_string(),
         certificate_facility: identity.facility().map(ToString::to_string),
         variant: request.variant,
@@ -317,9 +369,21 @@ pub fn issue(center: &CenterState, request: &IssueRequest) -> Result<Issued, Des
         not_after: rfc3339(identity.not_after()),
         revoked_at: None,
     };
-    desk.registry()
-        .issued
-        .insert(certificate.serial.clone(), certificate.clone());
+    {
+        // Recorded on disk first: if that fails, nothing was handed out or changed.
+        let mut registry = desk.registry();
+        let mut issued = registry.issued.clone();
+        issued.insert(certificate.serial.clone(), certificate.clone());
+        if let Some(files) = &desk.files {
+            files.write_index(&issued)?;
+        }
+        registry.issued = issued;
+    }
+    let password = password();
+    let account_created =
+        center
+            .accounts
+            .set_certificate_account(&account, &request.facility, &password);
     center
         .journal
         .record(None, None, issued_event(&certificate, account_created));
@@ -373,7 +437,7 @@ fn issued_event(certificate: &IssuedCertificate, account_created: bool) -> Journ
 /// journal entry.
 pub fn revoke(center: &CenterState, serial: &str) -> Result<IssuedCertificate, DeskError> {
     let desk = &center.desk;
-    let pki = desk.pki.as_deref().ok_or(DeskError::NoAuthority)?;
+    let authority = desk.authority.as_deref().ok_or(DeskError::NoAuthority)?;
     let serial = serial.to_ascii_lowercase();
     let now = center.clock.now();
     let mut registry = desk.registry();
@@ -401,15 +465,23 @@ pub fn revoke(center: &CenterState, serial: &str) -> Result<IssuedCertificate, D
         at: now,
     });
     let number = registry.crl_number + 1;
-    let crls = pki.crls_revoking(&revoked, number, now)?;
+    let crls = authority.crls_revoking(&revoked, number, now)?;
+    let mut record = record;
+    record.revoked_at = Some(rfc3339(now));
+    let mut issued = registry.issued.clone();
+    issued.insert(serial.clone(), record.clone());
+    if let Some(files) = &desk.files {
+        // On disk before in force: the next start loads this CRL, so a revocation the listener
+        // applies is never lost by a restart. A failure here changes nothing.
+        files.write_crl(&crls.pem)?;
+        files.write_index(&issued)?;
+    }
     desk.trust.replace_crls(crls.der)?;
     // The listener has the new CRL: only now does the registry say so.
     registry.revoked = revoked;
     registry.crl_number = number;
     registry.crl_pem = Some(crls.pem);
-    let mut record = record;
-    record.revoked_at = Some(rfc3339(now));
-    registry.issued.insert(serial.clone(), record.clone());
+    registry.issued = issued;
     drop(registry);
     center.journal.record(
         None,

@@ -24,7 +24,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
-use idlink_certs::Pki;
+use idlink_certs::{DeskAuthority, Pki};
 
 use idlink_protocol::{CertificateSummary, FacilityCode, TlsSummary};
 use rustls::DistinguishedName;
@@ -120,6 +120,13 @@ pub struct TlsMaterial {
     /// Every server identity the PKI has (chain, key): the valid one, and the broken ones a
     /// scenario can present so that a client must refuse them.
     pub servers: BTreeMap<ServerCertificate, ServerIdentity>,
+    /// The certificate desk's CA keys and CRL in force (issue 13): from a generated PKI, or
+    /// restored from a PKI directory that holds the keys; `None` when it holds none (the desk
+    /// then answers `desk-no-authority`). Its `Debug` shows no key.
+    pub authority: Option<Arc<DeskAuthority>>,
+    /// The PKI directory this material was loaded from: where the desk writes the CRLs it signs
+    /// and its index of issued certificates, so both survive a restart. `None`: in memory only.
+    pub pki_dir: Option<PathBuf>,
 }
 
 /// A server certificate chain (leaf first) and its key.
@@ -151,12 +158,15 @@ impl TlsMaterial {
             client_roots: vec![pki.ca_der()],
             crls: pki.crl_der(),
             servers,
+            authority: Some(pki.desk_authority()),
+            pki_dir: None,
         }
     }
 
     /// The same material from a directory written by `Pki::write_to` (how `idlink-mock serve`
     /// reuses its PKI across restarts). The valid server identity is required; the broken ones
-    /// are loaded when their files are there.
+    /// are loaded when their files are there. The desk's CA keys are restored when the directory
+    /// holds them (`idlink-mock serve` writes them, `idlink-certs init` does not).
     pub fn from_pki_dir(dir: &Path) -> Result<Self, TlsError> {
         let fail = |source| TlsError::Load {
             dir: dir.to_owned(),
@@ -183,6 +193,8 @@ impl TlsMaterial {
             client_roots: load::certificates_pem(&dir.join("ca/root-ca.pem")).map_err(fail)?,
             crls: load::crls(&dir.join("ca/crl.pem")).map_err(fail)?,
             servers,
+            authority: DeskAuthority::load(dir).map_err(fail)?.map(Arc::new),
+            pki_dir: Some(dir.to_owned()),
         })
     }
 

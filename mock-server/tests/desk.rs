@@ -425,9 +425,13 @@ async fn the_desk_refuses_in_the_requests_language_with_a_stable_code() {
 
 #[tokio::test]
 async fn a_center_started_from_pki_files_says_its_desk_cannot_issue() {
+    // Files as `idlink-certs init` writes them: no CA keys.
     let pki = idlink_certs::Pki::generate().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    pki.write_to(dir.path(), idlink_certs::DEFAULT_P12_PASSWORD)
+        .unwrap();
     let center = MockCenter::builder(MockConfig::demo())
-        .tls(idlink_mock::TlsMaterial::from_pki(&pki))
+        .tls(idlink_mock::TlsMaterial::from_pki_dir(dir.path()).unwrap())
         .start()
         .await
         .unwrap();

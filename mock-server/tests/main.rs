@@ -8,6 +8,7 @@ mod admin;
 mod blackbox;
 mod crash;
 mod desk;
+mod desk_restart;
 mod limits;
 mod load;
 mod malformed;

@@ -21,7 +21,7 @@ use idlink_i18n::{Arg, Lang, tr};
 use idlink_protocol::FacilityCode;
 use serde::Deserialize;
 
-use crate::desk::{self, DeskError, Format, IssueRequest, Issued, Material};
+use crate::desk::{self, DeskError, Format, IssueRequest, Issued, IssuedCertificate, Material};
 use crate::state::CenterState;
 
 /// The desk's admin routes.
@@ -96,6 +96,10 @@ fn status_and_args(error: &DeskError) -> (StatusCode, Vec<Arg<'_>>) {
                 ("serial", serial.as_str().into()),
                 ("variant", variant.slug().into()),
             ],
+        ),
+        DeskError::Persist { source, .. } => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            vec![("reason", format!("{error} ({source})").into())],
         ),
         DeskError::Pki(_) | DeskError::Tls(_) | DeskError::Task(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -185,6 +189,18 @@ pub(crate) async fn issue_blocking(
     }
 }
 
+/// Revokes on a blocking thread (the new CRL and the index are written and fsynced) and waits.
+pub(crate) async fn revoke_blocking(
+    shared: &Arc<CenterState>,
+    serial: String,
+) -> Result<IssuedCertificate, DeskError> {
+    let center = shared.clone();
+    match tokio::task::spawn_blocking(move || desk::revoke(&center, &serial)).await {
+        Ok(result) => result,
+        Err(join) => Err(DeskError::Task(join.to_string())),
+    }
+}
+
 /// `POST /admin/desk/certificates`.
 async fn issue(
     State(shared): State<Arc<CenterState>>,
@@ -262,7 +278,7 @@ async fn revoke(
     headers: HeaderMap,
     Path(serial): Path<String>,
 ) -> Response {
-    match desk::revoke(&shared, &serial) {
+    match revoke_blocking(&shared, serial).await {
         Ok(record) => Json(serde_json::json!({
             "certificate": record,
             "crl_number": shared.desk.crl_number(),

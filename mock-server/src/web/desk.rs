@@ -23,8 +23,8 @@ use serde::Deserialize;
 use super::Web;
 use super::labels::Desk as DeskLabels;
 use super::layout::{self, CSP_PAGE, Choice, Links, Section};
-use crate::desk::{self, Format, Issued, IssuedCertificate, Material};
-use crate::http::desk::{desk_message, issue_blocking, parse_request};
+use crate::desk::{Format, Issued, IssuedCertificate, Material};
+use crate::http::desk::{desk_message, issue_blocking, parse_request, revoke_blocking};
 
 /// The issuing form's fields.
 #[derive(Debug, Deserialize)]
@@ -199,7 +199,7 @@ pub(crate) async fn revoke(
     Path(serial): Path<String>,
 ) -> Response {
     let links = Links::new(&web.center.admin_token, &choice);
-    match desk::revoke(&web.center, &serial) {
+    match revoke_blocking(&web.center, serial).await {
         Ok(_) => (
             StatusCode::SEE_OTHER,
             [(header::LOCATION, links.to("/web/desk", &[]))],

@@ -808,7 +808,7 @@ pub(crate) struct Desk {
 pub(crate) const DESK: Desk = Desk {
     title: "Certificate desk",
     intro: "Issue a facility's client certificate with its transfer account, as the service center sends them with the transfer account sheet. Revoking a certificate updates the revocation list (CRL) the center checks from the next connection on.",
-    unavailable: "This center was started from PKI files, which hold no CA key: the desk cannot issue or revoke. Start it with a newly generated PKI to use the desk.",
+    unavailable: "This center was started from a PKI directory without CA keys (no ca/private/: idlink-certs init and older mocks do not write them): the desk cannot issue or revoke. Move DATA/pki aside and start idlink-mock serve again: it generates a PKI with its keys, and the desk then keeps working across restarts.",
     issue_heading: "Issue a certificate",
     facility: "Facility code",
     facility_hint: "10 digits; the transfer account is fac-<facility code>, created or given a new password.",
@@ -862,7 +862,7 @@ pub(crate) const DESK: Desk = Desk {
 pub(crate) const DESK_JA: Desk = Desk {
     title: "証明書窓口",
     intro: "施設のクライアント証明書を転送用アカウントとあわせて発行します。サービスセンターが転送用アカウント票とともに送付するものにあたります。証明書を失効させると、次の接続からセンターが確認する失効リスト（CRL）に反映されます。",
-    unavailable: "このセンターは CA の秘密鍵を含まない PKI ファイルから起動されているため、証明書の発行・失効はできません。証明書窓口を使うには、PKI を新しく生成して起動してください。",
+    unavailable: "このセンターは CA の秘密鍵を含まない PKI ディレクトリ（ca/private/ がない）から起動されているため、証明書の発行・失効はできません（idlink-certs init や以前の idlink-mock は鍵を書き出しません）。DATA/pki を別の場所へ移して idlink-mock serve を起動し直すと、鍵付きの PKI が生成され、再起動後も証明書窓口を使えます。",
     issue_heading: "証明書の発行",
     facility: "施設コード",
     facility_hint: "10桁の数字です。転送用アカウントは fac-<施設コード> で、新規作成またはパスワードの再設定を行います。",
