@@ -38,6 +38,8 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=500, help="uploads in the loop (1..5000)")
     ap.add_argument("--bin", default=b.binary("idlink-mock"), help="the idlink-mock binary")
     ap.add_argument("--strace", action="store_true", help="count system calls with strace -f -c")
+    ap.add_argument("--record", metavar="FILE",
+                    help="sample the mock with `perf record -g` into FILE (read it with perf report)")
     ap.add_argument("--perf", action="store_true",
                     help="count system calls and context switches with perf stat (cheaper than strace)")
     ap.add_argument("--tmpdir", help="where the work directory goes, e.g. /dev/shm")
@@ -45,9 +47,9 @@ def main() -> int:
     args = ap.parse_args()
     if not 1 <= args.files <= 5000:
         ap.error("--files out of bounds")
-    if args.strace and args.perf:
-        ap.error("--strace or --perf, not both")
-    need = ["curl"] + (["strace"] if args.strace else []) + (["perf"] if args.perf else [])
+    if sum(map(bool, (args.strace, args.perf, args.record))) > 1:
+        ap.error("one of --strace, --perf, --record")
+    need = ["curl"] + (["strace"] if args.strace else []) + (["perf"] if args.perf or args.record else [])
     if any(shutil.which(tool) is None for tool in need):
         b.log(f"missing one of: {', '.join(need)}")
         return 2
@@ -89,6 +91,11 @@ def main() -> int:
                                        "raw_syscalls:sys_enter,context-switches,task-clock",
                                        "-p", str(mock.pid)], stderr=subprocess.DEVNULL)
             time.sleep(0.5)  # perf attaching: measurement set-up only, bounded
+        elif args.record:
+            tracer = subprocess.Popen(["perf", "record", "-F", "2000", "--call-graph", "dwarf,16384",
+                                       "-o", os.path.abspath(args.record), "-p", str(mock.pid)],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)  # perf attaching: measurement set-up only, bounded
         c0 = mock.cpu()
         t = b.run_timed(["curl", "--silent", "--show-error", "-K", cfgfile], args.timeout,
                         stdout=os.path.join(tmp, "out.txt"), stderr=os.path.join(tmp, "err.txt"))
@@ -109,7 +116,7 @@ def main() -> int:
                     parts = line.strip().split(",")
                     if len(parts) > 2 and parts[0].replace(".", "").isdigit():
                         result[f"{parts[2]}_per_request"] = round(float(parts[0]) / n, 2)
-        elif tracer:
+        elif tracer and args.strace:
             calls = {}
             with open(counts) as f:
                 for line in f:
