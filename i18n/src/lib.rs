@@ -146,9 +146,11 @@ const FILES: &[(&str, &str, &str)] = &[
 ];
 
 fn bundle(lang: Lang) -> &'static FluentBundle<FluentResource> {
-    static BUNDLES: OnceLock<[FluentBundle<FluentResource>; 2]> = OnceLock::new();
-    let bundles = BUNDLES.get_or_init(|| [build(Lang::En), build(Lang::Ja)]);
-    &bundles[lang as usize]
+    // Each language is parsed when it is first used, not both at start-up: a `storeclient`
+    // process per document (how many EHRs call it) pays for one catalogue, not two.
+    static BUNDLES: [OnceLock<FluentBundle<FluentResource>>; 2] =
+        [OnceLock::new(), OnceLock::new()];
+    BUNDLES[lang as usize].get_or_init(|| build(lang))
 }
 
 fn build(lang: Lang) -> FluentBundle<FluentResource> {
