@@ -10,8 +10,7 @@ mod adapter;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-use idlink_conformance::cli::{self, Cli};
+use idlink_conformance::cli;
 
 fn main() -> ExitCode {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -39,7 +38,7 @@ fn main() -> ExitCode {
             concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios").into(),
         ]);
     }
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match cli::parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

@@ -103,6 +103,25 @@ pub struct ReplayArgs {
     pub output: Option<PathBuf>,
 }
 
+/// The clap command with `--help` in `lang`: English is the derive's own text, Japanese comes
+/// from the `conformance-help-*` catalogue entries (i18n's `clap_help`).
+pub fn command(lang: Lang) -> clap::Command {
+    idlink_i18n::clap_help::localize(
+        <Cli as clap::CommandFactory>::command(),
+        lang,
+        "conformance-help",
+    )
+}
+
+/// Parses `args` with `--help` in the language the arguments or the locale ask for (the
+/// `idlink-conformance` and `idlink-harness` binaries both parse with it).
+pub fn parse_from(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches as _;
+    let mut command = command(idlink_i18n::clap_help::lang_of_args(&args));
+    let matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
 /// Runs the CLI; `default_client` is the command used when `--client-cmd` is absent (the
 /// harness binary passes its storeclient adapter).
 pub fn main(cli: Cli, default_client: Option<String>) -> anyhow::Result<u8> {
@@ -213,4 +232,17 @@ fn run(args: RunArgs, default_client: Option<String>, lang: Lang) -> anyhow::Res
     let mut stdout = std::io::stdout().lock();
     let _ = write!(stdout, "{}", report::console::summary_table(&report, lang));
     Ok(runner::exit_code(&report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_english_help_catalogue_is_the_derive_help() {
+        use clap::CommandFactory as _;
+        let drift = idlink_i18n::clap_help::english_mismatches(Cli::command(), "conformance-help");
+        assert!(drift.is_empty(), "{drift:#?}");
+        command(Lang::Ja).debug_assert();
+    }
 }

@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-use idlink_conformance::cli::{self, Cli};
+use idlink_conformance::cli;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // The language is known before parsing, so that `--help` is in the reader's language too.
+    let cli = match cli::parse_from(std::env::args_os().collect()) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

@@ -140,3 +140,39 @@ fn a_failing_run_reads_in_japanese_and_in_english_with_the_same_codes_and_json()
         insta::assert_snapshot!("languages_junit_failure_en", first_failure(&en_junit));
     });
 }
+
+/// `idlink-conformance ARGS` with the locale and the terminal width fixed; its stdout.
+fn help_text(args: &[&str], locale: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_idlink-conformance"))
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", locale)
+        .env("COLUMNS", "100")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{args:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn help_is_japanese_under_lang_ja_or_a_japanese_locale() {
+    // Issue 13: `--help` in the reader's language; flags, value names, defaults and possible
+    // values unchanged; English is clap's derive text.
+    let top = help_text(&["--lang", "ja", "--help"], "C");
+    let run = help_text(&["--lang", "ja", "run", "--help"], "C");
+
+    insta::assert_snapshot!("help_ja", top);
+    insta::assert_snapshot!("run_help_ja", run);
+    assert_eq!(help_text(&["run", "--help"], "ja_JP.UTF-8"), run);
+    let english = help_text(&["run", "--help"], "C");
+    assert!(
+        english.starts_with("Run a suite against a client command"),
+        "{english}"
+    );
+    assert!(english.contains("[possible values: ja, en]"), "{english}");
+    assert_eq!(
+        help_text(&["--lang", "en", "run", "--help"], "ja_JP.UTF-8"),
+        english
+    );
+}

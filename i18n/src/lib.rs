@@ -18,6 +18,9 @@ use std::sync::OnceLock;
 
 mod message;
 
+#[cfg(feature = "clap")]
+pub mod clap_help;
+
 pub use message::{Arg as MessageArg, Message};
 
 use fluent_bundle::concurrent::FluentBundle;

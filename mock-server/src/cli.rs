@@ -169,6 +169,20 @@ pub struct Ready {
     pub pid: u32,
 }
 
+/// The clap command with `--help` in `lang`: English is the derive's own text, Japanese comes
+/// from the `mock-help-*` catalogue entries (i18n's `clap_help`).
+pub fn command(lang: Lang) -> clap::Command {
+    idlink_i18n::clap_help::localize(<Cli as clap::CommandFactory>::command(), lang, "mock-help")
+}
+
+/// Parses `args` with `--help` in the language the arguments or the locale ask for.
+pub fn parse_from(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches as _;
+    let mut command = command(idlink_i18n::clap_help::lang_of_args(&args));
+    let matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let lang = Lang::choose(cli.lang.as_deref());
@@ -425,6 +439,14 @@ mod tests {
                 Command::Config { .. } => unreachable!("serve was parsed"),
             }
         }
+    }
+
+    #[test]
+    fn the_english_help_catalogue_is_the_derive_help() {
+        use clap::CommandFactory as _;
+        let drift = idlink_i18n::clap_help::english_mismatches(Cli::command(), "mock-help");
+        assert!(drift.is_empty(), "{drift:#?}");
+        command(Lang::Ja).debug_assert();
     }
 
     #[test]

@@ -3,11 +3,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-use idlink_mock::cli::{Cli, EXIT_FAILURE, run};
+use idlink_mock::cli::{EXIT_FAILURE, parse_from, run};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The language is known before parsing, so that `--help` is in the reader's language too.
+    let cli = parse_from(std::env::args_os().collect()).unwrap_or_else(|e| e.exit());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -377,3 +377,35 @@ fn the_command_line_speaks_the_language_asked_for_and_keeps_its_exit_code() {
         "idlink-mock: error: nothing to print: use `idlink-mock config --demo`\n"
     );
 }
+
+/// `idlink-mock ARGS` with the locale and the terminal width fixed; its stdout.
+fn help_text(args: &[&str], lang_env: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_idlink-mock"))
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", lang_env)
+        .env("COLUMNS", "100")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{args:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn help_is_japanese_under_lang_ja_or_a_japanese_locale() {
+    // Issue 13: `--help` in the reader's language; flags, value names and defaults unchanged.
+    let top = help_text(&["--lang", "ja", "--help"], "C");
+    let serve = help_text(&["--lang", "ja", "serve", "--help"], "C");
+
+    insta::assert_snapshot!("help_ja", top);
+    insta::assert_snapshot!("serve_help_ja", serve);
+    assert_eq!(help_text(&["serve", "--help"], "ja_JP.UTF-8"), serve);
+    let english = help_text(&["serve", "--help"], "C");
+    assert!(english.starts_with("Run the service center"), "{english}");
+    assert!(english.contains("[default: idlink-mock-data]"), "{english}");
+    assert_eq!(
+        help_text(&["--lang", "en", "serve", "--help"], "ja_JP.UTF-8"),
+        english
+    );
+}

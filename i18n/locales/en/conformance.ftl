@@ -251,3 +251,28 @@ harness-work-dir = cannot create a work directory: { $error }
 harness-center = cannot start the center: { $error }
 harness-outbox-create = cannot create { $path }: { $error }
 harness-outbox-drop = cannot drop { $path } into the outbox: { $error }
+
+## `idlink-conformance --help` (keys as i18n's `clap_help` names them). English is the derive's own
+## text, byte for byte (a test in conformance/src/cli.rs compares them).
+conformance-help-about = Runs the ID-Link conformance suite against a store client and grades it from the mock center's journal and store.
+conformance-help-after = Exit codes: 0 every required scenario passed; 1 the uploader failed at least one required scenario; 2 the harness could not run a scenario (not the uploader's fault); 3 usage.
+    The vendor interface (environment variables, manifest) is in docs/conformance.md.
+conformance-help-lang = The language of the console summary, the HTML report and JUnit messages (`ja` or `en`); without it, LC_ALL / LC_MESSAGES / LANG (ja_JP.* is Japanese), else English. The JSON and CTRF reports are always English
+conformance-help-run = Run a suite against a client command
+conformance-help-replay = Write a scenario that reproduces a saved journal or a storeclient trace
+conformance-help-run-suite = The suite directory
+conformance-help-run-client-cmd = The client command, run through `sh -c` in each scenario's work directory with the IDLINK_* variables (docs/conformance.md)
+conformance-help-run-filter = Only scenarios whose ID or path matches (substring or `*` pattern; commas for several)
+conformance-help-run-client-mode = `command` (run once per run, must exit) or `folder` (a daemon: the documents are put in IDLINK_OUTBOX_DIR, the runner stops it with SIGTERM when they are delivered)
+conformance-help-run-jobs = Scenarios run at the same time
+conformance-help-run-time-scale = Multiply every scenario duration and Retry-After (a scaled run cannot certify)
+conformance-help-run-seed = Override every scenario's seed
+conformance-help-run-json = Write the JSON report (the source of truth)
+conformance-help-run-junit = Write JUnit XML
+conformance-help-run-html = Write the HTML report
+conformance-help-run-ctrf = Write CTRF JSON
+conformance-help-run-keep-dir = Keep each scenario's work directory under DIR (for debugging a client)
+conformance-help-run-quiet = No progress bar
+conformance-help-replay-file = A center's `journal.jsonl` or a `storeclient --trace` file
+conformance-help-replay-id = The new scenario's ID
+conformance-help-replay-output = Write it here instead of stdout

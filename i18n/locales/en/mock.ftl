@@ -73,3 +73,19 @@ mock-ready-stop = Press Ctrl-C to stop.
 mock-stopping = idlink-mock: stopping (waiting for open exchanges)
 mock-stopped = idlink-mock: stopped
 mock-config-nothing = nothing to print: use `idlink-mock config --demo`
+
+## `idlink-mock --help` (keys as i18n's `clap_help` names them). English is the derive's own text,
+## byte for byte (a test in mock-server/src/cli.rs compares them).
+mock-help-about = The mock ID-Link service center: mutual TLS, accounts, validation, durable SS-MIX2 storage, journal.
+mock-help-lang = The language of the messages printed (`ja` or `en`); without it, LC_ALL / LC_MESSAGES / LANG (ja_JP.* is Japanese), else English. `--print-json` and ready.json are the same in both
+mock-help-serve = Run the service center until Ctrl-C or SIGTERM
+mock-help-config = Print a configuration
+mock-help-config-demo = Print the built-in demo configuration as TOML
+mock-help-serve-config = The configuration (TOML); default: the built-in demo configuration
+mock-help-serve-data = Data directory: documents, transaction log, journal, PKI and client kits
+mock-help-serve-mtls-port = Port of the mutual-TLS listener (0: an ephemeral port, so runs never collide)
+mock-help-serve-vpn-port = Port of the VPN listener (0: ephemeral)
+mock-help-serve-admin-port = Port of the admin listener (0: ephemeral)
+mock-help-serve-print-json = Print exactly one JSON line on stdout when ready (human text goes to stderr)
+mock-help-serve-scenario = Run this scenario (`docs/scenarios.md`): its setup replaces the configuration's accounts and consents, its state machine decides how the center behaves
+mock-help-serve-time-scale = Multiplies every scenario duration (1.0 = real time)

@@ -248,3 +248,27 @@ harness-work-dir = 作業ディレクトリを作成できません：{ $error }
 harness-center = モックのサービスセンターを起動できません：{ $error }
 harness-outbox-create = { $path } を作成できません：{ $error }
 harness-outbox-drop = { $path } を送信フォルダー（outbox）に置けません：{ $error }
+
+## `idlink-conformance --help` です（キーは i18n の `clap_help` の命名どおり）。
+conformance-help-about = ストアクライアントに対して ID-Link の適合性試験スイートを実行し、模擬センターのジャーナルと保存内容から判定します。
+conformance-help-after = 終了コード: 0 必須シナリオがすべて合格、1 アップローダーが必須シナリオのどれかで不合格、2 ハーネスがシナリオを実行できなかった（アップローダーの責任ではありません）、3 使い方の誤り。
+    ベンダー向けインターフェース（環境変数、マニフェスト）は docs/conformance.md に記載しています。
+conformance-help-lang = コンソールの集計、HTML レポート、JUnit のメッセージの言語です（`ja` または `en`）。指定がなければ LC_ALL / LC_MESSAGES / LANG（ja_JP.* なら日本語）、それもなければ英語です。JSON と CTRF のレポートは常に英語です
+conformance-help-run = クライアントコマンドに対してスイートを実行します
+conformance-help-replay = 保存したジャーナルまたは storeclient のトレースを再現するシナリオを書き出します
+conformance-help-run-suite = スイートのディレクトリです
+conformance-help-run-client-cmd = クライアントコマンドです。シナリオごとの作業ディレクトリで、IDLINK_* 環境変数（docs/conformance.md）を付けて `sh -c` で実行します
+conformance-help-run-filter = ID またはパスが一致するシナリオだけを実行します（部分一致または `*` のパターン。複数はカンマ区切り）
+conformance-help-run-client-mode = `command`（実行ごとに 1 回起動し、終了する必要があります）または `folder`（常駐型。文書を IDLINK_OUTBOX_DIR に置き、送信が済んだらランナーが SIGTERM で停止します）
+conformance-help-run-jobs = 同時に実行するシナリオの数です
+conformance-help-run-time-scale = シナリオのすべての時間と Retry-After に掛ける倍率です（倍率を変えた実行は認定に使えません）
+conformance-help-run-seed = すべてのシナリオのシードをこの値で上書きします
+conformance-help-run-json = JSON レポート（判定の正本）を書き出します
+conformance-help-run-junit = JUnit XML を書き出します
+conformance-help-run-html = HTML レポートを書き出します
+conformance-help-run-ctrf = CTRF JSON を書き出します
+conformance-help-run-keep-dir = 各シナリオの作業ディレクトリを DIR の下に残します（クライアントのデバッグ用）
+conformance-help-run-quiet = 進捗バーを表示しません
+conformance-help-replay-file = センターの `journal.jsonl`、または `storeclient --trace` のファイルです
+conformance-help-replay-id = 新しいシナリオの ID です
+conformance-help-replay-output = 標準出力ではなくこのファイルに書き出します

@@ -68,3 +68,18 @@ mock-ready-stop = 停止するには Ctrl-C を押してください。
 mock-stopping = idlink-mock: 停止しています（処理中のやり取りの完了を待っています）
 mock-stopped = idlink-mock: 停止しました
 mock-config-nothing = 出力するものがありません。`idlink-mock config --demo` を使ってください
+
+## `idlink-mock --help` です（キーは i18n の `clap_help` の命名どおり）。
+mock-help-about = ID-Link サービスセンターの模擬サーバーです。相互 TLS、転送用アカウント、検証、SS-MIX2 ストレージへの永続保存、ジャーナルを備えます。
+mock-help-lang = 表示するメッセージの言語です（`ja` または `en`）。指定がなければ LC_ALL / LC_MESSAGES / LANG（ja_JP.* なら日本語）、それもなければ英語です。`--print-json` と ready.json の内容はどちらの言語でも同じです
+mock-help-serve = Ctrl-C または SIGTERM を受けるまでサービスセンターを動かします
+mock-help-config = 設定を表示します
+mock-help-config-demo = 組み込みのデモ設定を TOML で表示します
+mock-help-serve-config = 設定ファイル（TOML）です。省略時は組み込みのデモ設定を使います
+mock-help-serve-data = データディレクトリです。文書、トランザクションログ、ジャーナル、PKI、クライアント用キットを置きます
+mock-help-serve-mtls-port = 相互 TLS で待ち受けるポートです（0 にすると空いているポートを使うので、実行どうしがぶつかりません）
+mock-help-serve-vpn-port = VPN 経由で待ち受けるポートです（0 で空いているポート）
+mock-help-serve-admin-port = 管理 API で待ち受けるポートです（0 で空いているポート）
+mock-help-serve-print-json = 準備ができたら標準出力に JSON を 1 行だけ出力します（人が読む文は標準エラー出力に出します）
+mock-help-serve-scenario = このシナリオ（`docs/scenarios.md`）を実行します。シナリオの初期設定が設定ファイルの転送用アカウントと同意情報を置き換え、その状態遷移でセンターの振る舞いが決まります
+mock-help-serve-time-scale = シナリオのすべての時間に掛ける倍率です（1.0 で実時間）
