@@ -18,11 +18,7 @@ fn main() -> ExitCode {
         return adapter::main();
     }
     // No subcommand (`cargo run --release`, or `-- --filter RETRY-*`): `run`.
-    let flag_first = args
-        .get(1)
-        .and_then(|a| a.to_str())
-        .is_some_and(|a| a.starts_with('-') && !["-h", "--help", "-V", "--version"].contains(&a));
-    if args.len() == 1 || flag_first {
+    if needs_run(&args) {
         args.insert(1, "run".into());
     }
     let is_run = args.get(1).is_some_and(|a| a == "run");
@@ -57,5 +53,47 @@ fn main() -> ExitCode {
             eprintln!("idlink-harness: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Whether the command line names no subcommand, so `run` goes first: nothing, or a flag other
+/// than `--help` / `--version` first. The global `--lang X` may come before a subcommand
+/// (`--lang ja run --help`) and does not count.
+fn needs_run(args: &[std::ffi::OsString]) -> bool {
+    let mut rest = args.iter().skip(1).map(|a| a.to_string_lossy());
+    loop {
+        match rest.next() {
+            None => return true,
+            Some(a) if a == "--lang" => {
+                rest.next();
+            }
+            Some(a) if a.starts_with("--lang=") => {}
+            Some(a) => {
+                return a.starts_with('-')
+                    && !["-h", "--help", "-V", "--version"].contains(&a.as_ref());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_run;
+
+    #[test]
+    fn run_is_implied_only_when_no_subcommand_is_named() {
+        let needs = |a: &[&str]| {
+            let args: Vec<std::ffi::OsString> = a.iter().map(Into::into).collect();
+            needs_run(&args)
+        };
+        assert!(needs(&["idlink-harness"]));
+        assert!(needs(&["idlink-harness", "--filter", "RETRY-*"]));
+        assert!(needs(&["idlink-harness", "--lang", "ja"]));
+        assert!(!needs(&["idlink-harness", "--help"]));
+        assert!(!needs(&["idlink-harness", "replay", "journal.jsonl"]));
+        // A global flag before the subcommand (issue 13's `--lang ja run --help`).
+        assert!(!needs(&["idlink-harness", "--lang", "ja", "run", "--help"]));
+        assert!(!needs(&["idlink-harness", "--lang=en", "run"]));
+        assert!(!needs(&["idlink-harness", "--lang", "ja", "--help"]));
     }
 }
