@@ -246,19 +246,7 @@ pub enum PlanError {
 /// `--help` and usage errors can already speak it: `--lang ja|en` (or `--lang=…`), else the
 /// environment ([`Lang::choose`]).
 pub fn lang_of_args(args: &[OsString]) -> Lang {
-    let mut flag = None;
-    let mut args = args.iter().skip(1).map(|a| a.to_string_lossy());
-    while let Some(a) = args.next() {
-        if a == "--" {
-            break;
-        }
-        if a == "--lang" {
-            flag = args.next().map(|v| v.into_owned());
-        } else if let Some(v) = a.strip_prefix("--lang=") {
-            flag = Some(v.to_owned());
-        }
-    }
-    Lang::choose(flag.as_deref())
+    idlink_i18n::clap_help::lang_of_args(args)
 }
 
 /// Parses the command line with `--help` in `lang`.
@@ -276,97 +264,16 @@ pub fn command(lang: Lang) -> clap::Command {
     if lang == Lang::En {
         return command;
     }
-    let t = |key: &str| tr(lang, key, &[]);
-    let mut command = command
-        .about(t("client-help-about"))
-        .after_help(exit_codes_help(lang))
-        .help_template(help_template(lang))
-        .subcommand_help_heading(t("client-help-commands"));
-    // Built first, so that the generated `--help`, `--version` and `help` exist to be reworded,
-    // and the global flags have been copied into every subcommand.
-    command.build();
-    localize(command, None, lang)
-}
-
-fn localize(mut command: clap::Command, parent: Option<&str>, lang: Lang) -> clap::Command {
-    let t = |key: &str| tr(lang, key, &[]);
-    let name = command.get_name().to_owned();
-    let sub = parent.map(|_| name.as_str());
-    if let Some(key) = sub.and_then(subcommand_key) {
-        command = command.about(t(key));
-    }
-    if parent.is_some() {
-        command = command.help_template(help_template(lang));
-    }
-    let ids: Vec<(String, bool)> = command
-        .get_arguments()
-        .map(|a| (a.get_id().to_string(), a.is_positional()))
-        .collect();
-    for (id, positional) in ids {
-        let heading = if positional {
-            "client-help-arguments"
-        } else {
-            "client-help-options"
-        };
-        let help = arg_key(sub, &id).map(t);
-        command = command.mut_arg(id.as_str(), |a| {
-            let notes = arg_notes(&a, lang);
-            let a = a
-                .help_heading(t(heading))
-                .hide_env(true)
-                .hide_default_value(true)
-                .hide_possible_values(true);
-            match help {
-                Some(h) => a.help(format!("{h}{notes}")),
-                None => a,
-            }
-        });
-    }
-    let subs: Vec<String> = command
-        .get_subcommands()
-        .map(|s| s.get_name().to_owned())
-        .collect();
-    for s in subs {
-        command = command.mut_subcommand(s.as_str(), |c| localize(c, Some(&name), lang));
-    }
-    command
-}
-
-/// clap's `[env: …]`, `[default: …]` and `[possible values: …]` notes of an argument, in `lang`
-/// (clap writes them in English only; the localized help hides clap's and adds these).
-fn arg_notes(arg: &clap::Arg, lang: Lang) -> String {
-    let mut notes = String::new();
-    let mut note = |key: &str, value: String| {
-        notes.push_str(&tr(lang, key, &[("value", value.into())]));
-    };
-    if let Some(env) = arg.get_env() {
-        note("client-help-note-env", env.to_string_lossy().into_owned());
-    }
-    let defaults: Vec<String> = arg
-        .get_default_values()
-        .iter()
-        .map(|v| v.to_string_lossy().into_owned())
-        .collect();
-    if !defaults.is_empty() && arg.get_num_args().is_none_or(|n| n.takes_values()) {
-        note("client-help-note-default", defaults.join(", "));
-    }
-    let values: Vec<String> = arg
-        .get_possible_values()
-        .iter()
-        .filter(|v| !v.is_hide_set())
-        .map(|v| v.get_name().to_owned())
-        .collect();
-    if !values.is_empty() && arg.get_action().takes_values() {
-        note("client-help-note-values", values.join(", "));
-    }
-    notes
-}
-
-/// clap's default help layout with the `Usage:` heading in `lang` (clap has no setting for it).
-fn help_template(lang: Lang) -> String {
-    format!(
-        "{{before-help}}{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
-        tr(lang, "client-help-usage", &[])
+    let command = command
+        .about(tr(lang, "client-help-about", &[]))
+        .after_help(exit_codes_help(lang));
+    // The walk over subcommands and arguments, the headings and clap's notes are i18n's
+    // (shared with idlink-mock and idlink-conformance); the keys are storeclient's own.
+    idlink_i18n::clap_help::localize_with(
+        command,
+        lang,
+        &|name| subcommand_key(name).map(str::to_owned),
+        &|sub, id| arg_key(sub, id).map(str::to_owned),
     )
 }
 

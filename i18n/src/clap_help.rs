@@ -44,22 +44,53 @@ pub fn localize(command: clap::Command, lang: Lang, prefix: &str) -> clap::Comma
     if lang == Lang::En {
         return command;
     }
-    let mut command = command
-        .help_template(help_template(lang))
-        .subcommand_help_heading(tr(lang, "help-commands", &[]));
+    let mut command = command;
     if let Some(about) = text(lang, &format!("{prefix}-about")) {
         command = command.about(about);
     }
     if let Some(after) = text(lang, &format!("{prefix}-after")) {
         command = command.after_help(after);
     }
+    localize_with(
+        command,
+        lang,
+        &|name| Some(subcommand_key(prefix, name)),
+        &|sub, id| arg_key(prefix, sub, id),
+    )
+}
+
+/// A subcommand's name → the catalogue key of its `about`.
+pub type SubcommandKey<'a> = &'a dyn Fn(&str) -> Option<String>;
+/// (subcommand, argument ID) → the catalogue key of the argument's help.
+pub type ArgKey<'a> = &'a dyn Fn(Option<&str>, &str) -> Option<String>;
+
+/// [`localize`] with the caller's own key scheme (storeclient's), for the subcommands and
+/// arguments; the top level's `about` and after-help are the caller's to set.
+pub fn localize_with(
+    command: clap::Command,
+    lang: Lang,
+    sub_key: SubcommandKey<'_>,
+    arg_key: ArgKey<'_>,
+) -> clap::Command {
+    if lang == Lang::En {
+        return command;
+    }
+    let mut command = command
+        .help_template(help_template(lang))
+        .subcommand_help_heading(tr(lang, "help-commands", &[]));
     // Built first, so that the generated `--help`, `--version` and `help` exist to be reworded,
     // and the global flags have been copied into every subcommand.
     command.build();
-    walk(command, None, lang, prefix)
+    walk(command, None, lang, sub_key, arg_key)
 }
 
-fn walk(mut command: clap::Command, sub: Option<&str>, lang: Lang, prefix: &str) -> clap::Command {
+fn walk(
+    mut command: clap::Command,
+    sub: Option<&str>,
+    lang: Lang,
+    sub_key: SubcommandKey<'_>,
+    arg_key: ArgKey<'_>,
+) -> clap::Command {
     if sub.is_some() {
         command = command.help_template(help_template(lang));
     }
@@ -77,7 +108,7 @@ fn walk(mut command: clap::Command, sub: Option<&str>, lang: Lang, prefix: &str)
             },
             &[],
         );
-        let help = arg_key(prefix, sub, &id).and_then(|k| text(lang, &k));
+        let help = arg_key(sub, &id).and_then(|k| text(lang, &k));
         command = command.mut_arg(id.as_str(), |a| {
             let notes = notes(&a, lang);
             let a = a
@@ -96,13 +127,13 @@ fn walk(mut command: clap::Command, sub: Option<&str>, lang: Lang, prefix: &str)
         .map(|s| s.get_name().to_owned())
         .collect();
     for name in subs {
-        let about = text(lang, &subcommand_key(prefix, &name));
+        let about = sub_key(&name).and_then(|k| text(lang, &k));
         command = command.mut_subcommand(name.as_str(), |c| {
             let c = match about {
                 Some(about) => c.about(about),
                 None => c,
             };
-            walk(c, Some(&name), lang, prefix)
+            walk(c, Some(&name), lang, sub_key, arg_key)
         });
     }
     command

@@ -131,10 +131,6 @@ client-failed-request-id = server request ID: { $id } (quote it when you contact
 
 ## --help (the English help is the one in the code; these are the same sentences)
 client-help-about = Uploads clinical documents (HL7 v2.5, NSIPS, PDF, text) to the ID-Link service center
-client-help-usage = Usage:
-client-help-commands = Commands
-client-help-options = Options
-client-help-arguments = Arguments
 client-help-help = Print help
 client-help-help-subcommand = Print this message or the help of the given subcommand(s)
 client-help-version = Print version
@@ -213,6 +209,3 @@ client-io-is-a-directory = Is a directory (os error { $os })
 client-io-not-a-directory = Not a directory (os error { $os })
 client-io-storage-full = No space left on device (os error { $os })
 client-io-read-only = Read-only file system (os error { $os })
-client-help-note-env = {" "}[env: { $value }=]
-client-help-note-default = {" "}[default: { $value }]
-client-help-note-values = {" "}[possible values: { $value }]

@@ -127,10 +127,6 @@ client-failed-request-id = サーバーのリクエスト ID：{ $id }（サー�
 
 ## --help
 client-help-about = 診療文書（HL7 v2.5、NSIPS、PDF、テキスト）を ID-Link のサービスセンターへアップロードします
-client-help-usage = 使い方:
-client-help-commands = コマンド
-client-help-options = オプション
-client-help-arguments = 引数
 client-help-help = ヘルプを表示します
 client-help-help-subcommand = このヘルプ、または指定したサブコマンドのヘルプを表示します
 client-help-version = バージョンを表示します
@@ -209,6 +205,3 @@ client-io-is-a-directory = フォルダーです（os error { $os }）
 client-io-not-a-directory = フォルダーではありません（os error { $os }）
 client-io-storage-full = ディスクの空きがありません（os error { $os }）
 client-io-read-only = 読み取り専用のファイルシステムです（os error { $os }）
-client-help-note-env = ［環境変数：{ $value }］
-client-help-note-default = ［既定値：{ $value }］
-client-help-note-values = ［指定できる値：{ $value }］
