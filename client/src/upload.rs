@@ -285,9 +285,22 @@ fn is_auth_problem(code: ProblemCode) -> bool {
 }
 
 /// A failed attempt: the error and the server's `Retry-After`, if any.
+/// An answered request: the answer, and when the request went out.
+struct Exchanged {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+    sent_at: Option<Instant>,
+}
+
 struct Failed {
     error: UploadError,
     retry_after: Option<RetryAfter>,
+    /// When the failed request went out (after any wait for the first connection).
+    sent_at: Option<Instant>,
+    /// An answer came back; without one the service center measures the wait before the retry
+    /// from when the request went out (`PROTO-CLI-002`).
+    answered: bool,
 }
 
 impl From<UploadError> for Failed {
@@ -295,6 +308,8 @@ impl From<UploadError> for Failed {
         Self {
             error,
             retry_after: None,
+            sent_at: None,
+            answered: false,
         }
     }
 }
@@ -553,6 +568,13 @@ impl Client {
         let headers = self.upload_headers(meta, destination, &digest, &key, size)?;
         let deadline = self.attempt_timeout(size);
         let mut attempt = 1;
+        // The wait before the last retry as the service center saw it: from the previous
+        // answer (or the previous request, when none came) to the retry going out. That can be
+        // longer than the backoff chose: after a lost connection, retries queue behind the one
+        // request that opens the next. The next wait is never shorter (`PROTO-CLI-002` (c):
+        // no wait shorter than half the one before; this keeps a margin).
+        let mut seen_wait;
+        let mut wait_began: Option<Instant> = None;
         loop {
             let result = self
                 .attempt(open, &headers, size, &digest, deadline, label, attempt)
@@ -568,6 +590,18 @@ impl Client {
                     });
                 }
                 Err(f) => f,
+            };
+            // The wait that ended when this attempt went out, as the center measured it.
+            seen_wait = match (wait_began, failed.sent_at) {
+                (Some(began), Some(sent)) => sent.saturating_duration_since(began),
+                _ => Duration::ZERO,
+            };
+            // The next one begins at the answer, or when the request went out if none came; a
+            // wait that a Retry-After set is the server's, not a backoff to keep up with.
+            wait_began = match (failed.retry_after, failed.answered) {
+                (Some(_), _) => None,
+                (None, true) => Some(Instant::now()),
+                (None, false) => failed.sent_at,
             };
             let mut error = failed.error;
             if let UploadError::Transport(TransportFailure::ClosedBeforeResponse { .. }) = &error
@@ -589,7 +623,8 @@ impl Client {
             }
             let wait = self
                 .policy
-                .delay(attempt, failed.retry_after, &mut rand::rng());
+                .delay(attempt, failed.retry_after, &mut rand::rng())
+                .max(seen_wait.min(self.policy.max_backoff));
             tracing::info!(document = label, attempt, error = %error, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
             attempt += 1;
@@ -687,7 +722,12 @@ impl Client {
         let exchange = self
             .exchange(request, label, attempt, Some((digest, size)))
             .await;
-        let (status, resp_headers, body) = exchange?;
+        let Exchanged {
+            status,
+            headers: resp_headers,
+            body,
+            sent_at,
+        } = exchange?;
         if status == StatusCode::CREATED || status == StatusCode::OK {
             let receipt: Receipt =
                 serde_json::from_slice(&body).map_err(|_| UploadError::Unexpected {
@@ -705,7 +745,10 @@ impl Client {
             };
             return Ok((receipt.receipt_id.clone(), Some(receipt), kind));
         }
-        let failed = problem_failure(status, &resp_headers, &body);
+        let failed = Failed {
+            sent_at,
+            ..problem_failure(status, &resp_headers, &body)
+        };
         if let UploadError::Rejected { problem } = &failed.error
             && problem.known_code() == Some(ProblemCode::Duplicate)
             && let Some(id) = &problem.receipt_id
@@ -731,7 +774,12 @@ impl Client {
             .timeout(self.timeouts.attempt_base + self.timeouts.connect)
             .build()
             .map_err(|e| UploadError::Transport(TransportFailure::of_reqwest(&e)))?;
-        let (status, headers, body) = self
+        let Exchanged {
+            status,
+            headers,
+            body,
+            ..
+        } = self
             .exchange(request, label, attempt, None)
             .await
             .map_err(|f| f.error)?;
@@ -746,7 +794,13 @@ impl Client {
 
     /// Sends a request, alone while no connection is known to work (see `opening`), and
     /// returns once the response head arrived.
-    async fn execute(&self, mut request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
+    /// Sends one request; `dispatched` is set when it leaves (after any wait for the first
+    /// connection).
+    async fn execute(
+        &self,
+        mut request: reqwest::Request,
+        dispatched: &mut Option<Instant>,
+    ) -> reqwest::Result<reqwest::Response> {
         if let Some(lang) = &self.accept_language {
             request
                 .headers_mut()
@@ -759,6 +813,7 @@ impl Client {
             // Another request may have opened the connection while this one waited.
             (!self.warm.load(Ordering::Acquire)).then_some(guard)
         };
+        *dispatched = Some(Instant::now());
         let result = self.http.execute(request).await;
         // A failure below HTTP may have taken the connection with it; we cannot tell, so the
         // next request opens (or proves) one alone again. An answer proves one works, and
@@ -774,7 +829,7 @@ impl Client {
         label: &str,
         attempt: u32,
         body: Option<(&ContentDigest, u64)>,
-    ) -> Result<(StatusCode, HeaderMap, bytes::Bytes), Failed> {
+    ) -> Result<Exchanged, Failed> {
         let started_at = now_rfc3339();
         let started = Instant::now();
         let request_record = RequestRecord {
@@ -784,8 +839,9 @@ impl Client {
             body_digest: body.map(|(d, _)| d.to_string()),
             body_size: body.map(|(_, s)| s),
         };
+        let mut dispatched = None;
         let result = async {
-            let response = self.execute(request).await?;
+            let response = self.execute(request, &mut dispatched).await?;
             let status = response.status();
             let version = format!("{:?}", response.version());
             let headers = response.headers().clone();
@@ -821,7 +877,12 @@ impl Client {
                         error,
                     });
                 }
-                Ok((status, headers, bytes))
+                Ok(Exchanged {
+                    status,
+                    headers,
+                    body: bytes,
+                    sent_at: dispatched,
+                })
             }
             Err(e) => {
                 let failure = TransportFailure::of_reqwest(&e);
@@ -841,7 +902,10 @@ impl Client {
                         }),
                     });
                 }
-                Err(UploadError::Transport(failure).into())
+                Err(Failed {
+                    sent_at: dispatched,
+                    ..UploadError::Transport(failure).into()
+                })
             }
         }
     }
@@ -887,7 +951,12 @@ fn problem_failure(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Fail
             body: snippet(body),
         },
     };
-    Failed { error, retry_after }
+    Failed {
+        error,
+        retry_after,
+        sent_at: None,
+        answered: true,
+    }
 }
 
 fn snippet(body: &[u8]) -> String {
