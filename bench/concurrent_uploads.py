@@ -43,7 +43,7 @@ def main() -> int:
     ap.add_argument("--processes", type=int, default=200, help="uploader processes (1..500)")
     ap.add_argument("--docs", type=int, default=10, help="documents per process (1..100)")
     ap.add_argument("--concurrency", type=int,
-                    help="storeclient [upload] concurrency (default: the kit's, 4)")
+                    help="storeclient [upload] concurrency (default: the kit's, i.e. storeclient's default, 8 since 2026-11-30)")
     ap.add_argument("--tmpdir", help="where the disk pass's work directory goes (default /tmp)")
     ap.add_argument("--tmpfs", action="store_true", help="also run a pass in /dev/shm")
     ap.add_argument("--json-out", help="write every measurement here")
