@@ -95,74 +95,59 @@ pub fn localize_json(finding: &mut serde_json::Value, lang: Lang) {
     let Some(map) = finding.as_object_mut() else {
         return;
     };
-    let empty = serde_json::Map::new();
-    if let Some(id) = map.get("message_id").and_then(|v| v.as_str()) {
-        let args = map
-            .get("args")
-            .and_then(|v| v.as_object())
-            .unwrap_or(&empty);
-        let text = render_json(id, args, lang);
-        map.insert("message".into(), text.into());
-    }
-    if let Some(id) = map.get("hint_id").and_then(|v| v.as_str()) {
-        let args = map
-            .get("hint_args")
-            .and_then(|v| v.as_object())
-            .unwrap_or(&empty);
-        let text = render_json(id, args, lang);
-        map.insert("hint".into(), text.into());
+    for (id, args, text) in [
+        ("message_id", "args", "message"),
+        ("hint_id", "hint_args", "hint"),
+    ] {
+        if let Some(id) = map.get(id).and_then(|v| v.as_str()) {
+            let message = message_from_json(id, map.get(args));
+            map.insert(text.into(), message.render(lang).into());
+        }
     }
 }
 
-fn render_json(id: &str, args: &serde_json::Map<String, serde_json::Value>, lang: Lang) -> String {
-    let texts: Vec<(&str, String, Option<u64>)> = args
-        .iter()
-        .map(|(name, value)| match value {
-            serde_json::Value::Number(n) => (name.as_str(), String::new(), n.as_u64()),
-            serde_json::Value::String(s) => (name.as_str(), s.clone(), None),
-            serde_json::Value::Object(nested) => (name.as_str(), render_nested(nested, lang), None),
-            other => (name.as_str(), other.to_string(), None),
+/// The [`Message`] that [`ArgsJson`] wrote as `id` and `args`, so it renders as the original
+/// would (the inverse of `message_json`).
+fn message_from_json(id: &str, args: Option<&serde_json::Value>) -> Message {
+    let empty = serde_json::Map::new();
+    let args = args.and_then(|v| v.as_object()).unwrap_or(&empty);
+    args.iter()
+        .fold(Message::new(id), |message, (name, value)| {
+            message.arg(name, arg_from_json(value))
         })
-        .collect();
-    let args: Vec<idlink_i18n::Arg<'_>> = texts
-        .iter()
-        .map(|(name, text, number)| match number {
-            Some(n) => (*name, (*n).into()),
-            None => (*name, text.as_str().into()),
-        })
-        .collect();
-    idlink_i18n::tr(lang, id, &args)
 }
 
-/// A nested argument of [`ArgsJson`]: a phrase (`message_id`, `args`) or a list (`list`,
-/// `separator`) whose items are phrases or plain strings.
-fn render_nested(nested: &serde_json::Map<String, serde_json::Value>, lang: Lang) -> String {
-    let empty = serde_json::Map::new();
-    if let Some(items) = nested.get("list").and_then(|v| v.as_array()) {
-        let separator = nested
-            .get("separator")
-            .and_then(|v| v.as_str())
-            .map(|key| idlink_i18n::tr(lang, key, &[]))
-            .unwrap_or_default();
-        return items
-            .iter()
-            .map(|item| match item {
-                serde_json::Value::Object(m) => render_nested(m, lang),
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(&separator);
+fn arg_from_json(value: &serde_json::Value) -> Arg {
+    match value {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .map_or_else(|| Arg::Text(n.to_string()), Arg::Number),
+        serde_json::Value::String(s) => Arg::Text(s.clone()),
+        serde_json::Value::Object(nested) => match nested.get("list").and_then(|v| v.as_array()) {
+            Some(items) => Arg::List {
+                items: items.iter().map(item_from_json).collect(),
+                separator: nested
+                    .get("separator")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("list-comma")
+                    .to_owned(),
+            },
+            None => Arg::from(item_from_json(value)),
+        },
+        other => Arg::Text(other.to_string()),
     }
-    let id = nested
-        .get("message_id")
-        .and_then(|v| v.as_str())
-        .unwrap_or("");
-    let args = nested
-        .get("args")
-        .and_then(|v| v.as_object())
-        .unwrap_or(&empty);
-    render_json(id, args, lang)
+}
+
+/// A phrase of ours (`{"message_id", "args"}`) or verbatim text (a string).
+fn item_from_json(value: &serde_json::Value) -> Message {
+    match value {
+        serde_json::Value::Object(m) => message_from_json(
+            m.get("message_id").and_then(|v| v.as_str()).unwrap_or(""),
+            m.get("args"),
+        ),
+        serde_json::Value::String(s) => Message::verbatim(s.clone()),
+        other => Message::verbatim(other.to_string()),
+    }
 }
 
 #[cfg(test)]
